@@ -1,0 +1,3 @@
+from prisma_infra.cli import main
+
+main()

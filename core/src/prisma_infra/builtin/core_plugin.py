@@ -1,0 +1,54 @@
+"""The kernel's own middleware and commands, registered as an ordinary plugin."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from prisma_infra.hookspecs import hookimpl
+from prisma_infra.operation import Operation
+from prisma_infra.pipeline import Middleware
+
+if TYPE_CHECKING:
+    import typer
+
+    from prisma_infra.infrastructure import Infrastructure
+
+name = "core"
+
+
+class ValidationMiddleware(Middleware):
+    """Checks Prisma arguments against the schema before they reach the engine.
+
+    Unknown fields, wrong value types and unknown relations fail here with an
+    error naming the model, the field and the closest match.
+    """
+
+    name = "validation"
+    order = 50
+
+    def __init__(self, infrastructure: Infrastructure) -> None:
+        self.infrastructure = infrastructure
+
+    async def before(self, operation: Operation) -> Operation | None:
+        from prisma_infra.schema.validate import validate_args
+
+        if operation.model is None:
+            return None
+        args = validate_args(self.infrastructure.schema, operation.model, operation.action.value, operation.args)
+        if args is operation.args:
+            return None
+        operation.args = args
+        return operation
+
+
+@hookimpl(trylast=True)
+def register_middleware(register: Callable[[str, Any], None]) -> None:
+    register("validation", ValidationMiddleware)
+
+
+@hookimpl(trylast=True)
+def register_commands(cli: typer.Typer) -> None:
+    from prisma_infra.cli.builtin_commands import add_builtin_commands
+
+    add_builtin_commands(cli)

@@ -1,0 +1,100 @@
+"""``prisma-infra config check|show``: validate and display the effective configuration."""
+
+from __future__ import annotations
+
+import enum
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from prisma_infra.config.loader import LoadedConfig, load_config
+from prisma_infra.config.masking import mask_secrets
+from prisma_infra.config.render import flatten, to_toml, toml_value
+from prisma_infra.errors import ConfigurationError
+
+__all__ = ["config_app"]
+
+config_app = typer.Typer(
+    help="Check and show the configuration (settings files, .secrets files, PRISMA_INFRA_* variables).",
+    no_args_is_help=True,
+)
+
+
+class OutputFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+    toml = "toml"
+
+
+SettingsOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--settings",
+        "-s",
+        help="Settings file (TOML, YAML or JSON); repeat for several. "
+        "Default: PRISMA_INFRA_SETTINGS_FILES, else settings.{toml,yaml,yml,json} in the current folder.",
+    ),
+]
+EnvOption = Annotated[
+    str | None,
+    typer.Option("--env", "-e", help="Environment table to apply. Default: PRISMA_INFRA_ENV, else development."),
+]
+
+
+def _load(settings: list[Path] | None, env: str | None) -> LoadedConfig:
+    """Load or exit with status 1 after printing every problem."""
+    try:
+        return load_config(settings or None, environment=env)
+    except ConfigurationError as exc:
+        count = len(exc.problems)
+        typer.echo(f"configuration invalid ({count} problem{'s' if count != 1 else ''}):", err=True)
+        for problem in exc.problems or [exc.message]:
+            typer.echo(f"  - {problem}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _files(loaded: LoadedConfig) -> str:
+    return ", ".join(str(f) for f in loaded.files) or "none, defaults only"
+
+
+@config_app.command()
+def check(settings: SettingsOption = None, env: EnvOption = None) -> None:
+    """Validate the configuration without starting anything; exit 1 listing every problem."""
+    loaded = _load(settings, env)
+    typer.echo(f"configuration OK (environment {loaded.environment}, files {_files(loaded)})")
+
+
+@config_app.command()
+def show(
+    settings: SettingsOption = None,
+    env: EnvOption = None,
+    output: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
+) -> None:
+    """Print the effective configuration, secrets masked, with the source of each value."""
+    loaded = _load(settings, env)
+    masked = mask_secrets(loaded.config.model_dump())
+    if output is OutputFormat.json:
+        document: dict[str, Any] = {
+            "environment": loaded.environment,
+            "files": [str(f) for f in loaded.files],
+            "settings": masked,
+            "sources": dict(loaded.sources),
+        }
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    elif output is OutputFormat.toml:
+        header = f"# effective configuration (environment {loaded.environment}, files {_files(loaded)})\n"
+        typer.echo(header + to_toml(masked, table=loaded.environment, comments=loaded.sources), nl=False)
+    else:
+        table = Table(title=f"configuration (environment {loaded.environment})", caption=f"files: {_files(loaded)}")
+        table.add_column("setting", no_wrap=True)
+        table.add_column("value", overflow="fold")
+        table.add_column("source", overflow="fold")
+        for key, value in flatten(masked).items():
+            shown = "(not set)" if value is None else toml_value(value)
+            table.add_row(Text(key), Text(shown), Text(loaded.sources.get(key) or loaded.source_of(key)))
+        Console(soft_wrap=False).print(table)

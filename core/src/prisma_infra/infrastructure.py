@@ -1,0 +1,223 @@
+"""`Infrastructure`: the facade holding one configured instance of everything."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from prisma_infra.config.model import InfraConfig
+from prisma_infra.context import RequestContext, acting_as, current_context
+from prisma_infra.errors import PrismaInfraError
+from prisma_infra.operation import Action, Operation, OperationContext
+from prisma_infra.plugin_manager import PluginManager
+from prisma_infra.runtime import Runtime, collect_registry, select_engine
+
+if TYPE_CHECKING:
+    from prisma_infra.config.loader import LoadedConfig
+    from prisma_infra.providers import Engine
+    from prisma_infra.schema import Schema
+
+__all__ = ["Infrastructure"]
+
+log = logging.getLogger("prisma_infra")
+
+
+class Infrastructure:
+    """Plugins, configuration, engine, schema and pipeline for one application.
+
+    Use as ``async with Infrastructure.from_settings("settings.toml") as infra:``.
+    """
+
+    def __init__(
+        self,
+        config: InfraConfig | LoadedConfig | Mapping[str, Any] | None = None,
+        *,
+        plugins: Sequence[object] = (),
+        plugin_manager: PluginManager | None = None,
+    ) -> None:
+        from prisma_infra.config.loader import LoadedConfig, validate_config
+
+        if isinstance(config, LoadedConfig):
+            self.loaded: LoadedConfig | None = config
+            config = config.config
+        else:
+            self.loaded = None
+        if config is None:
+            config = InfraConfig()
+        elif not isinstance(config, InfraConfig):
+            config = validate_config(config)
+        self._initial_config: InfraConfig = config
+        self._extra_plugins = list(plugins)
+        self.plugin_manager = plugin_manager
+        self._runtime: Runtime | None = None
+        self._schema: Schema | None = None
+        self._started = False
+        self._lock = asyncio.Lock()
+
+    # -- construction ----------------------------------------------------------------------
+
+    @classmethod
+    def from_settings(
+        cls,
+        *settings_files: str | Path,
+        environment: str | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        plugins: Sequence[object] = (),
+    ) -> Infrastructure:
+        """Load settings files (TOML, YAML, JSON), ``.secrets.*`` and ``PRISMA_INFRA_*`` variables."""
+        from prisma_infra.config.loader import load_config
+
+        loaded = load_config(list(settings_files) or None, environment=environment, overrides=overrides)
+        return cls(loaded, plugins=plugins)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> Infrastructure:
+        """Load plugins, build providers, start the engine and read the schema."""
+        async with self._lock:
+            if self._started:
+                return self
+            config = self._initial_config
+            if self.plugin_manager is None:
+                self.plugin_manager = PluginManager(
+                    strict=config.plugins.strict, load=config.plugins.load, disable=config.plugins.disable
+                )
+                self.plugin_manager.load_all()
+            for plugin in self._extra_plugins:
+                self.plugin_manager.register(plugin)
+            registry = collect_registry(self.plugin_manager)
+            engine = select_engine(registry, config)
+            await engine.start()
+            try:
+                self._schema = await self._read_schema(engine)
+                self._runtime = Runtime.build(config, registry, engine, self, self.plugin_manager)
+            except BaseException:
+                await engine.close()
+                raise
+            self._started = True
+        await self.plugin_manager.notify(
+            "configuration_changed", infrastructure=self, config=config, previous=None, changes={}
+        )
+        await self.plugin_manager.notify("startup", infrastructure=self)
+        return self
+
+    @staticmethod
+    async def _read_schema(engine: Engine) -> Schema:
+        from prisma_infra.schema import Schema
+
+        return Schema.from_datamodel(await engine.datamodel(), provider=engine.provider)
+
+    async def close(self) -> None:
+        """Notify plugins, then close every provider. Safe to call twice."""
+        if not self._started:
+            return
+        assert self.plugin_manager is not None and self._runtime is not None
+        await self.plugin_manager.notify("shutdown", infrastructure=self)
+        runtime, self._runtime = self._runtime, None
+        self._started = False
+        for middleware in runtime.middleware:
+            await middleware.close()
+        await runtime.engine.close()
+
+    async def __aenter__(self) -> Infrastructure:
+        return await self.start()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    # -- accessors -------------------------------------------------------------------------
+
+    @property
+    def runtime(self) -> Runtime:
+        if self._runtime is None:
+            raise PrismaInfraError("The infrastructure is not started: use 'async with' or 'await infra.start()'")
+        return self._runtime
+
+    @property
+    def config(self) -> InfraConfig:
+        return self._runtime.config if self._runtime is not None else self._initial_config
+
+    @property
+    def engine(self) -> Engine:
+        return self.runtime.engine
+
+    @property
+    def schema(self) -> Schema:
+        if self._schema is None:
+            raise PrismaInfraError("The schema is read when the infrastructure starts: start it first")
+        return self._schema
+
+    @property
+    def plugins(self) -> PluginManager:
+        if self.plugin_manager is None:
+            raise PrismaInfraError("Plugins are loaded when the infrastructure starts")
+        return self.plugin_manager
+
+    # -- context ---------------------------------------------------------------------------
+
+    @staticmethod
+    def acting_as(actor: Any, *, tenant: str | None = None, request_id: str | None = None) -> contextlib.AbstractContextManager[RequestContext]:
+        """Run the block as ``actor``: every operation carries it (policies, audit, cache scope)."""
+        return acting_as(actor, tenant=tenant, request_id=request_id)
+
+    def operation_context(self, **overrides: Any) -> OperationContext:
+        """The context for a new operation: the ambient actor/tenant/request plus the deadline."""
+        ambient = current_context()
+        timeout = self.config.database.operation_timeout
+        values: dict[str, Any] = {
+            "actor": ambient.actor,
+            "tenant": ambient.tenant,
+            "request_id": ambient.request_id,
+            "deadline": time.monotonic() + timeout,
+        }
+        values.update(overrides)
+        return OperationContext(**values)
+
+    # -- execution -------------------------------------------------------------------------
+
+    async def execute(self, operation: Operation) -> Any:
+        """Run an operation through the pipeline of the runtime current when it starts."""
+        runtime = self.runtime
+        if not runtime.notify_completed:
+            return await runtime.handler(operation)
+        started = time.perf_counter()
+        try:
+            result = await runtime.handler(operation)
+        except Exception as exc:
+            await self.plugins.notify(
+                "operation_completed", operation=operation, result=None, error=exc,
+                duration=time.perf_counter() - started,
+            )
+            raise
+        await self.plugins.notify(
+            "operation_completed", operation=operation, result=result, error=None,
+            duration=time.perf_counter() - started,
+        )
+        return result
+
+    async def call(self, model: str | None, action: Action | str, args: Mapping[str, Any] | None = None, **context: Any) -> Any:
+        """Build and run one operation: ``await infra.call("User", "findMany", {"take": 5})``."""
+        canonical = self.schema.model(model).name if model is not None else None
+        operation = Operation(
+            model=canonical,
+            action=Action(action),
+            args=dict(args or {}),
+            context=self.operation_context(**context),
+        )
+        return await self.execute(operation)
+
+    async def raise_alert(self, alert: Mapping[str, Any]) -> None:
+        """Send an alert to every ``alert_raised`` observer."""
+        await self.plugins.notify("alert_raised", alert=dict(alert))
+
+
+
+

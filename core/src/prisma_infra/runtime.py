@@ -1,0 +1,122 @@
+"""`Runtime`: the providers built for one configuration, swapped in as one unit.
+
+An operation takes the runtime current when it starts and finishes on it, so a
+reload never changes providers under an operation in flight.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from prisma_infra.config.model import InfraConfig
+from prisma_infra.errors import ConfigurationError, closest_match
+from prisma_infra.pipeline import Handler, Middleware, compose, order_middleware
+from prisma_infra.plugin_manager import PluginManager, Registration
+from prisma_infra.providers import AuditSink, CacheStore, Engine, MetricsExporter, PiiDetector, SearchProvider
+
+if TYPE_CHECKING:
+    from prisma_infra.infrastructure import Infrastructure
+
+__all__ = ["PROVIDER_HOOKS", "Registry", "Runtime", "collect_registry", "build_middleware", "select_engine"]
+
+
+def _factory_of(base: type) -> Callable[[Any], bool]:
+    def check(value: Any) -> bool:
+        if inspect.isclass(value):
+            return issubclass(value, base)
+        return callable(value)
+
+    return check
+
+
+def _instance_of(base: type) -> Callable[[Any], bool]:
+    return lambda value: isinstance(value, base)
+
+
+#: kind -> (registration hook, type check, what the check expects)
+PROVIDER_HOOKS: dict[str, tuple[str, Callable[[Any], bool], str]] = {
+    "engines": ("register_engines", _factory_of(Engine), "an Engine subclass or factory"),
+    "cache_backends": ("register_cache_backends", _factory_of(CacheStore), "a CacheStore subclass or factory"),
+    "search_providers": ("register_search_providers", _factory_of(SearchProvider), "a SearchProvider factory"),
+    "audit_sinks": ("register_audit_sinks", _factory_of(AuditSink), "an AuditSink subclass or factory"),
+    "metrics_exporters": ("register_metrics_exporters", _factory_of(MetricsExporter), "a MetricsExporter factory"),
+    "pii_detectors": ("register_pii_detectors", _instance_of(PiiDetector), "a PiiDetector instance"),
+    "middleware": ("register_middleware", _factory_of(Middleware), "a Middleware subclass or factory"),
+    "analytics_metrics": ("register_analytics_metrics", lambda v: v is not None, "a metric definition"),
+}
+
+Registry = dict[str, dict[str, Registration]]
+
+
+def collect_registry(plugins: PluginManager) -> Registry:
+    """Everything every plugin registers, by kind; raises on clashes and wrong types."""
+    return {
+        kind: plugins.collect(hook, check=check, expected=expected)
+        for kind, (hook, check, expected) in PROVIDER_HOOKS.items()
+    }
+
+
+def _unknown(setting: str, name: str, known: Mapping[str, Any], install_hint: str = "") -> ConfigurationError:
+    match = closest_match(name, known)
+    hint = f" Did you mean {match!r}?" if match else ""
+    available = ", ".join(sorted(known)) or "none"
+    return ConfigurationError(
+        f"{setting}: {name!r} is not registered by any plugin (available: {available}).{hint}{install_hint}",
+        problems=[f"{setting}: unknown provider {name!r}"],
+    )
+
+
+def select_engine(registry: Registry, config: InfraConfig) -> Engine:
+    name = config.database.engine
+    engines = registry["engines"]
+    if name not in engines:
+        hint = " Install it with: pip install prisma-infra-prisma" if name == "prisma" else ""
+        raise _unknown("database.engine", name, engines, hint)
+    engine: Engine = engines[name].factory(config.database)
+    return engine
+
+
+def build_middleware(registry: Registry, config: InfraConfig, infrastructure: Infrastructure) -> list[Middleware]:
+    available = registry["middleware"]
+    for name in (*config.pipeline.order, *config.pipeline.disable):
+        if name not in available:
+            raise _unknown("pipeline.order", name, available)
+    built = [
+        reg.factory(infrastructure) for name, reg in available.items() if name not in config.pipeline.disable
+    ]
+    return order_middleware(built, config.pipeline.order)
+
+
+@dataclass(slots=True)
+class Runtime:
+    """One configuration's providers and the composed pipeline."""
+
+    config: InfraConfig
+    registry: Registry
+    engine: Engine
+    middleware: list[Middleware]
+    handler: Handler
+    notify_completed: bool = False
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls,
+        config: InfraConfig,
+        registry: Registry,
+        engine: Engine,
+        infrastructure: Infrastructure,
+        plugins: PluginManager,
+    ) -> Runtime:
+        middleware = build_middleware(registry, config, infrastructure)
+        return cls(
+            config=config,
+            registry=registry,
+            engine=engine,
+            middleware=middleware,
+            handler=compose(middleware, engine.execute),
+            notify_completed=plugins.has_implementations("operation_completed"),
+        )

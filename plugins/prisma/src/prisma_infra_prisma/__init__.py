@@ -1,0 +1,1 @@
+"""The Prisma 7 data engine for prisma-infra."""
