@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from prisma_infra.errors import PluginError
 from prisma_infra.plugin_manager import PluginManager
 from prisma_infra.runtime import collect_registry
@@ -35,7 +34,7 @@ def test_broken_and_misspelled_plugins_are_named_and_skipped(with_fixture_plugin
 
 
 def test_strict_mode_makes_a_failing_plugin_fatal(with_fixture_plugins: Path) -> None:
-    with pytest.raises(PluginError, match="fixture_broken.*exploded at import"):
+    with pytest.raises(PluginError, match=r"fixture_broken.*exploded at import"):
         manager(strict=True, load=["fixture_broken"])
 
 

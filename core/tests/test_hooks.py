@@ -12,8 +12,6 @@ from typing import Any
 import pytest
 import typer
 from doubles import DoubleEnginePlugin, MemoryEngine
-from typer.testing import CliRunner
-
 from prisma_infra import hookspecs
 from prisma_infra.config.model import InfraConfig
 from prisma_infra.errors import PluginError
@@ -24,6 +22,7 @@ from prisma_infra.pipeline import Middleware
 from prisma_infra.plugin_manager import PluginManager
 from prisma_infra.providers import AuditSink, CacheStore, MetricsExporter, PiiDetector, PiiMatch, SearchProvider
 from prisma_infra.runtime import collect_registry
+from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "docs"))

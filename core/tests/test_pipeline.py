@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from prisma_infra.operation import Action, Operation
 from prisma_infra.pipeline import Handler, Middleware, compose, order_middleware
 

@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["RequestContext", "current_context", "acting_as"]
+__all__ = ["RequestContext", "acting_as", "current_context"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +23,8 @@ class RequestContext:
     request_id: str | None = None
 
 
-_current: ContextVar[RequestContext] = ContextVar("prisma_infra_request_context", default=RequestContext())
+_EMPTY = RequestContext()
+_current: ContextVar[RequestContext] = ContextVar("prisma_infra_request_context", default=_EMPTY)
 
 
 def current_context() -> RequestContext:

@@ -11,21 +11,21 @@ from difflib import get_close_matches
 from typing import Any
 
 __all__ = [
-    "PrismaInfraError",
+    "CacheBackendError",
     "ConfigurationError",
-    "PluginError",
-    "ValidationError",
-    "UnknownModelError",
-    "UnknownFieldError",
-    "RecordNotFoundError",
-    "UniqueConstraintError",
-    "ForeignKeyConstraintError",
     "EngineError",
     "EngineUnavailableError",
+    "ForeignKeyConstraintError",
     "OperationTimeoutError",
-    "TransactionError",
+    "PluginError",
     "PolicyDeniedError",
-    "CacheBackendError",
+    "PrismaInfraError",
+    "RecordNotFoundError",
+    "TransactionError",
+    "UniqueConstraintError",
+    "UnknownFieldError",
+    "UnknownModelError",
+    "ValidationError",
     "closest_match",
 ]
 

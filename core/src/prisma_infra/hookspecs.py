@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from prisma_infra.infrastructure import Infrastructure
     from prisma_infra.operation import Operation
 
-__all__ = ["hookspec", "hookimpl", "PROJECT_NAME"]
+__all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
 
 PROJECT_NAME = "prisma_infra"
 

@@ -96,7 +96,9 @@ class Infrastructure:
             await engine.start()
             try:
                 self._schema = await self._read_schema(engine)
-                self._runtime = Runtime.build(config, registry, engine, self, self.plugin_manager)
+                runtime = Runtime.build(config, registry, engine, self, self.plugin_manager)
+                await runtime.start()
+                self._runtime = runtime
             except BaseException:
                 await engine.close()
                 raise
@@ -121,9 +123,7 @@ class Infrastructure:
         await self.plugin_manager.notify("shutdown", infrastructure=self)
         runtime, self._runtime = self._runtime, None
         self._started = False
-        for middleware in runtime.middleware:
-            await middleware.close()
-        await runtime.engine.close()
+        await runtime.close()
 
     async def __aenter__(self) -> Infrastructure:
         return await self.start()
@@ -164,7 +164,9 @@ class Infrastructure:
     # -- context ---------------------------------------------------------------------------
 
     @staticmethod
-    def acting_as(actor: Any, *, tenant: str | None = None, request_id: str | None = None) -> contextlib.AbstractContextManager[RequestContext]:
+    def acting_as(
+        actor: Any, *, tenant: str | None = None, request_id: str | None = None
+    ) -> contextlib.AbstractContextManager[RequestContext]:
         """Run the block as ``actor``: every operation carries it (policies, audit, cache scope)."""
         return acting_as(actor, tenant=tenant, request_id=request_id)
 
@@ -193,17 +195,25 @@ class Infrastructure:
             result = await runtime.handler(operation)
         except Exception as exc:
             await self.plugins.notify(
-                "operation_completed", operation=operation, result=None, error=exc,
+                "operation_completed",
+                operation=operation,
+                result=None,
+                error=exc,
                 duration=time.perf_counter() - started,
             )
             raise
         await self.plugins.notify(
-            "operation_completed", operation=operation, result=result, error=None,
+            "operation_completed",
+            operation=operation,
+            result=result,
+            error=None,
             duration=time.perf_counter() - started,
         )
         return result
 
-    async def call(self, model: str | None, action: Action | str, args: Mapping[str, Any] | None = None, **context: Any) -> Any:
+    async def call(
+        self, model: str | None, action: Action | str, args: Mapping[str, Any] | None = None, **context: Any
+    ) -> Any:
         """Build and run one operation: ``await infra.call("User", "findMany", {"take": 5})``."""
         canonical = self.schema.model(model).name if model is not None else None
         operation = Operation(
@@ -217,7 +227,3 @@ class Infrastructure:
     async def raise_alert(self, alert: Mapping[str, Any]) -> None:
         """Send an alert to every ``alert_raised`` observer."""
         await self.plugins.notify("alert_raised", alert=dict(alert))
-
-
-
-

@@ -6,13 +6,13 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
-__all__ = ["Action", "CacheOptions", "OperationContext", "Operation", "READ_ACTIONS", "WRITE_ACTIONS"]
+__all__ = ["READ_ACTIONS", "WRITE_ACTIONS", "Action", "CacheOptions", "Operation", "OperationContext"]
 
 
-class Action(str, Enum):
+class Action(StrEnum):
     """Prisma's model actions, plus raw SQL."""
 
     FIND_UNIQUE = "findUnique"

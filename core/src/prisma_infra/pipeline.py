@@ -9,9 +9,12 @@ operation pays only for the middleware that actually override something.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from prisma_infra.operation import Operation
+
+if TYPE_CHECKING:
+    from prisma_infra.runtime import Runtime
 
 __all__ = ["Handler", "Middleware", "compose", "order_middleware"]
 
@@ -68,7 +71,14 @@ class Middleware:
 
         return handler
 
-    async def close(self) -> None:  # noqa: B027 - optional
+    async def start(self, runtime: Runtime) -> None:
+        """Connect what the middleware needs for ``runtime``'s configuration.
+
+        Called after the runtime is built and before it serves operations; the
+        middleware may publish objects for the facade in ``runtime.extras``.
+        """
+
+    async def close(self) -> None:
         """Release resources when the middleware is swapped out."""
 
 

@@ -9,14 +9,14 @@ so a clash names both plugins.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata
 import inspect
 import logging
 import os
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any
 
 import pluggy
@@ -25,14 +25,14 @@ from prisma_infra import hookspecs
 from prisma_infra.errors import PluginError
 
 __all__ = [
-    "ENTRY_POINT_GROUP",
     "DEFAULT_PLUGINS",
-    "LOAD_PLUGINS_ENV",
     "DISABLE_AUTOLOAD_ENV",
-    "PluginInfo",
+    "ENTRY_POINT_GROUP",
+    "LOAD_PLUGINS_ENV",
     "LoadError",
-    "Registration",
+    "PluginInfo",
     "PluginManager",
+    "Registration",
     "await_me_maybe",
 ]
 
@@ -121,7 +121,7 @@ class PluginManager:
         """Register the built-in plugins, then discover installed ones (unless autoload is off)."""
         for name, module_name in DEFAULT_PLUGINS:
             if name not in self._info:
-                self._load(name, lambda m=module_name: importlib.import_module(m), dist=None, builtin=True)
+                self._load(name, functools.partial(importlib.import_module, module_name), dist=None, builtin=True)
         if self.autoload:
             self.discover()
 
@@ -224,7 +224,9 @@ class PluginManager:
 
             def register(name: str, factory: Any, _plugin: str = plugin_name) -> None:
                 if not isinstance(name, str) or not name:
-                    raise PluginError(f"Plugin {_plugin!r} registered a {hook_name} entry without a name", plugin=_plugin)
+                    raise PluginError(
+                        f"Plugin {_plugin!r} registered a {hook_name} entry without a name", plugin=_plugin
+                    )
                 if check is not None and not check(factory):
                     raise PluginError(
                         f"Plugin {_plugin!r} registered {name!r} through {hook_name}, "
@@ -258,8 +260,9 @@ class PluginManager:
                 results.append(await await_me_maybe(value))
             except Exception as exc:
                 if raise_errors:
-                    raise PluginError(f"Plugin {impl.plugin_name!r} failed in {hook_name}: {exc}",
-                                      plugin=impl.plugin_name) from exc
+                    raise PluginError(
+                        f"Plugin {impl.plugin_name!r} failed in {hook_name}: {exc}", plugin=impl.plugin_name
+                    ) from exc
                 log.exception("plugin %r failed in %s", impl.plugin_name, hook_name)
         return results
 
@@ -271,9 +274,8 @@ class PluginManager:
                 impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
             except Exception as exc:
                 if self.strict:
-                    raise PluginError(f"Plugin {impl.plugin_name!r} failed in {hook_name}: {exc}",
-                                      plugin=impl.plugin_name) from exc
+                    raise PluginError(
+                        f"Plugin {impl.plugin_name!r} failed in {hook_name}: {exc}", plugin=impl.plugin_name
+                    ) from exc
                 self.errors.append(LoadError(plugin=impl.plugin_name, reason=f"{hook_name}: {exc}"))
                 log.warning("plugin %r failed in %s: %s", impl.plugin_name, hook_name, exc)
-
-

@@ -20,7 +20,7 @@ from prisma_infra.providers import AuditSink, CacheStore, Engine, MetricsExporte
 if TYPE_CHECKING:
     from prisma_infra.infrastructure import Infrastructure
 
-__all__ = ["PROVIDER_HOOKS", "Registry", "Runtime", "collect_registry", "build_middleware", "select_engine"]
+__all__ = ["PROVIDER_HOOKS", "Registry", "Runtime", "build_middleware", "collect_registry", "select_engine"]
 
 
 def _factory_of(base: type) -> Callable[[Any], bool]:
@@ -84,9 +84,7 @@ def build_middleware(registry: Registry, config: InfraConfig, infrastructure: In
     for name in (*config.pipeline.order, *config.pipeline.disable):
         if name not in available:
             raise _unknown("pipeline.order", name, available)
-    built = [
-        reg.factory(infrastructure) for name, reg in available.items() if name not in config.pipeline.disable
-    ]
+    built = [reg.factory(infrastructure) for name, reg in available.items() if name not in config.pipeline.disable]
     return order_middleware(built, config.pipeline.order)
 
 
@@ -120,3 +118,22 @@ class Runtime:
             handler=compose(middleware, engine.execute),
             notify_completed=plugins.has_implementations("operation_completed"),
         )
+
+    async def start(self) -> None:
+        """Start every middleware; on failure close the ones already started and re-raise."""
+        started: list[Middleware] = []
+        try:
+            for middleware in self.middleware:
+                await middleware.start(self)
+                started.append(middleware)
+        except BaseException:
+            for middleware in reversed(started):
+                await middleware.close()
+            raise
+
+    async def close(self, *, engine: bool = True) -> None:
+        """Close middleware (innermost first), then the engine unless it is shared with a successor."""
+        for middleware in reversed(self.middleware):
+            await middleware.close()
+        if engine:
+            await self.engine.close()

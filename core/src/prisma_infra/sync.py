@@ -47,7 +47,7 @@ class _LoopThread:
 class SyncProxy:
     """Wraps an async prisma-infra object so every call blocks until done."""
 
-    __slots__ = ("_target", "_runner")
+    __slots__ = ("_runner", "_target")
 
     def __init__(self, target: Any, runner: _LoopThread) -> None:
         object.__setattr__(self, "_target", target)
@@ -59,9 +59,8 @@ class SyncProxy:
         if isinstance(value, AsyncIterator):
             return self._iterate(value)
         module = type(value).__module__ or ""
-        if module.startswith(_PROXIED_MODULE_PREFIX) and not isinstance(value, (str, bytes, int, float)):
-            if _has_async_members(value):
-                return SyncProxy(value, self._runner)
+        if module.startswith(_PROXIED_MODULE_PREFIX) and _has_async_members(value):
+            return SyncProxy(value, self._runner)
         return value
 
     def _iterate(self, iterator: AsyncIterator[Any]) -> Iterator[Any]:
@@ -75,6 +74,7 @@ class SyncProxy:
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._target, name)
         if callable(value):
+
             def call(*args: Any, **kwargs: Any) -> Any:
                 return self._wrap(value(*args, **kwargs))
 
@@ -89,7 +89,9 @@ class SyncProxy:
             return self._wrap(self._target.__enter__())
         return self._wrap(self._runner.run(enter()))
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> Any:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> Any:
         exit_ = getattr(self._target, "__aexit__", None)
         if exit_ is None:
             return self._target.__exit__(exc_type, exc, tb)
@@ -111,11 +113,12 @@ async def _anext(iterator: AsyncIterator[Any]) -> Any:
 
 
 def _has_async_members(value: Any) -> bool:
-    return _class_has_async_members(type(value))
+    cls: type[Any] = type(value)
+    return _class_has_async_members(cls)  # type: ignore[arg-type]  # classes are hashable
 
 
 @functools.cache
-def _class_has_async_members(cls: type) -> bool:
+def _class_has_async_members(cls: type[Any]) -> bool:
     return any(
         inspect.iscoroutinefunction(member) or inspect.isasyncgenfunction(member)
         for name, member in inspect.getmembers(cls)
@@ -148,5 +151,7 @@ class SyncInfrastructure(SyncProxy):
     def __enter__(self) -> SyncInfrastructure:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()

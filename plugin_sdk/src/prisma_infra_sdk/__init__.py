@@ -21,6 +21,7 @@ from prisma_infra.providers import (
     PiiMatch,
     SearchProvider,
 )
+
 from prisma_infra_sdk.plugin import Plugin
 
 __all__ = [

@@ -28,9 +28,7 @@ def build_app(plugins: PluginManager | None = None) -> typer.Typer:
     if plugins is None:
         plugins = PluginManager()
         plugins.load_all()
-    cli = typer.Typer(
-        name="prisma-infra", no_args_is_help=True, help=app.info.help, context_settings={"obj": plugins}
-    )
+    cli = typer.Typer(name="prisma-infra", no_args_is_help=True, help=app.info.help, context_settings={"obj": plugins})
     cli.callback()(root)
     plugins.call_sync("register_commands", cli=cli)
     return cli

@@ -46,9 +46,7 @@ def plugins_command(
     for column in ("name", "version", "dist", "hooks"):
         table.add_column(column)
     for plugin in loaded:
-        table.add_row(
-            plugin.name, plugin.version or "-", plugin.dist or "(built-in)", ", ".join(plugin.hooks)
-        )
+        table.add_row(plugin.name, plugin.version or "-", plugin.dist or "(built-in)", ", ".join(plugin.hooks))
     console.print(table)
     if manager.errors:
         errors = Table(title="Load errors", style="red")

@@ -1,5 +1,7 @@
 """Configuration: the validated model and the Dynaconf loader."""
 
+from prisma_infra.config.loader import LoadedConfig, load_config, reload_config, require_secret, validate_config
+from prisma_infra.config.masking import mask_secrets
 from prisma_infra.config.model import (
     AnalyticsConfig,
     AuditConfig,
@@ -19,9 +21,15 @@ __all__ = [
     "CacheConfig",
     "DatabaseConfig",
     "InfraConfig",
+    "LoadedConfig",
     "ModelCacheConfig",
     "ModelConfig",
     "MonitoringConfig",
     "PipelineConfig",
     "PluginsConfig",
+    "load_config",
+    "mask_secrets",
+    "reload_config",
+    "require_secret",
+    "validate_config",
 ]

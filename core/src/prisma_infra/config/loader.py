@@ -12,6 +12,7 @@ calls `load_config` (or `reload_config`) again and swaps in the new
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -144,7 +145,7 @@ def load_config(
         files=tuple(files),
         environment=active,
         settings_files=tuple(settings),
-        overrides=MappingProxyType(dict(overrides or {})),
+        overrides=MappingProxyType(copy.deepcopy(dict(overrides or {}))),
     )
 
 
@@ -228,9 +229,11 @@ def _unflatten_sources(sources: Mapping[str, str]) -> dict[KeyPath, str]:
 def _source_for(path: KeyPath, sources: Mapping[KeyPath, str]) -> str | None:
     if path in sources:
         return sources[path]
-    below = [label for key, label in sources.items() if key[: len(path)] == path]
+    below = list(dict.fromkeys(label for key, label in sources.items() if key[: len(path)] == path))
+    if len(below) > 1 and DEFAULT_SOURCE in below:
+        below.remove(DEFAULT_SOURCE)
     if below:
-        return ", ".join(dict.fromkeys(below))
+        return ", ".join(below)
     for end in range(len(path) - 1, 0, -1):
         if path[:end] in sources:
             return sources[path[:end]]

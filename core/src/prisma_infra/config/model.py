@@ -6,22 +6,22 @@ the closest valid key instead of being silently ignored.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 __all__ = [
-    "Section",
-    "DatabaseConfig",
-    "CacheConfig",
-    "ModelCacheConfig",
     "AnalyticsConfig",
     "AuditConfig",
-    "MonitoringConfig",
-    "PluginsConfig",
-    "PipelineConfig",
-    "ModelConfig",
+    "CacheConfig",
+    "DatabaseConfig",
     "InfraConfig",
+    "ModelCacheConfig",
+    "ModelConfig",
+    "MonitoringConfig",
+    "PipelineConfig",
+    "PluginsConfig",
+    "Section",
 ]
 
 

@@ -215,8 +215,7 @@ def read_file(path: Path, environment: str) -> ReadResult:
 
 def env_var_for(path: Sequence[str]) -> str:
     """The environment variable that sets a key path: ``database.url`` → ``PRISMA_INFRA_DATABASE__URL``."""
-    head, *rest = path
-    return ENV_PREFIX + _NESTING.join([head.upper(), *rest])
+    return ENV_PREFIX + _NESTING.join(part.upper() for part in path)
 
 
 def env_layers(env: Mapping[str, str]) -> ReadResult:
@@ -278,13 +277,16 @@ def merge_layer(
     for raw_key, value in data.items():
         key = _existing_key(target, str(raw_key))
         path = (*prefix, key)
+        current = target.get(key)
+        if isinstance(value, Mapping) and isinstance(current, dict):
+            if value:  # an empty table adds nothing to the one already there
+                sources.pop(path, None)  # no longer an empty-table leaf
+                merge_layer(current, value, label, sources, path)
+            continue
+        _drop_sources(sources, path)
         if isinstance(value, Mapping) and value:
-            current = target.get(key)
-            if not isinstance(current, dict):
-                _drop_sources(sources, path)
-                current = target[key] = {}
-            merge_layer(current, value, label, sources, path)
+            target[key] = {}
+            merge_layer(target[key], value, label, sources, path)
         else:
-            _drop_sources(sources, path)
-            target[key] = dict(value) if isinstance(value, Mapping) else value
+            target[key] = {} if isinstance(value, Mapping) else value
             sources[path] = label

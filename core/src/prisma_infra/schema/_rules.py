@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeGuard
 
 from prisma_infra.errors import UnknownFieldError, ValidationError, closest_match
 from prisma_infra.schema.model import Model, Schema
 from prisma_infra.schema.types import NUMERIC_TYPES, value_checker
 
-__all__ = ["FieldRule", "ModelRules", "rules_for", "bad_value", "unknown_key", "describe"]
+__all__ = [
+    "FieldRule",
+    "ModelRules",
+    "bad_value",
+    "describe",
+    "is_mapping",
+    "rules_for",
+    "unknown_field",
+    "unknown_key",
+]
 
 _EQUALITY = frozenset({"equals", "not", "in", "notIn"})
 _ORDERED = _EQUALITY | {"lt", "lte", "gt", "gte"}
@@ -153,7 +162,7 @@ def _build(schema: Schema, m: Model) -> ModelRules:
     create_required = tuple(
         (f.name, tuple(covers.get(f.name, ())))
         for f in m.fields
-        if f.kind in ("scalar", "enum") and f.is_required and not f.is_list and not f.has_default and not f.is_updated_at
+        if f.kind in ("scalar", "enum") and f.is_required and not (f.is_list or f.has_default or f.is_updated_at)
     )
     unique_keys = m.unique_keys
     compound = {k: v for k, v in unique_keys.items() if len(v) > 1}
@@ -167,6 +176,15 @@ def _build(schema: Schema, m: Model) -> ModelRules:
         create_required=create_required,
         where_names=(*fields, *compound, "AND", "OR", "NOT"),
     )
+
+
+_NOT_MAPPINGS = frozenset({str, int, float, bool, type(None), list, tuple, bytes})
+
+
+def is_mapping(value: Any) -> TypeGuard[Mapping[str, Any]]:
+    """``isinstance(value, Mapping)`` without the ABC check for the common types (validation is hot)."""
+    t = type(value)
+    return t is dict or (t not in _NOT_MAPPINGS and isinstance(value, Mapping))
 
 
 def _never(v: Any) -> bool:

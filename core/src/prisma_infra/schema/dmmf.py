@@ -56,9 +56,7 @@ def build_schema(data: Mapping[str, Any], *, provider: str | None = None) -> Sch
     raw_models: list[Mapping[str, Any]] = datamodel["models"]
     raw_indexes: list[Mapping[str, Any]] = list(datamodel.get("indexes") or [])
     relations = _relations(raw_models)
-    models = tuple(
-        _model(m, [i for i in raw_indexes if i.get("model") == m["name"]], relations) for m in raw_models
-    )
+    models = tuple(_model(m, [i for i in raw_indexes if i.get("model") == m["name"]], relations) for m in raw_models)
     enums = tuple(_enum(e) for e in datamodel.get("enums") or [])
     return Schema(models=models, enums=enums, provider=provider, hash=datamodel_hash(datamodel))
 
@@ -126,7 +124,7 @@ def _relations(raw_models: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str],
                 foreign_key_model=fk_model,
                 is_implicit_many_to_many=many_to_many,
                 opposite_field=opposite[1]["name"] if opposite else None,
-                is_required=bool(f.get("isRequired")),
+                is_required=bool(f.get("isRequired")) and not f.get("isList"),
                 on_delete=f.get("relationOnDelete") or (opposite[1].get("relationOnDelete") if opposite else None),
                 on_update=f.get("relationOnUpdate") or (opposite[1].get("relationOnUpdate") if opposite else None),
             )

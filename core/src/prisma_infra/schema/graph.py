@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from prisma_infra.operation import Action
     from prisma_infra.schema.model import Model, Schema
 
-__all__ = ["ModelRef", "related_models", "dependents", "models_touched", "models_written"]
+__all__ = ["ModelRef", "dependents", "models_touched", "models_written", "related_models"]
 
 ModelRef: TypeAlias = "str | Model"
 

@@ -21,18 +21,18 @@ if TYPE_CHECKING:
     from prisma_infra.schema.graph import ModelRef
 
 __all__ = [
-    "FieldKind",
     "Cardinality",
-    "IndexType",
-    "FieldDefault",
-    "Relation",
-    "Field",
-    "UniqueConstraint",
-    "Index",
-    "EnumValue",
     "Enum",
+    "EnumValue",
+    "Field",
+    "FieldDefault",
+    "FieldKind",
+    "Index",
+    "IndexType",
     "Model",
+    "Relation",
     "Schema",
+    "UniqueConstraint",
 ]
 
 FieldKind = Literal["scalar", "enum", "object", "unsupported"]
@@ -78,6 +78,7 @@ class Relation:
     opposite_field: str | None
     """The back-relation field on ``to_model`` (Prisma requires one, so ``None`` only for broken input)."""
     is_required: bool
+    """A required to-one side (always False for a to-many side)."""
     on_delete: str | None = None
     on_update: str | None = None
 

@@ -8,14 +8,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 __all__ = [
-    "PRISMA_SCALARS",
     "NUMERIC_TYPES",
+    "PRISMA_SCALARS",
     "PYTHON_TYPES",
     "STUB_TYPES",
     "value_checker",
 ]
 
-PRISMA_SCALARS: Final = frozenset({"String", "Int", "BigInt", "Float", "Decimal", "Boolean", "DateTime", "Json", "Bytes"})
+PRISMA_SCALARS: Final = frozenset(
+    {"String", "Int", "BigInt", "Float", "Decimal", "Boolean", "DateTime", "Json", "Bytes"}
+)
 NUMERIC_TYPES: Final = frozenset({"Int", "BigInt", "Float", "Decimal"})
 
 #: Python type of each Prisma scalar, as values are read back (``Any`` for Json and unsupported types).

@@ -102,7 +102,8 @@ const prisma = new PrismaClient({
   transactionOptions: { timeout: config.transactionTimeoutMs, maxWait: config.transactionMaxWaitMs },
 });
 prisma.$on('warn', (e) => log('warning', e.message));
-prisma.$on('error', (e) => log('error', e.message));
+// Failed queries also reach their caller as errors: keep Prisma's copy at debug level.
+prisma.$on('error', (e) => log('debug', e.message));
 if (config.logQueries) prisma.$on('query', (e) => log('debug', `${e.query} ${e.params} (${e.duration} ms)`));
 
 // ---------------------------------------------------------------- values
@@ -227,6 +228,7 @@ const ACTIONS = new Set([
   'create', 'createMany', 'createManyAndReturn', 'update', 'updateMany', 'updateManyAndReturn', 'upsert',
   'delete', 'deleteMany', 'count', 'aggregate', 'groupBy',
 ]);
+const RETURNING_ACTIONS = new Set(['createManyAndReturn', 'updateManyAndReturn']);
 const modelKeys = new Map();
 for (const name of Object.values(Prisma.ModelName)) modelKeys.set(name, name.charAt(0).toLowerCase() + name.slice(1));
 
@@ -243,6 +245,9 @@ function call(client, model, action, args) {
   const key = modelKeys.get(model);
   if (key === undefined) throw bridgeError(null, `unknown model ${JSON.stringify(model)}`, { modelName: model });
   if (!ACTIONS.has(action)) throw bridgeError(null, `unknown action ${JSON.stringify(action)}`, { modelName: model });
+  if (RETURNING_ACTIONS.has(action) && config.provider === 'mysql') {
+    throw bridgeError(null, `${action} is not supported on MySQL/MariaDB (no RETURNING); use ${action.replace('AndReturn', '')}`, { modelName: model });
+  }
   const delegate = client[key];
   if (typeof delegate[action] !== 'function') {
     throw bridgeError(null, `action ${action} is not supported by this provider`, { modelName: model });
@@ -264,7 +269,7 @@ function ms(seconds, fallback) {
 }
 
 async function begin(args) {
-  const id = `tx${++txCounter}`;
+  const id = `${process.pid}-${++txCounter}`;
   const timeout = ms(args.timeout, config.transactionTimeoutMs);
   const options = { timeout, maxWait: ms(args.maxWait, config.transactionMaxWaitMs) };
   if (args.isolationLevel) options.isolationLevel = args.isolationLevel;

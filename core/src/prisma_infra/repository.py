@@ -1,0 +1,717 @@
+"""`Repository`: Prisma's model API for any model, from Python, through the pipeline.
+
+``infra.repository("user")`` (any case) returns the repository of ``User``.
+Its methods take Prisma's arguments as keywords (``order_by`` for
+``orderBy``, ``include=["posts"]`` for ``{"posts": True}``, ...), build one
+`Operation` each and run it through ``infra.execute`` so every middleware
+applies. What a model needs (key fields, searchable fields, relations) is
+computed once per model by the `RepositoryFactory`, so a call costs little
+more than building the operation.
+
+Bulk writes live in `prisma_infra.bulk`, streaming and relation loading in
+`prisma_infra.streaming`; the repository only forwards to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from prisma_infra.errors import RecordNotFoundError, ValidationError
+from prisma_infra.operation import Action, CacheOptions, Operation
+from prisma_infra.pagination import CursorPage, Page, cursor_page, offset_page, parse_cursor, parse_offset
+from prisma_infra.prisma_args import and_where, build_args
+
+if TYPE_CHECKING:
+    from prisma_infra.bulk import BulkResult, ProgressCallback
+    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.query import QueryBuilder
+    from prisma_infra.schema import Model, Relation, Schema
+    from prisma_infra.transaction import Transaction
+
+__all__ = ["ModelInfo", "OperationFactory", "Repository", "RepositoryFactory"]
+
+Record = dict[str, Any]
+
+#: Providers whose ``contains`` needs ``mode: "insensitive"`` to ignore case (the others ignore it by collation).
+_MODE_PROVIDERS = frozenset({"postgresql", "postgres", "cockroachdb", "mongodb"})
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """What repositories need to know about one model, computed once per schema."""
+
+    model: Model
+    name: str
+    key_fields: tuple[str, ...]
+    """The primary key's fields (or the first unique key's, for a model without ``@id``)."""
+    key_name: str
+    """Prisma's where-unique name for ``key_fields`` (``id``, ``a_b``, or the ``name:`` given)."""
+    string_fields: tuple[str, ...]
+    """Non-list String fields, without generated ids and foreign keys: the default search fields."""
+    relations: Mapping[str, Relation]
+    provider: str | None
+    insensitive_mode: bool
+    """Whether case-insensitive ``contains`` needs ``mode: "insensitive"`` on this provider."""
+
+    @classmethod
+    def build(cls, schema: Schema, model: Model, provider: str | None) -> ModelInfo:
+        if model.primary_key is not None:
+            key_fields, key_name = model.primary_key.fields, model.primary_key.key
+        elif model.unique_constraints:
+            first = model.unique_constraints[0]
+            key_fields, key_name = first.fields, first.key
+        else:  # Prisma requires an id or a unique key; keep going for hand-built schemas
+            key_fields, key_name = (), ""
+        strings = tuple(
+            f.name
+            for f in model.fields
+            if f.kind == "scalar"
+            and f.type == "String"
+            and not f.is_list
+            and not f.is_read_only
+            and not (f.is_id and f.default is not None and f.default.is_function)
+        )
+        relations = {f.name: f.relation for f in model.fields if f.relation is not None}
+        provider = provider or schema.provider
+        return cls(
+            model=model,
+            name=model.name,
+            key_fields=tuple(key_fields),
+            key_name=key_name,
+            string_fields=strings,
+            relations=relations,
+            provider=provider,
+            insensitive_mode=(provider or "").lower() in _MODE_PROVIDERS,
+        )
+
+    def unique_where(self, where: Any) -> dict[str, Any]:
+        """A where-unique: a mapping passes through; a bare key value (or tuple for compounds) is the primary key."""
+        if isinstance(where, Mapping):
+            return dict(where)
+        if len(self.key_fields) == 1:
+            return {self.key_fields[0]: where}
+        if isinstance(where, list | tuple) and len(where) == len(self.key_fields):
+            return {self.key_name: dict(zip(self.key_fields, where, strict=True))}
+        raise ValidationError(
+            f"{self.name}: a where-unique must be a mapping or a key value for ({', '.join(self.key_fields)}), "
+            f"got {where!r}",
+            model=self.name,
+        )
+
+
+class RepositoryFactory:
+    """Creates (and caches) the repository of any model of the schema."""
+
+    def __init__(self, infrastructure: Infrastructure) -> None:
+        self._infra = infrastructure
+        self.schema: Schema = infrastructure.schema
+        self._provider = _provider_of(infrastructure)
+        self._repositories: dict[str, Repository] = {}
+
+    def info(self, model: str | Model) -> ModelInfo:
+        return self.create(model).info
+
+    def create(self, model: str | Model) -> Repository:
+        """The repository of ``model`` (any case); `UnknownModelError` names the closest model."""
+        key = model if isinstance(model, str) else model.name
+        found = self._repositories.get(key)
+        if found is None:
+            m = self.schema.model(model)
+            found = self._repositories.get(m.name)
+            if found is None:
+                found = Repository(self._infra, ModelInfo.build(self.schema, m, self._provider))
+            self._repositories[m.name] = self._repositories[key] = found
+        return found
+
+
+def _provider_of(infrastructure: Infrastructure) -> str | None:
+    try:
+        return infrastructure.engine.provider
+    except Exception:  # an engine that cannot tell: fall back on the schema's datasource
+        return infrastructure.schema.provider
+
+
+class Repository:
+    """Prisma's model API for one model. Create with ``infra.repository("user")``.
+
+    Reads return plain dicts (``None`` when nothing matches); ``*_many`` writes
+    return Prisma's ``{"count": n}``. Inside ``async with infra.transaction()
+    as tx``, ``tx.repository(...)`` returns a repository whose operations run in
+    that transaction.
+    """
+
+    __slots__ = ("_context", "_infra", "_tx", "info", "name")
+
+    def __init__(self, infrastructure: Infrastructure, info: ModelInfo, transaction: Transaction | None = None) -> None:
+        self._infra = infrastructure
+        self.info = info
+        self.name = info.name
+        self._tx = transaction
+        self._context: dict[str, Any] = {"transaction": transaction.id} if transaction is not None else {}
+
+    def __repr__(self) -> str:
+        inside = f" in transaction {self._tx.id}" if self._tx is not None else ""
+        return f"<Repository {self.name}{inside}>"
+
+    @property
+    def model(self) -> Model:
+        return self.info.model
+
+    @property
+    def infrastructure(self) -> Infrastructure:
+        return self._infra
+
+    @property
+    def transaction(self) -> Transaction | None:
+        """The transaction this repository runs in, if any."""
+        return self._tx
+
+    def bind(self, transaction: Transaction | None) -> Repository:
+        """This model's repository running inside ``transaction`` (``None``: outside any)."""
+        if transaction is self._tx:
+            return self
+        return Repository(self._infra, self.info, transaction)
+
+    def query(self) -> QueryBuilder:
+        """A query builder for this model (in this repository's transaction)."""
+        from prisma_infra.query import QueryBuilder
+
+        return QueryBuilder(self)
+
+    @property
+    def op(self) -> OperationFactory:
+        """Builds operations without running them, for ``infra.batch([...])``."""
+        return OperationFactory(self)
+
+    # -- running -------------------------------------------------------------------------
+
+    def operation(self, action: Action | str, args: dict[str, Any], *, cache: CacheOptions | None = None) -> Operation:
+        """The `Operation` for ``action`` with compiled Prisma ``args``, in this repository's context."""
+        context = (
+            self._infra.operation_context(**self._context)
+            if cache is None
+            else (self._infra.operation_context(cache=cache, **self._context))
+        )
+        return Operation(self.name, Action(action), args, context)
+
+    async def run(self, action: Action | str, args: dict[str, Any], *, cache: CacheOptions | None = None) -> Any:
+        """Run ``action`` with already compiled Prisma ``args`` through the pipeline."""
+        operation = self.operation(action, args, cache=cache)
+        if self._tx is not None:
+            return await self._tx.execute(operation)
+        return await self._infra.execute(operation)
+
+    # -- reads ---------------------------------------------------------------------------
+
+    async def find_unique(
+        self, where: Any, *, select: Any = None, include: Any = None, omit: Any = None
+    ) -> Record | None:
+        """The record matching a unique ``where`` (or a bare primary-key value), or ``None``."""
+        args = build_args({"select": select, "include": include, "omit": omit})
+        args["where"] = self.info.unique_where(where)
+        result: Record | None = await self.run(Action.FIND_UNIQUE, args)
+        return result
+
+    async def find_unique_or_raise(
+        self, where: Any, *, select: Any = None, include: Any = None, omit: Any = None
+    ) -> Record:
+        """Like `find_unique`, but `RecordNotFoundError` (naming the model and ``where``) when absent."""
+        found = await self.find_unique(where, select=select, include=include, omit=omit)
+        if found is None:
+            unique = self.info.unique_where(where)
+            raise RecordNotFoundError(f"No {self.name} record found where {unique!r}", model=self.name, where=unique)
+        return found
+
+    async def find_first(
+        self,
+        where: Mapping[str, Any] | None = None,
+        *,
+        select: Any = None,
+        include: Any = None,
+        omit: Any = None,
+        order_by: Any = None,
+        cursor: Any = None,
+        take: int | None = None,
+        skip: int | None = None,
+        distinct: Any = None,
+    ) -> Record | None:
+        args = build_args(
+            {
+                "where": where,
+                "select": select,
+                "include": include,
+                "omit": omit,
+                "orderBy": order_by,
+                "cursor": cursor,
+                "take": take,
+                "skip": skip,
+                "distinct": distinct,
+            }
+        )
+        result: Record | None = await self.run(Action.FIND_FIRST, args)
+        return result
+
+    async def find_many(
+        self,
+        where: Mapping[str, Any] | None = None,
+        *,
+        select: Any = None,
+        include: Any = None,
+        omit: Any = None,
+        order_by: Any = None,
+        cursor: Any = None,
+        take: int | None = None,
+        skip: int | None = None,
+        distinct: Any = None,
+        paginate: Mapping[str, Any] | None = None,
+        cursor_paginate: Mapping[str, Any] | None = None,
+    ) -> list[Record] | Page[Record] | CursorPage[Record]:
+        """Records matching ``where``.
+
+        With ``paginate={"page": 1, "limit": 10}`` returns a `Page` (count + findMany);
+        with ``cursor_paginate={"after": cursor_or_None, "limit": 20}`` a `CursorPage`.
+        """
+        args = build_args(
+            {
+                "where": where,
+                "select": select,
+                "include": include,
+                "omit": omit,
+                "orderBy": order_by,
+                "cursor": cursor,
+                "take": take,
+                "skip": skip,
+                "distinct": distinct,
+            }
+        )
+        return await self.find_compiled(args, paginate=paginate, cursor_paginate=cursor_paginate)
+
+    async def find_compiled(
+        self,
+        args: dict[str, Any],
+        *,
+        paginate: Mapping[str, Any] | None = None,
+        cursor_paginate: Mapping[str, Any] | None = None,
+        cache: CacheOptions | None = None,
+    ) -> list[Record] | Page[Record] | CursorPage[Record]:
+        """`find_many` with already compiled Prisma ``args`` (used by the query builder)."""
+        if paginate is not None and cursor_paginate is not None:
+            raise ValidationError("Use either paginate or cursor_paginate, not both", model=self.name)
+        if paginate is not None:
+            page, limit = parse_offset(paginate)
+            return await offset_page(self._runner(cache), args, page, limit, concurrent=self._tx is None)
+        if cursor_paginate is not None:
+            after, limit = parse_cursor(cursor_paginate)
+            return await cursor_page(self._runner(cache), args, self.info.key_fields, self.info.key_name, after, limit)
+        result: list[Record] = await self.run(Action.FIND_MANY, args, cache=cache)
+        return result
+
+    def _runner(self, cache: CacheOptions | None) -> Callable[[Action, dict[str, Any]], Any]:
+        if cache is None:
+            return self.run
+
+        def run(action: Action, args: dict[str, Any]) -> Any:
+            return self.run(action, args, cache=cache)
+
+        return run
+
+    async def count(
+        self,
+        where: Mapping[str, Any] | None = None,
+        *,
+        order_by: Any = None,
+        cursor: Any = None,
+        take: int | None = None,
+        skip: int | None = None,
+        select: Any = None,
+    ) -> Any:
+        """The number of matching records (a dict of counts when ``select`` is given, as in Prisma)."""
+        args = build_args(
+            {
+                "where": where,
+                "orderBy": order_by,
+                "cursor": cursor,
+                "take": take,
+                "skip": skip,
+                "select": select,
+            }
+        )
+        return await self.run(Action.COUNT, args)
+
+    async def exists(self, where: Mapping[str, Any] | None = None) -> bool:
+        """Whether any record matches ``where`` (a ``findFirst`` selecting the key only)."""
+        args: dict[str, Any] = {"select": {f: True for f in self.info.key_fields}} if self.info.key_fields else {}
+        if where:
+            args["where"] = where
+        return await self.run(Action.FIND_FIRST, args) is not None
+
+    async def aggregate(
+        self,
+        where: Mapping[str, Any] | None = None,
+        *,
+        order_by: Any = None,
+        cursor: Any = None,
+        take: int | None = None,
+        skip: int | None = None,
+        count: Any = None,
+        avg: Any = None,
+        sum: Any = None,
+        min: Any = None,
+        max: Any = None,
+    ) -> Record:
+        """Prisma ``aggregate``: ``count=True``, ``sum=["views"]`` (or ``{"views": True}``), ..."""
+        args = build_args(
+            {
+                "where": where,
+                "orderBy": order_by,
+                "cursor": cursor,
+                "take": take,
+                "skip": skip,
+                "_count": count,
+                "_avg": avg,
+                "_sum": sum,
+                "_min": min,
+                "_max": max,
+            }
+        )
+        result: Record = await self.run(Action.AGGREGATE, args)
+        return result
+
+    async def group_by(
+        self,
+        by: str | Sequence[str],
+        *,
+        where: Mapping[str, Any] | None = None,
+        having: Mapping[str, Any] | None = None,
+        order_by: Any = None,
+        take: int | None = None,
+        skip: int | None = None,
+        count: Any = None,
+        avg: Any = None,
+        sum: Any = None,
+        min: Any = None,
+        max: Any = None,
+    ) -> list[Record]:
+        """Prisma ``groupBy``: one dict per group with the ``by`` fields and the requested aggregates."""
+        args = build_args(
+            {
+                "by": by,
+                "where": where,
+                "having": having,
+                "orderBy": order_by,
+                "take": take,
+                "skip": skip,
+                "_count": count,
+                "_avg": avg,
+                "_sum": sum,
+                "_min": min,
+                "_max": max,
+            }
+        )
+        result: list[Record] = await self.run(Action.GROUP_BY, args)
+        return result
+
+    # -- search --------------------------------------------------------------------------
+
+    def search_where(self, query: str, fields: Sequence[str] | None = None) -> dict[str, Any] | None:
+        """The filter matching ``query`` case-insensitively: every word in at least one of ``fields``.
+
+        ``fields`` defaults to ``models.<Model>.searchable`` in the settings, else every String
+        field (without generated ids and foreign keys). PostgreSQL gets ``mode: "insensitive"``;
+        MySQL/MariaDB collations and SQLite's LIKE already ignore (ASCII) case. For non-ASCII
+        words on those, the lower-, upper- and title-case spellings are matched too.
+        """
+        names = tuple(fields) if fields is not None else self._search_fields()
+        for name in names:
+            field = self.model.field(name)
+            if field.type != "String" or field.is_list or field.kind != "scalar":
+                raise ValidationError(
+                    f"{self.name}.{name} is not a String field and cannot be searched", model=self.name, field=name
+                )
+        if not names:
+            raise ValidationError(f"{self.name} has no String field to search", model=self.name)
+        words = query.split()
+        if not words:
+            return None
+        clauses = [{"OR": [c for name in names for c in self._contains(name, word)]} for word in words]
+        return clauses[0] if len(clauses) == 1 else {"AND": clauses}
+
+    def _search_fields(self) -> tuple[str, ...]:
+        configured = self._infra.config.model_settings(self.name).searchable
+        return tuple(configured) if configured else self.info.string_fields
+
+    def _contains(self, name: str, word: str) -> list[dict[str, Any]]:
+        if self.info.insensitive_mode:
+            return [{name: {"contains": word, "mode": "insensitive"}}]
+        if word.isascii():
+            return [{name: {"contains": word}}]
+        spellings = dict.fromkeys((word, word.lower(), word.upper(), word.title()))
+        return [{name: {"contains": s}} for s in spellings]
+
+    async def search(
+        self,
+        query: str,
+        fields: Sequence[str] | None = None,
+        *,
+        where: Mapping[str, Any] | None = None,
+        select: Any = None,
+        include: Any = None,
+        order_by: Any = None,
+        take: int | None = None,
+        skip: int | None = None,
+        paginate: Mapping[str, Any] | None = None,
+        cursor_paginate: Mapping[str, Any] | None = None,
+    ) -> list[Record] | Page[Record] | CursorPage[Record]:
+        """Records whose ``fields`` contain every word of ``query``, ignoring case, on every provider."""
+        args = build_args(
+            {
+                "where": and_where(where, self.search_where(query, fields)),
+                "select": select,
+                "include": include,
+                "orderBy": order_by,
+                "take": take,
+                "skip": skip,
+            }
+        )
+        return await self.find_compiled(args, paginate=paginate, cursor_paginate=cursor_paginate)
+
+    # -- writes --------------------------------------------------------------------------
+
+    async def create(
+        self, data: Mapping[str, Any], *, select: Any = None, include: Any = None, omit: Any = None
+    ) -> Record:
+        args = build_args({"data": data, "select": select, "include": include, "omit": omit})
+        result: Record = await self.run(Action.CREATE, args)
+        return result
+
+    async def create_many(self, data: Sequence[Mapping[str, Any]], *, skip_duplicates: bool | None = None) -> Record:
+        """Prisma ``createMany`` → ``{"count": n}`` (``skip_duplicates`` is unsupported on SQLite)."""
+        args = build_args({"data": list(data), "skipDuplicates": skip_duplicates})
+        result: Record = await self.run(Action.CREATE_MANY, args)
+        return result
+
+    async def create_many_and_return(
+        self,
+        data: Sequence[Mapping[str, Any]],
+        *,
+        select: Any = None,
+        include: Any = None,
+        skip_duplicates: bool | None = None,
+    ) -> list[Record]:
+        """Prisma ``createManyAndReturn`` (PostgreSQL and SQLite; not MySQL)."""
+        args = build_args({"data": list(data), "select": select, "include": include, "skipDuplicates": skip_duplicates})
+        result: list[Record] = await self.run(Action.CREATE_MANY_AND_RETURN, args)
+        return result
+
+    async def update(
+        self, where: Any, data: Mapping[str, Any], *, select: Any = None, include: Any = None, omit: Any = None
+    ) -> Record:
+        """Update the record matching a unique ``where``; `RecordNotFoundError` when there is none."""
+        args = build_args({"data": data, "select": select, "include": include, "omit": omit})
+        args["where"] = self.info.unique_where(where)
+        result: Record = await self.run(Action.UPDATE, args)
+        return result
+
+    async def update_many(
+        self, where: Mapping[str, Any] | None = None, data: Mapping[str, Any] | None = None, *, limit: int | None = None
+    ) -> Record:
+        """Prisma ``updateMany`` → ``{"count": n}``."""
+        if not data:
+            raise ValidationError(f"{self.name}.update_many needs data", model=self.name)
+        args = build_args({"where": where, "data": data, "limit": limit})
+        result: Record = await self.run(Action.UPDATE_MANY, args)
+        return result
+
+    async def upsert(
+        self,
+        where: Any,
+        create: Mapping[str, Any],
+        update: Mapping[str, Any],
+        *,
+        select: Any = None,
+        include: Any = None,
+        omit: Any = None,
+    ) -> Record:
+        args = build_args({"create": create, "update": update, "select": select, "include": include, "omit": omit})
+        args["where"] = self.info.unique_where(where)
+        result: Record = await self.run(Action.UPSERT, args)
+        return result
+
+    async def delete(self, where: Any, *, select: Any = None, include: Any = None, omit: Any = None) -> Record:
+        """Delete the record matching a unique ``where`` and return it; `RecordNotFoundError` when absent."""
+        args = build_args({"select": select, "include": include, "omit": omit})
+        args["where"] = self.info.unique_where(where)
+        result: Record = await self.run(Action.DELETE, args)
+        return result
+
+    async def delete_many(self, where: Mapping[str, Any] | None = None, *, limit: int | None = None) -> Record:
+        """Prisma ``deleteMany`` → ``{"count": n}`` (no ``where``: every record)."""
+        args = build_args({"where": where, "limit": limit})
+        result: Record = await self.run(Action.DELETE_MANY, args)
+        return result
+
+    # -- streaming and relation loading (prisma_infra.streaming) ---------------------------
+
+    def stream(
+        self,
+        where: Mapping[str, Any] | None = None,
+        *,
+        batch_size: int = 1000,
+        select: Any = None,
+        include: Any = None,
+        omit: Any = None,
+    ) -> AsyncIterator[list[Record]]:
+        """``async for batch in repo.stream(...)``: every match in key order, ``batch_size`` at a time.
+
+        Keyset pagination over the primary key (compound keys too): memory stays
+        bounded by one batch whatever the table size.
+        """
+        from prisma_infra.streaming import stream
+
+        args = build_args({"where": where, "select": select, "include": include, "omit": omit})
+        return stream(self, args, batch_size)
+
+    async def load(
+        self,
+        records: Sequence[Record],
+        relation: str,
+        *,
+        where: Mapping[str, Any] | None = None,
+        select: Any = None,
+        include: Any = None,
+        order_by: Any = None,
+    ) -> Sequence[Record]:
+        """Fill ``relation`` on every record of ``records`` with one query (in place; returns ``records``)."""
+        from prisma_infra.streaming import load
+
+        args = build_args({"where": where, "select": select, "include": include, "orderBy": order_by})
+        return await load(self, records, relation, args)
+
+    # -- bulk (prisma_infra.bulk) -----------------------------------------------------------
+
+    async def bulk_create(
+        self,
+        records: Iterable[Mapping[str, Any]],
+        *,
+        batch_size: int = 1000,
+        skip_duplicates: bool = False,
+        stop_on_error: bool = False,
+        on_progress: ProgressCallback | None = None,
+    ) -> BulkResult:
+        """``createMany`` in batches, each in its own transaction (a failed batch writes nothing)."""
+        from prisma_infra.bulk import bulk_create
+
+        return await bulk_create(
+            self,
+            records,
+            batch_size=batch_size,
+            skip_duplicates=skip_duplicates,
+            stop_on_error=stop_on_error,
+            on_progress=on_progress,
+        )
+
+    async def bulk_update(
+        self,
+        where: Mapping[str, Any] | None,
+        data: Mapping[str, Any],
+        *,
+        batch_size: int = 1000,
+        stop_on_error: bool = False,
+        on_progress: ProgressCallback | None = None,
+    ) -> BulkResult:
+        """``updateMany`` by key, ``batch_size`` matching records per transaction."""
+        from prisma_infra.bulk import bulk_update
+
+        return await bulk_update(
+            self, where, data, batch_size=batch_size, stop_on_error=stop_on_error, on_progress=on_progress
+        )
+
+    async def bulk_upsert(
+        self,
+        records: Iterable[Mapping[str, Any]],
+        *,
+        key: Sequence[str] | None = None,
+        batch_size: int = 1000,
+        stop_on_error: bool = False,
+        on_progress: ProgressCallback | None = None,
+    ) -> BulkResult:
+        """Create or update each record by a unique ``key`` (default: the primary key), in batches."""
+        from prisma_infra.bulk import bulk_upsert
+
+        return await bulk_upsert(
+            self, records, key=key, batch_size=batch_size, stop_on_error=stop_on_error, on_progress=on_progress
+        )
+
+    async def bulk_delete(
+        self,
+        where: Mapping[str, Any] | None,
+        *,
+        batch_size: int = 1000,
+        stop_on_error: bool = False,
+        on_progress: ProgressCallback | None = None,
+    ) -> BulkResult:
+        """``deleteMany`` by key, ``batch_size`` matching records per transaction."""
+        from prisma_infra.bulk import bulk_delete
+
+        return await bulk_delete(
+            self, where, batch_size=batch_size, stop_on_error=stop_on_error, on_progress=on_progress
+        )
+
+
+class OperationFactory:
+    """``repo.op.create(data=...)``: the same actions as the repository, returning unrun `Operation` objects.
+
+    Keywords are Prisma's arguments with the same snake_case aliases and shorthands.
+    """
+
+    __slots__ = ("_repo",)
+
+    def __init__(self, repository: Repository) -> None:
+        self._repo = repository
+
+    def _make(self, action: Action, args: Mapping[str, Any], unique: bool = False) -> Operation:
+        compiled = build_args(args)
+        if unique and "where" in compiled:
+            compiled["where"] = self._repo.info.unique_where(compiled["where"])
+        return self._repo.operation(action, compiled)
+
+    def find_unique(self, **args: Any) -> Operation:
+        return self._make(Action.FIND_UNIQUE, args, unique=True)
+
+    def find_first(self, **args: Any) -> Operation:
+        return self._make(Action.FIND_FIRST, args)
+
+    def find_many(self, **args: Any) -> Operation:
+        return self._make(Action.FIND_MANY, args)
+
+    def count(self, **args: Any) -> Operation:
+        return self._make(Action.COUNT, args)
+
+    def aggregate(self, **args: Any) -> Operation:
+        return self._make(Action.AGGREGATE, args)
+
+    def group_by(self, **args: Any) -> Operation:
+        return self._make(Action.GROUP_BY, args)
+
+    def create(self, **args: Any) -> Operation:
+        return self._make(Action.CREATE, args)
+
+    def create_many(self, **args: Any) -> Operation:
+        return self._make(Action.CREATE_MANY, args)
+
+    def update(self, **args: Any) -> Operation:
+        return self._make(Action.UPDATE, args, unique=True)
+
+    def update_many(self, **args: Any) -> Operation:
+        return self._make(Action.UPDATE_MANY, args)
+
+    def upsert(self, **args: Any) -> Operation:
+        return self._make(Action.UPSERT, args, unique=True)
+
+    def delete(self, **args: Any) -> Operation:
+        return self._make(Action.DELETE, args, unique=True)
+
+    def delete_many(self, **args: Any) -> Operation:
+        return self._make(Action.DELETE_MANY, args)

@@ -1,0 +1,50 @@
+"""Schemas built from the real DMMF fixtures (see ../fixtures/dmmf/README.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from prisma_infra.schema import Schema
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dmmf"
+
+
+def load_fixture(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text())
+    return data
+
+
+@pytest.fixture(scope="session")
+def fixture_data() -> Callable[[str], dict[str, Any]]:
+    """Loads ``<name>.json`` (``{"provider": ..., "datamodel": ...}``) from the DMMF fixtures."""
+    return load_fixture
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def blog() -> Schema:
+    return Schema.from_datamodel(load_fixture("blog"))
+
+
+@pytest.fixture(scope="session")
+def mapped() -> Schema:
+    return Schema.from_datamodel(load_fixture("mapped"))
+
+
+@pytest.fixture(scope="session")
+def shop() -> Schema:
+    return Schema.from_datamodel(load_fixture("shop_mysql"))
+
+
+@pytest.fixture(scope="session")
+def notes() -> Schema:
+    return Schema.from_datamodel(load_fixture("notes_sqlite"))

@@ -1,0 +1,262 @@
+"""`PrismaEngine`: prisma-infra's data engine backed by Prisma 7 in a Node.js bridge."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import orjson
+from prisma_infra.errors import (
+    ConfigurationError,
+    EngineUnavailableError,
+    PrismaInfraError,
+    TransactionError,
+    UniqueConstraintError,
+)
+from prisma_infra.providers.engine import Engine
+
+from prisma_infra_prisma import codec
+from prisma_infra_prisma.bridge import Bridge
+from prisma_infra_prisma.errors import fields_for_index, to_exception
+from prisma_infra_prisma.generate import GeneratedClient, ensure_client, parse_datasource, read_schema
+from prisma_infra_prisma.toolchain import Toolchain, ensure_toolchain, shipped_js
+
+if TYPE_CHECKING:
+    from prisma_infra.config.model import DatabaseConfig
+    from prisma_infra.operation import Operation
+
+__all__ = ["PrismaEngine"]
+
+log = logging.getLogger("prisma_infra.engine")
+
+_PROVIDERS = {"postgresql": "postgresql", "postgres": "postgresql", "mysql": "mysql", "sqlite": "sqlite"}
+
+
+def _sqlite_url(url: str, base: Path) -> str:
+    """Relative ``file:`` URLs resolve from the schema's folder, as in Prisma up to version 6."""
+    if url.startswith("file:") and not url.startswith("file:/"):
+        return f"file:{(base / url[5:]).resolve()}"
+    return url
+
+
+class PrismaEngine(Engine):
+    """Runs operations through the official Prisma 7 client in a supervised Node.js process.
+
+    Engine-specific ``database.options``:
+
+    * ``install`` (bool, default true): install Prisma's npm packages on first use;
+      false makes a missing install an error (run ``prisma-infra prisma install``).
+    * ``log_queries`` (bool): log every SQL statement at DEBUG on ``prisma_infra.engine.bridge``.
+    * ``adapter`` (dict): extra options for the driver adapter's pool.
+    * ``start_timeout`` (float, seconds, default 60): how long the bridge may take to start.
+    """
+
+    name: ClassVar[str] = "prisma"
+
+    def __init__(self, config: DatabaseConfig, *, base_dir: str | Path | None = None) -> None:
+        schema_path = Path(config.schema_path)
+        if not schema_path.is_absolute() and base_dir is not None:
+            schema_path = Path(base_dir) / schema_path
+        self._config = config
+        self._schema_path = schema_path.resolve()
+        text = read_schema(self._schema_path)
+        source = parse_datasource(text)
+        provider = _PROVIDERS.get(source.provider)
+        if provider is None:
+            raise ConfigurationError(
+                f"datasource provider {source.provider!r} is not supported by the prisma engine "
+                "(postgresql, mysql, sqlite)"
+            )
+        self._provider = provider
+        url = config.url.get_secret_value() if config.url is not None else source.url
+        if not url:
+            raise ConfigurationError("database.url is not set and the schema's datasource gives no URL")
+        if provider == "sqlite":
+            base = self._schema_path if self._schema_path.is_dir() else self._schema_path.parent
+            url = _sqlite_url(url, base)
+        self._url = url
+        self._options = dict(config.options)
+        self._timeout = config.operation_timeout
+        self._semaphore = asyncio.Semaphore(config.max_in_flight)
+        self._bridge: Bridge | None = None
+        self._start_lock = asyncio.Lock()
+        self._closed = False
+        self._datamodel: Mapping[str, Any] | None = None
+        self._toolchain: Toolchain | None = None
+        self._client: GeneratedClient | None = None
+
+    @property
+    def provider(self) -> str:
+        return self._provider
+
+    @property
+    def pid(self) -> int | None:
+        """The bridge process id, while it runs."""
+        return self._bridge.pid if self._bridge is not None and self._bridge.alive else None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def prepare(self) -> GeneratedClient:
+        """Install the toolchain and generate the client (blocking; done once per schema)."""
+        if self._client is None:
+            self._toolchain = ensure_toolchain(install=bool(self._options.get("install", True)))
+            self._client = ensure_client(self._schema_path, self._toolchain)
+        return self._client
+
+    async def start(self) -> None:
+        await self._ensure()
+
+    async def _ensure(self) -> Bridge:
+        bridge = self._bridge
+        if bridge is not None and bridge.alive:
+            return bridge
+        async with self._start_lock:
+            if self._closed:
+                raise EngineUnavailableError("the Prisma engine is closed")
+            bridge = self._bridge
+            if bridge is not None and bridge.alive:
+                return bridge
+            if bridge is not None:
+                log.warning("restarting the Prisma bridge")
+                await bridge.close(timeout=0.5)
+            client = await asyncio.to_thread(self.prepare)
+            assert self._toolchain is not None
+            settings = {
+                "provider": self._provider,
+                "url": self._url,
+                "poolSize": self._config.pool_size,
+                "connectTimeoutMs": round(self._config.connect_timeout * 1000),
+                "transactionTimeoutMs": round(self._config.transaction_timeout * 1000),
+                "transactionMaxWaitMs": round(self._config.transaction_max_wait * 1000),
+                "logQueries": bool(self._options.get("log_queries", False)),
+                "adapterOptions": self._options.get("adapter") or {},
+            }
+            env = self._toolchain.env({"PRISMA_INFRA_BRIDGE_CONFIG": orjson.dumps(settings).decode()})
+            bridge = Bridge(
+                [str(self._toolchain.node), str(shipped_js("bridge.cjs")), str(client.client), str(client.schema)],
+                env=env,
+                cwd=str(self._toolchain.root),
+                errors=to_exception,
+                start_timeout=float(self._options.get("start_timeout", 60.0)),
+            )
+            started = time.perf_counter()
+            await bridge.start()
+            log.info(
+                "Prisma bridge started (pid %s, node %s, %s) in %.0f ms",
+                bridge.pid, bridge.info.get("node"), self._provider, (time.perf_counter() - started) * 1000,
+            )
+            self._bridge = bridge
+            return bridge
+
+    async def close(self) -> None:
+        self._closed = True
+        bridge, self._bridge = self._bridge, None
+        if bridge is not None:
+            await bridge.close()
+
+    # -- operations --------------------------------------------------------------------------
+
+    async def _call(
+        self,
+        model: str | None,
+        action: str,
+        args: Any,
+        *,
+        tx_id: str | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        bridge = self._bridge
+        if bridge is None or not bridge.alive:
+            bridge = await self._ensure()
+        async with self._semaphore:
+            if not bridge.alive:  # died while we waited for a slot
+                bridge = await self._ensure()
+            return await bridge.request(model, action, args, tx_id=tx_id, timeout=timeout or self._timeout)
+
+    async def execute(self, operation: Operation) -> Any:
+        context = operation.context
+        timeout = self._timeout
+        if context.deadline is not None:
+            timeout = min(timeout, max(context.deadline - time.monotonic(), 0.001))
+        action = operation.action.value
+        try:
+            return await self._call(
+                operation.model, action, codec.encode(operation.args), tx_id=context.transaction, timeout=timeout
+            )
+        except UniqueConstraintError as exc:
+            await self._resolve_index(exc)
+            raise
+
+    async def _resolve_index(self, exc: UniqueConstraintError) -> None:
+        """Fill in the fields of a unique error that names only an index (PostgreSQL, MariaDB)."""
+        if exc.fields or not exc.constraint:
+            return
+        try:
+            model, fields = fields_for_index(exc.constraint, await self.datamodel())
+        except PrismaInfraError:
+            return
+        if fields:
+            exc.fields = fields
+            exc.model = exc.model or model
+            exc.message = f"Unique constraint failed on {exc.model} ({', '.join(fields)})"
+            exc.args = (exc.message,)
+
+    async def execute_batch(self, operations: Sequence[Operation]) -> list[Any]:
+        if not operations:
+            return []
+        tx_id = operations[0].context.transaction
+        ops = [{"model": op.model, "action": op.action.value, "args": op.args} for op in operations]
+        try:
+            result = await self._call(
+                None, "$batch", {"operations": codec.encode(ops)}, tx_id=tx_id, timeout=self._timeout
+            )
+        except UniqueConstraintError as exc:
+            await self._resolve_index(exc)
+            raise
+        return list(result)
+
+    async def begin(
+        self,
+        *,
+        timeout: float = 5.0,
+        max_wait: float = 2.0,
+        isolation_level: str | None = None,
+    ) -> str:
+        args: dict[str, Any] = {"timeout": timeout, "maxWait": max_wait}
+        if isolation_level:
+            args["isolationLevel"] = isolation_level
+        try:
+            tx_id = await self._call(None, "$begin", args, timeout=max_wait + self._timeout)
+        except TransactionError:
+            raise
+        except PrismaInfraError as exc:
+            if isinstance(exc, EngineUnavailableError):
+                raise
+            raise TransactionError(f"could not begin a transaction: {exc.message}", detail=exc.detail) from exc
+        return str(tx_id)
+
+    async def commit(self, transaction_id: str) -> None:
+        await self._call(None, "$commit", None, tx_id=transaction_id)
+
+    async def rollback(self, transaction_id: str) -> None:
+        bridge = self._bridge
+        if bridge is None or not bridge.alive:
+            return  # the transaction died with its process: nothing to roll back
+        await self._call(None, "$rollback", None, tx_id=transaction_id)
+
+    async def ping(self) -> None:
+        try:
+            await self._call(None, "$ping", None, timeout=self._config.connect_timeout)
+        except EngineUnavailableError:
+            raise
+        except PrismaInfraError as exc:
+            raise EngineUnavailableError(f"the database cannot be reached: {exc.message}", detail=exc.detail) from exc
+
+    async def datamodel(self) -> Mapping[str, Any]:
+        if self._datamodel is None:
+            self._datamodel = await self._call(None, "$datamodel", None)
+        return self._datamodel

@@ -1,0 +1,126 @@
+"""Prisma's errors, as the bridge reports them, mapped to prisma-infra's exceptions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from prisma_infra.errors import (
+    EngineError,
+    EngineUnavailableError,
+    ForeignKeyConstraintError,
+    OperationTimeoutError,
+    PrismaInfraError,
+    RecordNotFoundError,
+    TransactionError,
+    UniqueConstraintError,
+    ValidationError,
+)
+
+__all__ = ["fields_for_index", "to_exception"]
+
+#: Prisma codes meaning the database cannot be reached or the connection broke.
+_UNAVAILABLE = frozenset({"P1001", "P1002", "P1008", "P1017"})
+_ARGUMENT = re.compile(r"(?:Argument|Unknown argument|Unknown field|field) `([^`]+)`")
+
+
+def _cause(meta: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    if not meta:
+        return {}
+    adapter = meta.get("driverAdapterError")
+    if isinstance(adapter, Mapping):
+        cause = adapter.get("cause")
+        if isinstance(cause, Mapping):
+            return cause
+    return {}
+
+
+def _constraint(meta: Mapping[str, Any] | None) -> tuple[list[str], str | None]:
+    """Fields and constraint name from P2002/P2003 ``meta`` (Prisma 7 and older shapes)."""
+    fields: list[str] = []
+    name: str | None = None
+    found = _cause(meta).get("constraint")
+    if isinstance(found, Mapping):
+        if isinstance(found.get("fields"), list):
+            fields = [str(f) for f in found["fields"]]
+        if isinstance(found.get("index"), str):
+            name = found["index"]
+    if meta and not fields:
+        target = meta.get("target")
+        if isinstance(target, list):
+            fields = [str(f) for f in target]
+        elif isinstance(target, str):
+            name = name or target
+        if isinstance(meta.get("field_name"), str):
+            name = name or meta["field_name"]
+    # SQLite reports fields as "Table.column".
+    fields = [f.rsplit(".", 1)[-1].strip('"`') for f in fields]
+    return fields, name
+
+
+def fields_for_index(index: str, datamodel: Mapping[str, Any]) -> tuple[str | None, list[str]]:
+    """The model and field names behind a unique index name, from Prisma's naming convention.
+
+    Prisma names a unique index ``<Table>_<column>[_<column>...]_key``; an explicit
+    ``map:`` name cannot be resolved from the datamodel and yields no fields.
+    """
+    for model in datamodel.get("models", ()):
+        table = model.get("dbName") or model["name"]
+        columns = {f["name"]: f.get("dbName") or f["name"] for f in model.get("fields", ())}
+        candidates: list[list[str]] = [[f["name"]] for f in model.get("fields", ()) if f.get("isUnique")]
+        candidates += [list(u["fields"]) for u in model.get("uniqueIndexes", ()) if u.get("fields")]
+        candidates += [list(u) for u in model.get("uniqueFields", ()) if u]
+        primary = model.get("primaryKey")
+        if primary and primary.get("fields"):
+            candidates.append(list(primary["fields"]))
+        for fields in candidates:
+            default = f"{table}_{'_'.join(columns.get(f, f) for f in fields)}_key"
+            if index in (default, f"{table}_pkey", "PRIMARY"):
+                return model["name"], fields
+    return None, []
+
+
+def _short(message: str) -> str:
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "invalid arguments"
+
+
+def to_exception(error: Mapping[str, Any], model: str | None, action: str) -> PrismaInfraError:
+    """The kernel exception for an error payload ``{code, name, message, meta}`` from the bridge."""
+    code = error.get("code")
+    message = str(error.get("message") or "engine error").strip()
+    meta = error.get("meta") if isinstance(error.get("meta"), Mapping) else None
+    model = (meta or {}).get("modelName") or model
+    where = f"{model}.{action}" if model else action
+    if code == "P2002":
+        fields, name = _constraint(meta)
+        shown = ", ".join(fields) or name or "unknown"
+        return UniqueConstraintError(
+            f"Unique constraint failed on {model or 'record'} ({shown}) in {where}",
+            model=model, fields=fields, constraint=name, detail=message,
+        )
+    if code == "P2003":
+        fields, name = _constraint(meta)
+        shown = ", ".join(fields) or name or "unknown"
+        return ForeignKeyConstraintError(
+            f"Foreign key constraint failed on {model or 'record'} ({shown}) in {where}",
+            model=model, fields=fields, constraint=name, detail=message,
+        )
+    if code in ("P2025", "P2001", "P2018"):
+        return RecordNotFoundError(f"{where}: {_short(message)}", model=model)
+    if code in ("P2028", "P2034"):
+        return TransactionError(f"{where}: {_short(message)}", detail=message)
+    if code == "P2024":
+        return OperationTimeoutError(f"{where}: no database connection became free in time", detail=message)
+    if code in _UNAVAILABLE or error.get("kind") == "initialization":
+        return EngineUnavailableError(f"{where}: {_short(message)}", code=code, meta=meta, detail=message)
+    if code is None and error.get("kind") == "validation":
+        short = _short(message)
+        found = _ARGUMENT.search(short) or _ARGUMENT.search(message)
+        return ValidationError(
+            f"Invalid {where}() arguments: {short}", model=model, field=found.group(1) if found else None, detail=message
+        )
+    if code is None and error.get("name") == "BridgeError":
+        return ValidationError(f"{where}: {message}", model=model)
+    return EngineError(f"{where}: {_short(message)}", code=code, meta=meta, detail=message)
