@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+PAGES = [p for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))] if p.exists()]
 BLOCK = re.compile(r"(<!-- docs-test: (?P<mode>\w+) -->\s*)?```(?P<lang>python|console)\n(?P<code>.*?)```", re.S)
 
 

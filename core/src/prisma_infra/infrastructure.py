@@ -227,3 +227,65 @@ class Infrastructure:
     async def raise_alert(self, alert: Mapping[str, Any]) -> None:
         """Send an alert to every ``alert_raised`` observer."""
         await self.plugins.notify("alert_raised", alert=dict(alert))
+
+    # -- repositories, queries, transactions -------------------------------------------------
+    # (prisma_infra.repository, .query, .transaction; imported lazily to keep start-up cheap)
+
+    if TYPE_CHECKING:
+        from prisma_infra.query import QueryBuilder
+        from prisma_infra.repository import Repository, RepositoryFactory
+        from prisma_infra.transaction import Transaction
+
+    @property
+    def repository_factory(self) -> RepositoryFactory:
+        """Creates and caches the repository of any model (rebuilt when the schema changes)."""
+        from prisma_infra.repository import RepositoryFactory
+
+        factory: RepositoryFactory | None = self.__dict__.get("_repository_factory")
+        if factory is None or factory.schema is not self.schema:
+            factory = RepositoryFactory(self)
+            self.__dict__["_repository_factory"] = factory
+        return factory
+
+    def repository(self, model: str) -> Repository:
+        """The repository of ``model`` (any case): ``infra.repository("user")``."""
+        return self.repository_factory.create(model)
+
+    def query(self, model: str) -> QueryBuilder:
+        """An immutable query builder for ``model``: ``infra.query("user").where({...}).execute()``."""
+        return self.repository_factory.create(model).query()
+
+    def transaction(
+        self,
+        *,
+        timeout: float | None = None,
+        max_wait: float | None = None,
+        isolation_level: str | None = None,
+    ) -> Transaction:
+        """``async with infra.transaction() as tx:``; joins the transaction already open in this task, if any.
+
+        :param timeout: seconds before the engine expires it (default ``database.transaction_timeout``).
+        :param max_wait: seconds to wait for a connection (default ``database.transaction_max_wait``).
+        :param isolation_level: Prisma's name, e.g. ``"Serializable"``.
+        """
+        from prisma_infra.transaction import Transaction, current_transaction
+
+        outer = current_transaction()
+        if outer is not None:
+            return outer.transaction()
+        database = self.config.database
+        return Transaction(
+            self,
+            timeout=database.transaction_timeout if timeout is None else timeout,
+            max_wait=database.transaction_max_wait if max_wait is None else max_wait,
+            isolation_level=isolation_level,
+        )
+
+    async def batch(self, operations: Sequence[Operation]) -> list[Any]:
+        """Run operations (``repo.op.create(data=...)``, ...) atomically in one engine batch, in order."""
+        from prisma_infra.transaction import current_transaction, run_batch
+
+        outer = current_transaction()
+        if outer is not None:
+            return await outer.batch(operations)
+        return await run_batch(self, operations)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from prisma_infra.errors import ValidationError
@@ -77,7 +77,6 @@ class CursorPage(Generic[T]):
     items: list[T]
     next_cursor: Any = None
     limit: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def has_next(self) -> bool:

@@ -165,7 +165,6 @@ async def _load_many_to_many(
         query["select"] = {**select, back: back_selection}
     else:
         query["include"] = {**(query.get("include") or {}), back: back_selection}
-    keep_back = (isinstance(select, Mapping) and back in select) or back in (args.get("include") or {})
     groups: dict[Any, list[Record]] = {}
     for row in await target.run(Action.FIND_MANY, query):
         for owner in row.pop(back):

@@ -25,6 +25,7 @@ call and are sent as one batch.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import time
 from collections.abc import Sequence
@@ -72,7 +73,7 @@ class Transaction:
         #: The transaction this one joins (nested use), else ``None``.
         self.outer = outer
         self.id: str | None = outer.id if outer is not None else None
-        self._expires_at = outer._expires_at if outer is not None else 0.0
+        self._expires_at: float = outer._expires_at if outer is not None else 0.0
         self._state = "new"
         self._token: contextvars.Token[Transaction | None] | None = None
 
@@ -83,7 +84,7 @@ class Transaction:
 
     @property
     def state(self) -> str:
-        """``new``, ``active``, ``committed``, ``rolled back`` or ``failed``; a joined transaction reports the outer's."""
+        """``new``, ``active``, ``committed``, ``rolled back`` or ``failed`` (a joined transaction: the outer's)."""
         return self.outer.state if self.outer is not None else self._state
 
     @property
@@ -146,10 +147,9 @@ class Transaction:
         token, self._token = self._token, None
         if token is None:
             return
-        try:
+        # Exited from another context (the synchronous facade runs each step as its own task): nothing to restore.
+        with contextlib.suppress(ValueError):
             _current.reset(token)
-        except ValueError:  # exited from another context (the synchronous facade): nothing to restore
-            pass
 
     async def commit(self) -> None:
         """Commit now (leaving the block then does nothing more)."""
@@ -187,10 +187,9 @@ class Transaction:
     async def _quiet_rollback(self) -> None:
         if self.id is None:
             return
-        try:
+        # The engine may have ended it already (expired, or the connection is gone).
+        with contextlib.suppress(PrismaInfraError):
             await self._infra.engine.rollback(self.id)
-        except PrismaInfraError:
-            pass  # the engine already ended it (expired, or the connection is gone)
 
     # -- operations ----------------------------------------------------------------------
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
-
 from prisma_infra.schema import Schema
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dmmf"

@@ -6,12 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from prisma_infra.errors import ValidationError
 from prisma_infra.schema import Schema, datamodel_hash
 
 Loader = Callable[[str], dict[str, Any]]
-
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from prisma_infra.errors import UnknownModelError
 from prisma_infra.operation import Action
 from prisma_infra.schema import Schema
@@ -14,7 +13,11 @@ def test_one_to_one(blog: Schema) -> None:
     profile_side = blog.model("Profile").field("user").relation
     assert user_side is not None and profile_side is not None
     assert (user_side.cardinality, user_side.holds_foreign_key, user_side.opposite_field) == ("one", False, "user")
-    assert (profile_side.holds_foreign_key, profile_side.fields, profile_side.references) == (True, ("userId",), ("id",))
+    assert (profile_side.holds_foreign_key, profile_side.fields, profile_side.references) == (
+        True,
+        ("userId",),
+        ("id",),
+    )
     assert user_side.foreign_key_model == profile_side.foreign_key_model == "Profile"
     assert user_side.fields == ("userId",)  # link fields are known from either side
     assert profile_side.on_delete == user_side.on_delete == "Cascade"
@@ -25,7 +28,12 @@ def test_one_to_many(blog: Schema) -> None:
     posts = blog.model("User").field("posts").relation
     author = blog.model("Post").field("author").relation
     assert posts is not None and author is not None
-    assert (posts.cardinality, posts.is_to_many, posts.to_model, posts.opposite_field) == ("many", True, "Post", "author")
+    assert (posts.cardinality, posts.is_to_many, posts.to_model, posts.opposite_field) == (
+        "many",
+        True,
+        "Post",
+        "author",
+    )
     assert (author.cardinality, author.to_model, author.name) == ("one", "User", "PostToUser")
     assert author.holds_foreign_key and not posts.holds_foreign_key
     assert not posts.is_implicit_many_to_many
@@ -38,6 +46,8 @@ def test_implicit_many_to_many(blog: Schema, notes: Schema) -> None:
     assert tags.is_implicit_many_to_many and posts.is_implicit_many_to_many
     assert tags.foreign_key_model is None and tags.fields == () and not tags.holds_foreign_key
     assert (tags.opposite_field, posts.opposite_field) == ("posts", "tags")
+    assert tags.join_table == posts.join_table == "_PostToTag"
+    assert blog.model("Post").field("author").relation.join_table is None  # type: ignore[union-attr]
     labels = notes.model("Note").field("labels").relation
     assert labels is not None and labels.is_implicit_many_to_many
 
@@ -125,7 +135,10 @@ def test_touched_logical_operators(blog: Schema) -> None:
 
 
 def test_touched_nested_where_and_order(blog: Schema) -> None:
-    args = {"include": {"posts": {"where": {"tags": {"some": {"name": "x"}}}}}, "orderBy": [{"profile": {"bio": "asc"}}]}
+    args = {
+        "include": {"posts": {"where": {"tags": {"some": {"name": "x"}}}}},
+        "orderBy": [{"profile": {"bio": "asc"}}],
+    }
     assert blog.models_touched("User", args) == {"User", "Post", "Tag", "Profile"}
     assert blog.models_touched("User", {"orderBy": {"posts": {"_count": "desc"}}}) == {"User", "Post"}
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-
 from prisma_infra.errors import UnknownFieldError, UnknownModelError, ValidationError
 from prisma_infra.schema import FieldDefault, Schema
 

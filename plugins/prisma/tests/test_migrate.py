@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "sync"))
-import sync_dbs as dbs  # noqa: E402
-
-from prisma_infra_prisma.datasource import call_script  # noqa: E402
-from prisma_infra_prisma.migrate import (  # noqa: E402
+import sync_dbs as dbs
+from prisma_infra_prisma.datasource import call_script
+from prisma_infra_prisma.migrate import (
     MigrationError,
     checksum_matches,
     create_migration,
@@ -22,7 +21,7 @@ from prisma_infra_prisma.migrate import (  # noqa: E402
     migrate_resolve,
     migrate_status,
 )
-from prisma_infra_prisma.schema_sync import _migrations_target  # noqa: E402
+from prisma_infra_prisma.schema_sync import _migrations_target
 
 PROVIDERS = ["postgresql", "mysql", "sqlite"]
 PRISMA_COLUMNS = [
@@ -75,12 +74,8 @@ async def test_deploy_applies_in_order_and_records_like_prisma(provider: str, tm
     assert dbs.sql(provider, url, "SELECT motto FROM author") == [{"motto": "a; b"}]  # ";" inside a literal
 
     assert dbs.columns(provider, url, "_prisma_migrations") == PRISMA_COLUMNS
-    rows = dbs.sql(
-        provider, url, "SELECT migration_name, checksum, applied_steps_count, logs FROM _prisma_migrations"
-    )
-    expected = {
-        m: hashlib.sha256((migrations / m / "migration.sql").read_bytes()).hexdigest() for m in (INIT, ADD)
-    }
+    rows = dbs.sql(provider, url, "SELECT migration_name, checksum, applied_steps_count, logs FROM _prisma_migrations")
+    expected = {m: hashlib.sha256((migrations / m / "migration.sql").read_bytes()).hexdigest() for m in (INIT, ADD)}
     assert {r["migration_name"]: r["checksum"] for r in rows} == expected
     assert all(int(r["applied_steps_count"]) == 1 and r["logs"] is None for r in rows)
     unfinished = "SELECT COUNT(*) AS n FROM _prisma_migrations WHERE finished_at IS NULL OR started_at IS NULL"
@@ -115,7 +110,9 @@ async def test_failed_migration_is_recorded_and_blocks(provider: str, tmp_path: 
     url, migrations, resolved = _setup(provider, tmp_path)
     bad = migrations / "20240103000000_bad"
     bad.mkdir()
-    (bad / "migration.sql").write_text("CREATE TABLE ok_table (id INTEGER PRIMARY KEY);\nSELECT * FROM no_such_table;\n")
+    (bad / "migration.sql").write_text(
+        "CREATE TABLE ok_table (id INTEGER PRIMARY KEY);\nSELECT * FROM no_such_table;\n"
+    )
 
     with pytest.raises(MigrationError) as failed:
         await migrate_deploy(resolved, migrations)  # type: ignore[arg-type]
@@ -191,7 +188,7 @@ def test_checksum_rules(tmp_path: Path) -> None:
 
 def test_folder_without_migration_sql_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "20240101000000_x").mkdir()
-    with pytest.raises(Exception, match="no migration.sql"):
+    with pytest.raises(Exception, match=r"no migration\.sql"):
         list_migrations(tmp_path)
 
 
@@ -207,7 +204,6 @@ async def test_create_migration_then_deploy(provider: str, tmp_path: Path) -> No
     assert first is not None and first.parent.name.endswith("_init")
     assert (migrations / "migration_lock.toml").read_text().endswith(f'provider = "{provider}"\n')
     assert (await migrate_deploy(resolved, migrations)).applied == [first.parent.name]
-    assert dbs.EXPECTED_TABLES <= dbs.tables(provider, url) if hasattr(dbs, "EXPECTED_TABLES") else True
     assert {"users", "_PostToTag"} <= dbs.tables(provider, url)
 
     from datetime import UTC, datetime

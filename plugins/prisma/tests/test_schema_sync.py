@@ -11,10 +11,9 @@ from prisma_infra.errors import ConfigurationError
 from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "sync"))
-import sync_dbs as dbs  # noqa: E402
-
-from prisma_infra_prisma.datasource import parse_datasource, resolve_database, sanitize_schema  # noqa: E402
-from prisma_infra_prisma.schema_sync import DataLossError, SchemaSyncError, db_push, diff_script  # noqa: E402
+import sync_dbs as dbs
+from prisma_infra_prisma.datasource import parse_datasource, resolve_database, sanitize_schema
+from prisma_infra_prisma.schema_sync import DataLossError, SchemaSyncError, db_push, diff_script
 
 # --- datasource resolution (no database) ------------------------------------------
 
@@ -74,7 +73,9 @@ def test_unsupported_provider(tmp_path: Path) -> None:
 
 
 def test_sanitize_keeps_line_numbers() -> None:
-    source = 'datasource db {\n  provider = "sqlite"\n  url = env("X")\n  directUrl = "y"\n}\nmodel A {\n  id Int @id\n}\n'
+    source = (
+        'datasource db {\n  provider = "sqlite"\n  url = env("X")\n  directUrl = "y"\n}\nmodel A {\n  id Int @id\n}\n'
+    )
     cleaned = sanitize_schema(source)
     assert cleaned.count("\n") == source.count("\n")
     assert "url" not in cleaned and "model A" in cleaned
@@ -94,7 +95,7 @@ async def test_push_creates_tables_then_is_idempotent(provider: str, tmp_path: P
 
     first = await db_push(resolved)
     assert first.executed_steps > 0
-    assert EXPECTED_TABLES <= dbs.tables(provider, url)
+    assert dbs.tables(provider, url) >= EXPECTED_TABLES
     assert "email_address" in dbs.columns(provider, url, "users")  # @map
     assert "manager_id" in dbs.columns(provider, url, "users")  # self-relation
     assert {"userId", "groupId", "role"} <= set(dbs.columns(provider, url, "memberships"))  # compound id
@@ -113,7 +114,7 @@ async def test_destructive_change_needs_force(provider: str, tmp_path: Path) -> 
         provider,
         url,
         "INSERT INTO users (id, email_address, name) VALUES (1, 'a@x.io', 'Ada');\n"
-        "INSERT INTO memberships (\"userId\", \"groupId\", role) VALUES (1, 1, 'owner');",
+        'INSERT INTO memberships ("userId", "groupId", role) VALUES (1, 1, \'owner\');',
     )
     v2 = dbs.resolved_for(provider, url, dbs.write_schema(folder, provider, "models_v2.prisma"))
 

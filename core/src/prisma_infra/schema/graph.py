@@ -11,7 +11,7 @@ ignore names they do not know (`prisma_infra.schema.validate` reports those).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard
 
 if TYPE_CHECKING:
     from prisma_infra.operation import Action
@@ -25,6 +25,13 @@ _LOGICAL = ("AND", "OR", "NOT")
 _RELATION_FILTERS = ("some", "every", "none", "is", "isNot")
 _NESTED_DATA_OPS = ("create", "update", "upsert", "connectOrCreate", "createMany", "updateMany")
 _DELETE_ACTIONS = frozenset({"delete", "deleteMany"})
+
+
+def _is_map(value: Any) -> TypeGuard[Mapping[str, Any]]:
+    # dict first: the ABC check costs more than the rest of a simple walk.
+    return type(value) is dict or (
+        type(value) not in (str, int, float, bool, list, tuple) and isinstance(value, Mapping)
+    )
 
 
 def related_models(schema: Schema, model: ModelRef) -> frozenset[str]:
@@ -60,7 +67,7 @@ def _walk_args(schema: Schema, m: Model, args: Mapping[str, Any], out: set[str])
         if selection:
             _walk_selection(schema, m, selection, out)
     where = args.get("where")
-    if isinstance(where, Mapping):
+    if _is_map(where):
         _walk_where(schema, m, where, out)
     order = args.get("orderBy")
     if order:
@@ -80,13 +87,13 @@ def _walk_selection(schema: Schema, m: Model, selection: Any, out: set[str]) -> 
             continue
         target = schema.model(f.type)
         out.add(target.name)
-        if isinstance(value, Mapping):
+        if _is_map(value):
             _walk_args(schema, target, value, out)
 
 
 def _walk_count(schema: Schema, m: Model, value: Any, out: set[str]) -> None:
-    counted = value.get("select") if isinstance(value, Mapping) else None
-    if not isinstance(counted, Mapping):  # ``_count: true`` counts every to-many relation
+    counted = value.get("select") if _is_map(value) else None
+    if not _is_map(counted):  # ``_count: true`` counts every to-many relation
         out.update(f.type for f in m.fields if f.kind == "object" and f.is_list)
         return
     for key, sub in counted.items():
@@ -95,7 +102,7 @@ def _walk_count(schema: Schema, m: Model, value: Any, out: set[str]) -> None:
             continue
         target = schema.model(f.type)
         out.add(target.name)
-        if isinstance(sub, Mapping) and isinstance(sub.get("where"), Mapping):
+        if _is_map(sub) and _is_map(sub.get("where")):
             _walk_where(schema, target, sub["where"], out)
 
 
@@ -103,7 +110,7 @@ def _walk_where(schema: Schema, m: Model, where: Mapping[str, Any], out: set[str
     for key, value in where.items():
         if key in _LOGICAL:
             for sub in value if isinstance(value, list | tuple) else (value,):
-                if isinstance(sub, Mapping):
+                if _is_map(sub):
                     _walk_where(schema, m, sub, out)
             continue
         f = m.get_field(key)
@@ -111,12 +118,12 @@ def _walk_where(schema: Schema, m: Model, where: Mapping[str, Any], out: set[str
             continue
         target = schema.model(f.type)
         out.add(target.name)
-        if not isinstance(value, Mapping):
+        if not _is_map(value):
             continue
         if any(op in value for op in _RELATION_FILTERS):
             for op in _RELATION_FILTERS:
                 sub = value.get(op)
-                if isinstance(sub, Mapping):
+                if _is_map(sub):
                     _walk_where(schema, target, sub, out)
         else:  # to-one shorthand: ``{author: {name: "x"}}``
             _walk_where(schema, target, value, out)
@@ -124,7 +131,7 @@ def _walk_where(schema: Schema, m: Model, where: Mapping[str, Any], out: set[str
 
 def _walk_order(schema: Schema, m: Model, order: Any, out: set[str]) -> None:
     for item in order if isinstance(order, list | tuple) else (order,):
-        if not isinstance(item, Mapping):
+        if not _is_map(item):
             continue
         for key, value in item.items():
             f = m.get_field(key)
@@ -132,7 +139,7 @@ def _walk_order(schema: Schema, m: Model, order: Any, out: set[str]) -> None:
                 continue
             target = schema.model(f.type)
             out.add(target.name)
-            if isinstance(value, Mapping) and "_count" not in value:
+            if _is_map(value) and "_count" not in value:
                 _walk_order(schema, target, value, out)
 
 
@@ -147,7 +154,7 @@ def models_written(
         for key in ("data", "create", "update"):
             data = args.get(key)
             for item in data if isinstance(data, list | tuple) else (data,):
-                if isinstance(item, Mapping):
+                if _is_map(item):
                     _walk_data(schema, m, item, out)
     if act in _DELETE_ACTIONS:
         _walk_delete(schema, m, out, set())
@@ -157,7 +164,7 @@ def models_written(
 def _walk_data(schema: Schema, m: Model, data: Mapping[str, Any], out: set[str]) -> None:
     for key, value in data.items():
         f = m.get_field(key)
-        if f is None or f.relation is None or not isinstance(value, Mapping):
+        if f is None or f.relation is None or not _is_map(value):
             continue
         rel = f.relation
         target = schema.model(rel.to_model)
@@ -170,7 +177,7 @@ def _walk_data(schema: Schema, m: Model, data: Mapping[str, Any], out: set[str])
         for op in _NESTED_DATA_OPS:
             payload = value.get(op)
             for item in payload if isinstance(payload, list | tuple) else (payload,):
-                if isinstance(item, Mapping):
+                if _is_map(item):
                     _walk_nested(schema, target, op, item, out)
 
 
@@ -179,13 +186,13 @@ def _walk_nested(schema: Schema, target: Model, op: str, item: Mapping[str, Any]
         _walk_data(schema, target, item, out)
     elif op in ("update", "updateMany"):
         data = item.get("data", item)
-        if isinstance(data, Mapping):
+        if _is_map(data):
             _walk_data(schema, target, data, out)
     else:  # upsert, connectOrCreate, createMany
         for key in ("create", "update", "data"):
             sub = item.get(key)
             for d in sub if isinstance(sub, list | tuple) else (sub,):
-                if isinstance(d, Mapping):
+                if _is_map(d):
                     _walk_data(schema, target, d, out)
 
 

@@ -90,6 +90,11 @@ class Relation:
     def is_to_many(self) -> bool:
         return self.cardinality == "many"
 
+    @property
+    def join_table(self) -> str | None:
+        """The hidden table of an implicit many-to-many (Prisma names it ``_`` + relation name)."""
+        return f"_{self.name}" if self.is_implicit_many_to_many else None
+
 
 @dataclass(frozen=True, slots=True)
 class Field:

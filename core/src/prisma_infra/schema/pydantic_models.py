@@ -19,8 +19,7 @@ get a trailing ``_`` and keep the Prisma name as their alias.
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any, ForwardRef, Literal
+from typing import Annotated, Any, ForwardRef, Literal
 
 from pydantic import BaseModel, ConfigDict, create_model
 from pydantic import Field as PydanticField
@@ -69,7 +68,7 @@ def _scalar_type(schema: Schema, f: Field) -> Any:
         base: Any = Literal.__getitem__(values)
     else:
         base = PYTHON_TYPES.get(f.type, Any)
-    return list[base] if f.is_list else base
+    return list[base] if f.is_list else _constrained(base, f)
 
 
 def _python_name(name: str) -> tuple[str, str | None]:
@@ -88,13 +87,22 @@ def _description(f: Field) -> str | None:
     return " ".join(parts) or None
 
 
+def _constrained(base: Any, f: Field) -> Any:
+    """Carry ``@db.VarChar(n)`` / ``@db.Decimal(p, s)`` into the annotation (before ``| None``)."""
+    native = f.native_type
+    if not native or f.is_list or not native[1]:
+        return base
+    if f.type == "String" and native[0] in ("VarChar", "Char"):
+        return Annotated[base, PydanticField(max_length=int(native[1][0]))]
+    if f.type == "Decimal" and len(native[1]) == 2:
+        digits, places = (int(a) for a in native[1])
+        return Annotated[base, PydanticField(max_digits=digits, decimal_places=places)]
+    return base
+
+
 def _definition(annotation: Any, f: Field, *, required: bool) -> tuple[Any, Any]:
     _, alias = _python_name(f.name)
     kwargs: dict[str, Any] = {"alias": alias, "description": _description(f)}
-    if f.native_type and f.type == "String" and f.native_type[0] in ("VarChar", "Char") and f.native_type[1]:
-        kwargs["max_length"] = int(f.native_type[1][0])
-    if f.type == "Decimal" and f.native_type and len(f.native_type[1]) == 2 and annotation is Decimal:
-        kwargs["max_digits"], kwargs["decimal_places"] = (int(a) for a in f.native_type[1])
     if not required:
         kwargs["default"] = None
     return annotation, PydanticField(**kwargs)

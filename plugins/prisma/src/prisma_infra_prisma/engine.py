@@ -147,7 +147,10 @@ class PrismaEngine(Engine):
             await bridge.start()
             log.info(
                 "Prisma bridge started (pid %s, node %s, %s) in %.0f ms",
-                bridge.pid, bridge.info.get("node"), self._provider, (time.perf_counter() - started) * 1000,
+                bridge.pid,
+                bridge.info.get("node"),
+                self._provider,
+                (time.perf_counter() - started) * 1000,
             )
             self._bridge = bridge
             return bridge

@@ -98,14 +98,20 @@ def to_exception(error: Mapping[str, Any], model: str | None, action: str) -> Pr
         shown = ", ".join(fields) or name or "unknown"
         return UniqueConstraintError(
             f"Unique constraint failed on {model or 'record'} ({shown}) in {where}",
-            model=model, fields=fields, constraint=name, detail=message,
+            model=model,
+            fields=fields,
+            constraint=name,
+            detail=message,
         )
     if code == "P2003":
         fields, name = _constraint(meta)
         shown = ", ".join(fields) or name or "unknown"
         return ForeignKeyConstraintError(
             f"Foreign key constraint failed on {model or 'record'} ({shown}) in {where}",
-            model=model, fields=fields, constraint=name, detail=message,
+            model=model,
+            fields=fields,
+            constraint=name,
+            detail=message,
         )
     if code in ("P2025", "P2001", "P2018"):
         return RecordNotFoundError(f"{where}: {_short(message)}", model=model)
@@ -119,7 +125,10 @@ def to_exception(error: Mapping[str, Any], model: str | None, action: str) -> Pr
         short = _short(message)
         found = _ARGUMENT.search(short) or _ARGUMENT.search(message)
         return ValidationError(
-            f"Invalid {where}() arguments: {short}", model=model, field=found.group(1) if found else None, detail=message
+            f"Invalid {where}() arguments: {short}",
+            model=model,
+            field=found.group(1) if found else None,
+            detail=message,
         )
     if code is None and error.get("name") == "BridgeError":
         return ValidationError(f"{where}: {message}", model=model)

@@ -330,6 +330,7 @@ def create_migration(
     _check_lockfile(resolved, migrations_dir)
     existing = list_migrations(migrations_dir)
     script = diff_script(resolved, from_migrations=migrations_dir if existing else None)
+
     if not script.strip() or script.strip() == "-- This is an empty migration.":
         return None
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%d%H%M%S")

@@ -8,10 +8,14 @@ with `prisma_infra_prisma.migrate.migrate_deploy`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import contextlib
+import tempfile
+import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from prisma_infra.errors import PrismaInfraError
 
@@ -131,6 +135,8 @@ def diff_script(resolved: ResolvedDatabase, *, from_migrations: Path | None = No
 
     :raises SchemaSyncError: MySQL (no wasm support), or the engine failed.
     """
+    from prisma_infra_prisma.migrate import list_migrations
+
     if resolved.provider == "mysql":
         raise SchemaSyncError(
             "Generating SQL from the schema is not available for MySQL/MariaDB offline: "
@@ -138,12 +144,64 @@ def diff_script(resolved: ResolvedDatabase, *, from_migrations: Path | None = No
             "`prisma migrate diff --from-empty --to-schema <schema> --script` where Prisma's native engine "
             "can be downloaded."
         )
+    if from_migrations is not None and list_migrations(from_migrations):
+        return _diff_from_migrations(resolved, from_migrations)
     url = ":memory:" if resolved.provider == "sqlite" else resolved.url
-    request = _request(resolved, op="diff", url=url, script=True)
-    if from_migrations is not None:
-        request["from"] = _migrations_target(from_migrations)
+    return _diff(_request(resolved, op="diff", url=url, script=True))
+
+
+def _diff(request: dict[str, Any]) -> str:
     try:
         out = call_script("push.mjs", request)
     except ScriptFailure as exc:
         raise SchemaSyncError(f"Schema diff failed: {exc.message}", detail=exc.detail) from exc
     return str(out.get("script") or "")
+
+
+@contextlib.contextmanager
+def _scratch_database(resolved: ResolvedDatabase) -> Iterator[str]:
+    """URL of an empty throwaway database of the same provider, dropped afterwards."""
+    if resolved.provider == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="prisma-infra-shadow-") as scratch:
+            yield f"file:{Path(scratch) / 'shadow.db'}"
+        return
+    name = f"prisma_infra_shadow_{uuid.uuid4().hex}"
+    parts = urlsplit(resolved.url)
+    url = urlunsplit(parts._replace(path=f"/{name}"))
+    admin = {"op": "execute", "provider": resolved.provider, "url": resolved.url}
+    try:
+        call_script("migrate.mjs", {**admin, "script": f'CREATE DATABASE "{name}"'})
+    except ScriptFailure as exc:
+        raise SchemaSyncError(
+            f"Cannot create a scratch database to replay the migrations (needs CREATEDB): {exc.message}"
+        ) from exc
+    try:
+        yield url
+    finally:
+        with contextlib.suppress(ScriptFailure):
+            call_script("migrate.mjs", {**admin, "script": f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'})
+
+
+def _diff_from_migrations(resolved: ResolvedDatabase, migrations_dir: Path) -> str:
+    # The engine's own shadow databases are unreliable through the adapters
+    # (libsql's ":memory:" shadow runs only the first statement of each script;
+    # adapter-pg's shadow pool reuses the main database when given a pool), so
+    # replay the scripts into a scratch database with the migrate executor and
+    # diff from that database's live schema.
+    from prisma_infra_prisma.migrate import list_migrations
+
+    with _scratch_database(resolved) as url:
+        for migration in list_migrations(migrations_dir):
+            request = {"op": "execute", "provider": resolved.provider, "url": url, "script": migration.script}
+            try:
+                call_script("migrate.mjs", request)
+            except ScriptFailure as exc:
+                raise SchemaSyncError(
+                    f"Migration {migration.name} does not apply to an empty database: {exc.message}"
+                ) from exc
+        source = {
+            "tag": "schemaDatasource",
+            "files": [{"path": path, "content": text} for path, text in resolved.files],
+            "configDir": str(resolved.schema_path.parent),
+        }
+        return _diff(_request(resolved, op="diff", url=url, script=True, **{"from": source}))

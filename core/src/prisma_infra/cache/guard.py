@@ -1,0 +1,120 @@
+"""A circuit breaker and timeout around one cache store.
+
+A store that fails or answers slower than ``store_timeout`` is *open*: it is
+skipped (callers go to the next tier or the database) until a back-off has
+passed; then one call probes it, and success closes it again. One warning is
+logged when it opens and one info line when it recovers, never one per call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from prisma_infra.errors import CacheBackendError
+from prisma_infra.providers.cache import CacheStore
+
+__all__ = ["StoreGuard", "StoreUnavailable"]
+
+log = logging.getLogger("prisma_infra.cache")
+
+T = TypeVar("T")
+
+
+class StoreUnavailable(Exception):
+    """The store is open (skipped) or just failed; the caller bypasses it."""
+
+
+class StoreGuard:
+    def __init__(
+        self,
+        name: str,
+        store: CacheStore,
+        *,
+        timeout: float,
+        retry_after: float = 0.5,
+        retry_max: float = 30.0,
+        on_recover: Callable[[StoreGuard], None] | None = None,
+    ) -> None:
+        self.name = name
+        self.store = store
+        self.timeout = timeout
+        self.retry_after = retry_after
+        self.retry_max = retry_max
+        self.on_recover = on_recover
+        self.open = False
+        self._open_until = 0.0
+        self._backoff = retry_after
+        self._probing = False
+        self.failures = 0
+        self.bypassed = 0
+        self.opened = 0
+        self.last_error: str | None = None
+
+    @property
+    def state(self) -> str:
+        return "open" if self.open else "closed"
+
+    def available(self) -> bool:
+        """True when a call may be made now (closed, or open and due for a probe)."""
+        if not self.open:
+            return True
+        return not self._probing and time.monotonic() >= self._open_until
+
+    async def call(self, method: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """Run ``method(*args)`` under the timeout; raise `StoreUnavailable` when skipped or failed."""
+        probe = False
+        if self.open:
+            if self._probing or time.monotonic() < self._open_until:
+                self.bypassed += 1
+                raise StoreUnavailable(self.name)
+            self._probing = probe = True
+        try:
+            async with asyncio.timeout(self.timeout):
+                result = await method(*args)
+        except (Exception, TimeoutError) as exc:
+            self._failed(exc)
+            raise StoreUnavailable(self.name) from exc
+        finally:
+            if probe:
+                self._probing = False
+        if self.open:
+            self._recovered()
+        return result
+
+    def _failed(self, exc: BaseException) -> None:
+        self.failures += 1
+        reason = "timed out" if isinstance(exc, TimeoutError) else f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, CacheBackendError) and exc.__cause__ is not None:
+            reason = f"{reason} ({type(exc.__cause__).__name__})"
+        self.last_error = reason
+        if not self.open:
+            self.open = True
+            self.opened += 1
+            self._backoff = self.retry_after
+            log.warning(
+                "cache store %r is unavailable (%s): bypassed, retrying every %.1fs up to %.0fs until it recovers",
+                self.name, reason, self.retry_after, self.retry_max,
+            )
+        else:
+            self._backoff = min(self._backoff * 2, self.retry_max)
+        self._open_until = time.monotonic() + self._backoff
+
+    def _recovered(self) -> None:
+        self.open = False
+        self._backoff = self.retry_after
+        log.info("cache store %r recovered and is used again", self.name)
+        if self.on_recover is not None:
+            self.on_recover(self)
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "failures": self.failures,
+            "bypassed": self.bypassed,
+            "opened": self.opened,
+            "last_error": self.last_error,
+        }

@@ -1,0 +1,127 @@
+"""The in-process store: LRU with TTL, bounded by bytes and by entries.
+
+Values are bytes, never live objects: a hit decodes a fresh copy, so a caller
+that mutates its result cannot corrupt the cache or another caller's result,
+and the byte bound is real memory accounting rather than a guess.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from prisma_infra.providers.cache import CacheStore
+
+__all__ = ["MemoryStore"]
+
+#: Bytes charged per entry on top of key and value: the OrderedDict node, the tuple, the float.
+ENTRY_OVERHEAD = 160
+
+
+class MemoryStore(CacheStore):
+    """``cache.stores.memory``: ``max_bytes`` (default 64 MiB), ``max_entries`` (default 100,000)."""
+
+    name: ClassVar[str] = "memory"
+    shared: ClassVar[bool] = False
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        super().__init__(options)
+        self.max_bytes = int(self.options.get("max_bytes", 64 * 1024 * 1024))
+        self.max_entries = int(self.options.get("max_entries", 100_000))
+        if self.max_bytes <= 0 or self.max_entries <= 0:
+            raise ValueError("cache.stores.memory: max_bytes and max_entries must be positive")
+        self._data: OrderedDict[str, tuple[bytes, float]] = OrderedDict()
+        self.bytes = 0
+        self.evictions = 0
+        self.expirations = 0
+
+    # -- synchronous primitives (the cache manager's hot path uses these directly) -------
+
+    def get(self, key: str) -> bytes | None:
+        found = self._data.get(key)
+        if found is None:
+            return None
+        value, expires = found
+        if expires and expires <= time.monotonic():
+            self._remove(key)
+            self.expirations += 1
+            return None
+        self._data.move_to_end(key)
+        return value
+
+    def set(self, key: str, value: bytes, ttl: float | None) -> None:
+        size = len(key) + len(value) + ENTRY_OVERHEAD
+        if size > self.max_bytes:
+            return
+        if key in self._data:
+            self._remove(key)
+        self._data[key] = (value, time.monotonic() + ttl if ttl else 0.0)
+        self.bytes += size
+        data = self._data
+        while self.bytes > self.max_bytes or len(data) > self.max_entries:
+            oldest = next(iter(data))
+            self._remove(oldest)
+            self.evictions += 1
+
+    def delete(self, key: str) -> None:
+        if key in self._data:
+            self._remove(key)
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Remove every key starting with ``prefix``; returns how many."""
+        doomed = [k for k in self._data if k.startswith(prefix)]
+        for key in doomed:
+            self._remove(key)
+        return len(doomed)
+
+    def purge_expired(self) -> int:
+        now = time.monotonic()
+        doomed = [k for k, (_, expires) in self._data.items() if expires and expires <= now]
+        for key in doomed:
+            self._remove(key)
+        self.expirations += len(doomed)
+        return len(doomed)
+
+    def _remove(self, key: str) -> None:
+        value, _ = self._data.pop(key)
+        self.bytes -= len(key) + len(value) + ENTRY_OVERHEAD
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    # -- CacheStore ------------------------------------------------------------------------
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        get = self.get
+        return [get(k) for k in keys]
+
+    async def set_many(self, items: Mapping[str, bytes], ttl: float | None) -> None:
+        for key, value in items.items():
+            self.set(key, value, ttl)
+
+    async def delete_many(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            self.delete(key)
+
+    async def incr(self, key: str) -> int:
+        # Stored as ASCII digits without expiry, as Redis and memcached store counters.
+        found = self.get(key)
+        value = (int(found) if found is not None else 0) + 1
+        self.set(key, str(value).encode(), None)
+        return value
+
+    async def clear(self) -> None:
+        self._data.clear()
+        self.bytes = 0
+
+    def stats(self) -> dict[str, int]:
+        return {
+            "entries": len(self._data),
+            "bytes": self.bytes,
+            "max_bytes": self.max_bytes,
+            "max_entries": self.max_entries,
+            "evictions": self.evictions,
+            "expirations": self.expirations,
+        }

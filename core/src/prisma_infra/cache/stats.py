@@ -1,0 +1,77 @@
+"""Counters per model and tier, and a fixed-bucket latency histogram.
+
+Counters are plain attributes bumped on the hot path (no locks: one event
+loop); the metrics system reads `CacheManager.stats()` when it scrapes.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from typing import Any
+
+__all__ = ["LatencyHistogram", "TierStats", "BUCKETS_US"]
+
+#: Upper bounds in microseconds (1-2-5 steps from 1 µs to 5 s); the last bucket is open.
+BUCKETS_US: tuple[float, ...] = tuple(m * 10**e for e in range(7) for m in (1, 2, 5))
+
+
+class LatencyHistogram:
+    __slots__ = ("counts", "total", "sum_us")
+
+    def __init__(self) -> None:
+        self.counts = [0] * (len(BUCKETS_US) + 1)
+        self.total = 0
+        self.sum_us = 0.0
+
+    def observe(self, seconds: float) -> None:
+        us = seconds * 1e6
+        self.counts[bisect_left(BUCKETS_US, us)] += 1
+        self.total += 1
+        self.sum_us += us
+
+    def percentile(self, q: float) -> float | None:
+        """Upper bound (µs) of the bucket holding the ``q`` quantile; ``None`` when empty."""
+        if not self.total:
+            return None
+        rank = q * self.total
+        seen = 0
+        for i, count in enumerate(self.counts):
+            seen += count
+            if seen >= rank and count:
+                return BUCKETS_US[i] if i < len(BUCKETS_US) else float("inf")
+        return float("inf")
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "count": self.total,
+            "mean_us": self.sum_us / self.total if self.total else None,
+            "p50_us": self.percentile(0.5),
+            "p99_us": self.percentile(0.99),
+            "buckets_us": {str(b): c for b, c in zip((*BUCKETS_US, "inf"), self.counts, strict=True) if c},
+        }
+
+
+class TierStats:
+    """What one model's reads did at one tier."""
+
+    __slots__ = ("hits", "misses", "stale_hits", "fills", "bytes_written", "latency")
+
+    def __init__(self) -> None:
+        self.hits = 0
+        self.misses = 0
+        self.stale_hits = 0
+        self.fills = 0
+        self.bytes_written = 0
+        self.latency = LatencyHistogram()
+
+    def snapshot(self) -> dict[str, Any]:
+        lookups = self.hits + self.stale_hits + self.misses
+        return {
+            "hits": self.hits,
+            "stale_hits": self.stale_hits,
+            "misses": self.misses,
+            "hit_ratio": (self.hits + self.stale_hits) / lookups if lookups else None,
+            "fills": self.fills,
+            "bytes_written": self.bytes_written,
+            "hit_latency": self.latency.snapshot(),
+        }
