@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from doubles import MemoryEngine, memory_infrastructure
-
 from prisma_infra.errors import RecordNotFoundError, UnknownFieldError, UnknownModelError, ValidationError
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.infrastructure import Infrastructure
@@ -308,7 +307,8 @@ async def test_search_elsewhere_relies_on_collation_without_mode(provider: str) 
 
 async def test_search_fields_default_to_settings_then_string_fields() -> None:
     async with memory_infrastructure(models={"User": {"searchable": ["name"]}}) as infra:
-        assert infra.repository("user").search_where("x") == {"OR": [{"name": {"contains": "x", "mode": "insensitive"}}]}
+        where = infra.repository("user").search_where("x")
+        assert where == {"OR": [{"name": {"contains": "x", "mode": "insensitive"}}]}
     async with memory_infrastructure() as infra:
         where = infra.repository("user").search_where("x")
         assert where is not None
@@ -317,7 +317,7 @@ async def test_search_fields_default_to_settings_then_string_fields() -> None:
 
 async def test_search_rejects_non_string_fields_and_paginates(infra: Infrastructure) -> None:
     users = infra.repository("user")
-    with pytest.raises(ValidationError, match="User.karma is not a String field"):
+    with pytest.raises(ValidationError, match=r"User\.karma is not a String field"):
         await users.search("x", ["karma"])
     with pytest.raises(UnknownFieldError, match="Did you mean 'name'"):
         await users.search("x", ["nmae"])

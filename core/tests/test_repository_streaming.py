@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from doubles import MemoryEngine, memory_infrastructure
-
 from prisma_infra.errors import ValidationError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action, Operation
@@ -77,7 +76,8 @@ async def test_stream_over_a_compound_key() -> None:
         rows = [{"orderId": o, "productId": p, "unitPrice": 1} for o in (1, 2, 3) for p in (1, 2)]
         await items.create_many(rows)
         batches = [b async for b in items.stream(batch_size=4)]
-        assert [(r["orderId"], r["productId"]) for b in batches for r in b] == [(r["orderId"], r["productId"]) for r in rows]
+        walked = [(r["orderId"], r["productId"]) for b in batches for r in b]
+        assert walked == [(r["orderId"], r["productId"]) for r in rows]
         engine = infra.engine
         assert isinstance(engine, MemoryEngine)
         assert engine.calls[-1].args["where"] == {
@@ -122,7 +122,8 @@ async def test_load_many_to_one_from_the_foreign_key_side(infra: Infrastructure)
     engine.calls.clear()
     await posts.load(records, "author", select=["email"])
     (call,) = engine.calls
-    assert call.model == "User" and call.args == {"select": {"email": True, "id": True}, "where": {"id": {"in": [ann["id"]]}}}
+    assert call.model == "User"
+    assert call.args == {"select": {"email": True, "id": True}, "where": {"id": {"in": [ann["id"]]}}}
     assert all(r["author"] == {"email": "ann@x.io", "id": ann["id"]} for r in records)
 
 

@@ -19,6 +19,7 @@ from prisma_infra.plugin_manager import PluginManager
 from prisma_infra.runtime import Runtime, collect_registry, select_engine
 
 if TYPE_CHECKING:
+    from prisma_infra.cache import CacheManager, ModelCache
     from prisma_infra.config.loader import LoadedConfig
     from prisma_infra.providers import Engine
     from prisma_infra.schema import Schema
@@ -289,3 +290,26 @@ class Infrastructure:
         if outer is not None:
             return await outer.batch(operations)
         return await run_batch(self, operations)
+
+    # -- cache -----------------------------------------------------------------------------
+    # Owned by the cache feature (prisma_infra.cache); the manager is built per runtime by
+    # the cache middleware and published in runtime.extras.
+
+    @property
+    def cache_manager(self) -> CacheManager:
+        """The current runtime's `CacheManager` (keys, tiers, invalidation, stats)."""
+        manager = self.runtime.extras.get("cache_manager")
+        if manager is None:
+            raise PrismaInfraError("Caching is not available: the 'cache' plugin or middleware is disabled")
+        return manager  # type: ignore[no-any-return]
+
+    @property
+    def cache(self) -> CacheManager:
+        """Alias of `cache_manager`: ``await infra.cache.invalidate(tags=["home"])``."""
+        return self.cache_manager
+
+    def cache_for(self, model: str) -> ModelCache:
+        """The cache as seen from one model: ``get``, ``invalidate``, ``clear``, ``stats``."""
+        return self.cache_manager.for_model(model)
+
+    # -- end cache -------------------------------------------------------------------------

@@ -43,7 +43,10 @@ LOAD_PLUGINS_ENV = "PRISMA_INFRA_LOAD_PLUGINS"
 DISABLE_AUTOLOAD_ENV = "PRISMA_INFRA_DISABLE_PLUGIN_AUTOLOAD"
 
 #: Built-in behaviour, written as ordinary plugins and registered like any other.
-DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (("core", "prisma_infra.builtin.core_plugin"),)
+DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
+    ("core", "prisma_infra.builtin.core_plugin"),
+    ("cache", "prisma_infra.builtin.cache_plugin"),
+)
 
 
 async def await_me_maybe(value: Any) -> Any:

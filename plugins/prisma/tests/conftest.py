@@ -18,7 +18,6 @@ import pytest_asyncio
 from prisma_infra.config.model import DatabaseConfig
 from prisma_infra.errors import PrismaInfraError
 from prisma_infra.operation import Action, Operation
-
 from prisma_infra_prisma import PrismaEngine
 
 HERE = Path(__file__).parent
@@ -124,7 +123,9 @@ async def _bootstrap_database(schema: Path, provider: str) -> str:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module", params=["postgresql", "mysql", "sqlite"])
-async def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[PrismaEngine]:
+async def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[PrismaEngine]:
     provider: str = request.param
     folder = tmp_path_factory.mktemp(provider)
     schema = write_schema(folder, provider)

@@ -22,7 +22,6 @@ from prisma_infra.errors import (
     ValidationError,
 )
 from prisma_infra.operation import Action, Operation, OperationContext
-
 from prisma_infra_prisma import DbNull, JsonNull, PrismaEngine
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
@@ -64,7 +63,9 @@ async def test_crud_actions(engine: PrismaEngine) -> None:
 
     many = await run(engine, "User", "createMany", data=[{"email": f"u{i}@example.com", "score": i} for i in range(5)])
     assert many == {"count": 5}
-    found = await run(engine, "User", "findMany", where={"email": {"startsWith": "u"}}, orderBy={"score": "desc"}, take=2)
+    found = await run(
+        engine, "User", "findMany", where={"email": {"startsWith": "u"}}, orderBy={"score": "desc"}, take=2
+    )
     assert [u["score"] for u in found] == [4.0, 3.0]
     assert await run(engine, "User", "count") == 6
     assert await run(engine, "User", "count", where={"score": {"gte": 3}}) == 2
@@ -110,11 +111,17 @@ async def test_relations(engine: PrismaEngine) -> None:
         include={"posts": {"orderBy": {"title": "asc"}}},
     )
     assert [p["title"] for p in user["posts"]] == ["one", "two"]
-    post = await run(engine, "Post", "findFirst", where={"author": {"email": "w@example.com"}, "views": 5},
-                     select={"title": True, "author": {"select": {"email": True}}})
+    post = await run(
+        engine,
+        "Post",
+        "findFirst",
+        where={"author": {"email": "w@example.com"}, "views": 5},
+        select={"title": True, "author": {"select": {"email": True}}},
+    )
     assert post == {"title": "two", "author": {"email": "w@example.com"}}
-    counted = await run(engine, "User", "findUnique", where={"id": user["id"]},
-                        select={"_count": {"select": {"posts": True}}})
+    counted = await run(
+        engine, "User", "findUnique", where={"id": user["id"]}, select={"_count": {"select": {"posts": True}}}
+    )
     assert counted == {"_count": {"posts": 2}}
 
 
@@ -123,8 +130,13 @@ async def test_raw_sql(engine: PrismaEngine) -> None:
     quote = "`" if engine.provider == "mysql" else '"'
     placeholder = "$1" if engine.provider == "postgresql" else "?"
     table = f"{quote}User{quote}"
-    rows = await run(engine, None, "queryRaw", sql=f"SELECT email, score FROM {table} WHERE email = {placeholder}",
-                     params=["raw@example.com"])
+    rows = await run(
+        engine,
+        None,
+        "queryRaw",
+        sql=f"SELECT email, score FROM {table} WHERE email = {placeholder}",
+        params=["raw@example.com"],
+    )
     assert rows == [{"email": "raw@example.com", "score": 2.5}]
     changed = await run(engine, None, "executeRaw", sql=f"UPDATE {table} SET name = {placeholder}", params=["R"])
     assert changed == 1
@@ -259,13 +271,14 @@ async def test_transaction_expiry(engine: PrismaEngine) -> None:
 
 
 async def test_batch_transaction_all_or_nothing(engine: PrismaEngine) -> None:
-    results = await engine.execute_batch(
-        [op("User", "create", data={"email": "b1@example.com"}), op("User", "count")]
-    )
+    results = await engine.execute_batch([op("User", "create", data={"email": "b1@example.com"}), op("User", "count")])
     assert results[0]["email"] == "b1@example.com" and results[1] == 1
     with pytest.raises(UniqueConstraintError):
         await engine.execute_batch(
-            [op("User", "create", data={"email": "b2@example.com"}), op("User", "create", data={"email": "b1@example.com"})]
+            [
+                op("User", "create", data={"email": "b2@example.com"}),
+                op("User", "create", data={"email": "b1@example.com"}),
+            ]
         )
     assert await run(engine, "User", "count") == 1
     assert await engine.execute_batch([]) == []
@@ -279,7 +292,10 @@ def _slow_sql(provider: str, seconds: float) -> str:
         return f"SELECT pg_sleep({seconds}) IS NULL AS x"
     if provider == "mysql":
         return f"SELECT SLEEP({seconds}) AS x"
-    return f"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {int(seconds * 3e6)}) SELECT count(*) AS x FROM c"
+    rows = int(seconds * 3e6)
+    return (
+        f"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {rows}) SELECT count(*) AS x FROM c"
+    )
 
 
 async def test_bridge_killed_mid_run(engine: PrismaEngine) -> None:

@@ -148,7 +148,13 @@ class SharedDomain:
                     changed = True
                 merged.append(None)
                 continue
-            value = int(raw)
+            try:
+                value = int(raw)
+            except ValueError:  # not a counter (foreign data): unknown, so nothing validates against it
+                if gens.pop(tag, None) is not None:
+                    changed = True
+                merged.append(None)
+                continue
             local = gens.get(tag)
             if local is None or value > local:
                 if local is not None:

@@ -81,6 +81,7 @@ class _Protocol(asyncio.SubprocessProtocol):
             self.bridge._lost("its output closed")
 
     def process_exited(self) -> None:
+        self.bridge._exited.set()
         if self.err:
             self.bridge._log_line(self.err)
             self.err = b""
@@ -113,6 +114,7 @@ class Bridge:
         self.alive = False
         self.info: dict[str, Any] = {}
         self._recent_stderr: list[str] = []
+        self._exited = asyncio.Event()
 
     @property
     def pid(self) -> int | None:
@@ -256,16 +258,12 @@ class Bridge:
             if self._stdin is not None:
                 self._stdin.close()
         pid = transport.get_pid()
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while transport.get_returncode() is None and loop.time() < deadline:
-            await asyncio.sleep(0.02)
-        if transport.get_returncode() is None:
+        try:
+            await asyncio.wait_for(self._exited.wait(), timeout)
+        except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            for _ in range(50):
-                if transport.get_returncode() is not None:
-                    break
-                await asyncio.sleep(0.02)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._exited.wait(), 1.0)
         self._lost("closed")
         transport.close()

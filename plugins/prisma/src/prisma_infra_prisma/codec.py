@@ -113,7 +113,7 @@ loads = orjson.loads
 
 
 def _from_tag(tag: str, value: dict[str, Any]) -> Any:
-    raw = value.get("value")
+    raw: Any = value.get("value")
     if tag == "DateTime":
         return None if raw is None else datetime.fromisoformat(raw)
     if tag == "BigInt":

@@ -1,17 +1,27 @@
-"""The prisma-infra plugin: registers `PrismaEngine` under the name ``"prisma"``."""
+"""The prisma-infra plugin: the ``"prisma"`` engine and the ``prisma``/``db``/``migrate`` commands."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prisma_infra.hookspecs import hookimpl
 
 from prisma_infra_prisma.engine import PrismaEngine
 
-__all__ = ["register_engines"]
+if TYPE_CHECKING:
+    import typer
+
+__all__ = ["register_commands", "register_engines"]
 
 
 @hookimpl
 def register_engines(register: Callable[[str, Any], None]) -> None:
     register("prisma", PrismaEngine)
+
+
+@hookimpl
+def register_commands(cli: typer.Typer) -> None:
+    from prisma_infra_prisma.cli import register_cli  # typer is only needed when the CLI is built
+
+    register_cli(cli)

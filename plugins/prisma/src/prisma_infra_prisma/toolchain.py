@@ -25,7 +25,7 @@ from pathlib import Path
 
 from prisma_infra.errors import EngineError, EngineUnavailableError
 
-__all__ = ["Toolchain", "cache_dir", "ensure_toolchain", "find_node", "node_version_ok"]
+__all__ = ["Toolchain", "cache_dir", "ensure_toolchain", "file_lock", "find_node", "node_version_ok", "shipped_js"]
 
 _JS_DIR = "js"
 _MARKER = ".prisma-infra-installed"

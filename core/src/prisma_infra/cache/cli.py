@@ -1,0 +1,71 @@
+"""``prisma-infra cache warm|clear|stats`` (imported only when the command line is built)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from prisma_infra.cache.manager import CacheManager
+
+__all__ = ["cache_app"]
+
+T = TypeVar("T")
+
+cache_app = typer.Typer(help="Warm, clear and inspect the query cache.", no_args_is_help=True)
+
+SettingsOption = Annotated[
+    list[Path] | None,
+    typer.Option("--settings", "-s", help="Settings file (TOML, YAML or JSON); repeat for several."),
+]
+EnvOption = Annotated[str | None, typer.Option("--env", "-e", help="Environment table to apply.")]
+
+
+async def _with_manager(
+    settings: list[Path] | None, env: str | None, work: Callable[[CacheManager], Awaitable[T]]
+) -> T:
+    from prisma_infra.infrastructure import Infrastructure
+
+    infra = Infrastructure.from_settings(*(settings or ()), environment=env)
+    async with infra:
+        return await work(infra.cache_manager)
+
+
+@cache_app.command("warm")
+def warm(settings: SettingsOption = None, env: EnvOption = None) -> None:
+    """Run every query listed in ``cache.warm`` and store its result in every tier."""
+
+    async def work(manager: CacheManager) -> dict[str, int]:
+        return await manager.warm()
+
+    result = asyncio.run(_with_manager(settings, env, work))
+    count = result["warmed"]
+    typer.echo(f"warmed {count} quer{'y' if count == 1 else 'ies'}, {result['failed']} failed")
+    if result["failed"]:
+        raise typer.Exit(1)
+
+
+@cache_app.command("clear")
+def clear(settings: SettingsOption = None, env: EnvOption = None) -> None:
+    """Invalidate every cached entry in every process that shares the configured stores."""
+
+    async def work(manager: CacheManager) -> None:
+        await manager.clear()
+
+    asyncio.run(_with_manager(settings, env, work))
+    typer.echo("cache cleared")
+
+
+@cache_app.command("stats")
+def stats(settings: SettingsOption = None, env: EnvOption = None) -> None:
+    """Show the configured stores and their health (JSON)."""
+
+    async def work(manager: CacheManager) -> dict[str, Any]:
+        return manager.stats()
+
+    typer.echo(json.dumps(asyncio.run(_with_manager(settings, env, work)), indent=2, default=str))

@@ -1,0 +1,61 @@
+"""`CacheMiddleware`: the pipeline step that answers reads from the cache and invalidates on writes."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from prisma_infra.operation import READ_ACTIONS, Operation
+from prisma_infra.pipeline import Handler, Middleware
+
+if TYPE_CHECKING:
+    from prisma_infra.cache.manager import CacheManager
+    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.runtime import Runtime
+
+__all__ = ["CacheMiddleware"]
+
+log = logging.getLogger("prisma_infra.cache")
+
+
+class CacheMiddleware(Middleware):
+    """Builds the runtime's `CacheManager` at start and publishes it as ``runtime.extras["cache_manager"]``.
+
+    It sits inside validation and access policies (``order = 300``), so keys are
+    computed from the arguments the engine will really receive (policy row
+    filters included) and from the same actor/tenant scope.
+    """
+
+    name = "cache"
+    order = 300
+
+    def __init__(self, infrastructure: Infrastructure) -> None:
+        self.infrastructure = infrastructure
+        self.manager: CacheManager | None = None
+
+    def wrap(self, call: Handler) -> Handler:
+        reads = READ_ACTIONS
+
+        async def handler(operation: Operation) -> Any:
+            manager = self.manager
+            if manager is None or not manager.enabled:
+                return await call(operation)
+            if operation.action in reads:
+                return await manager.read(operation, call)
+            return await manager.write(operation, call)
+
+        return handler
+
+    async def start(self, runtime: Runtime) -> None:
+        from prisma_infra.cache.manager import CacheManager
+
+        manager = CacheManager(runtime.config, self.infrastructure.schema, runtime.registry["cache_backends"])
+        runtime.extras["cache_manager"] = manager
+        self.manager = manager
+        # Warming runs through the whole pipeline (validation, policies) of this runtime.
+        await manager.start(runner=runtime.handler)
+
+    async def close(self) -> None:
+        manager, self.manager = self.manager, None
+        if manager is not None:
+            await manager.close()
