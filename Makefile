@@ -17,8 +17,8 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 # Every dist editable with its test extras; re-run when a pyproject changes.
-$(STAMP): $(BIN)/python $(PYPROJECTS) Makefile
-	$(BIN)/pip install -q hatchling ruff mypy types-PyYAML
+$(STAMP): $(BIN)/python $(PYPROJECTS) examples/requirements.txt Makefile
+	$(BIN)/pip install -q hatchling ruff mypy types-PyYAML -r examples/requirements.txt
 	$(BIN)/pip install -q --no-build-isolation $(foreach d,$(DISTS),-e "$(d)[test]")
 	touch $(STAMP)
 

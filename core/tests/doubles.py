@@ -267,7 +267,11 @@ class DoubleEnginePlugin:
 
 
 def memory_infrastructure(fixture: str = "blog", provider: str = "postgresql", **sections: Any) -> Any:
-    """An `Infrastructure` on a `MemoryEngine` with only the built-in plugins (not started)."""
+    """An `Infrastructure` on a `MemoryEngine` with only the built-in plugins (not started).
+
+    The cache is off unless ``cache=...`` is given, so tests see every operation reach the engine.
+    """
+    sections.setdefault("cache", {"enabled": False})
     from prisma_infra.config.model import InfraConfig
     from prisma_infra.infrastructure import Infrastructure
     from prisma_infra.plugin_manager import PluginManager

@@ -147,3 +147,12 @@ async def test_bad_batch_size(infra: Infrastructure) -> None:
         await infra.repository("user").bulk_create([], batch_size=0)
     result = await infra.repository("user").bulk_create([])
     assert result == BulkResult()
+
+
+async def test_bulk_on_a_plain_repository_inside_a_transaction_block_joins_it(infra: Infrastructure) -> None:
+    users = infra.repository("user")
+    await users.create({"email": "taken@x.io"})
+    with pytest.raises(UniqueConstraintError):
+        async with infra.transaction():
+            await users.bulk_create([{"email": "a@x.io"}, {"email": "taken@x.io"}], batch_size=1)
+    assert [kind for kind, _ in engine_of(infra).tx_log] == ["begin", "rollback"]

@@ -10,8 +10,9 @@ pagination (``id > last``) outside the transactions, then change one batch of
 keys per transaction with ``updateMany``/``deleteMany`` restricted to those
 keys (and the original filter, so a row changed meanwhile is left alone).
 
-Called on a repository bound to a transaction, every batch joins that
-transaction, and the first failure propagates (a failed statement usually
+Called on a repository bound to a transaction (or inside an ``async with
+infra.transaction()`` block), every batch joins that transaction, and the
+first failure propagates (a failed statement usually
 poisons the whole transaction, so it cannot be isolated).
 """
 
@@ -21,7 +22,7 @@ import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from prisma_infra.errors import ValidationError
 from prisma_infra.operation import Action
@@ -31,7 +32,16 @@ if TYPE_CHECKING:
     from prisma_infra.repository import Repository
     from prisma_infra.transaction import Transaction
 
-__all__ = ["BatchFailure", "BulkResult", "ProgressCallback", "bulk_create", "bulk_delete", "bulk_update", "bulk_upsert"]
+__all__ = [
+    "BatchFailure",
+    "BulkMethods",
+    "BulkResult",
+    "ProgressCallback",
+    "bulk_create",
+    "bulk_delete",
+    "bulk_update",
+    "bulk_upsert",
+]
 
 T = TypeVar("T")
 
@@ -104,11 +114,12 @@ async def _run(
     async for index, batch in _enumerate(batches):
         result.batches += 1
         result.matched += len(batch)
+        transaction = _transaction(repo)
         try:
-            async with _transaction(repo) as tx:
+            async with transaction as tx:
                 affected = await work(repo.bind(tx), batch)
         except Exception as exc:
-            if repo.transaction is not None:
+            if transaction.is_nested:  # joined an open transaction: the failure cannot be isolated
                 raise
             result.failures.append(BatchFailure(index, exc, len(batch)))
             if stop_on_error:
@@ -298,3 +309,64 @@ async def bulk_upsert(
 
     return await _run(repo, _aiter(_chunks(records, batch_size)), work, total=total,
                       stop_on_error=stop_on_error, on_progress=on_progress)
+
+
+class BulkMethods:
+    """`Repository` methods for bulk writes (defined here, beside what they run)."""
+
+    __slots__ = ()
+
+    async def bulk_create(
+        self,
+        records: Iterable[Mapping[str, Any]],
+        *,
+        batch_size: int = 1000,
+        skip_duplicates: bool = False,
+        stop_on_error: bool = False,
+        on_progress: ProgressCallback | None = None,
+    ) -> BulkResult:
+        """``createMany`` in batches, each in its own transaction (a failed batch writes nothing)."""
+        repo = cast("Repository", self)
+        return await bulk_create(repo, records, batch_size=batch_size, skip_duplicates=skip_duplicates,
+                                 stop_on_error=stop_on_error, on_progress=on_progress)
+
+    async def bulk_update(
+        self,
+        where: Mapping[str, Any] | None,
+        data: Mapping[str, Any],
+        *,
+        batch_size: int = 1000,
+        stop_on_error: bool = False,
+        on_progress: ProgressCallback | None = None,
+    ) -> BulkResult:
+        """``updateMany`` by key, ``batch_size`` matching records per transaction."""
+        repo = cast("Repository", self)
+        return await bulk_update(repo, where, data, batch_size=batch_size, stop_on_error=stop_on_error,
+                                 on_progress=on_progress)
+
+    async def bulk_upsert(
+        self,
+        records: Iterable[Mapping[str, Any]],
+        *,
+        key: Sequence[str] | None = None,
+        batch_size: int = 1000,
+        stop_on_error: bool = False,
+        on_progress: ProgressCallback | None = None,
+    ) -> BulkResult:
+        """Create or update each record by a unique ``key`` (default: the primary key), in batches."""
+        repo = cast("Repository", self)
+        return await bulk_upsert(repo, records, key=key, batch_size=batch_size, stop_on_error=stop_on_error,
+                                 on_progress=on_progress)
+
+    async def bulk_delete(
+        self,
+        where: Mapping[str, Any] | None,
+        *,
+        batch_size: int = 1000,
+        stop_on_error: bool = False,
+        on_progress: ProgressCallback | None = None,
+    ) -> BulkResult:
+        """``deleteMany`` by key, ``batch_size`` matching records per transaction."""
+        repo = cast("Repository", self)
+        return await bulk_delete(repo, where, batch_size=batch_size, stop_on_error=stop_on_error,
+                                 on_progress=on_progress)

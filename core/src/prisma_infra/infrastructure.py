@@ -240,10 +240,10 @@ class Infrastructure:
     @property
     def repository_factory(self) -> RepositoryFactory:
         """Creates and caches the repository of any model (rebuilt when the schema changes)."""
-        from prisma_infra.repository import RepositoryFactory
-
         factory: RepositoryFactory | None = self.__dict__.get("_repository_factory")
-        if factory is None or factory.schema is not self.schema:
+        if factory is None or factory.schema is not self._schema:
+            from prisma_infra.repository import RepositoryFactory
+
             factory = RepositoryFactory(self)
             self.__dict__["_repository_factory"] = factory
         return factory
@@ -291,6 +291,8 @@ class Infrastructure:
             return await outer.batch(operations)
         return await run_batch(self, operations)
 
+    # -- end repositories, queries, transactions -------------------------------------------
+
     # -- cache -----------------------------------------------------------------------------
     # Owned by the cache feature (prisma_infra.cache); the manager is built per runtime by
     # the cache middleware and published in runtime.extras.
@@ -313,3 +315,112 @@ class Infrastructure:
         return self.cache_manager.for_model(model)
 
     # -- end cache -------------------------------------------------------------------------
+
+    # -- monitoring ------------------------------------------------------------------------
+    # Owned by the monitoring feature (prisma_infra.monitoring, prisma_infra.web); the monitor
+    # is published by the metrics middleware in runtime.extras and kept across reloads.
+
+    if TYPE_CHECKING:
+        from prisma_infra.monitoring import Monitor
+        from prisma_infra.web import InfraApp
+
+    @property
+    def monitor(self) -> Monitor:
+        """The `Monitor`: time series, usage per model, recent errors, slow operations, findings."""
+        monitor = self.runtime.extras.get("monitor")
+        if monitor is None:
+            raise PrismaInfraError("Monitoring is not available: the 'metrics' middleware is disabled")
+        return monitor  # type: ignore[no-any-return]
+
+    def web_app(self, *, debug: bool = False) -> InfraApp:
+        """The kernel's Starlette app: ``/healthz``, ``/readyz``, the live dashboard, plugin routes."""
+        from prisma_infra.web import create_app
+
+        return create_app(self, debug=debug)
+
+    # -- end monitoring --------------------------------------------------------------------
+
+    # -- policies --------------------------------------------------------------------------
+    # Owned by access policies and security monitoring (prisma_infra.policies, prisma_infra.security).
+
+    if TYPE_CHECKING:
+        from prisma_infra.policies import PolicyBuilder, PolicyEngine
+        from prisma_infra.security import SecurityMonitor
+
+    @property
+    def policies(self) -> PolicyEngine:
+        """The `PolicyEngine`: ``check(actor, model, action, record)``, ``explain``, ``bypass()``."""
+        engine = self.runtime.extras.get("policies")
+        if engine is None:
+            raise PrismaInfraError("Access policies are not available: the 'policies' middleware is disabled")
+        return engine  # type: ignore[no-any-return]
+
+    def define_policy(self, model: str, name: str, *, description: str | None = None) -> PolicyBuilder:
+        """Define (or replace) a policy in code: ``infra.define_policy("Post", "posts").allow("read", ...)``.
+
+        Works before and after start; kept across configuration reloads.
+        """
+        from prisma_infra.policies import PolicyBuilder, policy_registry
+
+        return PolicyBuilder(policy_registry(self), model, name, description=description)
+
+    @property
+    def security(self) -> SecurityMonitor:
+        """The `SecurityMonitor`: ``stats()`` and ``recent()`` security events."""
+        monitor = self.runtime.extras.get("security")
+        if monitor is None:
+            raise PrismaInfraError("Security monitoring is not available: the 'security' middleware is disabled")
+        return monitor  # type: ignore[no-any-return]
+
+    # -- end policies ----------------------------------------------------------------------
+
+    # -- pii -------------------------------------------------------------------------------
+
+    if TYPE_CHECKING:
+        from prisma_infra.pii import PiiManager
+
+    @property
+    def pii(self) -> PiiManager:
+        """The `PiiManager`: ``classify_schema()``, ``await inventory(sample=...)``, ``mask_record``, ``mask_text``.
+
+        Built on first use for the configuration in force, rebuilt after a reload.
+        """
+        from prisma_infra.pii import PiiManager
+
+        runtime = self.runtime
+        manager: PiiManager | None = self.__dict__.get("_pii")
+        if manager is None or self.__dict__.get("_pii_runtime") is not runtime:
+            manager = PiiManager.for_infrastructure(self, previous=manager)
+            self.__dict__["_pii"] = manager
+            self.__dict__["_pii_runtime"] = runtime
+        return manager
+
+    # -- end pii ---------------------------------------------------------------------------
+
+    # -- audit -----------------------------------------------------------------------------
+    # Owned by the audit feature (prisma_infra.audit, prisma_infra.compliance); the manager is
+    # built per runtime by the audit middleware and published in runtime.extras["audit"].
+
+    if TYPE_CHECKING:
+        from prisma_infra.audit import AuditManager
+        from prisma_infra.compliance import ComplianceReports
+
+    @property
+    def audit(self) -> AuditManager:
+        """The `AuditManager`: ``history``, ``query``, ``export``, ``verify``, ``record``, ``status``."""
+        manager = self.runtime.extras.get("audit")
+        if manager is None:
+            raise PrismaInfraError(
+                "The audit trail is off: name at least one sink in audit.sinks (e.g. ['file']) "
+                "and keep audit.enabled and the 'audit' middleware on"
+            )
+        return manager  # type: ignore[no-any-return]
+
+    @property
+    def compliance(self) -> ComplianceReports:
+        """Compliance reports: ``subject_access``, ``audit_export``, ``enforce_retention``."""
+        from prisma_infra.compliance import ComplianceReports
+
+        return ComplianceReports(self)
+
+    # -- end audit -------------------------------------------------------------------------

@@ -45,7 +45,11 @@ DISABLE_AUTOLOAD_ENV = "PRISMA_INFRA_DISABLE_PLUGIN_AUTOLOAD"
 #: Built-in behaviour, written as ordinary plugins and registered like any other.
 DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("core", "prisma_infra.builtin.core_plugin"),
+    ("policies", "prisma_infra.builtin.policy_plugin"),
     ("cache", "prisma_infra.builtin.cache_plugin"),
+    ("monitoring", "prisma_infra.builtin.monitoring_plugin"),
+    ("pii", "prisma_infra.builtin.pii_plugin"),
+    ("audit", "prisma_infra.builtin.audit_plugin"),
 )
 
 

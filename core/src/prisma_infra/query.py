@@ -28,49 +28,43 @@ if TYPE_CHECKING:
 
 __all__ = ["QueryBuilder"]
 
+#: Builder state keys copied as they are into Prisma args.
+_PLAIN = (
+    ("select", "select"), ("include", "include"), ("omit", "omit"), ("cursor", "cursor"),
+    ("take", "take"), ("skip", "skip"), ("distinct", "distinct"),
+)
+
 
 class QueryBuilder:
     """Build with ``infra.query("user")`` (or ``tx.query("user")`` inside a transaction)."""
 
-    __slots__ = (
-        "_cache",
-        "_cursor",
-        "_cursor_page",
-        "_distinct",
-        "_include",
-        "_omit",
-        "_order",
-        "_page",
-        "_repo",
-        "_search",
-        "_select",
-        "_skip",
-        "_take",
-        "_wheres",
-    )
+    __slots__ = ("_repo", "_s")
+
+    _EMPTY: dict[str, Any] = {
+        "wheres": (),  # filters, AND-ed
+        "search": (),  # (query, fields) pairs
+        "include": None,
+        "select": None,
+        "omit": None,
+        "order": (),
+        "page": None,  # (page, limit)
+        "cursor_page": None,  # (after, limit)
+        "cursor": None,
+        "take": None,
+        "skip": None,
+        "distinct": None,
+        "cache": None,
+    }
 
     def __init__(self, repository: Repository) -> None:
         self._repo = repository
-        self._wheres: tuple[Mapping[str, Any], ...] = ()
-        self._search: tuple[tuple[str, tuple[str, ...] | None], ...] = ()
-        self._include: dict[str, Any] | None = None
-        self._select: dict[str, Any] | None = None
-        self._omit: dict[str, Any] | None = None
-        self._order: tuple[Mapping[str, Any], ...] = ()
-        self._page: tuple[int, int] | None = None
-        self._cursor_page: tuple[Any, int] | None = None
-        self._cursor: Mapping[str, Any] | None = None
-        self._take: int | None = None
-        self._skip: int | None = None
-        self._distinct: list[str] | None = None
-        self._cache: CacheOptions | None = None
+        #: The builder's state; never mutated (each step builds a new dict), so clones can share it.
+        self._s: dict[str, Any] = QueryBuilder._EMPTY
 
     def _with(self, **changes: Any) -> QueryBuilder:
         clone = object.__new__(QueryBuilder)
-        for name in QueryBuilder.__slots__:
-            object.__setattr__(clone, name, getattr(self, name))
-        for name, value in changes.items():
-            object.__setattr__(clone, "_" + name, value)
+        clone._repo = self._repo
+        clone._s = {**self._s, **changes}
         return clone
 
     def __repr__(self) -> str:
@@ -87,29 +81,29 @@ class QueryBuilder:
         added = [w for w in (where, equals) if w]
         if not added:
             return self
-        return self._with(wheres=(*self._wheres, *(dict(w) for w in added)))
+        return self._with(wheres=(*self._s["wheres"], *(dict(w) for w in added)))
 
     def search(self, query: str, fields: Sequence[str] | None = None) -> QueryBuilder:
         """Match every word of ``query`` in one of ``fields``, ignoring case (see `Repository.search_where`)."""
         self._repo.search_where(query, fields)  # fail here, not at execute time, on a bad field
-        return self._with(search=(*self._search, (query, tuple(fields) if fields is not None else None)))
+        return self._with(search=(*self._s["search"], (query, tuple(fields) if fields is not None else None)))
 
     def include(self, relations: Any) -> QueryBuilder:
         """Relations to load: a list of names (``"posts.tags"`` for depth) or Prisma's mapping; merges."""
-        return self._with(include=merge(self._include, selection(relations, "include")))
+        return self._with(include=merge(self._s["include"], selection(relations, "include")))
 
     def select(self, fields: Any) -> QueryBuilder:
         """Fields to return: a list of names or Prisma's mapping; merges."""
-        return self._with(select=merge(self._select, selection(fields, "select")))
+        return self._with(select=merge(self._s["select"], selection(fields, "select")))
 
     def omit(self, fields: Any) -> QueryBuilder:
-        return self._with(omit=merge(self._omit, selection(fields, "select")))
+        return self._with(omit=merge(self._s["omit"], selection(fields, "select")))
 
     def order_by(self, order: Any) -> QueryBuilder:
         """Append an ordering: ``{"createdAt": "desc"}``, ``"-createdAt"``, or a list of those."""
         normalized = order_by(order)
         items = (normalized,) if isinstance(normalized, Mapping) else tuple(normalized)
-        return self._with(order=(*self._order, *items))
+        return self._with(order=(*self._s["order"], *items))
 
     def paginate(self, page: int = 1, limit: int = 20) -> QueryBuilder:
         """Offset pagination: ``execute()`` returns a `Page` (replaces any cursor pagination)."""
@@ -152,70 +146,65 @@ class QueryBuilder:
 
     def where_args(self) -> dict[str, Any] | None:
         """The combined filter: every ``where`` and ``search``, AND-ed."""
-        searches = [self._repo.search_where(q, f) for q, f in self._search]
-        return and_where(*self._wheres, *searches)
+        searches = [self._repo.search_where(q, f) for q, f in self._s["search"]]
+        return and_where(*self._s["wheres"], *searches)
 
     def compile(self) -> dict[str, Any]:
         """Prisma ``findMany`` args (without the pagination window)."""
+        state = self._s
         args: dict[str, Any] = {}
         where = self.where_args()
         if where:
             args["where"] = where
-        if self._select is not None:
-            args["select"] = self._select
-        if self._include is not None:
-            args["include"] = self._include
-        if self._omit is not None:
-            args["omit"] = self._omit
-        if self._order:
-            args["orderBy"] = list(self._order)
-        if self._cursor is not None:
-            args["cursor"] = self._cursor
-        if self._take is not None:
-            args["take"] = self._take
-        if self._skip is not None:
-            args["skip"] = self._skip
-        if self._distinct is not None:
-            args["distinct"] = self._distinct
+        for key, arg in _PLAIN:
+            value = state[key]
+            if value is not None:
+                args[arg] = value
+        if state["order"]:
+            args["orderBy"] = list(state["order"])
         return args
 
     # -- running -------------------------------------------------------------------------
 
     async def execute(self) -> list[Record] | Page[Record] | CursorPage[Record]:
         """The records: a list, a `Page` after ``paginate``, a `CursorPage` after ``cursor_paginate``."""
-        paginate = {"page": self._page[0], "limit": self._page[1]} if self._page else None
-        cursor_paginate = {"after": self._cursor_page[0], "limit": self._cursor_page[1]} if self._cursor_page else None
+        state = self._s
+        page, cursor_page = state["page"], state["cursor_page"]
         return await self._repo.find_compiled(
-            self.compile(), paginate=paginate, cursor_paginate=cursor_paginate, cache=self._cache
+            self.compile(),
+            paginate={"page": page[0], "limit": page[1]} if page else None,
+            cursor_paginate={"after": cursor_page[0], "limit": cursor_page[1]} if cursor_page else None,
+            cache=state["cache"],
         )
 
     async def all(self) -> list[Record]:
         """The records as a list (pagination settings ignored)."""
-        result: list[Record] = await self._repo.run(Action.FIND_MANY, self.compile(), cache=self._cache)
+        result: list[Record] = await self._repo.run(Action.FIND_MANY, self.compile(), cache=self._s["cache"])
         return result
 
     async def first(self) -> Record | None:
         args = self.compile()
         args.pop("take", None)
-        result: Record | None = await self._repo.run(Action.FIND_FIRST, args, cache=self._cache)
+        result: Record | None = await self._repo.run(Action.FIND_FIRST, args, cache=self._s["cache"])
         return result
 
     async def count(self) -> int:
         where = self.where_args()
-        return int(await self._repo.run(Action.COUNT, {"where": where} if where else {}, cache=self._cache))
+        return int(await self._repo.run(Action.COUNT, {"where": where} if where else {}, cache=self._s["cache"]))
 
     async def exists(self) -> bool:
         where = self.where_args()
         args: dict[str, Any] = {"select": {f: True for f in self._repo.info.key_fields}}
         if where:
             args["where"] = where
-        return await self._repo.run(Action.FIND_FIRST, args, cache=self._cache) is not None
+        return await self._repo.run(Action.FIND_FIRST, args, cache=self._s["cache"]) is not None
 
     def stream(self, batch_size: int = 1000) -> AsyncIterator[list[Record]]:
         """Every match in key order, ``batch_size`` records at a time (see `Repository.stream`)."""
         from prisma_infra.streaming import stream
 
-        if self._order or self._take is not None or self._skip is not None or self._cursor is not None:
+        state = self._s
+        if state["order"] or state["take"] is not None or state["skip"] is not None or state["cursor"] is not None:
             raise ValidationError(
                 "stream() walks the primary key in order: remove order_by/take/skip/cursor from the query",
                 model=self.model,
@@ -227,15 +216,15 @@ class QueryBuilder:
         """What ``execute()`` would send: model, action, Prisma args, models touched, cache options."""
         args = self.compile()
         pagination: dict[str, Any] | None = None
-        if self._page is not None:
-            page, limit = self._page
+        if self._s["page"] is not None:
+            page, limit = self._s["page"]
             args = {**args, "skip": (page - 1) * limit, "take": limit}
             pagination = {"kind": "offset", "page": page, "limit": limit, "count": {"where": args.get("where")}}
-        elif self._cursor_page is not None:
-            after, limit = self._cursor_page
+        elif self._s["cursor_page"] is not None:
+            after, limit = self._s["cursor_page"]
             pagination = {"kind": "cursor", "after": after, "limit": limit, "key": list(self._repo.info.key_fields)}
         schema = self._repo.infrastructure.schema
-        cache = self._cache
+        cache = self._s["cache"]
         tx = self._repo.transaction
         return {
             "model": self.model,

@@ -14,25 +14,53 @@ Bulk writes live in `prisma_infra.bulk`, streaming and relation loading in
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, overload
 
+from typing_extensions import Unpack
+
+from prisma_infra.bulk import BulkMethods
 from prisma_infra.errors import RecordNotFoundError, ValidationError
 from prisma_infra.operation import Action, CacheOptions, Operation
 from prisma_infra.pagination import CursorPage, Page, cursor_page, offset_page, parse_cursor, parse_offset
 from prisma_infra.prisma_args import and_where, build_args
+from prisma_infra.query import QueryBuilder
+from prisma_infra.streaming import StreamingMethods
+from prisma_infra.transaction import OperationFactory
 
 if TYPE_CHECKING:
-    from prisma_infra.bulk import BulkResult, ProgressCallback
     from prisma_infra.infrastructure import Infrastructure
-    from prisma_infra.query import QueryBuilder
     from prisma_infra.schema import Model, Relation, Schema
     from prisma_infra.transaction import Transaction
 
-__all__ = ["ModelInfo", "OperationFactory", "Repository", "RepositoryFactory"]
+__all__ = ["FindArgs", "ModelInfo", "Repository", "RepositoryFactory", "SearchArgs"]
 
 Record = dict[str, Any]
+
+class FindArgs(TypedDict, total=False):
+    """The ``findMany`` keywords shared by `Repository.find_many` overloads."""
+
+    select: Any
+    include: Any
+    omit: Any
+    order_by: Any
+    cursor: Any
+    take: int | None
+    skip: int | None
+    distinct: Any
+
+
+class SearchArgs(TypedDict, total=False):
+    """The keywords shared by `Repository.search` overloads."""
+
+    where: Mapping[str, Any] | None
+    select: Any
+    include: Any
+    order_by: Any
+    take: int | None
+    skip: int | None
+
 
 #: Providers whose ``contains`` needs ``mode: "insensitive"`` to ignore case (the others ignore it by collation).
 _MODE_PROVIDERS = frozenset({"postgresql", "postgres", "cockroachdb", "mongodb"})
@@ -133,7 +161,7 @@ def _provider_of(infrastructure: Infrastructure) -> str | None:
         return infrastructure.schema.provider
 
 
-class Repository:
+class Repository(StreamingMethods, BulkMethods):
     """Prisma's model API for one model. Create with ``infra.repository("user")``.
 
     Reads return plain dicts (``None`` when nothing matches); ``*_many`` writes
@@ -176,8 +204,6 @@ class Repository:
 
     def query(self) -> QueryBuilder:
         """A query builder for this model (in this repository's transaction)."""
-        from prisma_infra.query import QueryBuilder
-
         return QueryBuilder(self)
 
     @property
@@ -189,12 +215,11 @@ class Repository:
 
     def operation(self, action: Action | str, args: dict[str, Any], *, cache: CacheOptions | None = None) -> Operation:
         """The `Operation` for ``action`` with compiled Prisma ``args``, in this repository's context."""
-        context = (
-            self._infra.operation_context(**self._context)
-            if cache is None
-            else (self._infra.operation_context(cache=cache, **self._context))
-        )
-        return Operation(self.name, Action(action), args, context)
+        if cache is None:
+            context = self._infra.operation_context(**self._context)
+        else:
+            context = self._infra.operation_context(cache=cache, **self._context)
+        return Operation(self.name, action if type(action) is Action else Action(action), args, context)
 
     async def run(self, action: Action | str, args: dict[str, Any], *, cache: CacheOptions | None = None) -> Any:
         """Run ``action`` with already compiled Prisma ``args`` through the pipeline."""
@@ -252,6 +277,36 @@ class Repository:
         )
         result: Record | None = await self.run(Action.FIND_FIRST, args)
         return result
+
+    @overload
+    async def find_many(
+        self,
+        where: Mapping[str, Any] | None = None,
+        *,
+        paginate: None = None,
+        cursor_paginate: None = None,
+        **args: Unpack[FindArgs],
+    ) -> list[Record]: ...
+
+    @overload
+    async def find_many(
+        self,
+        where: Mapping[str, Any] | None = None,
+        *,
+        paginate: Mapping[str, Any],
+        cursor_paginate: None = None,
+        **args: Unpack[FindArgs],
+    ) -> Page[Record]: ...
+
+    @overload
+    async def find_many(
+        self,
+        where: Mapping[str, Any] | None = None,
+        *,
+        paginate: None = None,
+        cursor_paginate: Mapping[str, Any],
+        **args: Unpack[FindArgs],
+    ) -> CursorPage[Record]: ...
 
     async def find_many(
         self,
@@ -450,6 +505,39 @@ class Repository:
         spellings = dict.fromkeys((word, word.lower(), word.upper(), word.title()))
         return [{name: {"contains": s}} for s in spellings]
 
+    @overload
+    async def search(
+        self,
+        query: str,
+        fields: Sequence[str] | None = None,
+        *,
+        paginate: None = None,
+        cursor_paginate: None = None,
+        **args: Unpack[SearchArgs],
+    ) -> list[Record]: ...
+
+    @overload
+    async def search(
+        self,
+        query: str,
+        fields: Sequence[str] | None = None,
+        *,
+        paginate: Mapping[str, Any],
+        cursor_paginate: None = None,
+        **args: Unpack[SearchArgs],
+    ) -> Page[Record]: ...
+
+    @overload
+    async def search(
+        self,
+        query: str,
+        fields: Sequence[str] | None = None,
+        *,
+        paginate: None = None,
+        cursor_paginate: Mapping[str, Any],
+        **args: Unpack[SearchArgs],
+    ) -> CursorPage[Record]: ...
+
     async def search(
         self,
         query: str,
@@ -551,167 +639,3 @@ class Repository:
         args = build_args({"where": where, "limit": limit})
         result: Record = await self.run(Action.DELETE_MANY, args)
         return result
-
-    # -- streaming and relation loading (prisma_infra.streaming) ---------------------------
-
-    def stream(
-        self,
-        where: Mapping[str, Any] | None = None,
-        *,
-        batch_size: int = 1000,
-        select: Any = None,
-        include: Any = None,
-        omit: Any = None,
-    ) -> AsyncIterator[list[Record]]:
-        """``async for batch in repo.stream(...)``: every match in key order, ``batch_size`` at a time.
-
-        Keyset pagination over the primary key (compound keys too): memory stays
-        bounded by one batch whatever the table size.
-        """
-        from prisma_infra.streaming import stream
-
-        args = build_args({"where": where, "select": select, "include": include, "omit": omit})
-        return stream(self, args, batch_size)
-
-    async def load(
-        self,
-        records: Sequence[Record],
-        relation: str,
-        *,
-        where: Mapping[str, Any] | None = None,
-        select: Any = None,
-        include: Any = None,
-        order_by: Any = None,
-    ) -> Sequence[Record]:
-        """Fill ``relation`` on every record of ``records`` with one query (in place; returns ``records``)."""
-        from prisma_infra.streaming import load
-
-        args = build_args({"where": where, "select": select, "include": include, "orderBy": order_by})
-        return await load(self, records, relation, args)
-
-    # -- bulk (prisma_infra.bulk) -----------------------------------------------------------
-
-    async def bulk_create(
-        self,
-        records: Iterable[Mapping[str, Any]],
-        *,
-        batch_size: int = 1000,
-        skip_duplicates: bool = False,
-        stop_on_error: bool = False,
-        on_progress: ProgressCallback | None = None,
-    ) -> BulkResult:
-        """``createMany`` in batches, each in its own transaction (a failed batch writes nothing)."""
-        from prisma_infra.bulk import bulk_create
-
-        return await bulk_create(
-            self,
-            records,
-            batch_size=batch_size,
-            skip_duplicates=skip_duplicates,
-            stop_on_error=stop_on_error,
-            on_progress=on_progress,
-        )
-
-    async def bulk_update(
-        self,
-        where: Mapping[str, Any] | None,
-        data: Mapping[str, Any],
-        *,
-        batch_size: int = 1000,
-        stop_on_error: bool = False,
-        on_progress: ProgressCallback | None = None,
-    ) -> BulkResult:
-        """``updateMany`` by key, ``batch_size`` matching records per transaction."""
-        from prisma_infra.bulk import bulk_update
-
-        return await bulk_update(
-            self, where, data, batch_size=batch_size, stop_on_error=stop_on_error, on_progress=on_progress
-        )
-
-    async def bulk_upsert(
-        self,
-        records: Iterable[Mapping[str, Any]],
-        *,
-        key: Sequence[str] | None = None,
-        batch_size: int = 1000,
-        stop_on_error: bool = False,
-        on_progress: ProgressCallback | None = None,
-    ) -> BulkResult:
-        """Create or update each record by a unique ``key`` (default: the primary key), in batches."""
-        from prisma_infra.bulk import bulk_upsert
-
-        return await bulk_upsert(
-            self, records, key=key, batch_size=batch_size, stop_on_error=stop_on_error, on_progress=on_progress
-        )
-
-    async def bulk_delete(
-        self,
-        where: Mapping[str, Any] | None,
-        *,
-        batch_size: int = 1000,
-        stop_on_error: bool = False,
-        on_progress: ProgressCallback | None = None,
-    ) -> BulkResult:
-        """``deleteMany`` by key, ``batch_size`` matching records per transaction."""
-        from prisma_infra.bulk import bulk_delete
-
-        return await bulk_delete(
-            self, where, batch_size=batch_size, stop_on_error=stop_on_error, on_progress=on_progress
-        )
-
-
-class OperationFactory:
-    """``repo.op.create(data=...)``: the same actions as the repository, returning unrun `Operation` objects.
-
-    Keywords are Prisma's arguments with the same snake_case aliases and shorthands.
-    """
-
-    __slots__ = ("_repo",)
-
-    def __init__(self, repository: Repository) -> None:
-        self._repo = repository
-
-    def _make(self, action: Action, args: Mapping[str, Any], unique: bool = False) -> Operation:
-        compiled = build_args(args)
-        if unique and "where" in compiled:
-            compiled["where"] = self._repo.info.unique_where(compiled["where"])
-        return self._repo.operation(action, compiled)
-
-    def find_unique(self, **args: Any) -> Operation:
-        return self._make(Action.FIND_UNIQUE, args, unique=True)
-
-    def find_first(self, **args: Any) -> Operation:
-        return self._make(Action.FIND_FIRST, args)
-
-    def find_many(self, **args: Any) -> Operation:
-        return self._make(Action.FIND_MANY, args)
-
-    def count(self, **args: Any) -> Operation:
-        return self._make(Action.COUNT, args)
-
-    def aggregate(self, **args: Any) -> Operation:
-        return self._make(Action.AGGREGATE, args)
-
-    def group_by(self, **args: Any) -> Operation:
-        return self._make(Action.GROUP_BY, args)
-
-    def create(self, **args: Any) -> Operation:
-        return self._make(Action.CREATE, args)
-
-    def create_many(self, **args: Any) -> Operation:
-        return self._make(Action.CREATE_MANY, args)
-
-    def update(self, **args: Any) -> Operation:
-        return self._make(Action.UPDATE, args, unique=True)
-
-    def update_many(self, **args: Any) -> Operation:
-        return self._make(Action.UPDATE_MANY, args)
-
-    def upsert(self, **args: Any) -> Operation:
-        return self._make(Action.UPSERT, args, unique=True)
-
-    def delete(self, **args: Any) -> Operation:
-        return self._make(Action.DELETE, args, unique=True)
-
-    def delete_many(self, **args: Any) -> Operation:
-        return self._make(Action.DELETE_MANY, args)

@@ -7,6 +7,7 @@ reload never changes providers under an operation in flight.
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -75,7 +76,12 @@ def select_engine(registry: Registry, config: InfraConfig) -> Engine:
     if name not in engines:
         hint = " Install it with: pip install prisma-infra-prisma" if name == "prisma" else ""
         raise _unknown("database.engine", name, engines, hint)
-    engine: Engine = engines[name].factory(config.database)
+    database = config.database
+    schema_path = Path(database.schema_path)
+    if not schema_path.is_absolute():
+        # Relative to the settings file's folder, not to wherever the process was started.
+        database = database.model_copy(update={"schema_path": str(Path(config.base_dir) / schema_path)})
+    engine: Engine = engines[name].factory(database)
     return engine
 
 

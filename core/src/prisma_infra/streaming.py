@@ -21,11 +21,11 @@ one per record:
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from prisma_infra.errors import ValidationError
 from prisma_infra.operation import Action
-from prisma_infra.prisma_args import after_where, and_where, key_of, keys_where
+from prisma_infra.prisma_args import after_where, and_where, build_args, key_of, keys_where
 
 if TYPE_CHECKING:
     from prisma_infra.repository import Record, Repository
@@ -171,3 +171,40 @@ async def _load_many_to_many(
             groups.setdefault(key_of(owner, keys), []).append(row)
     for record in records:
         record[relation] = list(groups.get(key_of(record, keys), []))
+
+
+class StreamingMethods:
+    """`Repository` methods for streaming and relation loading (defined here, beside what they run)."""
+
+    __slots__ = ()
+
+    def stream(
+        self,
+        where: Mapping[str, Any] | None = None,
+        *,
+        batch_size: int = 1000,
+        select: Any = None,
+        include: Any = None,
+        omit: Any = None,
+    ) -> AsyncIterator[list[Record]]:
+        """``async for batch in repo.stream(...)``: every match in key order, ``batch_size`` at a time.
+
+        Keyset pagination over the primary key (compound keys too): memory stays
+        bounded by one batch whatever the table size.
+        """
+        args = build_args({"where": where, "select": select, "include": include, "omit": omit})
+        return stream(cast("Repository", self), args, batch_size)
+
+    async def load(
+        self,
+        records: Sequence[Record],
+        relation: str,
+        *,
+        where: Mapping[str, Any] | None = None,
+        select: Any = None,
+        include: Any = None,
+        order_by: Any = None,
+    ) -> Sequence[Record]:
+        """Fill ``relation`` on every record of ``records`` with one query (in place; returns ``records``)."""
+        args = build_args({"where": where, "select": select, "include": include, "orderBy": order_by})
+        return await load(cast("Repository", self), records, relation, args)

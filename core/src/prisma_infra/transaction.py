@@ -27,21 +27,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from prisma_infra.errors import PrismaInfraError, TransactionError
-from prisma_infra.operation import Operation
+from prisma_infra.operation import Action, Operation
 from prisma_infra.pipeline import compose
+from prisma_infra.prisma_args import build_args
 
 if TYPE_CHECKING:
     from prisma_infra.infrastructure import Infrastructure
     from prisma_infra.query import QueryBuilder
     from prisma_infra.repository import Repository
 
-__all__ = ["Transaction", "current_transaction", "run_batch"]
+__all__ = ["OperationFactory", "Transaction", "current_transaction", "run_batch"]
 
 _current: contextvars.ContextVar[Transaction | None] = contextvars.ContextVar(
     "prisma_infra_transaction", default=None
@@ -98,6 +100,11 @@ class Transaction:
     def remaining(self) -> float:
         """Seconds before the engine expires this transaction (as seen from here)."""
         return self._expires_at - time.monotonic()
+
+    def _probably_expired(self) -> bool:
+        """Whether an engine `TransactionError` is the expiry: our clock starts after ``begin`` returns,
+        a little later than the engine's, so allow some slack."""
+        return self.remaining() <= max(0.1, 0.05 * self.timeout)
 
     def _expired_error(self) -> TransactionError:
         return TransactionError(
@@ -163,14 +170,17 @@ class Transaction:
         except TransactionError as exc:
             self._state = "failed"
             await self._quiet_rollback()
-            if expired or self.remaining() <= 0:
+            await _notify_end(self, committed=False)  # audit hook
+            if expired or self._probably_expired():
                 raise self._expired_error() from exc
             raise
         except BaseException:
             self._state = "failed"
             await self._quiet_rollback()
+            await _notify_end(self, committed=False)  # audit hook
             raise
         self._state = "committed"
+        await _notify_end(self, committed=True)  # audit hook
 
     async def rollback(self) -> None:
         """Roll back now (leaving the block then does nothing more)."""
@@ -179,6 +189,7 @@ class Transaction:
         self._check_can_end()
         self._state = "rolled back"
         await self._quiet_rollback()
+        await _notify_end(self, committed=False)  # audit hook
 
     def _check_can_end(self) -> None:
         if self._state != "active":
@@ -201,7 +212,7 @@ class Transaction:
         try:
             return await self._infra.execute(operation)
         except TransactionError as exc:
-            if self.remaining() <= 0:
+            if self._probably_expired():
                 raise self._expired_error() from exc
             raise
 
@@ -306,3 +317,95 @@ def _settle(*groups: list[asyncio.Future[Any]]) -> None:
         for future in futures:
             if future.done() and not future.cancelled():
                 future.exception()
+
+
+# -- audit hook ------------------------------------------------------------------------------
+# Observers of the end of an outermost transaction: objects listed in
+# ``runtime.extras["transaction_observers"]`` with ``async on_commit(transaction_id)`` and
+# ``discard(transaction_id)``. The audit trail emits a transaction's events on commit and
+# drops them on rollback; the cache manager has the same two methods.
+
+_log = logging.getLogger("prisma_infra.transaction")
+
+
+async def _notify_end(transaction: Transaction, *, committed: bool) -> None:
+    tx_id = transaction.id
+    if tx_id is None:
+        return
+    try:
+        observers = list(transaction._infra.runtime.extras.get("transaction_observers", ()))
+    except PrismaInfraError:  # the infrastructure was closed meanwhile
+        return
+    for observer in observers:
+        try:
+            if committed:
+                await observer.on_commit(tx_id)
+            else:
+                observer.discard(tx_id)
+        except Exception:
+            _log.exception("transaction observer %r failed after transaction %s ended", observer, tx_id)
+
+
+def in_batch() -> bool:
+    """Whether the current task is an operation's pass through the middleware of `run_batch`."""
+    return _batch_index.get() >= 0
+
+
+# -- end audit hook
+
+
+class OperationFactory:
+    """``repo.op.create(data=...)``: the same actions as the repository, returning unrun `Operation` objects.
+
+    Keywords are Prisma's arguments with the same snake_case aliases and shorthands.
+    """
+
+    __slots__ = ("_repo",)
+
+    def __init__(self, repository: Repository) -> None:
+        self._repo = repository
+
+    def _make(self, action: Action, args: Mapping[str, Any], unique: bool = False) -> Operation:
+        compiled = build_args(args)
+        if unique and "where" in compiled:
+            compiled["where"] = self._repo.info.unique_where(compiled["where"])
+        return self._repo.operation(action, compiled)
+
+    def find_unique(self, **args: Any) -> Operation:
+        return self._make(Action.FIND_UNIQUE, args, unique=True)
+
+    def find_first(self, **args: Any) -> Operation:
+        return self._make(Action.FIND_FIRST, args)
+
+    def find_many(self, **args: Any) -> Operation:
+        return self._make(Action.FIND_MANY, args)
+
+    def count(self, **args: Any) -> Operation:
+        return self._make(Action.COUNT, args)
+
+    def aggregate(self, **args: Any) -> Operation:
+        return self._make(Action.AGGREGATE, args)
+
+    def group_by(self, **args: Any) -> Operation:
+        return self._make(Action.GROUP_BY, args)
+
+    def create(self, **args: Any) -> Operation:
+        return self._make(Action.CREATE, args)
+
+    def create_many(self, **args: Any) -> Operation:
+        return self._make(Action.CREATE_MANY, args)
+
+    def update(self, **args: Any) -> Operation:
+        return self._make(Action.UPDATE, args, unique=True)
+
+    def update_many(self, **args: Any) -> Operation:
+        return self._make(Action.UPDATE_MANY, args)
+
+    def upsert(self, **args: Any) -> Operation:
+        return self._make(Action.UPSERT, args, unique=True)
+
+    def delete(self, **args: Any) -> Operation:
+        return self._make(Action.DELETE, args, unique=True)
+
+    def delete_many(self, **args: Any) -> Operation:
+        return self._make(Action.DELETE_MANY, args)

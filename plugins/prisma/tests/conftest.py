@@ -116,7 +116,7 @@ async def _bootstrap_database(schema: Path, provider: str) -> str:
         else:
             await admin.execute(raw(f"CREATE DATABASE IF NOT EXISTS `{DB_NAME}`"))
     except PrismaInfraError as exc:
-        pytest.skip(f"{provider} server not reachable: {exc}")
+        pytest.fail(f"{provider} server not reachable (start it: bash scripts/services.sh): {exc}")
     finally:
         await admin.close()
     return url

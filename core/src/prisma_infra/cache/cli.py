@@ -26,24 +26,38 @@ SettingsOption = Annotated[
 EnvOption = Annotated[str | None, typer.Option("--env", "-e", help="Environment table to apply.")]
 
 
-async def _with_manager(
-    settings: list[Path] | None, env: str | None, work: Callable[[CacheManager], Awaitable[T]]
+def _run(
+    ctx: typer.Context, settings: list[Path] | None, env: str | None, work: Callable[[CacheManager], Awaitable[T]]
 ) -> T:
+    """Start the infrastructure of the settings (with the command line's plugins) and run ``work``."""
+    from prisma_infra.config.loader import load_config
+    from prisma_infra.errors import PrismaInfraError
     from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.plugin_manager import PluginManager
 
-    infra = Infrastructure.from_settings(*(settings or ()), environment=env)
-    async with infra:
-        return await work(infra.cache_manager)
+    plugins = ctx.find_root().obj
+    try:
+        loaded = load_config(settings or None, environment=env)
+        infra = Infrastructure(loaded, plugin_manager=plugins if isinstance(plugins, PluginManager) else None)
+
+        async def main() -> T:
+            async with infra:
+                return await work(infra.cache_manager)
+
+        return asyncio.run(main())
+    except PrismaInfraError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from None
 
 
 @cache_app.command("warm")
-def warm(settings: SettingsOption = None, env: EnvOption = None) -> None:
+def warm(ctx: typer.Context, settings: SettingsOption = None, env: EnvOption = None) -> None:
     """Run every query listed in ``cache.warm`` and store its result in every tier."""
 
     async def work(manager: CacheManager) -> dict[str, int]:
         return await manager.warm()
 
-    result = asyncio.run(_with_manager(settings, env, work))
+    result = _run(ctx, settings, env, work)
     count = result["warmed"]
     typer.echo(f"warmed {count} quer{'y' if count == 1 else 'ies'}, {result['failed']} failed")
     if result["failed"]:
@@ -51,21 +65,21 @@ def warm(settings: SettingsOption = None, env: EnvOption = None) -> None:
 
 
 @cache_app.command("clear")
-def clear(settings: SettingsOption = None, env: EnvOption = None) -> None:
+def clear(ctx: typer.Context, settings: SettingsOption = None, env: EnvOption = None) -> None:
     """Invalidate every cached entry in every process that shares the configured stores."""
 
     async def work(manager: CacheManager) -> None:
         await manager.clear()
 
-    asyncio.run(_with_manager(settings, env, work))
+    _run(ctx, settings, env, work)
     typer.echo("cache cleared")
 
 
 @cache_app.command("stats")
-def stats(settings: SettingsOption = None, env: EnvOption = None) -> None:
+def stats(ctx: typer.Context, settings: SettingsOption = None, env: EnvOption = None) -> None:
     """Show the configured stores and their health (JSON)."""
 
     async def work(manager: CacheManager) -> dict[str, Any]:
         return manager.stats()
 
-    typer.echo(json.dumps(asyncio.run(_with_manager(settings, env, work)), indent=2, default=str))
+    typer.echo(json.dumps(_run(ctx, settings, env, work), indent=2, default=str))

@@ -7,12 +7,19 @@ writes every such value as a string plus its *path*; the decoder parses with
 orjson and restores only the listed paths, so a hit pays for the special
 values it holds, not for the size of the result. A result without special
 values is stored as plain orjson and decoded with one ``orjson.loads``.
+
+In-process tiers use pickle instead (`encode_local`/`decode_local`): it
+restores datetimes and Decimals in C, about twice as fast as the tagged JSON
+on typical rows, and it is safe there because only this process writes those
+bytes. Bytes read from a shared store are never unpickled: a process that
+can write to Redis must not be able to run code in this one.
 """
 
 from __future__ import annotations
 
 import binascii
 import math
+import pickle
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime, time
@@ -21,7 +28,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["Unencodable", "encode", "decode"]
+__all__ = ["Unencodable", "decode", "encode"]
 
 _PLAIN = 0x50  # b"P": the payload is the value itself
 _TAGGED = 0x54  # b"T": the payload is [value, [[kind, *path], ...]]
@@ -129,18 +136,41 @@ def decode(data: bytes | memoryview) -> Any:
     if marker != _TAGGED:
         raise ValueError("not a cache payload")
     root, paths = orjson.loads(data[1:])
-    holder = [root]
+    decoders = _DECODERS
     # Paths were recorded parent first; restoring children first lets a tuple wrap restored items.
     for item in reversed(paths):
-        restore = _DECODERS[item[0]]
-        container: Any = holder
-        last: Any = 0
-        if len(item) > 1:
+        depth = len(item)
+        if depth == 3:  # the common shape: a field of a row in a list of rows
+            row = root[item[1]]
+            key = item[2]
+            row[key] = decoders[item[0]](row[key])
+        elif depth == 2:
+            key = item[1]
+            root[key] = decoders[item[0]](root[key])
+        elif depth == 1:
+            root = decoders[item[0]](root)
+        else:
             container = root
             for step in item[1:-1]:
                 container = container[step]
-            last = item[-1]
-        container[last] = restore(container[last])
-        if container is holder:
-            root = holder[0]
-    return holder[0]
+            key = item[-1]
+            container[key] = decoders[item[0]](container[key])
+    return root
+
+
+_PICKLE = 0x80
+
+
+def encode_local(value: Any) -> bytes:
+    """Bytes for an in-process tier (pickle): never written to a shared store."""
+    try:
+        return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:
+        raise Unencodable(f"{type(value).__name__} result cannot be copied: {exc}") from exc
+
+
+def decode_local(data: bytes | memoryview) -> Any:
+    """Decode bytes this process wrote (pickle or the JSON codec)."""
+    if data[0] == _PICKLE:
+        return pickle.loads(data)
+    return decode(data)

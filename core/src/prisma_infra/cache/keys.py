@@ -24,9 +24,9 @@ __all__ = [
     "actor_id",
     "digest",
     "model_tag",
-    "user_tag",
     "prefix_for",
     "tag_key",
+    "user_tag",
 ]
 
 ALL_TAG = "*"

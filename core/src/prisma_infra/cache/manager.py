@@ -16,7 +16,7 @@ import logging
 import random
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from prisma_infra.cache import codec
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from prisma_infra.providers.cache import CacheStore
     from prisma_infra.schema.model import Schema
 
-__all__ = ["CacheManager", "Handler", "MANAGER_OPTIONS"]
+__all__ = ["MANAGER_OPTIONS", "CacheManager", "Handler"]
 
 log = logging.getLogger("prisma_infra.cache")
 
@@ -56,7 +56,7 @@ REFRESH = "cache.refresh"
 class _Flight:
     """One engine call that concurrent misses of the same key wait for."""
 
-    __slots__ = ("done", "gens", "payload", "error")
+    __slots__ = ("done", "error", "gens", "payload")
 
     def __init__(self, gens: tuple[int, ...]) -> None:
         self.done = asyncio.Event()
@@ -65,16 +65,18 @@ class _Flight:
         self.error: BaseException | None = None
 
 
-def _decode(entry: Entry) -> tuple[bool, Any]:
+def _decode(entry: Entry, local: bool) -> tuple[bool, Any]:
     try:
-        return True, codec.decode(entry.payload)
+        return True, (codec.decode_local(entry.payload) if local else codec.decode(entry.payload))
     except Exception:  # a corrupt entry is a miss, never an error
         return False, None
 
 
 def _is_empty(value: Any) -> bool:
     kind = type(value)
-    return value is None or ((kind is list or kind is dict or kind is tuple) and not value) or (kind is int and value == 0)
+    if kind is list or kind is dict or kind is tuple:
+        return not value
+    return value is None or (kind is int and value == 0)
 
 
 class CacheManager:
@@ -118,7 +120,9 @@ class CacheManager:
                 checks.append((f"models.{model}.cache.tiers", list(settings.cache.tiers)))
         for setting, names in checks:
             if len(set(names)) != len(names):
-                raise ConfigurationError(f"{setting}: {names!r} lists a store twice", problems=[f"{setting}: duplicate"])
+                raise ConfigurationError(
+                    f"{setting}: {names!r} lists a store twice", problems=[f"{setting}: duplicate store"]
+                )
             for name in names:
                 if name not in self._backends:
                     raise self._unknown_store(setting, name)
@@ -384,7 +388,7 @@ class CacheManager:
                 if entry is not None and entry.generations == expected:
                     if now < entry.fresh_until:
                         try:
-                            value = codec.decode(entry.payload)
+                            value = codec.decode_local(entry.payload)
                         except Exception:  # a corrupt entry is a miss, never an error
                             first.local.delete(plan.keys[0])
                         else:
@@ -414,7 +418,7 @@ class CacheManager:
         tiers = policy.tiers
         gens: tuple[int, ...] | None = None
         if policy.gen_tier < 0:
-            gens = policy.domain.current(plan.tags)  # type: ignore[assignment]
+            gens = policy.domain.current(plan.tags)
         else:
             domain = policy.domain
             assert isinstance(domain, SharedDomain)
@@ -442,10 +446,10 @@ class CacheManager:
                     entry = unpack(raw)
                     if entry is not None and list(entry.generations) == merged:
                         if now < entry.fresh_until:
-                            found, value = _decode(entry)
+                            found, value = _decode(entry, False)
                             if found:
                                 stats.hits += 1
-                                self._backfill(plan, i, raw, entry, now)
+                                self._backfill(plan, i, entry, value, now)
                                 stats.latency.observe(time.perf_counter() - started)
                                 return value
                         elif now < entry.stale_until and (stale is None or entry.fresh_until > stale.fresh_until):
@@ -467,7 +471,8 @@ class CacheManager:
             return await call(operation)
 
         if stale is not None and stale.generations == gens:
-            found, value = _decode(stale) if serve_stale else (False, None)
+            local = tiers[stale_tier].local is not None
+            found, value = _decode(stale, local) if serve_stale else (False, None)
             if found:
                 policy.stats[stale_tier].stale_hits += 1
                 if plan.digest not in self._flights:
@@ -477,14 +482,20 @@ class CacheManager:
             policy.stats[stale_tier].misses += 1
         return await self._fill(operation, call, plan, ttl, swr, gens)
 
-    def _backfill(self, plan: Plan, found_at: int, raw: bytes, entry: Entry, now: float) -> None:
+    def _backfill(self, plan: Plan, found_at: int, entry: Entry, value: Any, now: float) -> None:
         """Copy an entry found in a farther tier into the in-process tiers before it."""
         ttl = entry.stale_until - now
-        if ttl <= 0:
+        if ttl <= 0 or found_at == 0:
             return
+        raw: bytes | None = None
         for i in range(found_at):
             local = plan.policy.tiers[i].local
             if local is not None:
+                if raw is None:
+                    try:
+                        raw = pack(entry.fresh_until, entry.stale_until, entry.generations, codec.encode_local(value))
+                    except codec.Unencodable:
+                        return
                 local.set(plan.keys[i], raw, ttl)
 
     # -- fills -----------------------------------------------------------------------------
@@ -501,7 +512,7 @@ class CacheManager:
             if flight.error is not None:
                 raise flight.error
             if flight.payload is not None:
-                return codec.decode(flight.payload)
+                return codec.decode_local(flight.payload)
             return await call(operation)
         flight = _Flight(gens)
         self._flights[plan.digest] = flight
@@ -520,14 +531,15 @@ class CacheManager:
             self._land(plan.digest, flight)
             raise
         try:
-            payload: bytes | None = codec.encode(result)
+            local: bytes | None = codec.encode_local(result)
+            shared = codec.encode(result) if policy.gen_tier >= 0 else None
         except codec.Unencodable as exc:
             log.debug("result of %s.%s is not cached: %s", policy.model, operation.action.value, exc)
-            payload = None
-        flight.payload = payload
+            local = shared = None
+        flight.payload = local
         self._land(plan.digest, flight)
-        if payload is not None and (policy.cache_empty or not _is_empty(result)):
-            await self._store(plan, flight.gens, payload, ttl, swr)
+        if local is not None and (policy.cache_empty or not _is_empty(result)):
+            await self._store(plan, flight.gens, local, shared, ttl, swr)
         return result
 
     def _land(self, key: str, flight: _Flight) -> None:
@@ -535,7 +547,10 @@ class CacheManager:
             del self._flights[key]
         flight.done.set()
 
-    async def _store(self, plan: Plan, gens: tuple[int, ...], payload: bytes, ttl: float, swr: float) -> None:
+    async def _store(
+        self, plan: Plan, gens: tuple[int, ...], local: bytes, shared: bytes | None, ttl: float, swr: float
+    ) -> None:
+        """Write the entry to every tier: pickle in-process, the JSON codec in shared stores."""
         policy = plan.policy
         domain = policy.domain
         # A write during the engine call already made this entry invalid: do not spend memory on it.
@@ -552,12 +567,17 @@ class CacheManager:
         lifetime = stale_until - now
         if lifetime <= 0:
             return
-        raw = pack(fresh_until, stale_until, gens, payload)
+        local_raw = pack(fresh_until, stale_until, gens, local)
+        shared_raw = pack(fresh_until, stale_until, gens, shared) if shared is not None else None
         for i, tier in enumerate(policy.tiers):
             stats = policy.stats[i]
             if tier.local is not None:
+                raw = local_raw
                 tier.local.set(plan.keys[i], raw, lifetime)
             else:
+                if shared_raw is None:
+                    continue
+                raw = shared_raw
                 try:
                     await tier.guard.call(tier.store.set_many, {plan.keys[i]: raw}, lifetime)
                 except StoreUnavailable:
@@ -644,7 +664,9 @@ class CacheManager:
                 continue
             entry = unpack(raw)
             if entry is not None and entry.generations == expected and now < entry.stale_until:
-                return True, codec.decode(entry.payload)
+                found, value = _decode(entry, tier.local is not None)
+                if found:
+                    return True, value
         return False, None
 
     # -- writes and invalidation -----------------------------------------------------------
@@ -709,7 +731,7 @@ class CacheManager:
             if tier.local is not None:
                 tier.local.delete_prefix(f"{tier.prefix}e:{self._schema_tag}:{name}:")
 
-    async def _bump(self, tags: Sequence[str]) -> None:
+    async def _bump(self, tags: Collection[str]) -> None:
         self.invalidations += 1
         self.local.bump(tags)
         domains = list(self._domains.values())

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from prisma_infra.cache.memory import MemoryStore
     from prisma_infra.providers.cache import CacheStore
 
-__all__ = ["Tier", "ModelPolicy", "Plan", "RAW_MODEL"]
+__all__ = ["RAW_MODEL", "ModelPolicy", "Plan", "Tier"]
 
 #: The policy name of raw queries (``queryRaw`` without a model).
 RAW_MODEL = "_raw"

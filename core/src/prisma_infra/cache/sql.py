@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from prisma_infra.schema.model import Schema
 
-__all__ = ["TableMap", "written_tables", "read_tables"]
+__all__ = ["TableMap", "read_tables", "written_tables"]
 
 _IDENT = r'(?:"[^"]+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][\w$]*)'
 _NAME = rf"{_IDENT}(?:\s*\.\s*{_IDENT})*"

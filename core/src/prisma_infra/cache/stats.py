@@ -9,14 +9,14 @@ from __future__ import annotations
 from bisect import bisect_left
 from typing import Any
 
-__all__ = ["LatencyHistogram", "TierStats", "BUCKETS_US"]
+__all__ = ["BUCKETS_US", "LatencyHistogram", "TierStats"]
 
 #: Upper bounds in microseconds (1-2-5 steps from 1 µs to 5 s); the last bucket is open.
 BUCKETS_US: tuple[float, ...] = tuple(m * 10**e for e in range(7) for m in (1, 2, 5))
 
 
 class LatencyHistogram:
-    __slots__ = ("counts", "total", "sum_us")
+    __slots__ = ("counts", "sum_us", "total")
 
     def __init__(self) -> None:
         self.counts = [0] * (len(BUCKETS_US) + 1)
@@ -54,7 +54,7 @@ class LatencyHistogram:
 class TierStats:
     """What one model's reads did at one tier."""
 
-    __slots__ = ("hits", "misses", "stale_hits", "fills", "bytes_written", "latency")
+    __slots__ = ("bytes_written", "fills", "hits", "latency", "misses", "stale_hits")
 
     def __init__(self) -> None:
         self.hits = 0

@@ -6,7 +6,7 @@ the closest valid key instead of being silently ignored.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -19,9 +19,12 @@ __all__ = [
     "ModelCacheConfig",
     "ModelConfig",
     "MonitoringConfig",
+    "PiiConfig",
     "PipelineConfig",
     "PluginsConfig",
+    "PoliciesConfig",
     "Section",
+    "SecurityConfig",
 ]
 
 
@@ -87,14 +90,50 @@ class AuditConfig(Section):
     sink_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
     buffer_dir: str = ".prisma-infra/audit-buffer"
     hash_key: SecretStr | None = None
+    # -- audit (owned by prisma_infra.audit; see docs/audit.md)
+    chain: str = "default"
+    """Name of this writer's hash chain (one per process that writes events)."""
+    before_images: bool = True
+    """Read before-images in the write's transaction (opens one around a single write)."""
+    read_batch_size: int = Field(default=1000, ge=1)
+    """Rows per before/after-image read for ``updateMany``/``deleteMany``."""
+    sink_timeout: float = Field(default=5.0, gt=0)
+    """Seconds a sink may take to store a batch before the batch goes to the durable buffer."""
+    retry_max_wait: float = Field(default=30.0, gt=0)
+    """Longest pause, in seconds, between two replays of a sink's buffer (exponential backoff)."""
+    report_roles: list[str] = Field(default_factory=list)
+    """Actor roles that see PII in compliance reports (everyone else gets masked values)."""
+    # -- end audit
 
 
 class MonitoringConfig(Section):
     enabled: bool = True
+    """Measure every operation (the ``metrics`` middleware); off, it passes operations through untouched."""
     exporters: list[str] = Field(default_factory=list)
+    """Metrics exporter names (``prometheus`` ...); each receives every measured operation."""
     exporter_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
     slow_operation_ms: float = Field(default=200.0, gt=0)
+    """Operations slower than this are recorded (args masked) and analysed for a missing index."""
     recent_errors: int = Field(default=100, ge=0)
+    """Failed operations kept, with their stack traces, for the dashboard."""
+    slow_operations: int = Field(default=100, ge=0)
+    """Slow operations kept for the dashboard."""
+    history_seconds: int = Field(default=600, ge=10, le=86_400)
+    """Seconds of one-second buckets kept for the dashboard's time series."""
+    query_analysis: bool = True
+    """Detect N+1 patterns and suggest indexes for slow operations."""
+    n_plus_one_threshold: int = Field(default=10, ge=2)
+    """Single-record reads of one model from one request or task that make an N+1 pattern..."""
+    n_plus_one_window_ms: float = Field(default=1000.0, gt=0)
+    """...when they happen within this many milliseconds."""
+    readiness_stores: list[str] | None = None
+    """Cache stores ``/readyz`` requires; ``None``: every configured tier; ``[]``: none (reported only)."""
+    readiness_timeout: float = Field(default=2.0, gt=0)
+    """Seconds each ``/readyz`` check may take."""
+    dashboard_host: str = "127.0.0.1"
+    dashboard_port: int = Field(default=8765, ge=0, le=65535)
+    dashboard_interval: float = Field(default=1.0, ge=0.1, le=60)
+    """Seconds between two live updates pushed to the dashboard."""
 
 
 class PluginsConfig(Section):
@@ -113,6 +152,73 @@ class PipelineConfig(Section):
     disable: list[str] = Field(default_factory=list)
 
 
+class PiiConfig(Section):
+    """PII detection and masking (see docs/pii.md)."""
+
+    enabled: bool = True
+    disable: list[str] = Field(default_factory=list)
+    """Registered detector names not to run."""
+    min_confidence: float = Field(default=0.5, ge=0, le=1)
+    """A detection below this confidence is ignored."""
+    min_share: float = Field(default=0.5, gt=0, le=1)
+    """Share of sampled values that must agree before a field is classified from its values."""
+    sample_size: int = Field(default=100, ge=0)
+    """Rows read per model by ``pii scan`` / ``inventory()`` when no sample size is given."""
+    default_region: str = "US"
+    """Region for phone numbers written without a country code."""
+    regions: list[str] = Field(default_factory=lambda: ["GB", "DE", "FR", "NL", "ES", "IT", "BE", "CH", "AT", "IE"])
+    """Further regions tried for formatted national phone numbers."""
+    strategies: dict[str, str] = Field(default_factory=dict)
+    """Category → masking strategy (redact, partial, hash, token, null, keep), over the built-in defaults."""
+    fields: dict[str, str] = Field(default_factory=dict)
+    """``"Model.field"`` → masking strategy, over the category's."""
+    purposes: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """Purpose (audit, log, export, result) → {category or ``"Model.field"`` → strategy}."""
+    hash_key: SecretStr | None = None
+    """HMAC-SHA256 key of the ``hash`` strategy."""
+    token_key: SecretStr | None = None
+    """Key of the reversible ``token`` strategy (AES-256-GCM, derived with HKDF)."""
+    unmask_roles: list[str] = Field(default_factory=list)
+    """Roles allowed to turn a token back into its value."""
+    reveal_roles: list[str] = Field(default_factory=list)
+    """Roles that see clear values in query results and exports (never in audit events or logs)."""
+
+
+# -- policies (owned by prisma_infra.policies / prisma_infra.security; see docs/policies.md)
+class PoliciesConfig(Section):
+    enabled: bool = True
+    default: Literal["allow", "deny"] = "allow"
+    """What happens on models without access rules (models with rules deny what no rule allows)."""
+    raw_roles: list[str] | None = None
+    """Roles allowed to run raw SQL (``None``: everyone; policies cannot filter raw SQL)."""
+
+
+class BusinessHoursConfig(Section):
+    start: str = Field(default="08:00", pattern=r"^\d{1,2}(:\d{2})?$")
+    end: str = Field(default="18:00", pattern=r"^\d{1,2}(:\d{2})?$")
+    days: list[str | int] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    """Weekdays (``mon``..``sun`` or 0 = Monday)."""
+    timezone: str = "UTC"
+    """IANA name, e.g. ``Europe/Paris``."""
+
+
+class SecurityConfig(Section):
+    enabled: bool = True
+    bulk_read_rows: int | None = Field(default=1000, ge=1)
+    """A read returning more rows is a ``bulk_read`` event (``None``: off)."""
+    rate_window: float = Field(default=60.0, gt=0)
+    rate_threshold: int | None = Field(default=None, ge=1)
+    """More operations by one actor within ``rate_window`` seconds is an ``unusual_rate`` event."""
+    business_hours: BusinessHoursConfig | None = None
+    """When set, writes outside these hours are ``off_hours_write`` events."""
+    alert_cooldown: float = Field(default=300.0, ge=0)
+    """Seconds before the same event for the same actor alerts again (it is still counted)."""
+    max_tracked_actors: int = Field(default=10_000, ge=1)
+
+
+# -- end policies
+
+
 class ModelConfig(Section):
     cache: ModelCacheConfig = Field(default_factory=ModelCacheConfig)
     audit: bool | None = None
@@ -120,6 +226,13 @@ class ModelConfig(Section):
     pii: dict[str, str] = Field(default_factory=dict)
     """Field name → PII category (or ``"none"``) overriding the classifier."""
     policies: list[dict[str, Any]] = Field(default_factory=list)
+    # -- audit: retention enforcement (prisma_infra.compliance.retention)
+    retention_days: float | None = Field(default=None, gt=0)
+    """Records older than this many days (by ``retention_field``) are deleted or anonymised."""
+    retention_field: str | None = None
+    """The DateTime field that dates a record for retention (e.g. ``createdAt``)."""
+    retention_action: Literal["delete", "anonymise"] = "delete"
+    # -- end audit
 
 
 class InfraConfig(Section):
@@ -131,6 +244,9 @@ class InfraConfig(Section):
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
     plugins: PluginsConfig = Field(default_factory=PluginsConfig)
     pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
+    pii: PiiConfig = Field(default_factory=PiiConfig)
+    policies: PoliciesConfig = Field(default_factory=PoliciesConfig)  # -- policies
+    security: SecurityConfig = Field(default_factory=SecurityConfig)  # -- policies
     models: dict[str, ModelConfig] = Field(default_factory=dict)
     """Per-model settings keyed by Prisma model name."""
     base_dir: str = "."

@@ -2,9 +2,14 @@
 
 One child process runs ``js/bridge.cjs``; requests go to its stdin and
 responses come back on its stdout as newline-delimited JSON, matched by id,
-many in flight at once. The channel is an asyncio subprocess *protocol*, not a
-``StreamReader``: output is split into lines in ``pipe_data_received`` and each
-waiting future is resolved right there, with no reader task and no line-length
+many in flight at once.
+
+The hot path is kept short on purpose. stdin and stdout are plain pipes
+connected with ``connect_write_pipe``/``connect_read_pipe``: output is split
+into lines in ``data_received`` and each waiting future is resolved right there
+(no reader task, no extra event-loop turn, no line-length limit). Deadlines are
+watched by one timer for the whole channel, not one per request. stderr (log
+lines, cold path) is read by a task through a ``StreamReader`` with a raised
 limit. When the process dies every pending request fails at once with
 `EngineUnavailableError`.
 """
@@ -38,58 +43,70 @@ _LEVELS = {
     "warn": logging.WARNING,
     "error": logging.ERROR,
 }
+_STDERR_LIMIT = 16 * 1024 * 1024
+#: How late past its deadline a request may be failed (one timer serves every request).
+_SLACK = 0.02
 
 
 class _Pending:
     """A request waiting for its response."""
 
-    __slots__ = ("action", "future", "model", "timer")
+    __slots__ = ("action", "deadline", "future", "model")
 
-    def __init__(self, future: asyncio.Future[Any], model: str | None, action: str) -> None:
+    def __init__(self, future: asyncio.Future[Any], model: str | None, action: str, deadline: float) -> None:
         self.future = future
         self.model = model
         self.action = action
-        self.timer: asyncio.TimerHandle | None = None
+        self.deadline = deadline
+
+    @property
+    def where(self) -> str:
+        return f"{self.model}.{self.action}" if self.model else self.action
 
 
-class _Protocol(asyncio.SubprocessProtocol):
+class _Output(asyncio.Protocol):
+    """The child's stdout: complete lines go straight to `Bridge._receive`."""
+
     def __init__(self, bridge: Bridge) -> None:
         self.bridge = bridge
-        self.out = b""
-        self.err = b""
+        self.rest = b""
 
-    def pipe_data_received(self, fd: int, data: bytes) -> None:
-        if fd == 1:
-            buffer = self.out + data if self.out else data
-            end = buffer.rfind(b"\n")
-            if end < 0:
-                self.out = buffer
-                return
-            self.out = buffer[end + 1 :]
-            receive = self.bridge._receive
-            for line in buffer[:end].split(b"\n"):
-                if line:
-                    receive(line)
-        else:
-            buffer = self.err + data
-            *lines, self.err = buffer.split(b"\n")
-            for line in lines:
-                self.bridge._log_line(line)
+    def data_received(self, data: bytes) -> None:
+        buffer = self.rest + data if self.rest else data
+        end = buffer.rfind(b"\n")
+        if end < 0:
+            self.rest = buffer
+            return
+        self.rest = buffer[end + 1 :]
+        receive = self.bridge._receive
+        if end == len(buffer) - 1 and buffer.find(b"\n") == end:
+            receive(buffer[:end])  # the common case: exactly one line
+            return
+        for line in buffer[:end].split(b"\n"):
+            if line:
+                receive(line)
 
-    def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:
-        if fd == 1:
-            self.bridge._lost("its output closed")
+    def eof_received(self) -> bool | None:
+        self.bridge._lost("its output closed")
+        return None
 
-    def process_exited(self) -> None:
-        self.bridge._exited.set()
-        if self.err:
-            self.bridge._log_line(self.err)
-            self.err = b""
-        self.bridge._lost("it exited")
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.bridge._lost("its output closed")
+
+
+class _Input(asyncio.Protocol):
+    """The child's stdin (write side); losing it means the child is gone."""
+
+    def __init__(self, bridge: Bridge) -> None:
+        self.bridge = bridge
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if exc is not None:
+            self.bridge._lost(f"its input broke: {exc}")
 
 
 class Bridge:
-    """One Node.js bridge process; `request` sends one request and awaits its response."""
+    """One Node.js bridge process; `request` sends one request and returns a future for its response."""
 
     def __init__(
         self,
@@ -107,51 +124,84 @@ class Bridge:
         self._start_timeout = start_timeout
         self._pending: dict[int, _Pending] = {}
         self._next_id = 0
-        self._transport: asyncio.SubprocessTransport | None = None
+        self._process: asyncio.subprocess.Process | None = None
         self._stdin: asyncio.WriteTransport | None = None
+        self._stdout: asyncio.ReadTransport | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self._ready: asyncio.Future[Any] | None = None
+        self._watch: asyncio.TimerHandle | None = None
+        self._watch_at = float("inf")
         self._exit_reason: str | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.alive = False
         self.info: dict[str, Any] = {}
         self._recent_stderr: list[str] = []
-        self._exited = asyncio.Event()
 
     @property
     def pid(self) -> int | None:
-        return self._transport.get_pid() if self._transport is not None else None
+        return self._process.pid if self._process is not None else None
 
     @property
     def in_flight(self) -> int:
         return len(self._pending)
 
     async def start(self) -> None:
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         self._ready = loop.create_future()
-        transport, _ = await loop.subprocess_exec(
-            lambda: _Protocol(self),
-            *self._argv,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=self._env,
-            cwd=self._cwd,
-            start_new_session=True,  # a Ctrl-C in the terminal reaches Python, which stops the bridge itself
-        )
-        self._transport = transport
-        stdin = transport.get_pipe_transport(0)
-        assert isinstance(stdin, asyncio.WriteTransport)
-        self._stdin = stdin
+        child_in, parent_in = os.pipe()
+        parent_out, child_out = os.pipe()
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *self._argv,
+                stdin=child_in,
+                stdout=child_out,
+                stderr=asyncio.subprocess.PIPE,
+                env=self._env,
+                cwd=self._cwd,
+                limit=_STDERR_LIMIT,
+                start_new_session=True,  # a Ctrl-C in the terminal reaches Python, which stops the bridge itself
+            )
+        except BaseException:
+            os.close(parent_in)
+            os.close(parent_out)
+            raise
+        finally:
+            os.close(child_in)
+            os.close(child_out)
+        self._process = process
         self.alive = True
+        stdout, _ = await loop.connect_read_pipe(lambda: _Output(self), os.fdopen(parent_out, "rb", buffering=0))
+        stdin, _ = await loop.connect_write_pipe(lambda: _Input(self), os.fdopen(parent_in, "wb", buffering=0))
+        self._stdout, self._stdin = stdout, stdin
+        assert process.stderr is not None
+        self._tasks = [
+            loop.create_task(self._read_stderr(process.stderr)),
+            loop.create_task(self._wait_exit(process)),
+        ]
         try:
             self.info = await asyncio.wait_for(asyncio.shield(self._ready), self._start_timeout)
         except TimeoutError:
-            await self.close()
+            await self.close(timeout=0.5)
             raise EngineUnavailableError(
                 f"the Prisma bridge did not start within {self._start_timeout:g}s", detail=self._stderr_tail()
             ) from None
 
     def _stderr_tail(self) -> str | None:
         return "\n".join(self._recent_stderr[-20:]) or None
+
+    async def _read_stderr(self, reader: asyncio.StreamReader) -> None:
+        while True:
+            try:
+                line = await reader.readline()
+            except ValueError:  # a line beyond the (large) limit: skip it
+                continue
+            if not line:
+                return
+            self._log_line(line)
+
+    async def _wait_exit(self, process: asyncio.subprocess.Process) -> None:
+        code = await process.wait()
+        self._lost(f"it exited with code {code}")
 
     # -- receiving ---------------------------------------------------------------------------
 
@@ -166,9 +216,7 @@ class Bridge:
         if pending is None:
             if ident == 0 and self._ready is not None and not self._ready.done():
                 self._ready.set_result(message.get("result") or {})
-            return  # answered after its timeout: dropped
-        if pending.timer is not None:
-            pending.timer.cancel()
+            return  # answered after its deadline: dropped
         future = pending.future
         if future.done():
             return
@@ -199,25 +247,47 @@ class Bridge:
         if not self.alive and not self._pending:
             return
         self.alive = False
-        code = self._transport.get_returncode() if self._transport is not None else None
-        self._exit_reason = f"the Prisma bridge process stopped ({reason}, exit code {code})"
+        if self._exit_reason is None:
+            self._exit_reason = f"the Prisma bridge process stopped ({reason})"
         if self._ready is not None and not self._ready.done():
             self._ready.set_exception(EngineUnavailableError(self._exit_reason, detail=self._stderr_tail()))
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
         pending, self._pending = self._pending, {}
         for item in pending.values():
-            if item.timer is not None:
-                item.timer.cancel()
             if not item.future.done():
-                where = f"{item.model}.{item.action}" if item.model else item.action
-                item.future.set_exception(EngineUnavailableError(f"{where}: {self._exit_reason}"))
+                item.future.set_exception(EngineUnavailableError(f"{item.where}: {self._exit_reason}"))
+
+    # -- deadlines ---------------------------------------------------------------------------
+
+    def _arm(self, when: float) -> None:
+        assert self._loop is not None
+        if self._watch is not None:
+            self._watch.cancel()
+        self._watch_at = when
+        self._watch = self._loop.call_at(when, self._expire)
+
+    def _expire(self) -> None:
+        """Fail every request past its deadline; re-arm for the earliest one left."""
+        assert self._loop is not None
+        self._watch = None
+        self._watch_at = float("inf")
+        now = self._loop.time()
+        earliest = float("inf")
+        expired = [ident for ident, item in self._pending.items() if item.deadline <= now]
+        for ident in expired:
+            item = self._pending.pop(ident)
+            if not item.future.done():
+                item.future.set_exception(OperationTimeoutError(f"{item.where} did not finish in time"))
+        for item in self._pending.values():
+            earliest = min(earliest, item.deadline)
+        if earliest != float("inf"):
+            # Not sooner than _SLACK from now: under steady load the earliest deadline is always
+            # just ahead, and a timer per arrival would rescan the pending table each time.
+            self._arm(max(earliest, now + _SLACK))
 
     # -- sending -----------------------------------------------------------------------------
-
-    def _expire(self, ident: int) -> None:
-        pending = self._pending.pop(ident, None)
-        if pending is not None and not pending.future.done():
-            where = f"{pending.model}.{pending.action}" if pending.model else pending.action
-            pending.future.set_exception(OperationTimeoutError(f"{where} did not finish in time"))
 
     def request(
         self,
@@ -226,13 +296,14 @@ class Bridge:
         args: Any,
         *,
         tx_id: str | None = None,
-        timeout: float | None = None,
+        timeout: float,
     ) -> asyncio.Future[Any]:
         """Send one request; the returned future resolves with its decoded result.
 
         ``args`` must already be `codec.encode`-d.
         """
-        if not self.alive or self._stdin is None:
+        stdin = self._stdin
+        if not self.alive or stdin is None or self._loop is None:
             raise EngineUnavailableError(self._exit_reason or "the Prisma bridge is not running")
         self._next_id += 1
         ident = self._next_id
@@ -240,30 +311,35 @@ class Bridge:
         if tx_id is not None:
             payload["txId"] = tx_id
         data = codec.dumps(payload) + b"\n"
-        loop = asyncio.get_running_loop()
+        loop = self._loop
         future: asyncio.Future[Any] = loop.create_future()
-        pending = _Pending(future, model, action)
-        if timeout is not None:
-            pending.timer = loop.call_later(timeout, self._expire, ident)
-        self._pending[ident] = pending
-        self._stdin.write(data)
+        deadline = loop.time() + timeout
+        self._pending[ident] = _Pending(future, model, action, deadline)
+        if deadline < self._watch_at:
+            self._arm(deadline)
+        stdin.write(data)
         return future
 
     async def close(self, timeout: float = 5.0) -> None:
-        """Ask the process to stop (stdin closed), then terminate or kill it."""
-        transport, self._transport = self._transport, None
-        if transport is None:
+        """Ask the process to stop (stdin closed), then kill it if it does not."""
+        process, self._process = self._process, None
+        if process is None:
             return
-        with contextlib.suppress(Exception):
-            if self._stdin is not None:
-                self._stdin.close()
-        pid = transport.get_pid()
+        if self._stdin is not None:
+            self._stdin.close()
         try:
-            await asyncio.wait_for(self._exited.wait(), timeout)
+            await asyncio.wait_for(asyncio.shield(process.wait()), timeout)
         except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+                os.killpg(process.pid, signal.SIGKILL)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._exited.wait(), 1.0)
+                await asyncio.wait_for(process.wait(), 2.0)
+        self._exit_reason = self._exit_reason or "the Prisma bridge was closed"
         self._lost("closed")
-        transport.close()
+        if self._stdout is not None:
+            self._stdout.close()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -178,7 +178,9 @@ class PrismaEngine(Engine):
         async with self._semaphore:
             if not bridge.alive:  # died while we waited for a slot
                 bridge = await self._ensure()
-            return await bridge.request(model, action, args, tx_id=tx_id, timeout=timeout or self._timeout)
+            return await bridge.request(
+                model, action, args, tx_id=tx_id, timeout=self._timeout if timeout is None else timeout
+            )
 
     async def execute(self, operation: Operation) -> Any:
         context = operation.context

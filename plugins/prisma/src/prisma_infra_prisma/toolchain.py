@@ -89,9 +89,17 @@ class Toolchain:
             raise EngineUnavailableError(f"cannot run {self.node}: {exc}") from exc
         if done.returncode != 0:
             stderr = done.stderr.decode(errors="replace").strip()
-            last = stderr.splitlines()[-1] if stderr else f"exit status {done.returncode}"
-            raise EngineError(f"node {script.name} failed: {last}", detail=stderr or None)
+            raise EngineError(f"node {script.name} failed: {_summary(stderr, done.returncode)}", detail=stderr or None)
         return done
+
+
+def _summary(stderr: str, code: int) -> str:
+    """The telling line of a Node error output: the thrown error, else the last line."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip() and not line.startswith("Node.js v")]
+    for line in lines:
+        if re.match(r"^\w*(Error|Exception)\b", line):
+            return line
+    return lines[-1] if lines else f"exit status {code}"
 
 
 _RANGE_HINT = "^20.19 || ^22.12 || >=24.0"

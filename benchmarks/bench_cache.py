@@ -1,0 +1,192 @@
+"""Cached ``findMany`` through the whole pipeline: L1 hit and Redis/memcached hits, against floors.
+
+Floors measured in the same run (absolute numbers move ±40% between runs on
+these machines; compare ratios): a plain dict lookup awaited as a coroutine,
+a raw redis-py ``GET`` of a value of the same size, and a raw pymemcache
+``get``. Targets (issue 4): L1 hit ≤ 30 µs median; Redis hit ≤ raw GET + 100 µs;
+10,000 concurrent cached reads without an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from benchmarks.report import Report, time_sequential
+from prisma_infra.config.model import DatabaseConfig
+from prisma_infra.hookspecs import hookimpl
+from prisma_infra.infrastructure import Infrastructure
+from prisma_infra.operation import Action, Operation
+from prisma_infra.plugin_manager import PluginManager
+from prisma_infra.providers import Engine
+
+FIXTURE = Path(__file__).resolve().parents[1] / "core" / "tests" / "fixtures" / "dmmf" / "blog.json"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+MEMCACHED = "127.0.0.1:11211"
+
+START = datetime(2024, 1, 1, tzinfo=UTC)
+ROWS = [
+    {
+        "id": f"post-{i}",
+        "title": f"Post number {i}",
+        "body": "Lorem ipsum dolor sit amet, " * 3,
+        "status": "PUBLISHED",
+        "views": i * 7,
+        "published": True,
+        "authorId": i % 3 + 1,
+        "createdAt": START + timedelta(days=i),
+        "updatedAt": START + timedelta(days=i, hours=1),
+    }
+    for i in range(10)
+]
+
+
+class FixedEngine(Engine):
+    """Answers every read with the same ten rows; counts calls."""
+
+    name = "bench-fixed"
+
+    def __init__(self, config: DatabaseConfig | None = None) -> None:
+        self.calls = 0
+
+    @property
+    def provider(self) -> str:
+        return "postgresql"
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def datamodel(self) -> Mapping[str, Any]:
+        return json.loads(FIXTURE.read_text())  # type: ignore[no-any-return]
+
+    async def execute(self, operation: Operation) -> Any:
+        self.calls += 1
+        return [dict(r) for r in ROWS]
+
+    async def execute_batch(self, operations: Sequence[Operation]) -> list[Any]:
+        return [await self.execute(op) for op in operations]
+
+    async def begin(self, *, timeout: float = 5.0, max_wait: float = 2.0, isolation_level: str | None = None) -> str:
+        return "tx"
+
+    async def commit(self, transaction_id: str) -> None:
+        return None
+
+    async def rollback(self, transaction_id: str) -> None:
+        return None
+
+
+class BenchEnginePlugin:
+    name = "bench-engine"
+
+    @hookimpl
+    def register_engines(self, register: Callable[[str, Any], None]) -> None:
+        register("bench-fixed", FixedEngine)
+
+
+def infrastructure(cache: dict[str, Any]) -> Infrastructure:
+    plugins = PluginManager(environ={})
+    plugins.load_all()
+    plugins.register(BenchEnginePlugin())
+    return Infrastructure({"database": {"engine": "bench-fixed"}, "cache": cache}, plugin_manager=plugins)
+
+
+async def concurrent_reads(infra: Infrastructure, count: int) -> dict[str, float]:
+    started = time.perf_counter()
+    results = await asyncio.gather(
+        *(infra.call("Post", "findMany", {"where": {"published": True}, "take": 10}) for _ in range(count)),
+        return_exceptions=True,
+    )
+    elapsed = time.perf_counter() - started
+    errors = sum(isinstance(r, BaseException) for r in results)
+    wrong = sum(1 for r in results if not isinstance(r, BaseException) and r != ROWS)
+    return {"reads": count, "errors": errors, "wrong_results": wrong, "total_ms": elapsed * 1e3,
+            "reads_per_s": count / elapsed}
+
+
+async def run(report: Report) -> None:
+    import redis.asyncio as aioredis
+    from pymemcache.client.base import Client as MemcacheClient
+
+    args = {"where": {"published": True}, "take": 10}
+    namespace = f"bench-{uuid.uuid4().hex[:8]}"
+    table = {"post:1": ROWS}
+
+    async def dict_get() -> Any:
+        return table.get("post:1")
+
+    report.add("cache", "floor: await a dict lookup", **await time_sequential(dict_get, iterations=50000))
+
+    # -- L1 (in-process) hit through the whole pipeline ----------------------------------
+    async with infrastructure({"tiers": ["memory"], "ttl": 600}) as infra:
+        async def l1_hit() -> Any:
+            return await infra.call("Post", "findMany", args)
+
+        assert await l1_hit() == ROWS
+        report.add("cache", "L1 hit, findMany 10 rows, whole pipeline (infra.call)",
+                   **await time_sequential(l1_hit, iterations=50000))
+        operation = Operation(model="Post", action=Action.FIND_MANY, args=args)
+
+        async def l1_execute() -> Any:
+            return await infra.execute(operation)
+
+        report.add("cache", "L1 hit, prebuilt operation (infra.execute)",
+                   **await time_sequential(l1_execute, iterations=50000))
+        report.add("cache", "10,000 concurrent L1 reads", **await concurrent_reads(infra, 10_000))
+
+    # -- Redis ---------------------------------------------------------------------------
+    client = aioredis.Redis.from_url(REDIS_URL)
+    payload_size = len(json.dumps(ROWS, default=str))
+    await client.set(f"pi:{namespace}:raw", b"x" * payload_size)
+
+    async def raw_get() -> Any:
+        return await client.get(f"pi:{namespace}:raw")
+
+    raw = await time_sequential(raw_get, iterations=5000, warmup=200)
+    report.add("cache", f"floor: raw redis-py GET of {payload_size} bytes", **raw)
+    redis_cache = {"tiers": ["redis"], "ttl": 600, "stores": {"redis": {"url": REDIS_URL, "namespace": namespace}}}
+    async with infrastructure(redis_cache) as infra:
+        async def redis_hit() -> Any:
+            return await infra.call("Post", "findMany", args)
+
+        assert await redis_hit() == ROWS
+        hit = await time_sequential(redis_hit, iterations=5000, warmup=200)
+        report.add("cache", "Redis hit, findMany 10 rows, whole pipeline", **hit,
+                   over_raw_get_us=hit["median_us"] - raw["median_us"])
+        report.add("cache", "10,000 concurrent Redis-tier reads", **await concurrent_reads(infra, 10_000))
+        assert infra.engine.calls == 1, "every read after the first must be a hit"  # type: ignore[attr-defined]
+        await infra.cache.clear()
+    await client.delete(f"pi:{namespace}:raw")
+    await client.aclose()
+
+    # -- memcached -----------------------------------------------------------------------
+    host, port = MEMCACHED.split(":")
+    mc = MemcacheClient((host, int(port)), no_delay=True)
+    mc.set(f"pi:{namespace}:raw", b"x" * payload_size)
+
+    async def raw_mc_get() -> Any:
+        return mc.get(f"pi:{namespace}:raw")
+
+    mc_raw = await time_sequential(raw_mc_get, iterations=5000, warmup=200)
+    report.add("cache", f"floor: raw pymemcache get of {payload_size} bytes (blocking)", **mc_raw)
+    mc_cache = {"tiers": ["memcached"], "ttl": 600,
+                "stores": {"memcached": {"servers": [MEMCACHED], "namespace": namespace}}}
+    async with infrastructure(mc_cache) as infra:
+        async def mc_hit() -> Any:
+            return await infra.call("Post", "findMany", args)
+
+        assert await mc_hit() == ROWS
+        hit = await time_sequential(mc_hit, iterations=3000, warmup=200)
+        report.add("cache", "memcached hit, findMany 10 rows, whole pipeline (thread pool)", **hit,
+                   over_raw_get_us=hit["median_us"] - mc_raw["median_us"])
+    mc.delete(f"pi:{namespace}:raw")
+    mc.close()

@@ -1,0 +1,304 @@
+"""`AuditCapture`: runs one write and builds its audit events (before/after images, diff, ids).
+
+Before-images are read with the engine directly (never through the cache) in
+the write's own transaction: the caller opens one around a single write that
+is not in a transaction yet (see `AuditManager.capture`). ``updateMany`` and
+``deleteMany`` read the matching rows first, ``read_batch_size`` at a time in
+key order; ``updateMany`` reads the after-images by key once written.
+``createMany`` runs as ``createManyAndReturn`` where the provider can return
+rows (PostgreSQL, SQLite) and still answers ``{"count": n}``; elsewhere the
+after-images are the data given. Nested writes are recorded on the top-level
+record only, and rows removed by ``onDelete: Cascade`` get no event of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from prisma_infra.audit.events import Event, image, json_safe, key_of, make_event
+from prisma_infra.operation import Action, Operation
+from prisma_infra.pipeline import Handler
+from prisma_infra.prisma_args import after_where, and_where, keys_where
+
+if TYPE_CHECKING:
+    from prisma_infra.audit.masking import PiiSeam
+    from prisma_infra.providers.engine import Engine
+    from prisma_infra.schema import Model, Schema
+
+__all__ = ["AuditCapture", "ModelAudit"]
+
+#: Writes whose before-image is read first.
+BEFORE_ACTIONS = frozenset({Action.UPDATE, Action.UPSERT, Action.DELETE, Action.UPDATE_MANY, Action.DELETE_MANY})
+_RETURNING_PROVIDERS = frozenset({"postgresql", "sqlite"})
+_RAW_SQL_KEPT = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class ModelAudit:
+    """What capture needs to know about one model, computed once."""
+
+    name: str
+    key_fields: tuple[str, ...]
+    key_name: str
+    scalars: tuple[str, ...]
+
+    @classmethod
+    def build(cls, model: Model) -> ModelAudit:
+        if model.primary_key is not None:
+            keys, key_name = tuple(model.primary_key.fields), model.primary_key.key
+        elif model.unique_constraints:
+            keys, key_name = tuple(model.unique_constraints[0].fields), model.unique_constraints[0].key
+        else:
+            keys, key_name = (), ""
+        return cls(model.name, keys, key_name, tuple(f.name for f in model.fields if f.kind != "object"))
+
+    def where_unique(self, key: Mapping[str, Any]) -> dict[str, Any]:
+        if len(self.key_fields) == 1:
+            return {self.key_fields[0]: key[self.key_fields[0]]}
+        return {self.key_name: {f: key[f] for f in self.key_fields}}
+
+
+def _plain(value: Any) -> bool:
+    """A data value written as is (not ``{"increment": 1}``, ``{"set": ...}`` or a nested write)."""
+    return not isinstance(value, Mapping)
+
+
+class AuditCapture:
+    """Builds the events of writes for one runtime."""
+
+    def __init__(self, schema: Schema, engine: Engine, seam: PiiSeam, *, read_batch_size: int = 1000) -> None:
+        self.schema = schema
+        self.engine = engine
+        self.seam = seam
+        self.read_batch_size = read_batch_size
+        self._models: dict[str, ModelAudit] = {}
+        try:
+            provider = engine.provider
+        except Exception:
+            provider = schema.provider or ""
+        self.returning = provider in _RETURNING_PROVIDERS
+
+    def model(self, name: str) -> ModelAudit:
+        found = self._models.get(name)
+        if found is None:
+            found = self._models[name] = ModelAudit.build(self.schema.model(name))
+        return found
+
+    # -- reading ------------------------------------------------------------------------------
+
+    async def _read(self, op: Operation, model: str, action: Action, args: dict[str, Any]) -> Any:
+        # Straight to the engine, in the write's transaction: fresh rows, never a cached answer.
+        return await self.engine.execute(Operation(model, action, args, op.context))
+
+    async def _read_unique(self, op: Operation, info: ModelAudit, where: Mapping[str, Any]) -> dict[str, Any] | None:
+        found = await self._read(op, info.name, Action.FIND_UNIQUE, {"where": dict(where)})
+        return dict(found) if found is not None else None
+
+    async def _read_matching(
+        self, op: Operation, info: ModelAudit, where: Mapping[str, Any] | None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Every row matching ``where`` in key order, read in batches (at most ``limit``)."""
+        keys = info.key_fields
+        rows: list[dict[str, Any]] = []
+        last: Any = None
+        while limit is None or len(rows) < limit:
+            take = self.read_batch_size if limit is None else min(self.read_batch_size, limit - len(rows))
+            args: dict[str, Any] = {"take": take}
+            if keys:
+                args["orderBy"] = [{f: "asc"} for f in keys]
+            filters = and_where(where, after_where(keys, last) if last is not None else None)
+            if filters:
+                args["where"] = filters
+            batch = await self._read(op, info.name, Action.FIND_MANY, args)
+            rows.extend(dict(r) for r in batch)
+            if len(batch) < take or not keys:
+                break
+            last = tuple(batch[-1][f] for f in keys) if len(keys) > 1 else batch[-1][keys[0]]
+        return rows
+
+    async def _read_keys(self, op: Operation, info: ModelAudit, keys: Sequence[Any]) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        size = self.read_batch_size
+        for i in range(0, len(keys), size):
+            chunk = keys[i : i + size]
+            where = keys_where(info.key_fields, chunk)
+            rows.extend(await self._read(op, info.name, Action.FIND_MANY, {"where": where}))
+        return rows
+
+    # -- events -------------------------------------------------------------------------------
+
+    def event(
+        self,
+        op: Operation,
+        info: ModelAudit,
+        before: Mapping[str, Any] | None,
+        after: Mapping[str, Any] | None,
+        *,
+        action: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> Event:
+        raw_before = image(before, info.scalars)
+        raw_after = image(after, info.scalars)
+        masked_before = self.seam.mask(info.name, raw_before, "audit")
+        masked_after = self.seam.mask(info.name, raw_after, "audit")
+        changes = None
+        if raw_before is not None or raw_after is not None:
+            old, new = raw_before or {}, raw_after or {}
+            changed = [f for f in dict.fromkeys([*old, *new]) if old.get(f) != new.get(f)]
+            changes = {
+                f: {"from": (masked_before or {}).get(f), "to": (masked_after or {}).get(f)} for f in changed
+            }
+        record_id = key_of(after, info.key_fields) or key_of(before, info.key_fields)
+        ctx = op.context
+        return make_event(
+            model=info.name,
+            action=action or op.action.value,
+            actor=ctx.actor,
+            tenant=ctx.tenant,
+            request_id=ctx.request_id,
+            transaction=ctx.transaction,
+            operation_id=op.id,
+            record_id=record_id,
+            before=masked_before,
+            after=masked_after,
+            changes=changes,
+            details=details,
+        )
+
+    # -- running ------------------------------------------------------------------------------
+
+    async def run(self, op: Operation, call: Handler) -> tuple[Any, list[Event]]:
+        """Run ``op`` through ``call`` and return its result and events (``op`` carries its transaction)."""
+        action = op.action
+        if action is Action.EXECUTE_RAW or op.model is None:
+            result = await call(op)
+            return result, self._raw_events(op, result)
+        info = self.model(op.model)
+        if action is Action.CREATE:
+            result = await call(op)
+            after = self._merged(op.args.get("data"), result, info) if self._partial(op) else result
+            return result, [self.event(op, info, None, after)]
+        if action in (Action.CREATE_MANY, Action.CREATE_MANY_AND_RETURN):
+            return await self._create_many(op, call, info)
+        if action in (Action.UPDATE, Action.UPSERT, Action.DELETE):
+            return await self._single(op, call, info)
+        if action in (Action.UPDATE_MANY, Action.DELETE_MANY):
+            return await self._many(op, call, info)
+        return await call(op), []
+
+    @staticmethod
+    def _partial(op: Operation) -> bool:
+        return bool(op.args.get("select") or op.args.get("omit"))
+
+    @staticmethod
+    def _merged(data: Any, result: Any, info: ModelAudit) -> dict[str, Any]:
+        merged = {k: v for k, v in (data or {}).items() if k in info.scalars and _plain(v)}
+        merged.update(result or {})
+        return merged
+
+    async def _create_many(self, op: Operation, call: Handler, info: ModelAudit) -> tuple[Any, list[Event]]:
+        if op.action is Action.CREATE_MANY_AND_RETURN:
+            rows = await call(op)
+            partial = self._partial(op)
+            return rows, [self.event(op, info, None, r if not partial else self._merged({}, r, info)) for r in rows]
+        data = op.args.get("data")
+        records = [data] if isinstance(data, Mapping) else list(data or [])
+        if self.returning and not op.args.get("select"):
+            returning = Operation(op.model, Action.CREATE_MANY_AND_RETURN, op.args, op.context, op.id, op.state)
+            rows = await call(returning)
+            return {"count": len(rows)}, [self.event(op, info, None, r) for r in rows]
+        result = await call(op)
+        # No RETURNING (MySQL): the after-images are the records given; skipDuplicates may have dropped some.
+        details = {"count_written": json_safe(result.get("count") if isinstance(result, Mapping) else result)}
+        return result, [self.event(op, info, None, r, details=details) for r in records]
+
+    async def _single(self, op: Operation, call: Handler, info: ModelAudit) -> tuple[Any, list[Event]]:
+        where = op.args.get("where") or {}
+        before = await self._read_unique(op, info, where)
+        result = await call(op)
+        if op.action is Action.DELETE:
+            return result, [self.event(op, info, before if before is not None else result, None)]
+        after: Any = result
+        if self._partial(op):
+            key = self._raw_key(op, info, result, before)
+            if key is not None:
+                after = await self._read_unique(op, info, info.where_unique(key))
+        details = {"created": before is None} if op.action is Action.UPSERT else None
+        return result, [self.event(op, info, before, after, details=details)]
+
+    @staticmethod
+    def _raw_key(
+        op: Operation, info: ModelAudit, result: Any, before: Mapping[str, Any] | None
+    ) -> dict[str, Any] | None:
+        """The written record's key as the database wants it: from the result, the data, or the before-image."""
+        fields = info.key_fields
+        if not fields:
+            return None
+        if isinstance(result, Mapping) and all(f in result for f in fields):
+            return {f: result[f] for f in fields}
+        source = "data" if op.action is Action.UPDATE else ("update" if before is not None else "create")
+        data = op.args.get(source) or {}
+        key: dict[str, Any] = {}
+        for f in fields:
+            if f in data and _plain(data[f]):
+                key[f] = data[f]
+            elif before is not None and f in before:
+                key[f] = before[f]
+            else:
+                return None
+        return key
+
+    async def _many(self, op: Operation, call: Handler, info: ModelAudit) -> tuple[Any, list[Event]]:
+        where = op.args.get("where")
+        limit = op.args.get("limit")
+        befores = await self._read_matching(op, info, where, limit if isinstance(limit, int) else None)
+        keys = info.key_fields
+        run = op
+        if isinstance(limit, int) and keys:
+            # Which rows a limited write picks is up to the database: pin it to the rows read.
+            pinned = [tuple(r[f] for f in keys) if len(keys) > 1 else r[keys[0]] for r in befores]
+            args = {k: v for k, v in op.args.items() if k != "limit"}
+            args["where"] = and_where(where, keys_where(keys, pinned)) or {}
+            run = Operation(op.model, op.action, args, op.context, op.id, op.state)
+        result = await call(run)
+        if op.action is Action.DELETE_MANY:
+            return result, [self.event(op, info, b, None) for b in befores]
+        if not keys:
+            return result, [self.event(op, info, b, None, details={"after": "unknown: the model has no key"})
+                            for b in befores]
+        pinned_keys = [tuple(b[f] for f in keys) if len(keys) > 1 else b[keys[0]] for b in befores]
+        afters = {
+            (tuple(r[f] for f in keys) if len(keys) > 1 else r[keys[0]]): r
+            for r in await self._read_keys(op, info, pinned_keys)
+        }
+        events = [self.event(op, info, b, afters.get(k)) for b, k in zip(befores, pinned_keys, strict=True)]
+        return result, events
+
+    def _raw_events(self, op: Operation, result: Any) -> list[Event]:
+        declared = op.args.get("models") or ()
+        if isinstance(declared, str):
+            declared = (declared,)
+        models: list[str | None] = [self.schema.model(m).name for m in declared] or [None]
+        sql = op.args.get("sql") or op.args.get("query")
+        details = {
+            "sql": str(sql)[:_RAW_SQL_KEPT] if sql is not None else None,
+            "params": len(op.args.get("params") or ()),
+            "affected": result if isinstance(result, int) else None,
+        }
+        ctx = op.context
+        return [
+            make_event(
+                model=m,
+                action=op.action.value,
+                actor=ctx.actor,
+                tenant=ctx.tenant,
+                request_id=ctx.request_id,
+                transaction=ctx.transaction,
+                operation_id=op.id,
+                details=details,
+            )
+            for m in models
+        ]
+

@@ -1,0 +1,143 @@
+"""``prisma-infra audit verify|export|history|status`` (imported only when the command line is built)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from prisma_infra.infrastructure import Infrastructure
+
+__all__ = ["audit_app", "with_infrastructure"]
+
+T = TypeVar("T")
+
+audit_app = typer.Typer(help="Verify, query and export the audit trail.", no_args_is_help=True)
+
+SettingsOption = Annotated[
+    list[Path] | None,
+    typer.Option("--settings", "-s", help="Settings file (TOML, YAML or JSON); repeat for several."),
+]
+EnvOption = Annotated[str | None, typer.Option("--env", "-e", help="Environment table to apply.")]
+SinkOption = Annotated[
+    str | None, typer.Option("--sink", help="Queryable sink to read (file or database); default: the first one.")
+]
+
+
+async def with_infrastructure(
+    settings: list[Path] | None, env: str | None, work: Callable[[Infrastructure], Awaitable[T]]
+) -> T:
+    """Start the infrastructure from the settings, run ``work``, stop it."""
+    from prisma_infra.infrastructure import Infrastructure
+
+    infra = Infrastructure.from_settings(*(settings or ()), environment=env)
+    async with infra:
+        return await work(infra)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    return typer.Exit(1)
+
+
+@audit_app.command("verify")
+def verify(
+    settings: SettingsOption = None,
+    env: EnvOption = None,
+    sink: SinkOption = None,
+    path: Annotated[
+        Path | None,
+        typer.Option("--path", help="Verify this JSON-lines trail file directly (no database, no sinks started)."),
+    ] = None,
+    allow_truncated_start: Annotated[
+        bool, typer.Option("--allow-truncated-start", help="Accept a trail whose oldest events were archived.")
+    ] = False,
+) -> None:
+    """Check the hash chain; exit 1 naming the first edited, deleted or reordered event."""
+    from prisma_infra.audit.chain import VerifyResult, verify_events
+    from prisma_infra.audit.file_sink import iter_trail
+    from prisma_infra.audit.manager import AuditManager
+    from prisma_infra.config.loader import load_config
+    from prisma_infra.errors import PrismaInfraError
+
+    result: VerifyResult
+    try:
+        if path is not None:
+            config = load_config(list(settings) if settings else None, environment=env).config
+            hasher = AuditManager.hasher_for(config.audit)
+            result = asyncio.run(
+                verify_events(iter_trail(path), hasher, allow_truncated_start=allow_truncated_start)
+            )
+        else:
+
+            async def work(infra: Infrastructure) -> VerifyResult:
+                return await infra.audit.verify(sink=sink, allow_truncated_start=allow_truncated_start)
+
+            result = asyncio.run(with_infrastructure(settings, env, work))
+    except PrismaInfraError as exc:
+        raise _fail(f"Error: {exc}") from None
+    if not result.ok:
+        raise _fail(result.describe())
+    typer.echo(result.describe())
+
+
+@audit_app.command("export")
+def export(
+    output: Annotated[Path, typer.Argument(help="File to write.")],
+    settings: SettingsOption = None,
+    env: EnvOption = None,
+    sink: SinkOption = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl or csv.")] = "jsonl",
+    since: Annotated[str | None, typer.Option(help="ISO date/time, inclusive.")] = None,
+    until: Annotated[str | None, typer.Option(help="ISO date/time, exclusive.")] = None,
+    model: Annotated[str | None, typer.Option(help="Only this model.")] = None,
+    actor: Annotated[str | None, typer.Option(help="Only this actor.")] = None,
+) -> None:
+    """Export audit events as JSON lines or CSV."""
+
+    async def work(infra: Infrastructure) -> int:
+        return await infra.audit.export(
+            output, format=fmt, since=since, until=until, model=model, actor=actor, sink=sink
+        )
+
+    count = asyncio.run(with_infrastructure(settings, env, work))
+    typer.echo(f"exported {count} event{'s' if count != 1 else ''} to {output}")
+
+
+@audit_app.command("history")
+def history(
+    model: Annotated[str, typer.Argument(help="Model name (any case).")],
+    record_id: Annotated[str, typer.Argument(help="Primary key value.")],
+    settings: SettingsOption = None,
+    env: EnvOption = None,
+    sink: SinkOption = None,
+) -> None:
+    """Print every event of one record (JSON lines, oldest first)."""
+
+    async def work(infra: Infrastructure) -> list[dict[str, Any]]:
+        key: Any = record_id
+        repo = infra.repository(model)
+        if len(repo.info.key_fields) == 1:
+            field = repo.model.field(repo.info.key_fields[0])
+            if field.type in ("Int", "BigInt") and record_id.lstrip("-").isdigit():
+                key = int(record_id)
+        return await infra.audit.history(model, key, sink=sink)
+
+    for event in asyncio.run(with_infrastructure(settings, env, work)):
+        typer.echo(json.dumps(event, ensure_ascii=False))
+
+
+@audit_app.command("status")
+def status(settings: SettingsOption = None, env: EnvOption = None) -> None:
+    """Show each sink's state (ok or buffering) and its durable buffer (JSON)."""
+
+    async def work(infra: Infrastructure) -> list[dict[str, Any]]:
+        return [vars(s) if not hasattr(s, "__slots__") else {k: getattr(s, k) for k in s.__slots__}
+                for s in infra.audit.status()]
+
+    typer.echo(json.dumps(asyncio.run(with_infrastructure(settings, env, work)), indent=2))

@@ -1,0 +1,354 @@
+"""`AuditManager`: ``infra.audit`` — capture orchestration, per-transaction buffers, queries, export, verify.
+
+Events of a write inside a transaction wait in memory under the transaction's
+id and go to the writer when it commits (`on_commit`); a rollback drops them
+(`discard`). A single write outside any transaction runs inside a transaction
+the manager opens around it, so its before-image is read in the same
+transaction, and its events are emitted once that transaction commits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import logging
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+import orjson
+
+from prisma_infra.audit.capture import BEFORE_ACTIONS, AuditCapture
+from prisma_infra.audit.chain import Hasher, VerifyResult, verify_events
+from prisma_infra.audit.events import EVENT_FIELDS, Event, actor_id, json_safe, make_event, parse_time, record_key
+from prisma_infra.audit.types import AuditFilter, QueryableSink
+from prisma_infra.audit.writer import AuditError, AuditWriter, SinkStatus
+from prisma_infra.errors import ConfigurationError, PrismaInfraError
+from prisma_infra.operation import Action, Operation
+from prisma_infra.pipeline import Handler
+
+if TYPE_CHECKING:
+    from prisma_infra.audit.masking import PiiSeam
+    from prisma_infra.config.model import AuditConfig
+    from prisma_infra.infrastructure import Infrastructure
+
+__all__ = ["AuditManager"]
+
+log = logging.getLogger("prisma_infra.audit")
+
+_MAX_OPEN_TRANSACTIONS = 10_000
+TimeBound = str | dt.datetime | dt.date | None
+
+
+class AuditManager:
+    """The audit trail of one runtime. Reach it as ``infra.audit``."""
+
+    def __init__(
+        self,
+        infrastructure: Infrastructure,
+        config: AuditConfig,
+        writer: AuditWriter,
+        capture: AuditCapture,
+        seam: PiiSeam,
+        *,
+        skip_models: frozenset[str] = frozenset(),
+    ) -> None:
+        self._infra = infrastructure
+        self.config = config
+        self.writer = writer
+        self.capture_ = capture
+        self.seam = seam
+        self._skip = skip_models
+        self._pending: OrderedDict[str, list[Event]] = OrderedDict()
+        self._audited: dict[str, bool] = {}
+
+    # -- capture ----------------------------------------------------------------------------
+
+    def audits(self, operation: Operation) -> bool:
+        """Whether ``operation`` (a write) produces events: raw writes always, models unless disabled."""
+        model = operation.model
+        if model is None:
+            return operation.action is Action.EXECUTE_RAW
+        found = self._audited.get(model)
+        if found is None:
+            setting = self._infra.config.model_settings(model).audit
+            found = self._audited[model] = model not in self._skip and setting is not False
+        return found
+
+    async def capture(self, operation: Operation, call: Handler) -> Any:
+        """Run a write and record its events (see the module documentation)."""
+        from prisma_infra.transaction import Transaction, in_batch
+
+        tx_id = operation.context.transaction
+        own = (
+            tx_id is None
+            and self.config.before_images
+            and operation.action in BEFORE_ACTIONS
+            and not in_batch()
+        )
+        if not own:
+            result, events = await self.capture_.run(operation, call)
+            if tx_id is None:
+                await self.emit(events)
+            else:
+                self._hold(tx_id, events)
+            return result
+        database = self._infra.config.database
+        tx = Transaction(self._infra, timeout=database.transaction_timeout, max_wait=database.transaction_max_wait)
+        async with tx:
+            result, events = await self.capture_.run(operation.with_context(transaction=tx.id), call)
+        await self.emit(events)
+        return result
+
+    def _hold(self, tx_id: str, events: list[Event]) -> None:
+        pending = self._pending.get(tx_id)
+        if pending is None:
+            if len(self._pending) >= _MAX_OPEN_TRANSACTIONS:
+                dropped, lost = self._pending.popitem(last=False)
+                log.error("audit: %d events of transaction %s dropped: too many open transactions", len(lost), dropped)
+            pending = self._pending[tx_id] = []
+        pending.extend(events)
+
+    async def on_commit(self, transaction_id: str) -> None:
+        """The transaction committed: emit its events (a transaction observer)."""
+        events = self._pending.pop(transaction_id, None)
+        if events:
+            await self.emit(events)
+
+    def discard(self, transaction_id: str) -> None:
+        """The transaction rolled back: forget its events (a transaction observer)."""
+        self._pending.pop(transaction_id, None)
+
+    async def transaction_ended(self, transaction_id: str, *, committed: bool) -> None:
+        """For code that drives ``engine.begin/commit`` itself: report how a transaction ended."""
+        if committed:
+            await self.on_commit(transaction_id)
+        else:
+            self.discard(transaction_id)
+
+    async def emit(self, events: Sequence[Event]) -> None:
+        """Chain and store ``events`` (durable when this returns)."""
+        if not events:
+            return
+        try:
+            await self.writer.submit(list(events))
+        except AuditError as exc:
+            await self._infra.raise_alert(
+                {"name": "audit_not_stored", "severity": "critical", "message": str(exc), "source": "audit"}
+            )
+            raise
+
+    async def record(
+        self,
+        action: str,
+        *,
+        model: str | None = None,
+        record_id: Mapping[str, Any] | Any = None,
+        details: Mapping[str, Any] | None = None,
+        actor: Any = None,
+    ) -> Event:
+        """Add an application event to the trail (``action`` is free text: ``"login"``, ``"export"``...)."""
+        from prisma_infra.context import current_context
+
+        ambient = current_context()
+        canonical = self._infra.schema.model(model).name if model is not None else None
+        rid: Mapping[str, Any] | None
+        if record_id is None or isinstance(record_id, Mapping):
+            rid = record_id
+        elif canonical is not None:
+            keys = self.capture_.model(canonical).key_fields
+            rid = {keys[0]: json_safe(record_id)} if len(keys) == 1 else None
+        else:
+            rid = {"id": json_safe(record_id)}
+        event = make_event(
+            model=canonical,
+            action=action,
+            actor=actor if actor is not None else ambient.actor,
+            tenant=ambient.tenant,
+            request_id=ambient.request_id,
+            record_id=rid,
+            details=details,
+        )
+        await self.emit([event])
+        return event
+
+    async def flush(self) -> None:
+        """Wait until every event emitted so far is stored in each sink or its durable buffer."""
+        await self.writer.flush()
+
+    async def drain(self, timeout: float | None = None) -> bool:
+        """Wait until every sink's durable buffer is replayed; False on timeout."""
+        return await self.writer.drain(timeout)
+
+    def status(self) -> list[SinkStatus]:
+        """Per sink: ``ok`` or ``buffering``, events buffered, stored, failures, last error."""
+        return self.writer.status()
+
+    async def close(self) -> None:
+        if self._pending:
+            log.warning("audit: %d transactions still open at shutdown; their events are dropped", len(self._pending))
+        await self.writer.close()
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def _source(self, sink: str | None) -> tuple[str, QueryableSink]:
+        sinks = self.writer.sinks
+        if sink is not None:
+            found = sinks.get(sink)
+            if found is None:
+                raise ConfigurationError(f"audit sink {sink!r} is not configured (audit.sinks: {', '.join(sinks)})")
+            if not isinstance(found, QueryableSink):
+                raise ConfigurationError(f"audit sink {sink!r} cannot be queried (use 'file' or 'database')")
+            return sink, found
+        for name, candidate in sinks.items():
+            if isinstance(candidate, QueryableSink):
+                return name, candidate
+        raise PrismaInfraError(
+            "No configured audit sink can be queried: add 'file' or 'database' to audit.sinks"
+        )
+
+    def _filter(
+        self,
+        *,
+        model: str | None = None,
+        record_id: Any = None,
+        actor: Any = None,
+        action: str | None = None,
+        since: TimeBound = None,
+        until: TimeBound = None,
+        chain: str | None = None,
+    ) -> AuditFilter:
+        canonical = self._infra.schema.model(model).name if model is not None else None
+        key = None
+        if record_id is not None:
+            if isinstance(record_id, Mapping):
+                key = record_key({k: json_safe(v) for k, v in record_id.items()})
+            else:
+                key = record_key({"id": json_safe(record_id)})
+        return AuditFilter(
+            model=canonical,
+            record_key=key,
+            actor=actor_id(actor) if actor is not None else None,
+            action=action,
+            since=parse_time(since),
+            until=parse_time(until),
+            chain=chain,
+        )
+
+    async def stream(
+        self,
+        *,
+        model: str | None = None,
+        record_id: Any = None,
+        actor: Any = None,
+        action: str | None = None,
+        since: TimeBound = None,
+        until: TimeBound = None,
+        sink: str | None = None,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Matching events in trail order, streamed (``since`` inclusive, ``until`` exclusive)."""
+        await self.flush()
+        _, source = self._source(sink)
+        criteria = self._filter(model=model, record_id=record_id, actor=actor, action=action, since=since,
+                                until=until)
+        async for event in source.read(criteria):
+            yield event
+
+    async def query(
+        self,
+        *,
+        model: str | None = None,
+        record_id: Any = None,
+        actor: Any = None,
+        action: str | None = None,
+        since: TimeBound = None,
+        until: TimeBound = None,
+        limit: int | None = None,
+        sink: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Matching events in trail order (at most ``limit``)."""
+        found: list[dict[str, Any]] = []
+        async for event in self.stream(model=model, record_id=record_id, actor=actor, action=action, since=since,
+                                       until=until, sink=sink):
+            found.append(event)
+            if limit is not None and len(found) >= limit:
+                break
+        return found
+
+    async def history(self, model: str, record_id: Any, *, sink: str | None = None) -> list[dict[str, Any]]:
+        """Every event of one record, oldest first: ``await infra.audit.history("User", 5)``."""
+        return await self.query(model=model, record_id=record_id, sink=sink)
+
+    async def export(
+        self,
+        path: str | Path,
+        *,
+        format: str = "jsonl",
+        since: TimeBound = None,
+        until: TimeBound = None,
+        model: str | None = None,
+        actor: Any = None,
+        action: str | None = None,
+        sink: str | None = None,
+    ) -> int:
+        """Write matching events to ``path`` as JSON lines (``jsonl``) or CSV; returns how many."""
+        if format not in ("jsonl", "csv"):
+            raise ConfigurationError(f"export format must be 'jsonl' or 'csv', not {format!r}")
+        fh = await asyncio.to_thread(_open_export, Path(path))
+        count = 0
+        try:
+            writer = csv.writer(fh) if format == "csv" else None
+            rows: list[dict[str, Any]] = []
+
+            def write(chunk: list[dict[str, Any]]) -> None:
+                if writer is None:
+                    fh.writelines(orjson.dumps(e).decode() + "\n" for e in chunk)
+                else:
+                    writer.writerows([_cell(e.get(name)) for name in EVENT_FIELDS] for e in chunk)
+
+            if writer is not None:
+                writer.writerow(EVENT_FIELDS)
+            async for event in self.stream(model=model, actor=actor, action=action, since=since, until=until,
+                                           sink=sink):
+                rows.append(event)
+                count += 1
+                if len(rows) >= 1000:
+                    await asyncio.to_thread(write, rows)
+                    rows = []
+            await asyncio.to_thread(write, rows)
+        finally:
+            await asyncio.to_thread(fh.close)
+        return count
+
+    async def verify(self, *, sink: str | None = None, allow_truncated_start: bool = False) -> VerifyResult:
+        """Check the hash chain of a queryable sink; the result names the first bad event."""
+        await self.flush()
+        name, source = self._source(sink)
+        heads: dict[str, tuple[int, str]] = {}
+        recorded = self.writer.recorded_head()
+        if recorded is not None and not self.writer.is_buffering(name):
+            heads[self.writer.chain] = recorded
+        return await verify_events(
+            source.read(None), self.writer.hasher, expected_heads=heads, allow_truncated_start=allow_truncated_start
+        )
+
+    @staticmethod
+    def hasher_for(config: AuditConfig) -> Hasher:
+        key = config.hash_key.get_secret_value() if config.hash_key is not None else None
+        return Hasher(key)
+
+
+def _open_export(path: Path) -> TextIO:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path.open("w", encoding="utf-8", newline="")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+

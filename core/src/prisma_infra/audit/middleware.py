@@ -1,0 +1,107 @@
+"""`AuditMiddleware`: the pipeline step that records every write (reads pass straight through)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from prisma_infra.errors import ConfigurationError, closest_match
+from prisma_infra.operation import WRITE_ACTIONS, Operation
+from prisma_infra.pipeline import Handler, Middleware
+
+if TYPE_CHECKING:
+    from prisma_infra.audit.manager import AuditManager
+    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.providers.audit import AuditSink
+    from prisma_infra.runtime import Runtime
+
+__all__ = ["AuditMiddleware"]
+
+
+class AuditMiddleware(Middleware):
+    """Builds the runtime's `AuditManager` (sinks, writer, capture) and records writes through it.
+
+    It sits inside validation and access policies and outside the cache
+    (``order = 250``): it sees the arguments the engine will really receive
+    (policy row filters included), and reads before-images from the engine,
+    never from the cache. Audit is on when ``audit.enabled`` and ``audit.sinks``
+    names at least one sink.
+    """
+
+    name = "audit"
+    order = 250
+
+    def __init__(self, infrastructure: Infrastructure) -> None:
+        self.infrastructure = infrastructure
+        self.manager: AuditManager | None = None
+
+    def wrap(self, call: Handler) -> Handler:
+        writes = WRITE_ACTIONS
+
+        async def handler(operation: Operation) -> Any:
+            manager = self.manager
+            if manager is None or operation.action not in writes or not manager.audits(operation):
+                return await call(operation)
+            return await manager.capture(operation, call)
+
+        return handler
+
+    async def start(self, runtime: Runtime) -> None:
+        from prisma_infra.audit.capture import AuditCapture
+        from prisma_infra.audit.database_sink import DatabaseSink
+        from prisma_infra.audit.manager import AuditManager
+        from prisma_infra.audit.masking import PiiSeam
+        from prisma_infra.audit.writer import AuditWriter
+
+        config = runtime.config.audit
+        if not config.enabled or not config.sinks:
+            return
+        base_dir = Path(runtime.config.base_dir)
+        registered = runtime.registry["audit_sinks"]
+        sinks: dict[str, AuditSink] = {}
+        skip: set[str] = set()
+        for name in config.sinks:
+            registration = registered.get(name)
+            if registration is None:
+                match = closest_match(name, registered)
+                hint = f" Did you mean {match!r}?" if match else ""
+                extra = " Install it with: pip install prisma-infra-nats" if name == "nats" else ""
+                raise ConfigurationError(
+                    f"audit.sinks: {name!r} is not registered by any plugin "
+                    f"(available: {', '.join(sorted(registered)) or 'none'}).{hint}{extra}",
+                    problems=[f"audit.sinks: unknown sink {name!r}"],
+                )
+            options = {"base_dir": str(base_dir), **config.sink_options.get(name, {})}
+            sink = registration.factory(options)
+            bind = getattr(sink, "bind_engine", None)
+            if callable(bind):
+                bind(runtime.engine)
+            if isinstance(sink, DatabaseSink):
+                skip.add(sink.table)
+            sinks[name] = sink
+        buffer_dir = _resolve(config.buffer_dir, base_dir)
+        writer = AuditWriter(
+            sinks,
+            buffer_dir=buffer_dir,
+            chain=config.chain,
+            hasher=AuditManager.hasher_for(config),
+            sink_timeout=config.sink_timeout,
+            retry_max_wait=config.retry_max_wait,
+        )
+        await writer.start()
+        seam = PiiSeam(self.infrastructure)
+        capture = AuditCapture(self.infrastructure.schema, runtime.engine, seam, read_batch_size=config.read_batch_size)
+        manager = AuditManager(self.infrastructure, config, writer, capture, seam, skip_models=frozenset(skip))
+        runtime.extras["audit"] = manager
+        runtime.extras.setdefault("transaction_observers", []).append(manager)
+        self.manager = manager
+
+    async def close(self) -> None:
+        manager, self.manager = self.manager, None
+        if manager is not None:
+            await manager.close()
+
+
+def _resolve(path: str, base_dir: Path) -> Path:
+    resolved = Path(path).expanduser()
+    return resolved if resolved.is_absolute() else base_dir / resolved

@@ -1,0 +1,47 @@
+"""Built-in monitoring: the ``metrics`` middleware, the ``dashboard`` command and a runtime panel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from prisma_infra.hookspecs import hookimpl
+from prisma_infra.monitoring.middleware import MetricsMiddleware
+
+if TYPE_CHECKING:
+    import typer
+
+    from prisma_infra.infrastructure import Infrastructure
+
+name = "monitoring"
+
+
+@hookimpl(trylast=True)
+def register_middleware(register: Callable[[str, Any], None]) -> None:
+    register("metrics", MetricsMiddleware)
+
+
+def runtime_panel(infrastructure: Infrastructure) -> dict[str, Any]:
+    """What this process runs: engine, pipeline, exporters, plugins."""
+    runtime = infrastructure.runtime
+    return {
+        "engine": f"{runtime.engine.name or type(runtime.engine).__name__} ({runtime.engine.provider})",
+        "pipeline (outermost first)": ", ".join(m.name or type(m).__name__ for m in runtime.middleware),
+        "metrics exporters": ", ".join(sorted(runtime.extras.get("metrics_exporters", {}))) or "none",
+        "plugins": ", ".join(p.name for p in infrastructure.plugins.plugins()),
+        "environment": runtime.config.environment,
+    }
+
+
+@hookimpl(trylast=True)
+def register_dashboard_panels(register: Callable[[str, Any], None]) -> None:
+    from prisma_infra.web.panels import Panel
+
+    register("runtime", Panel(title="Runtime", data=runtime_panel, description="What this process runs."))
+
+
+@hookimpl(trylast=True)
+def register_commands(cli: typer.Typer) -> None:
+    from prisma_infra.web.cli import dashboard_command
+
+    cli.command("dashboard")(dashboard_command)

@@ -1,0 +1,56 @@
+"""Access policies: allow/deny rules per model and action, row filters, field rules.
+
+Define them in settings (``[[models.Post.policies]]``, see `prisma_infra.policies.spec`)
+or in code (``infra.define_policy("Post", "posts").allow(...)``). The
+`PolicyMiddleware` enforces them on every operation; ``infra.policies`` (the
+`PolicyEngine`) answers ``check(actor, model, action, record)`` in memory with
+the same decision the database makes with the pushed-down filter.
+"""
+
+from prisma_infra.policies.actor import ActorView, interpolate
+from prisma_infra.policies.builder import PolicyBuilder
+from prisma_infra.policies.engine import (
+    AccessDeniedError,
+    Decision,
+    FieldWriteDeniedError,
+    Plan,
+    PolicyEngine,
+    PolicyRegistry,
+    bypass_policies,
+    policies_bypassed,
+)
+from prisma_infra.policies.evaluator import FALSE_FILTER, MissingRelationError, evaluate, matches
+from prisma_infra.policies.masking import mask_value, set_masker
+from prisma_infra.policies.middleware import PolicyMiddleware, policy_registry
+from prisma_infra.policies.spec import ACTION_GROUPS, FieldRuleSpec, PolicySpec, RuleSpec, parse_policies
+from prisma_infra.policies.where import include_for, merge_where, relations_needed
+
+__all__ = [
+    "ACTION_GROUPS",
+    "FALSE_FILTER",
+    "AccessDeniedError",
+    "ActorView",
+    "Decision",
+    "FieldRuleSpec",
+    "FieldWriteDeniedError",
+    "MissingRelationError",
+    "Plan",
+    "PolicyBuilder",
+    "PolicyEngine",
+    "PolicyMiddleware",
+    "PolicyRegistry",
+    "PolicySpec",
+    "RuleSpec",
+    "bypass_policies",
+    "evaluate",
+    "include_for",
+    "interpolate",
+    "mask_value",
+    "matches",
+    "merge_where",
+    "parse_policies",
+    "policies_bypassed",
+    "policy_registry",
+    "relations_needed",
+    "set_masker",
+]

@@ -1,0 +1,67 @@
+"""`SecurityMiddleware`: feeds every operation to the `SecurityMonitor`.
+
+It runs outermost (``order = 10``, before ``policies``), so it sees the
+denials policies raise and the rows the caller finally receives.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from prisma_infra.errors import PolicyDeniedError
+from prisma_infra.operation import Action, Operation
+from prisma_infra.pipeline import Handler, Middleware
+from prisma_infra.security.monitor import SecurityMonitor
+
+if TYPE_CHECKING:
+    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.runtime import Runtime
+
+__all__ = ["SecurityMiddleware", "security_monitor"]
+
+_LIST_READS = frozenset({Action.FIND_MANY, Action.GROUP_BY, Action.QUERY_RAW})
+
+
+def security_monitor(infrastructure: Infrastructure, runtime: Runtime) -> SecurityMonitor:
+    """The infrastructure's monitor (its counters survive reloads), configured for ``runtime``."""
+    monitor: SecurityMonitor | None = infrastructure.__dict__.get("_security_monitor")
+    if monitor is None:
+        monitor = SecurityMonitor(runtime.config.security, alert=infrastructure.raise_alert)
+        infrastructure.__dict__["_security_monitor"] = monitor
+    else:
+        monitor.configure(runtime.config.security)
+    return monitor
+
+
+class SecurityMiddleware(Middleware):
+    """Counts denials, bulk reads, unusual rates and off-hours writes (see `SecurityMonitor`)."""
+
+    name = "security"
+    order = 10
+
+    def __init__(self, infrastructure: Infrastructure) -> None:
+        self.infrastructure = infrastructure
+        self.monitor: SecurityMonitor | None = None
+
+    async def start(self, runtime: Runtime) -> None:
+        self.monitor = security_monitor(self.infrastructure, runtime)
+        runtime.extras["security"] = self.monitor
+        if not runtime.config.security.enabled:
+            self.monitor = None
+
+    def wrap(self, call: Handler) -> Handler:
+        async def handler(operation: Operation) -> Any:
+            monitor = self.monitor
+            if monitor is None:
+                return await call(operation)
+            await monitor.started(operation)
+            try:
+                result = await call(operation)
+            except PolicyDeniedError as exc:
+                await monitor.denied(operation, exc)
+                raise
+            if operation.action in _LIST_READS and isinstance(result, list):
+                await monitor.read(operation, len(result))
+            return result
+
+        return handler

@@ -1,0 +1,11 @@
+"""The kernel's web application (Starlette): health endpoints, the live dashboard, plugin routes.
+
+    from prisma_infra.web import create_app
+    app = create_app(infra)        # serve with uvicorn, or app.mount("/infra", ...) in your own app
+"""
+
+from prisma_infra.web.app import InfraApp, create_app, plotly_js_path
+from prisma_infra.web.dashboard import ANALYTICS_KEY, DashboardData
+from prisma_infra.web.panels import Panel, PanelData
+
+__all__ = ["ANALYTICS_KEY", "DashboardData", "InfraApp", "Panel", "PanelData", "create_app", "plotly_js_path"]

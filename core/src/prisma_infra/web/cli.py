@@ -1,0 +1,48 @@
+"""``prisma-infra dashboard``: serve the kernel's web app with uvicorn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["dashboard_command"]
+
+SettingsOption = Annotated[
+    list[Path] | None,
+    typer.Option("--settings", "-s", help="Settings file(s); repeat for several. Default: discovered as usual."),
+]
+EnvOption = Annotated[str | None, typer.Option("--env", "-e", help="Settings environment.")]
+HostOption = Annotated[
+    str | None, typer.Option("--host", help="Interface to listen on (default: monitoring.dashboard_host, 127.0.0.1).")
+]
+PortOption = Annotated[
+    int | None, typer.Option("--port", help="Port to listen on (default: monitoring.dashboard_port, 8765).")
+]
+
+
+def dashboard_command(
+    settings: SettingsOption = None, env: EnvOption = None, host: HostOption = None, port: PortOption = None
+) -> None:
+    """Serve the live dashboard, /healthz, /readyz and plugin routes (uvicorn)."""
+    import uvicorn
+
+    from prisma_infra.config.loader import load_config
+    from prisma_infra.errors import ConfigurationError
+    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.web import create_app
+
+    try:
+        loaded = load_config(settings or None, environment=env)
+    except ConfigurationError as exc:
+        typer.echo(f"configuration invalid: {exc.message}", err=True)
+        for problem in exc.problems:
+            typer.echo(f"  - {problem}", err=True)
+        raise typer.Exit(1) from None
+    monitoring = loaded.config.monitoring
+    host = host or monitoring.dashboard_host
+    port = monitoring.dashboard_port if port is None else port
+    app = create_app(Infrastructure(loaded))
+    typer.echo(f"prisma-infra dashboard on http://{host}:{port}/dashboard/")
+    uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=3)

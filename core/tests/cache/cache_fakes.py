@@ -1,0 +1,153 @@
+"""Fakes for cache unit tests: a counting fake database and a shareable fake store."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import itertools
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from doubles import datamodel
+from prisma_infra.cache.manager import CacheManager
+from prisma_infra.cache.memory import MemoryStore
+from prisma_infra.config.model import InfraConfig
+from prisma_infra.errors import CacheBackendError
+from prisma_infra.operation import Action, CacheOptions, Operation, OperationContext
+from prisma_infra.plugin_manager import Registration
+from prisma_infra.providers.cache import CacheStore
+from prisma_infra.schema.model import Schema
+
+
+class FakeDB:
+    """An engine stand-in for the manager: rows in dicts, ``include: {author: true}``, counted calls."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, list[dict[str, Any]]] = {"User": [], "Post": [], "Comment": [], "Tag": []}
+        self.ids = itertools.count(1)
+        self.calls: list[Operation] = []
+        self.delay = 0.0
+        self.fail: Exception | None = None
+
+    @property
+    def reads(self) -> int:
+        return sum(1 for op in self.calls if not op.action.is_write)
+
+    async def __call__(self, operation: Operation) -> Any:
+        self.calls.append(operation)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.fail is not None:
+            raise self.fail
+        rows = self.tables.setdefault(operation.model or "", [])
+        args = operation.args
+        where = args.get("where") or {}
+        match operation.action:
+            case Action.FIND_MANY | Action.FIND_FIRST | Action.FIND_UNIQUE:
+                found = [copy.deepcopy(r) for r in rows if all(r.get(k) == v for k, v in where.items())]
+                if (args.get("include") or {}).get("author"):
+                    users = {u["id"]: u for u in self.tables["User"]}
+                    for row in found:
+                        row["author"] = copy.deepcopy(users.get(row.get("authorId")))
+                if operation.action is Action.FIND_MANY:
+                    return found[: args.get("take")] if args.get("take") is not None else found
+                return found[0] if found else None
+            case Action.COUNT:
+                return sum(1 for r in rows if all(r.get(k) == v for k, v in where.items()))
+            case Action.CREATE:
+                row = {"id": next(self.ids), **args["data"]}
+                rows.append(row)
+                return copy.deepcopy(row)
+            case Action.UPDATE | Action.UPDATE_MANY:
+                hit = [r for r in rows if all(r.get(k) == v for k, v in where.items())]
+                for r in hit:
+                    r.update(args["data"])
+                return copy.deepcopy(hit[0]) if operation.action is Action.UPDATE and hit else {"count": len(hit)}
+            case Action.DELETE_MANY:
+                keep = [r for r in rows if not all(r.get(k) == v for k, v in where.items())]
+                count = len(rows) - len(keep)
+                rows[:] = keep
+                return {"count": count}
+            case Action.EXECUTE_RAW:
+                return 1
+            case Action.QUERY_RAW:
+                return [copy.deepcopy(r) for r in self.tables["User"]]
+        raise NotImplementedError(operation.action)
+
+
+class SharedFake(CacheStore):
+    """A 'shared' store over one `MemoryStore`: two managers on one backing act like two processes."""
+
+    name = "fake"
+    shared = True
+
+    def __init__(self, backing: MemoryStore, options: Mapping[str, Any] | None = None) -> None:
+        super().__init__(options)
+        self.backing = backing
+        self.down = False
+        self.delay = 0.0
+        self.calls = 0
+
+    async def _gate(self) -> None:
+        self.calls += 1
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.down:
+            raise CacheBackendError("fake store is down", backend="fake")
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        await self._gate()
+        return await self.backing.get_many(keys)
+
+    async def set_many(self, items: Mapping[str, bytes], ttl: float | None) -> None:
+        await self._gate()
+        await self.backing.set_many(items, ttl)
+
+    async def delete_many(self, keys: Sequence[str]) -> None:
+        await self._gate()
+        await self.backing.delete_many(keys)
+
+    async def incr(self, key: str) -> int:
+        await self._gate()
+        return await self.backing.incr(key)
+
+    async def clear(self) -> None:
+        await self._gate()
+        await self.backing.clear()
+
+
+def backends(**extra: Any) -> dict[str, Registration]:
+    found = {"memory": Registration("memory", MemoryStore, "cache")}
+    for name, factory in extra.items():
+        found[name] = Registration(name, factory, "test")
+    return found
+
+
+def blog_schema() -> Schema:
+    return Schema.from_datamodel(datamodel("blog"))
+
+
+def make_manager(schema: Schema, registry: dict[str, Registration] | None = None, **sections: Any) -> CacheManager:
+    config = InfraConfig.model_validate({"database": {"engine": "memory-double"}, **sections})
+    return CacheManager(config, schema, registry or backends())
+
+
+def op(
+    model: str | None,
+    action: Action | str = Action.FIND_MANY,
+    args: dict[str, Any] | None = None,
+    **context: Any,
+) -> Operation:
+    cache = context.pop("cache", None)
+    if isinstance(cache, dict):
+        cache = CacheOptions(**cache)
+    ctx = OperationContext(deadline=time.monotonic() + 30, cache=cache, **context)
+    return Operation(model=model, action=Action(action), args=dict(args or {}), context=ctx)
+
+
+async def run(manager: CacheManager, db: FakeDB, operation: Operation) -> Any:
+    """What the cache middleware does with one operation."""
+    if operation.action.is_write:
+        return await manager.write(operation, db)
+    return await manager.read(operation, db)

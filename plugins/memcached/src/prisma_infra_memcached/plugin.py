@@ -1,0 +1,17 @@
+"""Entry point ``memcached``: registers the ``memcached`` cache store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from prisma_infra.hookspecs import hookimpl
+
+from prisma_infra_memcached.store import MemcachedStore
+
+name = "memcached"
+
+
+@hookimpl
+def register_cache_backends(register: Callable[[str, Any], None]) -> None:
+    register("memcached", MemcachedStore)

@@ -1,0 +1,17 @@
+"""The prisma-infra plugin: registers the ``nats`` audit sink."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from prisma_infra.hookspecs import hookimpl
+
+__all__ = ["register_audit_sinks"]
+
+
+@hookimpl
+def register_audit_sinks(register: Callable[[str, Any], None]) -> None:
+    from prisma_infra_nats.sink import NatsSink
+
+    register("nats", NatsSink)

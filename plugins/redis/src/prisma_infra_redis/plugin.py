@@ -1,0 +1,17 @@
+"""Entry point ``redis``: registers the ``redis`` cache store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from prisma_infra.hookspecs import hookimpl
+
+from prisma_infra_redis.store import RedisStore
+
+name = "redis"
+
+
+@hookimpl
+def register_cache_backends(register: Callable[[str, Any], None]) -> None:
+    register("redis", RedisStore)

@@ -1,0 +1,73 @@
+"""Per-category precision and recall of the built-in detectors on the labelled dataset."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from prisma_infra.pii import CATEGORIES, PiiManager
+
+DATA = Path(__file__).parent / "data"
+
+
+def load() -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for name in ("labelled.jsonl", "hard_negatives.jsonl"):
+        with (DATA / name).open(encoding="utf-8") as lines:
+            rows.extend(json.loads(line) for line in lines if line.strip())
+    return rows
+
+
+@dataclass
+class Score:
+    category: str
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+
+def evaluate(manager: PiiManager | None = None) -> tuple[dict[str, Score], list[tuple[dict[str, Any], str]]]:
+    manager = manager or PiiManager()
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    fn: Counter[str] = Counter()
+    errors: list[tuple[dict[str, Any], str]] = []
+    for row in load():
+        best = manager.best(row["value"], field=row["field"])
+        predicted = best.category if best else "none"
+        label = row["label"]
+        if predicted == label:
+            if label != "none":
+                tp[label] += 1
+            continue
+        errors.append((row, predicted))
+        if predicted != "none":
+            fp[predicted] += 1
+        if label != "none":
+            fn[label] += 1
+    return {c: Score(c, tp[c], fp[c], fn[c]) for c in CATEGORIES}, errors
+
+
+def table(scores: dict[str, Score]) -> str:
+    lines = [f"{'category':<12} {'precision':>9} {'recall':>7} {'tp':>5} {'fp':>4} {'fn':>4}"]
+    for s in scores.values():
+        lines.append(f"{s.category:<12} {s.precision:>9.3f} {s.recall:>7.3f} {s.tp:>5} {s.fp:>4} {s.fn:>4}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    results, mistakes = evaluate()
+    print(table(results))
+    for row, predicted in mistakes:
+        print(f"  {row['label']:>12} -> {predicted:<12} {row.get('kind', ''):<22} {row['field']!s:<22} {row['value']!r}")
