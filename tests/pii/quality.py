@@ -70,4 +70,31 @@ if __name__ == "__main__":
     results, mistakes = evaluate()
     print(table(results))
     for row, predicted in mistakes:
-        print(f"  {row['label']:>12} -> {predicted:<12} {row.get('kind', ''):<22} {row['field']!s:<22} {row['value']!r}")
+        print(
+            f"  {row['label']:>12} -> {predicted:<12} {row.get('kind', ''):<22} {row['field']!s:<22} {row['value']!r}"
+        )
+
+
+def evaluate_text(manager: PiiManager | None = None) -> tuple[dict[str, float], int, int]:
+    """Free text (``mask_text``): each value after its field name in a log-like line.
+
+    :returns: recall per category (a span of that category covering the value),
+        spans found in negative lines, and the number of negative lines.
+    """
+    manager = manager or PiiManager()
+    found: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    false_spans = negatives = 0
+    for row in load():
+        text = f"{row['field'] or 'value'}: {row['value']}; request done"
+        start = text.index(row["value"])
+        end = start + len(row["value"])
+        spans = manager.find(text)
+        if row["label"] == "none":
+            negatives += 1
+            false_spans += len(spans)
+            continue
+        total[row["label"]] += 1
+        if any(s.category == row["label"] and s.start <= start + 1 and s.end >= end - 1 for s in spans):
+            found[row["label"]] += 1
+    return {c: found[c] / total[c] for c in total}, false_spans, negatives

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from prisma_infra.cache import CacheManager, ModelCache
     from prisma_infra.config.loader import LoadedConfig
     from prisma_infra.providers import Engine
+    from prisma_infra.reload import ConfigWatcher
     from prisma_infra.schema import Schema
 
 __all__ = ["Infrastructure"]
@@ -60,6 +61,8 @@ class Infrastructure:
         self._schema: Schema | None = None
         self._started = False
         self._lock = asyncio.Lock()
+        self._swap_lock = asyncio.Lock()
+        self._watcher: ConfigWatcher | None = None
 
     # -- construction ----------------------------------------------------------------------
 
@@ -120,6 +123,9 @@ class Infrastructure:
         """Notify plugins, then close every provider. Safe to call twice."""
         if not self._started:
             return
+        if self._watcher is not None:
+            await self._watcher.stop()
+            self._watcher = None
         assert self.plugin_manager is not None and self._runtime is not None
         await self.plugin_manager.notify("shutdown", infrastructure=self)
         runtime, self._runtime = self._runtime, None
@@ -162,6 +168,113 @@ class Infrastructure:
             raise PrismaInfraError("Plugins are loaded when the infrastructure starts")
         return self.plugin_manager
 
+    # -- reconfiguration ---------------------------------------------------------------------
+
+    async def configure(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
+        """Apply settings at runtime (nested dict, as in a settings file); returns what changed.
+
+        Validated first, applied as one swap; invalid input changes nothing.
+        """
+        from prisma_infra.config.loader import reload_config, validate_config
+        from prisma_infra.config.sources import merge_layer
+
+        if self.loaded is not None:
+            merged: dict[str, Any] = {}
+            merge_layer(merged, self.loaded.overrides, "overrides", {})
+            merge_layer(merged, overrides, "overrides", {})
+            loaded = await asyncio.to_thread(reload_config, self.loaded, overrides=merged)
+            return await self.apply_config(loaded.config, loaded=loaded)
+        current = self.config.model_dump(mode="python")
+        for key in ("database", "audit"):  # keep secrets as values, not their masked repr
+            current[key] = getattr(self.config, key).model_dump()
+        merge_layer(current, overrides, "overrides", {})
+        return await self.apply_config(validate_config(current))
+
+    async def reload(self) -> dict[str, Any]:
+        """Re-read the settings files and apply them; on error, log and alert, keep what runs."""
+        from prisma_infra.config.loader import reload_config
+
+        if self.loaded is None:
+            raise PrismaInfraError("This infrastructure was not loaded from settings files: use configure()")
+        try:
+            loaded = await asyncio.to_thread(reload_config, self.loaded)
+            return await self.apply_config(loaded.config, loaded=loaded)
+        except PrismaInfraError as error:
+            problems = getattr(error, "problems", None) or [str(error)]
+            for problem in problems:
+                log.error("configuration not applied: %s", problem)
+            log.error("keeping the running configuration (%d problem(s))", len(problems))
+            if self._started:
+                await self.raise_alert(
+                    {
+                        "name": "configuration_rejected",
+                        "severity": "warning",
+                        "source": "reload",
+                        "message": f"invalid configuration not applied: {error}",
+                        "problems": problems,
+                    }
+                )
+            raise
+
+    async def apply_config(self, config: InfraConfig, *, loaded: LoadedConfig | None = None) -> dict[str, Any]:
+        """Swap to ``config``: build and start new providers, swap atomically, retire the old ones.
+
+        All or nothing: if anything fails to build or start, what was started is
+        closed, the running configuration stays, and the error names the plugin.
+        """
+        from prisma_infra.reload import config_changes, describe_swap
+
+        async with self._swap_lock:
+            old = self.runtime
+            changes = config_changes(old.config, config)
+            if not changes:
+                if loaded is not None:
+                    self.loaded = loaded
+                return {}
+            plugins = self.plugins
+            plugins.allowlist = set(config.plugins.load) if config.plugins.load is not None else plugins.allowlist
+            plugins.disabled = set(config.plugins.disable)
+            plugins.strict = config.plugins.strict
+            if plugins.autoload:
+                plugins.discover()  # plugins pip-installed since start-up
+            registry = collect_registry(plugins, exclude=plugins.disabled)
+            engine_changed = config.database != old.config.database
+            engine = select_engine(registry, config) if engine_changed else old.engine
+            schema = self._schema
+            try:
+                if engine_changed:
+                    await engine.start()
+                    schema = await self._read_schema(engine)
+                new = Runtime.build(config, registry, engine, self, plugins)
+                await new.start()
+            except BaseException:
+                if engine_changed:
+                    await engine.close()
+                raise
+            self._runtime = new
+            self._schema = schema
+            if loaded is not None:
+                self.loaded = loaded
+            for name in list(plugins.disabled):
+                if plugins.is_loaded(name):
+                    plugins.unregister(name)
+            for line in describe_swap(changes):
+                log.info("configuration applied; rebuilt %s", line)
+            await old.retire(close_engine=engine_changed)
+        await plugins.notify(
+            "configuration_changed", infrastructure=self, config=config, previous=old.config, changes=changes
+        )
+        return changes
+
+    async def watch(self, *, polling: bool = False, debounce_ms: int = 200) -> ConfigWatcher:
+        """Start watching the settings files; every valid save is applied (stopped by `close`)."""
+        from prisma_infra.reload import ConfigWatcher
+
+        if self._watcher is None:
+            self._watcher = ConfigWatcher(self, polling=polling, debounce_ms=debounce_ms)
+            await self._watcher.start()
+        return self._watcher
+
     # -- context ---------------------------------------------------------------------------
 
     @staticmethod
@@ -186,31 +299,39 @@ class Infrastructure:
 
     # -- execution -------------------------------------------------------------------------
 
-    async def execute(self, operation: Operation) -> Any:
-        """Run an operation through the pipeline of the runtime current when it starts."""
-        runtime = self.runtime
-        if not runtime.notify_completed:
-            return await runtime.handler(operation)
-        started = time.perf_counter()
+    async def execute(self, operation: Operation, *, runtime: Runtime | None = None) -> Any:
+        """Run an operation through the pipeline of the runtime current when it starts.
+
+        :param runtime: pin a runtime (transactions finish on the engine they began on).
+        """
+        if runtime is None:
+            runtime = self.runtime
+        runtime.users += 1
         try:
-            result = await runtime.handler(operation)
-        except Exception as exc:
+            if not runtime.notify_completed:
+                return await runtime.handler(operation)
+            started = time.perf_counter()
+            try:
+                result = await runtime.handler(operation)
+            except Exception as exc:
+                await self.plugins.notify(
+                    "operation_completed",
+                    operation=operation,
+                    result=None,
+                    error=exc,
+                    duration=time.perf_counter() - started,
+                )
+                raise
             await self.plugins.notify(
                 "operation_completed",
                 operation=operation,
-                result=None,
-                error=exc,
+                result=result,
+                error=None,
                 duration=time.perf_counter() - started,
             )
-            raise
-        await self.plugins.notify(
-            "operation_completed",
-            operation=operation,
-            result=result,
-            error=None,
-            duration=time.perf_counter() - started,
-        )
-        return result
+            return result
+        finally:
+            runtime.release()
 
     async def call(
         self, model: str | None, action: Action | str, args: Mapping[str, Any] | None = None, **context: Any
@@ -289,7 +410,12 @@ class Infrastructure:
         outer = current_transaction()
         if outer is not None:
             return await outer.batch(operations)
-        return await run_batch(self, operations)
+        runtime = self.runtime
+        runtime.hold()  # a reload waits for the batch before closing its engine
+        try:
+            return await run_batch(self, operations)
+        finally:
+            runtime.release()
 
     # -- end repositories, queries, transactions -------------------------------------------
 

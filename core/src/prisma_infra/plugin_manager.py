@@ -215,6 +215,7 @@ class PluginManager:
         *,
         check: Callable[[Any], bool] | None = None,
         expected: str = "",
+        exclude: set[str] | frozenset[str] = frozenset(),
         **kwargs: Any,
     ) -> dict[str, Registration]:
         """Call registration hook ``hook_name`` plugin by plugin and gather what is registered.
@@ -228,6 +229,8 @@ class PluginManager:
         # pluggy lists implementations last-registered first; reverse so built-ins come first.
         for impl in reversed(caller.get_hookimpls()):
             plugin_name = impl.plugin_name
+            if plugin_name in exclude:
+                continue
 
             def register(name: str, factory: Any, _plugin: str = plugin_name) -> None:
                 if not isinstance(name, str) or not name:

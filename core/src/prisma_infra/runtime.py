@@ -6,20 +6,24 @@ reload never changes providers under an operation in flight.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
+import logging
 from pathlib import Path
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from prisma_infra.config.model import InfraConfig
-from prisma_infra.errors import ConfigurationError, closest_match
+from prisma_infra.errors import ConfigurationError, PluginError, closest_match
 from prisma_infra.pipeline import Handler, Middleware, compose, order_middleware
 from prisma_infra.plugin_manager import PluginManager, Registration
 from prisma_infra.providers import AuditSink, CacheStore, Engine, MetricsExporter, PiiDetector, SearchProvider
 
 if TYPE_CHECKING:
     from prisma_infra.infrastructure import Infrastructure
+
+log = logging.getLogger("prisma_infra.runtime")
 
 __all__ = ["PROVIDER_HOOKS", "Registry", "Runtime", "build_middleware", "collect_registry", "select_engine"]
 
@@ -52,10 +56,13 @@ PROVIDER_HOOKS: dict[str, tuple[str, Callable[[Any], bool], str]] = {
 Registry = dict[str, dict[str, Registration]]
 
 
-def collect_registry(plugins: PluginManager) -> Registry:
-    """Everything every plugin registers, by kind; raises on clashes and wrong types."""
+def collect_registry(plugins: PluginManager, *, exclude: set[str] | frozenset[str] = frozenset()) -> Registry:
+    """Everything every plugin registers, by kind; raises on clashes and wrong types.
+
+    :param exclude: plugin names whose registrations are left out (disabled by configuration).
+    """
     return {
-        kind: plugins.collect(hook, check=check, expected=expected)
+        kind: plugins.collect(hook, check=check, expected=expected, exclude=exclude)
         for kind, (hook, check, expected) in PROVIDER_HOOKS.items()
     }
 
@@ -105,6 +112,28 @@ class Runtime:
     handler: Handler
     notify_completed: bool = False
     extras: dict[str, Any] = field(default_factory=dict)
+    #: Operations and open transactions using this runtime; a retired runtime closes at zero.
+    users: int = 0
+    retired: bool = False
+    _idle: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def hold(self) -> None:
+        self.users += 1
+
+    def release(self) -> None:
+        self.users -= 1
+        if self.users == 0 and self.retired:
+            self._idle.set()
+
+    async def retire(self, *, close_engine: bool, grace: float = 30.0) -> None:
+        """Stop taking work; wait (up to ``grace`` seconds) for what is in flight, then close."""
+        self.retired = True
+        if self.users > 0:
+            try:
+                await asyncio.wait_for(self._idle.wait(), grace)
+            except TimeoutError:
+                log.warning("closing the previous configuration with %d operation(s) still in flight", self.users)
+        await self.close(engine=close_engine)
 
     @classmethod
     def build(
@@ -130,7 +159,18 @@ class Runtime:
         started: list[Middleware] = []
         try:
             for middleware in self.middleware:
-                await middleware.start(self)
+                try:
+                    await middleware.start(self)
+                except (ConfigurationError, PluginError):
+                    raise
+                except Exception as exc:
+                    registration = self.registry["middleware"].get(middleware.name)
+                    plugin = registration.plugin if registration else "unknown"
+                    raise PluginError(
+                        f"Middleware {middleware.name!r} of plugin {plugin!r} failed to start: "
+                        f"{type(exc).__name__}: {exc}",
+                        plugin=plugin,
+                    ) from exc
                 started.append(middleware)
         except BaseException:
             for middleware in reversed(started):

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from prisma_infra.infrastructure import Infrastructure
     from prisma_infra.query import QueryBuilder
     from prisma_infra.repository import Repository
+    from prisma_infra.runtime import Runtime
 
 __all__ = ["OperationFactory", "Transaction", "current_transaction", "run_batch"]
 
@@ -78,6 +79,8 @@ class Transaction:
         self._expires_at: float = outer._expires_at if outer is not None else 0.0
         self._state = "new"
         self._token: contextvars.Token[Transaction | None] | None = None
+        #: The runtime the transaction began on: a reload never moves it to another engine.
+        self._runtime: Runtime | None = outer._runtime if outer is not None else None
 
     def __repr__(self) -> str:
         return f"<Transaction {self.id or '(not started)'} {self.state}>"
@@ -128,10 +131,12 @@ class Transaction:
             return self
         if self._state != "new":
             raise TransactionError("A Transaction object can be entered only once")
-        engine = self._infra.engine
-        self.id = await engine.begin(
+        runtime = self._infra.runtime
+        self.id = await runtime.engine.begin(
             timeout=self.timeout, max_wait=self.max_wait, isolation_level=self.isolation_level
         )
+        self._runtime = runtime
+        runtime.hold()
         self._expires_at = time.monotonic() + self.timeout
         self._state = "active"
         self._token = _current.set(self)
@@ -166,7 +171,7 @@ class Transaction:
         assert self.id is not None
         expired = self.remaining() <= 0
         try:
-            await self._infra.engine.commit(self.id)
+            await self._pinned.engine.commit(self.id)
         except TransactionError as exc:
             self._state = "failed"
             await self._quiet_rollback()
@@ -191,6 +196,12 @@ class Transaction:
         await self._quiet_rollback()
         await _notify_end(self, committed=False)  # audit hook
 
+    @property
+    def _pinned(self) -> Runtime:
+        if self._runtime is None:
+            raise TransactionError("The transaction has not started: use 'async with infra.transaction() as tx'")
+        return self._runtime
+
     def _check_can_end(self) -> None:
         if self._state != "active":
             raise TransactionError(f"Transaction {self.id or ''} is {self._state}")
@@ -200,7 +211,7 @@ class Transaction:
             return
         # The engine may have ended it already (expired, or the connection is gone).
         with contextlib.suppress(PrismaInfraError):
-            await self._infra.engine.rollback(self.id)
+            await self._pinned.engine.rollback(self.id)
 
     # -- operations ----------------------------------------------------------------------
 
@@ -210,7 +221,7 @@ class Transaction:
         if operation.context.transaction != self.id:
             operation = operation.with_context(transaction=self.id)
         try:
-            return await self._infra.execute(operation)
+            return await self._infra.execute(operation, runtime=self._pinned)
         except TransactionError as exc:
             if self._probably_expired():
                 raise self._expired_error() from exc
@@ -329,21 +340,20 @@ _log = logging.getLogger("prisma_infra.transaction")
 
 
 async def _notify_end(transaction: Transaction, *, committed: bool) -> None:
-    tx_id = transaction.id
-    if tx_id is None:
+    tx_id, runtime = transaction.id, transaction._runtime
+    if tx_id is None or runtime is None:
         return
     try:
-        observers = list(transaction._infra.runtime.extras.get("transaction_observers", ()))
-    except PrismaInfraError:  # the infrastructure was closed meanwhile
-        return
-    for observer in observers:
-        try:
-            if committed:
-                await observer.on_commit(tx_id)
-            else:
-                observer.discard(tx_id)
-        except Exception:
-            _log.exception("transaction observer %r failed after transaction %s ended", observer, tx_id)
+        for observer in list(runtime.extras.get("transaction_observers", ())):
+            try:
+                if committed:
+                    await observer.on_commit(tx_id)
+                else:
+                    observer.discard(tx_id)
+            except Exception:
+                _log.exception("transaction observer %r failed after transaction %s ended", observer, tx_id)
+    finally:
+        runtime.release()  # a retired runtime may now close
 
 
 def in_batch() -> bool:

@@ -259,3 +259,13 @@ async def test_create_rule_on_a_relation_loads_it(build: Any) -> None:
         )
         with pytest.raises(AccessDeniedError):
             await infra.call("Post", "create", {"data": {"id": "p10", "title": "t", "body": "b", "authorId": 3}})
+
+
+async def test_mask_strategies_come_from_the_pii_package(build: Any) -> None:
+    infra = await build()
+    policy = infra.define_policy("User", "view").allow("all")
+    policy.mask("email", strategy="partial", name="partial-email").mask("name", strategy="redact", name="names")
+    with acting_as(BOB):
+        first = (await infra.call("User", "findMany", {}))[0]
+    assert first["email"] == "a***@a.io"
+    assert first["name"].startswith("[REDACTED")

@@ -122,7 +122,7 @@ def steuer_id(rng: random.Random) -> str:
     while True:
         pool = rng.sample(string.digits, 9)
         doubled = rng.choice(pool)
-        body = pool + [doubled]
+        body = [*pool, doubled]
         rng.shuffle(body)
         text = "".join(body)
         if text[0] != "0":
@@ -280,7 +280,11 @@ def negatives(rng: random.Random) -> Iterator[Record]:
         return ":".join(f"{rng.randint(0, 255):02X}" for _ in range(6))
 
     kinds: list[tuple[str, tuple[str, ...], Callable[[], str]]] = [
-        ("order_number", ("order_number", "orderRef", "reference"), lambda: f"ORD-{rng.randint(2015, 2025)}-{digits(6)}"),
+        (
+            "order_number",
+            ("order_number", "orderRef", "reference"),
+            lambda: f"ORD-{rng.randint(2015, 2025)}-{digits(6)}",
+        ),
         ("order_number", ("order_number", "invoice_no"), lambda: f"INV{digits(8)}"),
         ("order_number", ("order_id", "reference", "notes"), lambda: f"#{digits(7)}"),
         ("order_number", ("order_number", "reference"), lambda: digits(10)),
@@ -292,25 +296,36 @@ def negatives(rng: random.Random) -> Iterator[Record]:
         ("timestamp", ("time", "start_time"), lambda: when().strftime("%H:%M:%S")),
         ("date", ("created_at", "order_date", "shipped_on", "published_at"), lambda: when().date().isoformat()),
         ("date", ("expires_on", "due_date"), lambda: when().strftime("%d/%m/%Y")),
-        ("version", ("version", "app_version", "notes", "value"),
-         lambda: ".".join(str(rng.randint(0, 20)) for _ in range(4))),  # fmt: skip
+        (
+            "version",
+            ("version", "app_version", "notes", "value"),
+            lambda: ".".join(str(rng.randint(0, 20)) for _ in range(4)),
+        ),
         ("version", ("version", "build"), lambda: f"v{rng.randint(0, 9)}.{rng.randint(0, 30)}.{rng.randint(0, 99)}"),
         ("version", ("os_build",), lambda: f"10.0.{rng.randint(10000, 22631)}.{rng.randint(1, 4000)}"),
         ("uuid", ("id", "request_id", "value"), lambda: str(uuid.UUID(int=rng.getrandbits(128), version=4))),
         ("isbn", ("isbn", "value"), isbn13),
         ("isbn", ("isbn10",), lambda: f"0-{digits(3)}-{digits(5)}-{rng.choice(d)}"),
-        ("tracking", ("tracking_number", "shipment"), lambda: f"1Z{digits(3)}{''.join(rng.choices(string.ascii_uppercase, k=3))}{digits(10)}"),  # noqa: E501
+        (
+            "tracking",
+            ("tracking_number", "shipment"),
+            lambda: f"1Z{digits(3)}{''.join(rng.choices(string.ascii_uppercase, k=3))}{digits(10)}",
+        ),
         ("tracking", ("tracking_number",), lambda: "94001" + digits(17)),
         ("tracking", ("tracking_number", "awb"), lambda: digits(12)),
         ("price", ("price", "total", "amount"), lambda: f"${rng.randint(1, 9999):,}.{digits(2)}"),
-        ("price", ("price", "betrag"), lambda: f"{rng.randint(1, 9999):,}.{digits(2)} €".replace(",", "X").replace(".", ",").replace("X", ".")),  # noqa: E501
+        (
+            "price",
+            ("price", "betrag"),
+            lambda: f"{rng.randint(1, 9999):,}.{digits(2)} €".replace(",", "X").replace(".", ",").replace("X", "."),
+        ),
         ("card_bad_luhn", ("card_number", "value", "reference"), card_failing_luhn),
         ("iban_bad_mod97", ("iban", "value", "reference"), iban_failing),
         ("ssn_invalid", ("ssn", "value"), ssn_invalid_factory(rng)),
         ("nir_bad_key", ("nir", "value"), nir_bad_key),
         ("bsn_failing", ("bsn",), bsn_failing),
         ("mac", ("mac_address", "device"), mac),
-        ("hash", ("checksum", "etag", "commit"), lambda: "%040x" % rng.getrandbits(160)),
+        ("hash", ("checksum", "etag", "commit"), lambda: f"{rng.getrandbits(160):040x}"),
         ("sku", ("sku", "product_code"), lambda: f"SKU-{digits(5)}-{rng.choice(['S', 'M', 'L', 'XL'])}"),
         ("coordinates", ("location", "geo"), lambda: f"{fake.latitude()}, {fake.longitude()}"),
         ("product", ("name", "title", "product_name"), lambda: f"{fake.word().title()} {fake.word().title()}"),
@@ -333,7 +348,7 @@ def ssn_invalid_factory(rng: random.Random) -> Callable[[], str]:
     return lambda: ssn_invalid(rng)
 
 
-def main() -> None:
+def build() -> list[Record]:
     Faker.seed(SEED)
     rng = random.Random(SEED)
     records: list[Record] = []
@@ -343,9 +358,16 @@ def main() -> None:
         records.extend(positives(locale, region, fake, rng))
     records.extend(held_out_names(rng))
     records.extend(negatives(rng))
-    with OUT.open("w", encoding="utf-8") as out:
-        for item in records:
-            out.write(json.dumps(item, ensure_ascii=False) + "\n")
+    return records
+
+
+def render(records: list[Record]) -> str:
+    return "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in records)
+
+
+def main() -> None:
+    records = build()
+    OUT.write_text(render(records), encoding="utf-8")
     print(f"{len(records)} records -> {OUT}")
 
 

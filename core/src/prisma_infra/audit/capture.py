@@ -68,8 +68,17 @@ def _plain(value: Any) -> bool:
 class AuditCapture:
     """Builds the events of writes for one runtime."""
 
-    def __init__(self, schema: Schema, engine: Engine, seam: PiiSeam, *, read_batch_size: int = 1000) -> None:
+    def __init__(
+        self,
+        schema: Schema,
+        engine: Engine,
+        seam: PiiSeam,
+        *,
+        read_batch_size: int = 1000,
+        before_images: bool = True,
+    ) -> None:
         self.schema = schema
+        self.before_images = before_images
         self.engine = engine
         self.seam = seam
         self.read_batch_size = read_batch_size
@@ -216,7 +225,7 @@ class AuditCapture:
 
     async def _single(self, op: Operation, call: Handler, info: ModelAudit) -> tuple[Any, list[Event]]:
         where = op.args.get("where") or {}
-        before = await self._read_unique(op, info, where)
+        before = await self._read_unique(op, info, where) if self.before_images else None
         result = await call(op)
         if op.action is Action.DELETE:
             return result, [self.event(op, info, before if before is not None else result, None)]
@@ -225,7 +234,7 @@ class AuditCapture:
             key = self._raw_key(op, info, result, before)
             if key is not None:
                 after = await self._read_unique(op, info, info.where_unique(key))
-        details = {"created": before is None} if op.action is Action.UPSERT else None
+        details = {"created": before is None} if op.action is Action.UPSERT and self.before_images else None
         return result, [self.event(op, info, before, after, details=details)]
 
     @staticmethod
@@ -253,6 +262,12 @@ class AuditCapture:
     async def _many(self, op: Operation, call: Handler, info: ModelAudit) -> tuple[Any, list[Event]]:
         where = op.args.get("where")
         limit = op.args.get("limit")
+        if not self.before_images:
+            # Without before-images the rows are unknown: one event for the statement.
+            result = await call(op)
+            count = result.get("count") if isinstance(result, Mapping) else result
+            fields = sorted(where) if isinstance(where, Mapping) else []
+            return result, [self.event(op, info, None, None, details={"count": json_safe(count), "filter": fields})]
         befores = await self._read_matching(op, info, where, limit if isinstance(limit, int) else None)
         keys = info.key_fields
         run = op

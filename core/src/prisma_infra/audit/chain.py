@@ -142,7 +142,8 @@ async def verify_events(
                 if seq <= previous[0]:
                     reason = f"seq {seq} comes after seq {previous[0]} (events were reordered or duplicated)"
                 else:
-                    reason = f"seq {seq} follows seq {previous[0]} (events {previous[0] + 1}..{seq - 1} were deleted)"
+                    missing = f"{previous[0] + 1}" if seq == previous[0] + 2 else f"{previous[0] + 1}..{seq - 1}"
+                    reason = f"seq {seq} follows seq {previous[0]} (event {missing} was deleted, or events reordered)"
             elif event.get("prev_hash") != previous[1]:
                 reason = "it does not link to the event before it (events were deleted or reordered)"
         if reason:

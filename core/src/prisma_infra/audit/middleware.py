@@ -90,7 +90,13 @@ class AuditMiddleware(Middleware):
         )
         await writer.start()
         seam = PiiSeam(self.infrastructure)
-        capture = AuditCapture(self.infrastructure.schema, runtime.engine, seam, read_batch_size=config.read_batch_size)
+        capture = AuditCapture(
+            self.infrastructure.schema,
+            runtime.engine,
+            seam,
+            read_batch_size=config.read_batch_size,
+            before_images=config.before_images,
+        )
         manager = AuditManager(self.infrastructure, config, writer, capture, seam, skip_models=frozenset(skip))
         runtime.extras["audit"] = manager
         runtime.extras.setdefault("transaction_observers", []).append(manager)

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from prisma_infra.pii.inventory import PiiInventory
+from prisma_infra.plugin_manager import PluginManager
 
 __all__ = ["pii_app", "render_table"]
 
@@ -33,16 +34,19 @@ def render_table(inventory: PiiInventory) -> Table:
     return table
 
 
-async def _scan(settings: list[Path] | None, env: str | None, sample: int | None) -> PiiInventory:
+async def _scan(
+    settings: list[Path] | None, env: str | None, sample: int | None, plugins: PluginManager | None
+) -> PiiInventory:
     from prisma_infra.config.loader import load_config
     from prisma_infra.infrastructure import Infrastructure
 
-    async with Infrastructure(load_config(settings or None, environment=env)) as infra:
+    async with Infrastructure(load_config(settings or None, environment=env), plugin_manager=plugins) as infra:
         return await infra.pii.inventory(sample=sample)
 
 
 @pii_app.command()
 def scan(
+    ctx: typer.Context,
     settings: Annotated[
         list[Path] | None, typer.Option("--settings", "-s", help="Settings file; repeat for several.")
     ] = None,
@@ -56,7 +60,8 @@ def scan(
     from prisma_infra.errors import PrismaInfraError
 
     try:
-        inventory = asyncio.run(_scan(settings, env, sample))
+        root = ctx.find_root().obj
+        inventory = asyncio.run(_scan(settings, env, sample, root if isinstance(root, PluginManager) else None))
     except PrismaInfraError as exc:
         typer.echo(f"pii scan failed: {exc}", err=True)
         raise typer.Exit(1) from None

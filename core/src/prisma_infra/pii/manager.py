@@ -33,7 +33,7 @@ REVEALING_PURPOSES = frozenset({"result", "export"})
 def _text(value: Any) -> str | None:
     if isinstance(value, str):
         return value
-    if isinstance(value, dt.datetime) and value.time() == dt.time(0) and value.utcoffset() in (None, dt.timedelta(0)):
+    if isinstance(value, dt.datetime):  # detectors read DateTime columns as dates (birth dates)
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -228,6 +228,7 @@ class PiiManager:
         if cached is not None:
             return cached
         found = {f.name: c.category for f in resolved.scalar_fields if (c := classify_field(resolved, f))}
+        found = {name: category for name, category in found.items() if category != categories.NONE}
         found.update(self.learned.get(resolved.name, {}))
         for field_name, category in self.configured(resolved.name).items():
             if category == categories.NONE:
@@ -254,10 +255,14 @@ class PiiManager:
             configured = self.configured(model.name)
             for field in model.scalar_fields:
                 from_schema = classify_field(model, field)
+                setting = configured.get(field.name)
+                if from_schema is not None and from_schema.category == categories.NONE:
+                    # ``/// @pii none`` in the schema: like ``models.<Model>.pii.<field> = "none"``.
+                    from_schema, setting = None, setting or categories.NONE
                 column = [row.get(field.name) for row in rows]
                 values = [v for v in column if v is not None]
                 from_values, matched = self._classify_values(model.name, field.name, values)
-                verdict = combine(from_schema, from_values, configured.get(field.name), sampled=len(values))
+                verdict = combine(from_schema, from_values, setting, sampled=len(values))
                 if verdict is None:
                     continue
                 report.entries.append(

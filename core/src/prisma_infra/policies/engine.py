@@ -28,7 +28,7 @@ from prisma_infra.errors import ConfigurationError, PolicyDeniedError, closest_m
 from prisma_infra.operation import Action
 from prisma_infra.policies.actor import ActorView, interpolate
 from prisma_infra.policies.evaluator import MissingRelationError, evaluate, matches
-from prisma_infra.policies.masking import mask_value
+from prisma_infra.policies.masking import Masker, mask_value
 from prisma_infra.policies.spec import ACTION_GROUPS, PolicySpec, check_names, expand_actions, parse_policies
 
 if TYPE_CHECKING:
@@ -348,6 +348,8 @@ class PolicyEngine:
         self.enabled = enabled
         self.raw_roles = frozenset(raw_roles) if raw_roles is not None else None
         self.registry = registry if registry is not None else PolicyRegistry()
+        #: Applies mask strategies (see `prisma_infra.policies.masking`); ``None``: mask to ``None``.
+        self.masker: Masker | None = None
         self._configured: dict[str, list[PolicySpec]] = {}
         problems: list[str] = []
         for model_name, raw in (configured or {}).items():
@@ -611,7 +613,7 @@ class PolicyEngine:
                 if rule.read == "hide":
                     del out[name]
                 else:
-                    out[name] = mask_value(out[name], rule.mask, model=model, field=name)
+                    out[name] = mask_value(out[name], rule.mask, model=model, field=name, masker=self.masker)
         return out
 
     def explain(self, actor: Any, model: str, action: Action | str, *, tenant: str | None = None) -> dict[str, Any]:

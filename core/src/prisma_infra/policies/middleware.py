@@ -31,6 +31,7 @@ from prisma_infra.pipeline import Handler, Middleware
 from prisma_infra.policies.actor import ActorView
 from prisma_infra.policies.engine import AccessDeniedError, Plan, PolicyEngine, PolicyRegistry, policies_bypassed
 from prisma_infra.policies.evaluator import FALSE_FILTER, MissingRelationError
+from prisma_infra.policies.masking import pii_masker
 from prisma_infra.policies.where import expand_unique, include_for, merge_where, relations_needed
 
 if TYPE_CHECKING:
@@ -100,6 +101,12 @@ class PolicyMiddleware(Middleware):
         self.engine = PolicyEngine.from_config(
             runtime.config, self.infrastructure.schema, policy_registry(self.infrastructure)
         )
+        try:
+            import prisma_infra.pii  # noqa: F401  (the PII package provides the masking strategies)
+        except ImportError:  # pragma: no cover - the kernel ships it; a trimmed install masks to None
+            pass
+        else:
+            self.engine.masker = pii_masker(self.infrastructure)
         runtime.extras["policies"] = self.engine
 
     async def close(self) -> None:

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -140,11 +141,37 @@ class InfraApp(Starlette):
                     f"Plugin {registration.plugin!r} registered route {path!r}, which the kernel serves",
                     plugin=registration.plugin,
                 )
-            routes.append(Route(path, registration.factory, name=f"plugin:{registration.plugin}:{path}"))
+            routes.append(Route(path, _endpoint(registration.factory), name=f"plugin:{registration.plugin}:{path}"))
         self.router.routes.extend(routes)
 
     def _load_panels(self, plugins: PluginManager) -> None:
         self.dashboard.panels.update(collect_panels(plugins))
+
+
+class _ASGIFunction:
+    """Makes Starlette's `Route` treat a plain ``async def app(scope, receive, send)`` as an ASGI app."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+def _endpoint(endpoint: Any) -> Any:
+    """A function taking ``(scope, receive, send)`` is an ASGI app; one taking ``request`` an endpoint."""
+    if inspect.isfunction(endpoint) or inspect.ismethod(endpoint):
+        try:
+            positional = [
+                p
+                for p in inspect.signature(endpoint).parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            ]
+        except (TypeError, ValueError):
+            return endpoint
+        if len(positional) == 3:
+            return _ASGIFunction(endpoint)
+    return endpoint
 
 
 def _infrastructure(request: Request) -> Infrastructure:

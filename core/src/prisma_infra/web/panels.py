@@ -2,8 +2,8 @@
 
 A plugin registers ``register(name, panel)`` where ``panel`` is a `Panel`, a
 mapping with ``title`` and ``data``, or any object with those attributes.
-``data(infrastructure)`` (sync or async) returns what the panel shows; the
-dashboard draws it by its shape:
+``data(infrastructure)`` — or ``data()`` when it takes no argument — returns
+(sync or async) what the panel shows; the dashboard draws it by its shape:
 
 * a list of mappings: a table (keys of the first row are the columns);
 * a mapping with ``"plotly"``: a chart, ``{"plotly": {"data": [...], "layout": {...}}}``;
@@ -19,6 +19,7 @@ the page.
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Panel", "PanelData", "collect_panels", "panel_data"]
 
-PanelData = Callable[["Infrastructure"], Any | Awaitable[Any]]
+PanelData = Callable[..., Any | Awaitable[Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,14 @@ def collect_panels(plugins: PluginManager) -> dict[str, tuple[str, Panel]]:
     return out
 
 
+def _call(data: PanelData, infrastructure: Infrastructure) -> Any:
+    try:
+        takes_argument = bool(inspect.signature(data).parameters)
+    except (TypeError, ValueError):  # builtins without a signature: assume the documented form
+        takes_argument = True
+    return data(infrastructure) if takes_argument else data()
+
+
 async def panel_data(
     infrastructure: Infrastructure, panels: Mapping[str, tuple[str, Panel]], timeout: float
 ) -> list[dict[str, Any]]:
@@ -83,7 +92,7 @@ async def panel_data(
         entry: dict[str, Any] = {"name": name, "plugin": plugin, "title": panel.title, "description": panel.description}
         try:
             async with asyncio.timeout(timeout):
-                entry["data"] = await await_me_maybe(panel.data(infrastructure))
+                entry["data"] = await await_me_maybe(_call(panel.data, infrastructure))
         except (Exception, TimeoutError) as exc:
             entry["error"] = "timed out" if isinstance(exc, TimeoutError) else f"{type(exc).__name__}: {exc}"
         return entry

@@ -333,15 +333,19 @@ class AddressDetector(ValueDetector):
     name = "address"
     category = categories.ADDRESS
     max_length = 200
-    # In free text only street lines with a house number are looked for.
+    # In free text: street lines with a house number (and the postcode line after them), and
+    # bare postcodes, which `check` keeps only after words such as "zip" or "postcode".
     candidates = re.compile(
         rf"(?P<v>\b\d{{1,6}}[A-Za-z]?\s+(?:[A-Z][\w'.-]+\s+){{1,3}}(?:{'|'.join(s.title() for s in _EN_SUFFIXES)})\b\.?"
         r"(?:\s+(?:Apt\.?|Suite|Unit)\s*\w+)?"
         r"(?:,?\s*\n?\s*[A-Z][\w' -]+,\s+[A-Z]{2}\s+\d{5}(?:-\d{4})?)?"  # City, ST 12345
-        r"|\b[A-ZÄÖÜ][\w-]*(?:straße|strasse|weg|allee|platz|gasse|straat|laan|plein|gracht|kade|dreef|singel|dijk)"
-        r"\s+\d{1,5}[a-z]?\b(?:,?\s*\n?\s*\d{4,5}(?:\s?[A-Z]{2})?\s+[A-Z][\w-]+)?"  # 10115 Berlin, 1234 AB Town
+        rf"|\b[A-ZÄÖÜ][\w-]*(?i:{'|'.join(re.escape(e) for e in _COMPOUND_ENDINGS)})"
+        r"\s+\d{1,5}[a-z]?(?:\s?[-/]\s?\d{1,5})?\b"
+        r"(?:,?\s*\n?\s*\d{4,5}(?:\s?[A-Z]{2})?\s+[A-Z][\w-]+)?"  # 10115 Berlin, 1234 AB Town
         r"|\b\d{1,5}(?:\s?(?:bis|ter))?,?\s+(?:rue|avenue|boulevard|chemin|allée|impasse|quai)\s+"
-        r"(?:(?:de|du|des|la|le)\s+|l')?[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)*)"
+        r"(?:(?:de|du|des|la|le)\s+|l')?[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)*"
+        r"(?:,?\s*\n?\s*\d{5}\s+[A-Z][\w' -]+)?"
+        r"|\b(?:\d{5}(?:-\d{4})?|\d{4}\s?[A-Z]{2}|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b)"
     )
 
     def check(self, value: str, context: Context) -> Check | None:

@@ -1,0 +1,55 @@
+"""The CRM schema (personal data in every shape) on the memory engine, for the PII tests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from doubles import MemoryEngine
+from prisma_infra.config.model import DatabaseConfig, InfraConfig
+from prisma_infra.hookspecs import hookimpl
+from prisma_infra.infrastructure import Infrastructure
+from prisma_infra.plugin_manager import PluginManager
+
+CRM = Path(__file__).parent / "fixtures" / "crm.json"
+
+
+def crm_datamodel() -> dict[str, Any]:
+    return json.loads(CRM.read_text())  # type: ignore[no-any-return]
+
+
+class CrmEngine(MemoryEngine):
+    """`MemoryEngine` serving the CRM schema."""
+
+    name = "memory-crm"
+
+    def __init__(self, config: DatabaseConfig | None = None) -> None:
+        super().__init__(config)
+        self._provider = "sqlite"
+        self._unique = {
+            m["name"]: [f["name"] for f in m["fields"] if f.get("isUnique") or f.get("isId")]
+            for m in crm_datamodel()["datamodel"]["models"]
+        }
+
+    async def datamodel(self) -> dict[str, Any]:
+        return crm_datamodel()
+
+
+class CrmEnginePlugin:
+    name = "crm-engine"
+
+    @hookimpl
+    def register_engines(self, register: Callable[[str, Any], None]) -> None:
+        register("memory-crm", CrmEngine)
+
+
+def crm_infrastructure(*plugins: object, **sections: Any) -> Infrastructure:
+    config = InfraConfig.model_validate({"database": {"engine": "memory-crm"}, **sections})
+    manager = PluginManager(autoload=False, environ={})
+    manager.load_all()
+    manager.register(CrmEnginePlugin())
+    for plugin in plugins:
+        manager.register(plugin)
+    return Infrastructure(config, plugin_manager=manager)

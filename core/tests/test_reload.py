@@ -1,0 +1,225 @@
+"""Hot reload: one validated swap, all or nothing; in-flight work finishes on the old providers."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from doubles import DoubleEnginePlugin, MemoryEngine
+
+from prisma_infra.config.loader import load_config
+from prisma_infra.config.model import DatabaseConfig, InfraConfig
+from prisma_infra.errors import ConfigurationError, PluginError
+from prisma_infra.hookspecs import hookimpl
+from prisma_infra.infrastructure import Infrastructure
+from prisma_infra.operation import Operation
+from prisma_infra.pipeline import Middleware
+from prisma_infra.plugin_manager import PluginManager
+from prisma_infra.reload import config_changes, describe_swap
+from prisma_infra.runtime import Runtime
+
+
+class SlowEngine(MemoryEngine):
+    """Holds a findMany until released, to keep an operation in flight across a swap."""
+
+    def __init__(self, config: DatabaseConfig | None = None) -> None:
+        super().__init__(config)
+        self.gate = asyncio.Event()
+
+    async def execute(self, operation: Operation) -> Any:
+        if operation.action.value == "findMany":
+            await self.gate.wait()
+        return await super().execute(operation)
+
+
+class Engines:
+    name = "engines"
+
+    def __init__(self) -> None:
+        self.built: list[SlowEngine] = []
+
+    @hookimpl
+    def register_engines(self, register: Any) -> None:
+        def factory(config: DatabaseConfig) -> SlowEngine:
+            engine = SlowEngine(config)
+            self.built.append(engine)
+            return engine
+
+        register("memory-double", factory)
+
+
+class Flaky(Middleware):
+    """Fails to start when ``monitoring.slow_operation_ms`` is 13 (a stand-in for a store that is down)."""
+
+    name = "flaky"
+
+    def __init__(self, infrastructure: Infrastructure) -> None:
+        self.closed = False
+
+    async def start(self, runtime: Runtime) -> None:
+        if runtime.config.monitoring.slow_operation_ms == 13:
+            raise ConnectionError("store unreachable")
+
+    async def before(self, operation: Operation) -> Operation | None:
+        return None
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+class FlakyPlugin:
+    name = "flaky-plugin"
+
+    @hookimpl
+    def register_middleware(self, register: Any) -> None:
+        register("flaky", Flaky)
+
+
+class Observer:
+    name = "observer"
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[Any, Any]] = []
+
+    @hookimpl
+    def configuration_changed(self, changes: Any, previous: InfraConfig | None) -> None:
+        self.seen.append((dict(changes), previous))
+
+
+def make(*plugins: object, **sections: Any) -> Infrastructure:
+    manager = PluginManager(autoload=False, environ={})
+    manager.load_all()
+    for plugin in plugins:
+        manager.register(plugin)
+    config = InfraConfig.model_validate({"database": {"engine": "memory-double"}, **sections})
+    return Infrastructure(config, plugin_manager=manager)
+
+
+def test_changes_and_what_they_rebuild() -> None:
+    old = InfraConfig()
+    new = InfraConfig.model_validate({"cache": {"ttl": 5}, "models": {"User": {"cache": {"ttl": 1}}}})
+    changes = config_changes(old, new)
+    assert changes["cache.ttl"] == 5.0
+    assert changes["models.User.cache.ttl"] == 1.0
+    assert {key.split(".")[0] for key in changes} == {"cache", "models"}
+    assert config_changes(new, new) == {}
+    assert any(line.startswith("cache:") for line in describe_swap(changes))
+
+
+async def test_configure_swaps_and_notifies() -> None:
+    observer = Observer()
+    async with make(DoubleEnginePlugin(), observer) as infra:
+        first = infra.runtime
+        changes = await infra.configure({"cache": {"ttl": 7}})
+        assert changes == {"cache.ttl": 7.0}
+        assert infra.config.cache.ttl == 7.0
+        assert infra.runtime is not first and first.retired
+        assert infra.engine is first.engine  # the database section did not change: same engine
+        assert observer.seen[-1][0] == {"cache.ttl": 7.0}
+        assert observer.seen[-1][1] is first.config
+        assert await infra.configure({"cache": {"ttl": 7}}) == {}  # nothing to do
+
+
+async def test_invalid_configuration_changes_nothing() -> None:
+    async with make(DoubleEnginePlugin()) as infra:
+        before = infra.runtime
+        with pytest.raises(ConfigurationError, match="cache.ttll"):
+            await infra.configure({"cache": {"ttll": 7}})
+        assert infra.runtime is before and not before.retired
+
+
+async def test_failing_provider_rolls_back_and_is_named() -> None:
+    engines = Engines()
+    async with make(engines, FlakyPlugin()) as infra:
+        before = infra.runtime
+        with pytest.raises(PluginError, match=r"'flaky' of plugin 'flaky-plugin' failed to start.*store unreachable"):
+            await infra.configure({"monitoring": {"slow_operation_ms": 13}, "database": {"pool_size": 3}})
+        assert infra.runtime is before and infra.config.monitoring.slow_operation_ms != 13
+        assert len(engines.built) == 2 and engines.built[1].closed  # the new engine was closed again
+        assert not engines.built[0].closed
+        assert await infra.call("User", "count", {}) == 0  # still serving
+
+
+async def test_in_flight_operations_finish_on_the_old_engine() -> None:
+    engines = Engines()
+    async with make(engines) as infra:
+        old_engine = engines.built[0]
+        slow = asyncio.create_task(infra.call("User", "findMany", {}))
+        await asyncio.sleep(0.05)
+        swap = asyncio.create_task(infra.configure({"database": {"pool_size": 4}}))
+        await asyncio.sleep(0.05)
+        new_engine = engines.built[1]
+        assert infra.engine is new_engine and not old_engine.closed  # swapped, old one still draining
+        new_engine.gate.set()
+        assert await infra.call("User", "findMany", {}) == []  # new work goes to the new engine
+        assert not swap.done()
+        old_engine.gate.set()
+        assert await slow == []
+        await swap
+        assert old_engine.closed
+        assert [op.action.value for op in old_engine.calls] == ["findMany"]
+
+
+async def test_transaction_stays_on_the_engine_it_began_on() -> None:
+    engines = Engines()
+    async with make(engines) as infra:
+        async with infra.transaction() as tx:
+            swap = asyncio.create_task(infra.configure({"database": {"pool_size": 5}}))
+            await asyncio.sleep(0.05)
+            await tx.repository("User").create({"email": "a@example.com"})
+            assert not swap.done()  # waits for the transaction
+        await swap
+        assert engines.built[0].calls[-1].action.value == "create"
+        assert engines.built[0].closed and not engines.built[1].closed
+
+
+async def test_disabling_a_plugin_by_configuration_removes_its_middleware() -> None:
+    async with make(DoubleEnginePlugin(), FlakyPlugin()) as infra:
+        assert "flaky" in [m.name for m in infra.runtime.middleware]
+        await infra.configure({"plugins": {"disable": ["flaky-plugin"]}})
+        assert "flaky" not in [m.name for m in infra.runtime.middleware]
+        assert not infra.plugins.is_loaded("flaky-plugin")
+
+
+class Alerts:
+    name = "alerts"
+
+    def __init__(self) -> None:
+        self.alerts: list[Any] = []
+
+    @hookimpl
+    def alert_raised(self, alert: Any) -> None:
+        self.alerts.append(alert)
+
+
+@pytest.mark.parametrize("polling", [False, True], ids=["inotify", "polling"])
+async def test_watcher_applies_valid_saves_and_rejects_invalid_ones(tmp_path: Path, polling: bool) -> None:
+    settings = tmp_path / "settings.toml"
+    settings.write_text('[default]\ndatabase.engine = "memory-double"\ncache.ttl = 10\n')
+    alerts = Alerts()
+    manager = PluginManager(autoload=False, environ={})
+    manager.load_all()
+    manager.register(DoubleEnginePlugin())
+    manager.register(alerts)
+    infra = Infrastructure(load_config(settings, env={}), plugin_manager=manager)
+    async with infra:
+        watcher = await infra.watch(polling=polling, debounce_ms=50)
+
+        async def save(text: str) -> Any:
+            async with watcher.reloaded:
+                count = len(watcher.history)
+                settings.write_text(text)
+                await asyncio.wait_for(watcher.reloaded.wait_for(lambda: len(watcher.history) > count), 10)
+            return watcher.history[-1]
+
+        assert await save('[default]\ndatabase.engine = "memory-double"\ncache.ttl = 20\n') == {"cache.ttl": 20.0}
+        assert infra.config.cache.ttl == 20.0
+        rejected = await save('[default]\ndatabase.engine = "memory-double"\ncache.ttl = "soon"\n')
+        assert isinstance(rejected, ConfigurationError)
+        assert infra.config.cache.ttl == 20.0
+        assert alerts.alerts[-1]["name"] == "configuration_rejected"
+        assert any("cache.ttl" in p and "settings.toml" in p for p in alerts.alerts[-1]["problems"])
+        assert await save('[default]\ndatabase.engine = "memory-double"\ncache.ttl = 30\n') == {"cache.ttl": 30.0}
+        assert infra.config.cache.ttl == 30.0
