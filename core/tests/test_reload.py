@@ -223,3 +223,28 @@ async def test_watcher_applies_valid_saves_and_rejects_invalid_ones(tmp_path: Pa
         assert any("cache.ttl" in p and "settings.toml" in p for p in alerts.alerts[-1]["problems"])
         assert await save('[default]\ndatabase.engine = "memory-double"\ncache.ttl = 30\n') == {"cache.ttl": 30.0}
         assert infra.config.cache.ttl == 30.0
+
+
+def test_config_diff_is_a_dry_run(tmp_path: Path) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from prisma_infra.cli.config_cmd import config_app
+
+    app = typer.Typer()
+    app.add_typer(config_app, name="config")
+    current, proposed = tmp_path / "settings.toml", tmp_path / "proposed.toml"
+    current.write_text('[default]\ncache.ttl = 10\ncache.tiers = ["memory"]\n')
+    proposed.write_text('[default]\ncache.ttl = 10\ncache.tiers = ["memory", "redis"]\naudit.sinks = ["file"]\n')
+    runner = CliRunner()
+    result = runner.invoke(app, ["config", "diff", "-s", str(current), "-p", str(proposed)])
+    assert result.exit_code == 0, result.output
+    assert "cache.tiers" in result.output and '"redis"' in result.output and "audit.sinks" in result.output
+    assert "cache: the cache manager and its stores" in result.output
+    assert "audit: the audit trail and its sinks" in result.output
+    assert current.read_text().startswith("[default]\ncache.ttl = 10\ncache.tiers = [\"memory\"]")
+    same = runner.invoke(app, ["config", "diff", "-s", str(current), "-p", str(current)])
+    assert "no change" in same.output
+    proposed.write_text("[default]\ncache.ttl = 'soon'\n")
+    bad = runner.invoke(app, ["config", "diff", "-s", str(current), "-p", str(proposed)])
+    assert bad.exit_code == 1 and "cache.ttl" in bad.output

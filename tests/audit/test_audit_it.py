@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MakeInfra, fresh_database, settings
+from audit_it_support import MakeInfra, fresh_database, settings
 from prisma_infra.audit import PRISMA_MODEL
 from prisma_infra.audit.file_sink import iter_trail
 from prisma_infra.config.model import DatabaseConfig
@@ -138,8 +138,6 @@ async def test_tampering_with_the_database_trail_is_detected(infra: Infrastructu
     events = await infra.audit.query(sink="database")
     table, p = q(infra, "AuditEvent"), placeholder(infra, 1)
     # edit: change a payload
-    edited = events[2]["payload"] if "payload" in events[2] else None
-    assert edited is None
     original = await infra.engine.execute(Operation(None, Action.QUERY_RAW, {
         "sql": f'SELECT "payload" AS payload FROM {table} WHERE "id" = {p}', "params": [events[2]["id"]]}))
     payload = original[0]["payload"]

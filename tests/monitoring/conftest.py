@@ -25,7 +25,7 @@ async def blog(tmp_path: Path) -> Callable[..., Infrastructure]:
     await db_push(resolve_database(loaded.config.database, Path(loaded.config.base_dir)))
 
     def make(plugins: Sequence[object] = (), **monitoring: Any) -> Infrastructure:
-        overrides = {"monitoring": monitoring}
-        return Infrastructure(load_config(folder / "settings.toml", environment="test", overrides=overrides), plugins=plugins)
+        loaded = load_config(folder / "settings.toml", environment="test", overrides={"monitoring": monitoring})
+        return Infrastructure(loaded, plugins=plugins)
 
     return make

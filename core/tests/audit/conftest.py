@@ -7,7 +7,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from audit_doubles import MemorySink  # noqa: E402
+from audit_doubles import MemorySink
 
 
 @pytest.fixture(autouse=True)

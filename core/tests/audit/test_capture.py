@@ -225,7 +225,7 @@ async def test_a_model_can_opt_out(tmp_path: Path) -> None:
 async def test_audit_is_off_without_sinks(tmp_path: Path) -> None:
     async with audit_infrastructure(tmp_path, audit={"sinks": []}) as infra:
         await make_user(infra)
-        with pytest.raises(PrismaInfraError, match="audit.sinks"):
+        with pytest.raises(PrismaInfraError, match=r"audit\.sinks"):
             _ = infra.audit
         assert not (tmp_path / "audit.jsonl").exists()
 
@@ -252,6 +252,6 @@ async def test_every_sink_gets_every_event(tmp_path: Path) -> None:
 async def test_an_unknown_sink_is_a_clear_error(tmp_path: Path) -> None:
     from prisma_infra.errors import ConfigurationError
 
-    with pytest.raises(ConfigurationError, match="'fiel' is not registered.*Did you mean 'file'"):
+    with pytest.raises(ConfigurationError, match=r"'fiel' is not registered.*Did you mean 'file'\?"):
         async with audit_infrastructure(tmp_path, audit={"sinks": ["fiel"]}):
             pass

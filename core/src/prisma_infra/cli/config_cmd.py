@@ -98,3 +98,31 @@ def show(
             shown = "(not set)" if value is None else toml_value(value)
             table.add_row(Text(key), Text(shown), Text(loaded.sources.get(key) or loaded.source_of(key)))
         Console(soft_wrap=False).print(table)
+
+
+@config_app.command()
+def diff(
+    proposed: Annotated[list[Path], typer.Option("--proposed", "-p", help="The edited settings file(s) to compare.")],
+    settings: SettingsOption = None,
+    env: EnvOption = None,
+) -> None:
+    """Dry run of a reload: what changes, and which providers a swap would rebuild; exit 1 if invalid."""
+    from prisma_infra.reload import config_changes, describe_swap
+
+    current = _load(settings, env)
+    candidate = _load(proposed, env or current.environment)
+    changes = config_changes(current.config, candidate.config)
+    if not changes:
+        typer.echo("no change: a reload would swap nothing")
+        return
+    old = flatten(mask_secrets(current.config.model_dump(mode="json")))
+    new = flatten(mask_secrets(candidate.config.model_dump(mode="json")))
+    table = Table(title=f"{len(changes)} setting(s) would change")
+    for column in ("setting", "now", "after reload"):
+        table.add_column(column)
+    for key in changes:
+        table.add_row(key, Text(toml_value(old.get(key))), Text(toml_value(new.get(key))))
+    Console().print(table)
+    typer.echo("a reload would rebuild:")
+    for line in describe_swap(changes):
+        typer.echo(f"  - {line}")

@@ -1,0 +1,166 @@
+"""The live dashboard in a real headless browser (Debian's chromium driven by Playwright).
+
+An `Infrastructure` on the real Prisma engine (SQLite, a copy of examples/blog)
+runs operations; the kernel's web app is served by uvicorn on a free port of
+127.0.0.1 in this event loop; chromium opens the dashboard. Checked: the page
+loads, a chart draws the operations the test ran, the live operations counter
+moves after new operations (server-sent events), and the console stays clean.
+The screenshot is written to ``test-artifacts/dashboard.png``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from prisma_infra.config import load_config
+from prisma_infra.errors import UniqueConstraintError
+from prisma_infra.infrastructure import Infrastructure
+from prisma_infra.web import create_app
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+async def infra(tmp_path: Path) -> AsyncIterator[Infrastructure]:
+    from prisma_infra_prisma.datasource import resolve_database
+    from prisma_infra_prisma.schema_sync import db_push
+
+    folder = tmp_path / "blog"
+    shutil.copytree(ROOT / "examples" / "blog", folder, ignore=shutil.ignore_patterns("*.db", "generated"))
+    overrides = {"monitoring": {"dashboard_interval": 0.25, "exporters": ["prometheus"], "n_plus_one_threshold": 5}}
+    loaded = load_config(folder / "settings.toml", environment="test", overrides=overrides)
+    await db_push(resolve_database(loaded.config.database, Path(loaded.config.base_dir)))
+    async with Infrastructure(loaded) as started:
+        yield started
+
+
+@pytest.fixture
+async def server(infra: Infrastructure) -> AsyncIterator[str]:
+    port = free_port()
+    config = uvicorn.Config(create_app(infra), host="127.0.0.1", port=port, log_level="warning")
+    config.timeout_graceful_shutdown = 1
+    served = uvicorn.Server(config)
+    task = asyncio.create_task(served.serve())
+    for _ in range(200):
+        if served.started:
+            break
+        await asyncio.sleep(0.05)
+    assert served.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        served.should_exit = True
+        await asyncio.wait_for(task, timeout=10)
+
+
+async def workload(infra: Infrastructure) -> None:
+    users, posts = infra.repository("user"), infra.repository("post")
+    for a in range(3):
+        user = await users.create({"email": f"writer{a}@example.com", "name": f"Writer {a}"})
+        for p in range(3):
+            await posts.create({"title": f"T{a}{p}", "slug": f"t-{a}-{p}", "body": "…", "authorId": user["id"]})
+    with pytest.raises(UniqueConstraintError):
+        await users.create({"email": "writer0@example.com", "name": "Duplicate"})
+    with infra.acting_as("reader", request_id="n-plus-one"):
+        for post in await posts.find_many():
+            await users.find_unique({"id": post["authorId"]})
+    await posts.count()
+
+
+def digits(text: str) -> int:
+    return int("".join(c for c in text if c.isdigit()) or 0)
+
+
+async def test_dashboard_in_headless_chromium(infra: Infrastructure, server: str, tmp_path: Path) -> None:
+    from playwright.async_api import async_playwright
+
+    assert await asyncio.to_thread(CHROMIUM.exists), "Debian's chromium is missing: run scripts/services.sh"
+    await workload(infra)
+    before = infra.monitor.operations
+    assert before >= 20
+
+    console_errors: list[str] = []
+    async with async_playwright() as playwright:
+        # A fresh profile (Playwright's way of passing --user-data-dir).
+        browser = await playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": 1400, "height": 1000},
+        )
+        try:
+            page = await browser.new_page()
+            page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: console_errors.append(str(e)))
+            response = await page.goto(f"{server}/dashboard/", wait_until="load")
+            assert response is not None and response.ok
+            assert await page.title() == "prisma-infra dashboard"
+
+            # The page rendered a pushed snapshot and the charts hold the test's operations.
+            try:
+                await page.wait_for_function("Number(document.body.dataset.updates) >= 2", timeout=15_000)
+            except Exception:
+                print("DEBUG updates", await page.evaluate("document.body.dataset.updates"), console_errors)
+                print("DEBUG live", await page.inner_text("#live"))
+                await page.screenshot(path="/tmp/mon_work/debug.png", full_page=True)
+                raise
+            shown = digits(await page.inner_text("#ops-total"))
+            assert shown >= before
+            plotted: Any = await page.evaluate(
+                "() => document.getElementById('chart-ops').data[0].y.reduce((a, b) => a + b, 0)"
+            )
+            assert plotted >= before
+            models: Any = await page.evaluate("() => document.getElementById('chart-models').data[0].y")
+            assert {"User", "Post"} <= set(models)
+            assert await page.locator("#chart-latency .main-svg").count() >= 1
+            assert "UniqueConstraintError" in await page.inner_text("#recent-errors")
+            assert "N+1" in await page.inner_text("#findings")
+            assert "No KPIs yet" in await page.inner_text("#kpis")
+            assert "No alert rules yet" in await page.inner_text("#alerts")
+            assert "Runtime" in await page.inner_text("#plugin-panels")
+
+            # The live counter moves after new operations, without reloading the page.
+            for _ in range(20):
+                await infra.repository("user").count()
+            expected = infra.monitor.operations
+            await page.wait_for_function(
+                f"Number(document.getElementById('ops-total').textContent.replace(/[^0-9]/g, '')) >= {expected}",
+                timeout=15_000,
+            )
+            assert await page.inner_text("#live") == "live"
+            assert (await page.inner_text("#health")).startswith("ready")
+
+            ARTIFACTS.mkdir(exist_ok=True)
+            await page.wait_for_timeout(400)
+            await page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+        finally:
+            await browser.close()
+    assert console_errors == []
