@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from benchmarks.report import Report, time_sequential
 from prisma_infra.operation import Action, Operation
 from prisma_infra.pipeline import Middleware, compose
 from prisma_infra.schema import Schema
 from prisma_infra.schema.validate import validate_args
+
+from benchmarks.report import Report, time_sequential
 
 FIXTURE = Path(__file__).resolve().parents[1] / "core" / "tests" / "fixtures" / "dmmf" / "blog.json"
 
@@ -51,4 +52,8 @@ async def run(report: Report) -> None:
     bare = compose([], engine)
     five = compose([Passthrough() for _ in range(5)], engine)
     report.add("kernel", "pipeline, no middleware", **await time_sequential(lambda: bare(operation), iterations=20000))
-    report.add("kernel", "pipeline, 5 before/after middleware", **await time_sequential(lambda: five(operation), iterations=20000))
+    report.add(
+        "kernel",
+        "pipeline, 5 before/after middleware",
+        **await time_sequential(lambda: five(operation), iterations=20000),
+    )

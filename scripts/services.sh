@@ -57,6 +57,16 @@ if ! up 11211 && command -v memcached >/dev/null; then
 fi
 wait_for memcached 11211 15 || failed=1
 
+# --- chromium (monitoring: the dashboard's browser test, tests/browser) -------------
+# Debian's chromium and chromedriver, driven by Playwright with executable_path; installed
+# only when missing (never `playwright install`: browser downloads are blocked here).
+if ! command -v chromium >/dev/null; then
+    echo "services: installing chromium"
+    apt_install chromium chromium-driver || failed=1
+fi
+command -v chromium >/dev/null || { echo "services: chromium is not installed" >&2; failed=1; }
+# --- end chromium ------------------------------------------------------------------
+
 if [ "$failed" -ne 0 ]; then
     echo "services: a required service is unavailable; the integration tests cannot run" >&2
     exit 1

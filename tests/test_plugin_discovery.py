@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 from prisma_infra.errors import PluginError
-from prisma_infra.plugin_manager import PluginManager
+from prisma_infra.plugin_manager import DEFAULT_PLUGINS, PluginManager
 from prisma_infra.runtime import collect_registry
 
 ALL = ["fixture_good", "fixture_broken", "fixture_typo", "fixture_clash", "fixture_classy"]
+BUILTIN = {name for name, _ in DEFAULT_PLUGINS}
 
 
 def manager(**kwargs: object) -> PluginManager:
@@ -25,7 +26,7 @@ def manager(**kwargs: object) -> PluginManager:
 def test_broken_and_misspelled_plugins_are_named_and_skipped(with_fixture_plugins: Path) -> None:
     pm = manager(load=["fixture_good", "fixture_broken", "fixture_typo", "fixture_classy"])
     loaded = {p.name for p in pm.plugins()}
-    assert {"core", "fixture_good", "fixture_classy"} <= loaded
+    assert BUILTIN | {"fixture_good", "fixture_classy"} == loaded
     assert "fixture_broken" not in loaded and "fixture_typo" not in loaded
     reasons = {e.plugin: e.reason for e in pm.errors}
     assert "exploded at import" in reasons["fixture_broken"]
@@ -57,19 +58,19 @@ def test_duplicate_provider_names_both_plugins(with_fixture_plugins: Path) -> No
 def test_allowlist_environment_variable(with_fixture_plugins: Path) -> None:
     pm = PluginManager(environ={"PRISMA_INFRA_LOAD_PLUGINS": "fixture_classy"})
     pm.load_all()
-    assert {p.name for p in pm.plugins()} == {"core", "fixture_classy"}
+    assert {p.name for p in pm.plugins()} == BUILTIN | {"fixture_classy"}
     assert pm.errors == []
 
 
 def test_autoload_kill_switch_keeps_only_builtins(with_fixture_plugins: Path) -> None:
     pm = PluginManager(environ={"PRISMA_INFRA_DISABLE_PLUGIN_AUTOLOAD": "1"})
     pm.load_all()
-    assert [p.name for p in pm.plugins()] == ["core"]
+    assert {p.name for p in pm.plugins()} == BUILTIN
 
 
 def test_disable_list_skips_a_plugin(with_fixture_plugins: Path) -> None:
     pm = manager(load=["fixture_good", "fixture_classy"], disable=["fixture_good"])
-    assert {p.name for p in pm.plugins()} == {"core", "fixture_classy"}
+    assert {p.name for p in pm.plugins()} == BUILTIN | {"fixture_classy"}
 
 
 def test_registered_providers_come_with_their_plugin(with_fixture_plugins: Path) -> None:

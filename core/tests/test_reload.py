@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from doubles import DoubleEnginePlugin, MemoryEngine
-
 from prisma_infra.config.loader import load_config
 from prisma_infra.config.model import DatabaseConfig, InfraConfig
 from prisma_infra.errors import ConfigurationError, PluginError
@@ -125,7 +124,7 @@ async def test_configure_swaps_and_notifies() -> None:
 async def test_invalid_configuration_changes_nothing() -> None:
     async with make(DoubleEnginePlugin()) as infra:
         before = infra.runtime
-        with pytest.raises(ConfigurationError, match="cache.ttll"):
+        with pytest.raises(ConfigurationError, match=r"cache\.ttll"):
             await infra.configure({"cache": {"ttll": 7}})
         assert infra.runtime is before and not before.retired
 
@@ -227,9 +226,8 @@ async def test_watcher_applies_valid_saves_and_rejects_invalid_ones(tmp_path: Pa
 
 def test_config_diff_is_a_dry_run(tmp_path: Path) -> None:
     import typer
-    from typer.testing import CliRunner
-
     from prisma_infra.cli.config_cmd import config_app
+    from typer.testing import CliRunner
 
     app = typer.Typer()
     app.add_typer(config_app, name="config")
@@ -242,7 +240,7 @@ def test_config_diff_is_a_dry_run(tmp_path: Path) -> None:
     assert "cache.tiers" in result.output and '"redis"' in result.output and "audit.sinks" in result.output
     assert "cache: the cache manager and its stores" in result.output
     assert "audit: the audit trail and its sinks" in result.output
-    assert current.read_text().startswith("[default]\ncache.ttl = 10\ncache.tiers = [\"memory\"]")
+    assert current.read_text().startswith('[default]\ncache.ttl = 10\ncache.tiers = ["memory"]')
     same = runner.invoke(app, ["config", "diff", "-s", str(current), "-p", str(current)])
     assert "no change" in same.output
     proposed.write_text("[default]\ncache.ttl = 'soon'\n")

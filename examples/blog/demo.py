@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from faker import Faker
-from rich.console import Console
-from rich.table import Table
-
 from prisma_infra.config import load_config
 from prisma_infra.errors import PrismaInfraError, UniqueConstraintError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra_prisma.datasource import resolve_database
 from prisma_infra_prisma.schema_sync import db_push
+from rich.console import Console
+from rich.table import Table
 
 HERE = Path(__file__).resolve().parent
 SETTINGS = HERE / "settings.toml"
@@ -98,7 +97,9 @@ async def seed(infra: Infrastructure) -> None:
     for start in range(0, len(sample), 25):  # a few at a time: SQLite has one writer
         await asyncio.gather(
             *(
-                posts.update(pid, {"tags": {"connect": [{"id": t} for t in random.sample(tag_ids, k=random.randint(1, 3))]}})
+                posts.update(
+                    pid, {"tags": {"connect": [{"id": t} for t in random.sample(tag_ids, k=random.randint(1, 3))]}}
+                )
                 for pid in sample[start : start + 25]
             )
         )
@@ -126,10 +127,16 @@ async def tour(infra: Infrastructure) -> None:
     console.print(f"user 1: {first['name']} <{first['email']}>, {len(first['posts'])} posts, karma {first['karma']}")
     console.print(f"users: {await users.count()}, editors: {await users.count({'role': 'EDITOR'})}")
     stats = await posts.aggregate(avg={"views": True}, max={"price": True}, count={"_all": True})
-    console.print(f"posts: {stats['_count']['_all']}, average views {stats['_avg']['views']:.0f}, "
-                  f"top price {stats['_max']['price']}")
+    console.print(
+        f"posts: {stats['_count']['_all']}, average views {stats['_avg']['views']:.0f}, "
+        f"top price {stats['_max']['price']}"
+    )
     by_status = await posts.group_by(["status"], count={"_all": True}, order_by={"status": "asc"})
-    show([{"status": g["status"], "posts": g["_count"]["_all"]} for g in by_status], ["status", "posts"], "posts by status")
+    show(
+        [{"status": g["status"], "posts": g["_count"]["_all"]} for g in by_status],
+        ["status", "posts"],
+        "posts by status",
+    )
 
     section("Relation filters, search and the query builder")
     popular = await (
@@ -142,8 +149,15 @@ async def tour(infra: Infrastructure) -> None:
     )
     console.print(f"published posts tagged 'prisma': {popular.total} in {popular.pages} pages")  # type: ignore[union-attr]
     show(
-        [{"title": p["title"][:40], "author": p["author"]["name"], "views": p["views"],
-          "tags": ",".join(t["name"] for t in p["tags"])} for p in popular.items],  # type: ignore[union-attr]
+        [
+            {
+                "title": p["title"][:40],
+                "author": p["author"]["name"],
+                "views": p["views"],
+                "tags": ",".join(t["name"] for t in p["tags"]),
+            }
+            for p in popular.items
+        ],  # type: ignore[union-attr]
         ["title", "author", "views", "tags"],
         "page 1",
     )
@@ -153,11 +167,17 @@ async def tour(infra: Infrastructure) -> None:
     page = await infra.query("comment").order_by({"id": "asc"}).cursor_paginate(limit=250).execute()
     pages = 1
     while page.next_cursor is not None:  # type: ignore[union-attr]
-        page = await infra.query("comment").order_by({"id": "asc"}).cursor_paginate(
-            after=page.next_cursor, limit=250).execute()  # type: ignore[union-attr]
+        page = (
+            await infra.query("comment")
+            .order_by({"id": "asc"})
+            .cursor_paginate(after=page.next_cursor, limit=250)
+            .execute()
+        )  # type: ignore[union-attr]
         pages += 1
     console.print(f"walked every comment by cursor in {pages} pages")
-    console.print("explain:", infra.query("post").where({"author": {"is": {"role": "ADMIN"}}}).include(["comments"]).explain())
+    console.print(
+        "explain:", infra.query("post").where({"author": {"is": {"role": "ADMIN"}}}).include(["comments"]).explain()
+    )
 
     section("Streaming and lazy loading")
     total = 0
@@ -166,20 +186,24 @@ async def tour(infra: Infrastructure) -> None:
     console.print(f"streamed {total} posts in batches of 1,000")
     authors = await users.find_many(where={"role": "EDITOR"}, take=20)
     await users.load(authors, "posts")
-    console.print(f"loaded posts for {len(authors)} editors with one query: "
-                  f"{sum(len(a['posts']) for a in authors)} posts")
+    console.print(
+        f"loaded posts for {len(authors)} editors with one query: {sum(len(a['posts']) for a in authors)} posts"
+    )
 
     section("Bulk operations in batches")
-    bumped = await posts.bulk_update({"status": "ARCHIVED"}, {"views": 0}, batch_size=100,
-                                     on_progress=lambda done, total: None)
+    bumped = await posts.bulk_update(
+        {"status": "ARCHIVED"}, {"views": 0}, batch_size=100, on_progress=lambda done, total: None
+    )
     console.print(f"bulk_update: matched {bumped.matched}, affected {bumped.affected} in {bumped.batches} batches")
 
     section("Transactions")
     async with infra.transaction(timeout=10) as tx:
-        author = await tx.repository("user").create({"email": "grace@example.com", "name": "Grace Hopper",
-                                                     "role": "AUTHOR"})
-        await tx.repository("post").create({"title": "Compilers", "slug": "compilers", "body": "...",
-                                            "authorId": author["id"]})
+        author = await tx.repository("user").create(
+            {"email": "grace@example.com", "name": "Grace Hopper", "role": "AUTHOR"}
+        )
+        await tx.repository("post").create(
+            {"title": "Compilers", "slug": "compilers", "body": "...", "authorId": author["id"]}
+        )
     console.print(f"committed: Grace has {await posts.count({'author': {'is': {'email': 'grace@example.com'}}})} post")
     try:
         async with infra.transaction() as tx:

@@ -1,9 +1,10 @@
 """Support for the audit integration suite: the real Prisma engine on PostgreSQL and SQLite.
 
-Every test gets a fresh database (PostgreSQL: ``prisma_infra_audit_it`` dropped and
-recreated; SQLite: a new file) with tables from ``db_push``, and an `Infrastructure`
-with the audit trail on (``file`` and ``database`` sinks) under the test's tmp folder.
-An unreachable server fails the tests (never a skip).
+Each run makes the databases once (PostgreSQL: ``prisma_infra_audit_it`` dropped and
+recreated; SQLite: a file) with tables from ``db_push``; every test then starts from
+empty tables and no audit table (PostgreSQL: truncated; SQLite: a copy of the pushed
+file), with an `Infrastructure` whose audit trail (``file`` and ``database`` sinks)
+lives under the test's tmp folder. An unreachable server fails the tests (never a skip).
 """
 
 from __future__ import annotations
@@ -36,6 +37,13 @@ def write_schema(folder: Path, provider: str, extra: str = "") -> Path:
     return path
 
 
+#: Empties the PostgreSQL test database between tests (the audit table goes: the sink recreates it).
+PG_RESET = (
+    'DROP TABLE IF EXISTS "AuditEvent", "AuditEventAway"; '
+    'TRUNCATE "User", "Post", "Tag", "Session", "_PostToTag" RESTART IDENTITY CASCADE'
+)
+
+
 def _admin(url: str, script: str) -> None:
     try:
         call_script("migrate.mjs", {"op": "execute", "provider": "postgresql", "url": url, "script": script})
@@ -43,15 +51,21 @@ def _admin(url: str, script: str) -> None:
         pytest.fail(f"PostgreSQL at {url} is not usable for the audit integration suite: {exc.message}")
 
 
-async def fresh_database(provider: str, folder: Path, extra: str = "") -> tuple[Path, str]:
+def reset(provider: str, url: str) -> None:
+    """Empty a PostgreSQL test database made by `fresh_database`."""
+    if provider == "postgresql":
+        _admin(url, PG_RESET)
+
+
+async def fresh_database(provider: str, folder: Path, extra: str = "", name: str = DB_NAME) -> tuple[Path, str]:
     """A fresh database with the test schema's tables; returns the schema path and the URL."""
     schema = write_schema(folder, provider, extra)
     if provider == "sqlite":
         url = f"file:{folder / 'audit.db'}"
     else:
-        url = f"{PG_SERVER}/{DB_NAME}"
-        _admin(f"{PG_SERVER}/postgres", f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        _admin(f"{PG_SERVER}/postgres", f'CREATE DATABASE "{DB_NAME}"')
+        url = f"{PG_SERVER}/{name}"
+        _admin(f"{PG_SERVER}/postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _admin(f"{PG_SERVER}/postgres", f'CREATE DATABASE "{name}"')
     resolved = resolve_database(DatabaseConfig(schema_path=str(schema), url=url), folder)  # type: ignore[arg-type]
     pushed = await db_push(resolved)
     assert pushed.executed_steps > 0, pushed

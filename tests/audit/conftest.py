@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,7 +15,7 @@ from prisma_infra.infrastructure import Infrastructure
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from audit_it_support import PROVIDERS, MakeInfra, fresh_database, settings
+from audit_it_support import PROVIDERS, MakeInfra, fresh_database, reset, settings
 
 
 @pytest.fixture(params=PROVIDERS)
@@ -21,9 +23,22 @@ def provider(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, str]]:
+    """Each provider's database, made once per run."""
+    return {p: asyncio.run(fresh_database(p, tmp_path_factory.mktemp(f"audit-{p}"))) for p in PROVIDERS}
+
+
 @pytest.fixture
-async def database(provider: str, tmp_path: Path) -> tuple[Path, str]:
-    return await fresh_database(provider, tmp_path / "db")
+def database(provider: str, databases: dict[str, tuple[Path, str]], tmp_path: Path) -> tuple[Path, str]:
+    """The provider's database, emptied for this test."""
+    schema, url = databases[provider]
+    if provider == "sqlite":
+        copy = tmp_path / "audit.db"
+        shutil.copyfile(url.removeprefix("file:"), copy)
+        return schema, f"file:{copy}"
+    reset(provider, url)
+    return schema, url
 
 
 @pytest.fixture

@@ -195,7 +195,8 @@ async def test_a_database_sink_outage_is_replayed(make_infra: MakeInfra) -> None
 
 
 async def test_the_audit_table_can_be_a_prisma_model(provider: str, tmp_path: Path) -> None:
-    schema, url = await fresh_database(provider, tmp_path / "db", extra=PRISMA_MODEL)
+    name = "prisma_infra_audit_model_it"
+    schema, url = await fresh_database(provider, tmp_path / "db", extra=PRISMA_MODEL, name=name)
     infra = Infrastructure(settings(schema, url, tmp_path))
     async with infra:
         await infra.repository("user").create({"email": "m@example.com"})

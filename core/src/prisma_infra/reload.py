@@ -21,7 +21,7 @@ from prisma_infra.errors import PrismaInfraError
 if TYPE_CHECKING:
     from prisma_infra.infrastructure import Infrastructure
 
-__all__ = ["config_changes", "describe_swap", "ConfigWatcher"]
+__all__ = ["ConfigWatcher", "config_changes", "describe_swap"]
 
 log = logging.getLogger("prisma_infra.reload")
 

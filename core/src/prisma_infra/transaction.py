@@ -46,9 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = ["OperationFactory", "Transaction", "current_transaction", "run_batch"]
 
-_current: contextvars.ContextVar[Transaction | None] = contextvars.ContextVar(
-    "prisma_infra_transaction", default=None
-)
+_current: contextvars.ContextVar[Transaction | None] = contextvars.ContextVar("prisma_infra_transaction", default=None)
 
 
 def current_transaction() -> Transaction | None:
@@ -241,8 +239,9 @@ class Transaction:
     def transaction(self, **_ignored: Any) -> Transaction:
         """Join this transaction from nested code (no savepoint: see the module documentation)."""
         root = self.outer or self
-        return Transaction(self._infra, timeout=root.timeout, max_wait=root.max_wait,
-                           isolation_level=root.isolation_level, outer=root)
+        return Transaction(
+            self._infra, timeout=root.timeout, max_wait=root.max_wait, isolation_level=root.isolation_level, outer=root
+        )
 
     async def batch(self, operations: Sequence[Operation]) -> list[Any]:
         """Run ``operations`` in order inside this transaction (already atomic)."""
@@ -295,14 +294,24 @@ async def run_batch(infrastructure: Infrastructure, operations: Sequence[Operati
             if not parked[index].done():
                 parked[index].set_exception(exc)
             if notify is not None and isinstance(exc, Exception):
-                await notify("operation_completed", operation=operation, result=None, error=exc,
-                             duration=time.perf_counter() - started)
+                await notify(
+                    "operation_completed",
+                    operation=operation,
+                    result=None,
+                    error=exc,
+                    duration=time.perf_counter() - started,
+                )
             raise
         if not parked[index].done():
             parked[index].set_result(None)  # answered without the engine
         if notify is not None:
-            await notify("operation_completed", operation=operation, result=result, error=None,
-                         duration=time.perf_counter() - started)
+            await notify(
+                "operation_completed",
+                operation=operation,
+                result=result,
+                error=None,
+                duration=time.perf_counter() - started,
+            )
         return result
 
     tasks = [asyncio.create_task(one(i, op)) for i, op in enumerate(operations)]

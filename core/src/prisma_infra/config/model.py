@@ -77,11 +77,129 @@ class CacheConfig(Section):
     warm_interval: float | None = Field(default=None, gt=0)
 
 
+# -- analytics (owned by prisma_infra.analytics / prisma_infra.alerts; see docs/analytics.md)
+#: An interval in seconds, or a cron expression (``"*/5 * * * *"``, five fields, UTC).
+Schedule = float | str
+
+_INTERVALS = Literal["hour", "day", "week", "month", "quarter", "year"]
+
+
+class ThresholdsConfig(Section):
+    warning: float | None = None
+    critical: float | None = None
+    direction: Literal["above", "below"] = "above"
+    """``above``: a value above a threshold is bad (errors); ``below``: below it is bad (sign-ups)."""
+
+
+class KpiConfig(Section):
+    name: str = Field(min_length=1)
+    model: str
+    metric: str | dict[str, Any] = "count"
+    """An analytics metric: ``"count"``, ``"sum:views"``, ``"growth_rate"``, ``{"avg": "price"}``..."""
+    where: dict[str, Any] = Field(default_factory=dict)
+    date_field: str | None = None
+    interval: _INTERVALS = "day"
+    window: int = Field(default=7, ge=2, le=1000)
+    """Buckets used for the trend (least-squares slope) and the anomaly score (z-score against their mean)."""
+    include_current: bool = False
+    """Use the current, incomplete bucket as the KPI's value (default: the last complete one)."""
+    thresholds: ThresholdsConfig | None = None
+    """When the value crosses one, the KPI's status changes and an alert is raised."""
+    alert_after: int = Field(default=1, ge=1)
+    """Evaluations in a row past a threshold before the KPI alerts."""
+    schedule: Schedule | None = None
+    """When to evaluate (default ``analytics.evaluate_every``)."""
+    unit: str | None = None
+    description: str | None = None
+
+
+class AlertRuleConfig(Section):
+    name: str = Field(min_length=1)
+    source: Literal["kpi", "error_rate", "p95_latency_ms", "cache_hit_ratio"] = "kpi"
+    """``kpi`` reads a KPI; the others read the monitor (and the cache manager) of this process."""
+    kpi: str | None = None
+    """The KPI's name (``source = "kpi"``)."""
+    value: Literal["value", "trend", "anomaly"] = "value"
+    """What of the KPI: its value, its trend (slope per bucket) or its anomaly z-score."""
+    operator: Literal[">", ">=", "<", "<="] = ">"
+    threshold: float
+    for_evaluations: int = Field(default=1, ge=1)
+    """Evaluations in a row past the threshold before the alert fires."""
+    for_seconds: float = Field(default=0.0, ge=0)
+    """...and for at least this long."""
+    severity: Literal["info", "warning", "critical"] = "warning"
+    message: str | None = None
+    """``{name}``, ``{value}``, ``{threshold}``, ``{operator}`` are replaced."""
+    sinks: list[str] | None = None
+    """Sink names (default: every sink)."""
+    schedule: Schedule | None = None
+    """For operational rules (default ``analytics.evaluate_every``); KPI rules run after each KPI evaluation."""
+
+
+class AlertSinkConfig(Section):
+    name: str = Field(min_length=1)
+    type: Literal["log", "webhook", "email"]
+    min_severity: Literal["info", "warning", "critical"] = "info"
+    # webhook
+    url: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    timeout: float = Field(default=5.0, gt=0)
+    retries: int = Field(default=3, ge=1, le=20)
+    """Attempts (with exponential backoff) before a delivery is given up."""
+    # email
+    host: str = "127.0.0.1"
+    port: int = Field(default=25, ge=1, le=65535)
+    username: str | None = None
+    password: SecretStr | None = None
+    security: Literal["none", "starttls", "ssl"] = "none"
+    sender: str = "prisma-infra@localhost"
+    recipients: list[str] = Field(default_factory=list)
+    # log
+    logger: str = "prisma_infra.alerts"
+
+
+class ReportQueryConfig(Section):
+    model: str
+    metrics: list[str | dict[str, Any]] = Field(default_factory=lambda: ["count"])
+    group_by: list[str] = Field(default_factory=list)
+    interval: _INTERVALS | None = "day"
+    since: str = "30d"
+    """How far back: ``"30d"``, ``"12h"``, ``"8w"``, ``"6m"``, ``"1y"``."""
+    where: dict[str, Any] = Field(default_factory=dict)
+    date_field: str | None = None
+    title: str | None = None
+
+
+class ReportConfig(Section):
+    name: str = Field(min_length=1)
+    schedule: Schedule
+    queries: list[ReportQueryConfig] = Field(default_factory=list)
+    kpis: list[str] = Field(default_factory=list)
+    """KPI names whose latest state the report lists."""
+    formats: list[Literal["json", "csv", "html"]] = Field(default_factory=lambda: ["html"])
+    sinks: list[str] | None = None
+
+
 class AnalyticsConfig(Section):
     enabled: bool = True
-    kpis: list[dict[str, Any]] = Field(default_factory=list)
-    alerts: list[dict[str, Any]] = Field(default_factory=list)
-    reports: list[dict[str, Any]] = Field(default_factory=list)
+    """Evaluate KPIs, alert rules and reports on their schedules (queries work either way)."""
+    evaluate_every: Schedule = 60.0
+    """Default schedule of KPIs and operational alert rules."""
+    history: int = Field(default=1000, ge=1, le=1_000_000)
+    """Evaluations kept per KPI."""
+    history_file: str | None = None
+    """JSON file the KPI history is saved to and reloaded from (relative to the settings file)."""
+    max_result_rows: int = Field(default=100_000, ge=1)
+    """Most (bucket, group) rows one analytics query may return."""
+    notify_resolved: bool = True
+    """Tell the sinks when a firing alert is resolved."""
+    kpis: list[KpiConfig] = Field(default_factory=list)
+    alerts: list[AlertRuleConfig] = Field(default_factory=list)
+    reports: list[ReportConfig] = Field(default_factory=list)
+    sinks: list[AlertSinkConfig] = Field(default_factory=list)
+
+
+# -- end analytics
 
 
 class AuditConfig(Section):
@@ -196,7 +314,7 @@ class PoliciesConfig(Section):
 class BusinessHoursConfig(Section):
     start: str = Field(default="08:00", pattern=r"^\d{1,2}(:\d{2})?$")
     end: str = Field(default="18:00", pattern=r"^\d{1,2}(:\d{2})?$")
-    days: list[str | int] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    days: list[str | int] = Field(default_factory=lambda: list[str | int](["mon", "tue", "wed", "thu", "fri"]))
     """Weekdays (``mon``..``sun`` or 0 = Monday)."""
     timezone: str = "UTC"
     """IANA name, e.g. ``Europe/Paris``."""

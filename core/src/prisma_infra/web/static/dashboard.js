@@ -107,15 +107,25 @@
     text("cache-ratio", ratio === null ? "–" : fmt(ratio * 100, 1) + " %");
   }
 
+  // The ring holds monitoring.history_seconds; draw from a little before the first busy
+  // second (at least the last two minutes) so that a young process does not show a flat line.
+  function trimmed(series) {
+    const first = series.ops.findIndex((v) => v > 0);
+    const start = first < 0 ? Math.max(0, series.t.length - 120) : Math.max(0, Math.min(first - 30, series.t.length - 120));
+    const out = {};
+    for (const [key, values] of Object.entries(series)) out[key] = values.slice(start);
+    return out;
+  }
+
   function renderCharts(doc) {
-    const s = doc.series;
+    const s = trimmed(doc.series);
     const x = times(s);
     plot("chart-ops", [{ x, y: s.ops, type: "scatter", mode: "lines", fill: "tozeroy", name: "ops/s", line: { color: "#3b6fd8" } }],
       { showlegend: false, yaxis: { rangemode: "tozero" } });
     plot("chart-latency", [
-      { x, y: s.p50, type: "scatter", mode: "lines", name: "p50", connectgaps: false, line: { color: "#1f9d55" } },
-      { x, y: s.p95, type: "scatter", mode: "lines", name: "p95", connectgaps: false, line: { color: "#c98a00" } },
-      { x, y: s.p99, type: "scatter", mode: "lines", name: "p99", connectgaps: false, line: { color: "#cf3b3b" } },
+      { x, y: s.p50, type: "scatter", mode: "lines+markers", marker: { size: 4 }, name: "p50", connectgaps: false, line: { color: "#1f9d55" } },
+      { x, y: s.p95, type: "scatter", mode: "lines+markers", marker: { size: 4 }, name: "p95", connectgaps: false, line: { color: "#c98a00" } },
+      { x, y: s.p99, type: "scatter", mode: "lines+markers", marker: { size: 4 }, name: "p99", connectgaps: false, line: { color: "#cf3b3b" } },
     ], { yaxis: { rangemode: "tozero", title: { text: "ms" } } });
     plot("chart-errors", [{ x, y: s.errors, type: "bar", name: "errors/s", marker: { color: "#cf3b3b" } }],
       { showlegend: false, yaxis: { rangemode: "tozero" } });
@@ -131,7 +141,8 @@
       { x, y: s.hits, type: "bar", name: "hits", marker: { color: "#1f9d55" } },
       { x, y: s.misses, type: "bar", name: "misses", marker: { color: "#c98a00" } },
       { x, y: s.hit_ratio.map((v) => (v === null ? null : v * 100)), type: "scatter", mode: "lines", name: "hit %", yaxis: "y2", line: { color: "#3b6fd8" } },
-    ], { barmode: "stack", yaxis: { rangemode: "tozero" }, yaxis2: { overlaying: "y", side: "right", range: [0, 100], showgrid: false } });
+    ], { barmode: "stack", margin: { l: 44, r: 40, t: 8, b: 30 }, yaxis: { rangemode: "tozero" },
+      yaxis2: { overlaying: "y", side: "right", range: [0, 100], showgrid: false, ticksuffix: "%" } });
     const stores = Object.entries((doc.cache && doc.cache.stores) || {}).map(([name, info]) =>
       el("span", { class: "chip " + (info.state === "open" ? "bad" : "ok"), text: name + ": " + (info.state === "open" ? "bypassed" : "up") }));
     replace("cache-stores", ...stores);
@@ -266,11 +277,27 @@
     pill.textContent = label;
   }
 
+  // Snapshots can arrive faster than a slow machine draws them: keep only the newest and
+  // draw it on the next animation frame, so the page never falls behind the stream.
+  let latest = null;
+  let scheduled = false;
+  function schedule(doc) {
+    latest = doc;
+    if (scheduled) return;
+    scheduled = true;
+    requestAnimationFrame(() => {
+      scheduled = false;
+      const doc = latest;
+      latest = null;
+      if (doc) render(doc);
+    });
+  }
+
   function connect() {
     const source = new EventSource("api/events");
     source.addEventListener("snapshot", (event) => {
       setLive(true, "live");
-      render(JSON.parse(event.data));
+      schedule(JSON.parse(event.data));
     });
     source.addEventListener("open", () => setLive(true, "live"));
     source.addEventListener("error", () => setLive(false, "reconnecting…"));

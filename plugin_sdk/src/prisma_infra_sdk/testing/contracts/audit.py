@@ -107,7 +107,7 @@ class AuditSinkContract(ContractBase):
         await sink.start()
         return sink
 
-    def test_is_an_audit_sink_with_a_name(self, make_sink: SinkFactory) -> None:
+    async def test_is_an_audit_sink_with_a_name(self, make_sink: SinkFactory) -> None:
         sink = make_sink()
         assert isinstance(sink, AuditSink)
         assert isinstance(type(sink).name, str) and type(sink).name, "set the class attribute `name`"

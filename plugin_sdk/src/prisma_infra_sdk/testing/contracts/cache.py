@@ -213,7 +213,7 @@ class CacheStoreContract(ContractBase):
     def prefix(self) -> str:
         return key_prefix()
 
-    def test_is_a_cache_store_with_a_name(self, store: CacheStore) -> None:
+    async def test_is_a_cache_store_with_a_name(self, store: CacheStore) -> None:
         assert isinstance(store, CacheStore)
         assert isinstance(type(store).name, str) and type(store).name, "set the class attribute `name`"
         assert isinstance(type(store).shared, bool), "`shared` must be a bool"

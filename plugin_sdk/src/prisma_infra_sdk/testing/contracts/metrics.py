@@ -68,7 +68,7 @@ class MetricsExporterContract(ContractBase):
         finally:
             await exporter.close()
 
-    def test_is_an_exporter_with_a_name(self, exporter: MetricsExporter) -> None:
+    async def test_is_an_exporter_with_a_name(self, exporter: MetricsExporter) -> None:
         assert isinstance(exporter, MetricsExporter)
         assert isinstance(type(exporter).name, str) and type(exporter).name, "set the class attribute `name`"
         assert not inspect.iscoroutinefunction(type(exporter).observe), (

@@ -99,11 +99,11 @@ class PiiDetectorContract(ContractBase):
             self, "PiiDetectorContract", "positives", "a list of (value, field or None, category) it must detect"
         )
 
-    def test_is_a_detector_with_a_name(self, detector: PiiDetector) -> None:
+    async def test_is_a_detector_with_a_name(self, detector: PiiDetector) -> None:
         assert isinstance(detector, PiiDetector), f"`detector` must be a PiiDetector instance, got {detector!r}"
         assert isinstance(type(detector).name, str) and type(detector).name, "set the class attribute `name`"
 
-    def test_finds_its_positives(self, detector: PiiDetector, positives: list[Positive]) -> None:
+    async def test_finds_its_positives(self, detector: PiiDetector, positives: list[Positive]) -> None:
         assert positives, "give at least one positive example"
         for value, field, category in positives:
             found = _check_matches(detector, value, field, detector.detect(value, field=field))
@@ -113,7 +113,7 @@ class PiiDetectorContract(ContractBase):
             )
             assert best.category == category, f"{value!r}: expected category {category!r}, got {best.category!r}"
 
-    def test_no_false_positive_on_hard_negatives(self, detector: PiiDetector) -> None:
+    async def test_no_false_positive_on_hard_negatives(self, detector: PiiDetector) -> None:
         flagged = []
         for negative in HARD_NEGATIVES:
             if negative.kind in self.allowed_hard_negatives:
@@ -125,18 +125,18 @@ class PiiDetectorContract(ContractBase):
                 flagged.append(f"{negative.value!r} (field {negative.field!r}, {negative.kind}) -> {strong!r}")
         assert not flagged, "false positives on the shared hard negatives:\n  " + "\n  ".join(flagged)
 
-    def test_tolerates_any_string(self, detector: PiiDetector) -> None:
+    async def test_tolerates_any_string(self, detector: PiiDetector) -> None:
         for value in _ODD_VALUES:
             for field in (None, "", "notes", "email", "Ünïcødé"):
                 _check_matches(detector, value, field, detector.detect(value, field=field))
 
-    def test_is_deterministic_and_pure(self, detector: PiiDetector, positives: list[Positive]) -> None:
+    async def test_is_deterministic_and_pure(self, detector: PiiDetector, positives: list[Positive]) -> None:
         for value, field, _ in positives[:20]:
             assert detector.detect(value, field=field) == detector.detect(value, field=field), (
                 f"detect({value!r}) must give the same answer every time (the kernel caches classifications)"
             )
 
-    def test_detect_is_fast_enough(self, detector: PiiDetector, positives: list[Positive]) -> None:
+    async def test_detect_is_fast_enough(self, detector: PiiDetector, positives: list[Positive]) -> None:
         values = [(p[0], p[1]) for p in positives] + [(n.value, n.field) for n in HARD_NEGATIVES]
         started = time.perf_counter()
         rounds = 5

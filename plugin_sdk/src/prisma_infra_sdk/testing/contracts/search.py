@@ -66,7 +66,7 @@ class SearchProviderContract(ContractBase):
         await search.index(model, [dict(d) for d in DOCUMENTS])
         return search
 
-    def test_is_a_search_provider_with_a_name(self, provider: SearchProvider) -> None:
+    async def test_is_a_search_provider_with_a_name(self, provider: SearchProvider) -> None:
         assert isinstance(provider, SearchProvider)
         assert isinstance(type(provider).name, str) and type(provider).name, "set the class attribute `name`"
 

@@ -1,0 +1,365 @@
+"""``find_unique`` by id on PostgreSQL: raw asyncpg, Prisma in Node alone, the bridge, the repository pipeline.
+
+Everything is measured in the same run, on a database of its own (``prisma_infra_bench``, created
+and filled here: a 1,000-row ``User`` table), because absolute numbers on these shared machines move
+by ±40% between runs; only ratios against baselines of the same run mean something.
+
+Paths, all with a pool of ``POOL`` connections:
+
+* ``asyncpg`` — a prepared statement on one connection (sequential), ``pool.fetchrow`` (concurrent);
+* ``prisma-node`` — Prisma 7 alone in Node (``plugins/prisma/bench/native_bench.cjs``, the same
+  generated client and toolchain as the bridge);
+* ``bridge`` — ``PrismaEngine.execute`` (Python → bridge → Prisma);
+* ``repo/*`` — ``infra.repository("user").find_unique(id)`` through ``Infrastructure`` with the
+  Prisma engine: ``bare`` (every middleware disabled), ``cache-off`` (default middleware,
+  ``cache.enabled = false``), ``default`` (default middleware, cache on: L1 hits after the first read).
+
+Each path runs sequentially (median/p95 µs, Python CPU per op), with 100 closed-loop workers and as a
+burst of 10,000 at once (ops/s; errors asserted 0). ``ROUNDS`` rounds (order rotated), medians reported.
+Target (issue 3): the Python side adds ≤ 0.15 ms per sequential op over Prisma in Node; bridge memory
+stays bounded under the burst (``database.max_in_flight``), shown against an engine allowed 10,000 in flight.
+
+Settings: ``PRISMA_INFRA_BENCH_PG_URL`` (server URL without database), ``BENCH_ENGINE_ROUNDS``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import statistics
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from benchmarks.report import Report, time_sequential
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_DIR = ROOT / "plugins" / "prisma" / "bench"
+SCHEMA = BENCH_DIR / "schema.prisma"
+NATIVE = BENCH_DIR / "native_bench.cjs"
+SERVER = os.environ.get("PRISMA_INFRA_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432")
+DB_NAME = "prisma_infra_bench"
+URL = f"{SERVER}/{DB_NAME}"
+
+ROWS = 1000
+POOL = 10
+ROUNDS = int(os.environ.get("BENCH_ENGINE_ROUNDS", "3"))
+SEQUENTIAL = 2000
+WARMUP = 200
+WORKERS = 100
+WORKER_OPS = 10_000
+BURST = 10_000
+TARGET_MS = 0.15
+GROUP = "engine"
+
+DDL = [
+    'DROP TABLE IF EXISTS "User"',
+    """CREATE TABLE "User" (
+        "id" SERIAL PRIMARY KEY, "email" TEXT NOT NULL, "name" TEXT,
+        "active" BOOLEAN NOT NULL DEFAULT true, "score" DOUBLE PRECISION NOT NULL DEFAULT 0,
+        "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP)""",
+    'CREATE UNIQUE INDEX "User_email_key" ON "User"("email")',
+]
+#: What Prisma sends for ``findUnique({where: {id}})`` on this model.
+SELECT = (
+    'SELECT "id", "email", "name", "active", "score", "createdAt" FROM "User" WHERE "id" = $1 LIMIT 1'
+)
+
+One = Callable[[int], Awaitable[Any]]
+
+
+# -- measuring -----------------------------------------------------------------------------
+
+
+def _check(result: Any, ident: int) -> bool:
+    return result is not None and result["id"] == ident
+
+
+async def sequential(one: One, ids: Sequence[int]) -> dict[str, float]:
+    cycle = itertools.cycle(ids)
+    first = ids[0]
+    assert _check(await one(first), first), "wrong result"
+
+    def call() -> Awaitable[Any]:
+        return one(next(cycle))
+
+    cpu = time.process_time()
+    timing = await time_sequential(call, iterations=SEQUENTIAL, warmup=WARMUP)
+    timing["cpu_us_per_op"] = (time.process_time() - cpu) / (SEQUENTIAL + WARMUP) * 1e6
+    return timing
+
+
+async def closed_loop(one: One, ids: Sequence[int]) -> dict[str, float]:
+    """``WORKERS`` coroutines, each starting its next operation when the previous one returns."""
+    left = WORKER_OPS
+    errors = 0
+
+    async def worker() -> None:
+        nonlocal left, errors
+        while left > 0:
+            left -= 1
+            ident = ids[left % len(ids)]
+            try:
+                if not _check(await one(ident), ident):
+                    errors += 1
+            except Exception:
+                errors += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(WORKERS)))
+    elapsed = time.perf_counter() - started
+    return {"ops": WORKER_OPS, "errors": errors, "ops_per_s": WORKER_OPS / elapsed}
+
+
+async def burst(one: One, ids: Sequence[int], count: int = BURST) -> dict[str, float]:
+    """``count`` operations started at once."""
+    wanted = [ids[k % len(ids)] for k in range(count)]
+    started = time.perf_counter()
+    results = await asyncio.gather(*(one(i) for i in wanted), return_exceptions=True)
+    elapsed = time.perf_counter() - started
+    errors = sum(1 for r, i in zip(results, wanted, strict=True) if isinstance(r, BaseException) or not _check(r, i))
+    first = next((r for r in results if isinstance(r, BaseException)), None)
+    out: dict[str, Any] = {"ops": count, "errors": errors, "ops_per_s": count / elapsed}
+    if first is not None:
+        out["first_error"] = repr(first)[:200]
+    return out
+
+
+def rss_mb(pid: int | None) -> dict[str, float]:
+    """``VmRSS`` (now) and ``VmHWM`` (peak) of a process, in MiB."""
+    if pid is None:
+        return {}
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            out[key] = int(value.split()[0]) / 1024
+    return {"rss_mb": out["VmRSS"], "peak_rss_mb": out["VmHWM"]}
+
+
+# -- set-up --------------------------------------------------------------------------------
+
+
+async def create_database() -> None:
+    import asyncpg
+
+    admin = await asyncpg.connect(f"{SERVER}/postgres")
+    try:
+        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DB_NAME):
+            await admin.execute(f'CREATE DATABASE "{DB_NAME}"')
+    finally:
+        await admin.close()
+
+
+async def fill(engine: Any) -> list[int]:
+    from prisma_infra.operation import Action, Operation
+
+    for statement in DDL:
+        await engine.execute(Operation(None, Action.EXECUTE_RAW, {"sql": statement, "params": []}))
+    data = [{"email": f"user{i}@bench.io", "name": f"User {i}", "score": i * 1.5} for i in range(ROWS)]
+    await engine.execute(Operation("User", Action.CREATE_MANY, {"data": data}))
+    await engine.execute(Operation(None, Action.EXECUTE_RAW, {"sql": 'ANALYZE "User"', "params": []}))
+    rows = await engine.execute(Operation("User", Action.FIND_MANY, {"select": {"id": True}}))
+    ids = [r["id"] for r in rows]
+    assert len(ids) == ROWS
+    return ids
+
+
+def infrastructure(mode: str) -> Any:
+    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.plugin_manager import PluginManager
+    from prisma_infra.runtime import collect_registry
+
+    plugins = PluginManager(environ={})
+    plugins.load_all()
+    config: dict[str, Any] = {
+        "database": {"engine": "prisma", "schema_path": str(SCHEMA), "url": URL, "pool_size": POOL},
+    }
+    if mode == "bare":
+        config["pipeline"] = {"disable": sorted(collect_registry(plugins)["middleware"])}
+    elif mode == "cache-off":
+        config["cache"] = {"enabled": False}
+    return Infrastructure(config, plugin_manager=plugins)
+
+
+def native(toolchain: Any, client: Any, ids: Sequence[int]) -> dict[str, Any]:
+    settings = {
+        "url": URL,
+        "poolSize": POOL,
+        "ids": list(ids),
+        "model": "User",
+        "sequential": SEQUENTIAL,
+        "warmup": max(WARMUP, 500),
+        "workers": WORKERS,
+        "workerOps": WORKER_OPS,
+        "burst": BURST,
+    }
+    done = toolchain.run(NATIVE, str(client.client), input=json.dumps(settings).encode(), timeout=120)
+    result: dict[str, Any] = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    return result
+
+
+# -- the benchmark -------------------------------------------------------------------------
+
+
+def _medians(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in rows[0]:
+        values = [r[key] for r in rows if key in r]
+        if key == "errors":
+            out[key] = sum(values)
+        elif all(isinstance(v, int | float) for v in values):
+            out[key] = statistics.median(values)
+    return out
+
+
+async def run(report: Report) -> None:
+    import asyncpg
+    from prisma_infra.config.model import DatabaseConfig
+    from prisma_infra.operation import Action, Operation
+    from prisma_infra_prisma import PrismaEngine
+
+    began = time.perf_counter()
+    await create_database()
+    engine = PrismaEngine(DatabaseConfig(schema_path=str(SCHEMA), url=URL, pool_size=POOL))  # type: ignore[arg-type]
+    client = await asyncio.to_thread(engine.prepare)
+    toolchain = engine._toolchain
+    await engine.start()
+    ids = await fill(engine)
+    max_in_flight = engine._config.max_in_flight
+
+    pool = await asyncpg.create_pool(URL, min_size=POOL, max_size=POOL)
+    connection = await pool.acquire()
+    statement = await connection.prepare(SELECT)
+    infras = {mode: infrastructure(mode) for mode in ("bare", "cache-off", "default")}
+    for infra in infras.values():
+        await infra.start()
+    repos = {mode: infra.repository("user") for mode, infra in infras.items()}
+
+    def bridge(ident: int) -> Awaitable[Any]:
+        return engine.execute(Operation("User", Action.FIND_UNIQUE, {"where": {"id": ident}}))
+
+    def pg_concurrent(ident: int) -> Awaitable[Any]:
+        return pool.fetchrow(SELECT, ident)
+
+    seq_paths: dict[str, One] = {"asyncpg": statement.fetchrow, "bridge": bridge}
+    conc_paths: dict[str, One] = {"asyncpg": pg_concurrent, "bridge": bridge}
+    for mode, repo in repos.items():
+        seq_paths[f"repo/{mode}"] = conc_paths[f"repo/{mode}"] = repo.find_unique
+    order = ["asyncpg", "prisma-node", "bridge", "repo/bare", "repo/cache-off", "repo/default"]
+
+    # Warm every path once (connections, Prisma's query plan cache, the L1 cache of repo/default).
+    for name, one in seq_paths.items():
+        for ident in ids:
+            await one(ident)
+    await asyncio.sleep(0.5)
+    idle = rss_mb(engine.pid)
+
+    seq: dict[str, list[dict[str, Any]]] = {name: [] for name in order}
+    loop100: dict[str, list[dict[str, Any]]] = {name: [] for name in order}
+    burst10k: dict[str, list[dict[str, Any]]] = {name: [] for name in order}
+    native_rss: list[float] = []
+    after_burst: dict[str, float] = {}
+    for round_ in range(ROUNDS):
+        shift = round_ % len(order)
+        for name in order[shift:] + order[:shift]:
+            if name == "prisma-node":
+                result = await asyncio.to_thread(native, toolchain, client, ids)
+                seq[name].append(result["sequential"])
+                loop100[name].append(result["workers"])
+                burst10k[name].append(result["burst"])
+                native_rss.append(result["rss_mb_after_burst"])
+                continue
+            seq[name].append(await sequential(seq_paths[name], ids))
+            loop100[name].append(await closed_loop(conc_paths[name], ids))
+            burst10k[name].append(await burst(conc_paths[name], ids))
+            if name == "bridge":
+                after_burst = rss_mb(engine.pid)
+    await pool.release(connection)
+
+    # The same burst on an engine allowed 10,000 requests in flight: what max_in_flight bounds.
+    unbounded = PrismaEngine(
+        DatabaseConfig(schema_path=str(SCHEMA), url=URL, pool_size=POOL, max_in_flight=BURST)  # type: ignore[arg-type]
+    )
+    await unbounded.start()
+
+    def unbounded_one(ident: int) -> Awaitable[Any]:
+        return unbounded.execute(Operation("User", Action.FIND_UNIQUE, {"where": {"id": ident}}))
+
+    for ident in ids:
+        await unbounded_one(ident)
+    unbounded_idle = rss_mb(unbounded.pid)
+    unbounded_burst = await burst(unbounded_one, ids)
+    unbounded_after = rss_mb(unbounded.pid)
+    await unbounded.close()
+
+    # -- report ------------------------------------------------------------------------------
+    labels = {
+        "asyncpg": "(a) raw asyncpg, prepared statement",
+        "prisma-node": "(b) Prisma 7 in Node alone",
+        "bridge": "(c) PrismaEngine.execute (Python → bridge)",
+        "repo/bare": "(d) repository, every middleware disabled",
+        "repo/cache-off": "(d) repository, default middleware, cache.enabled=false",
+        "repo/default": "(d) repository, default middleware (cache on: L1 hits)",
+    }
+    medians = {}
+    for name in order:
+        row = _medians(seq[name])
+        medians[name] = row["median_us"]
+        report.add(GROUP, f"find_unique sequential: {labels[name]}", **row,
+                   rounds_median_us=[round(r["median_us"], 1) for r in seq[name]])
+    for name in order:
+        row = _medians(loop100[name])
+        report.add(GROUP, f"find_unique, {WORKERS} concurrent: {labels[name]}", **row)
+    for name in order:
+        row = _medians(burst10k[name])
+        report.add(GROUP, f"find_unique, {BURST:,} at once: {labels[name]}", **row)
+
+    node = medians["prisma-node"]
+    added = {name: (medians[name] - node) / 1000 for name in ("bridge", "repo/bare", "repo/cache-off")}
+    report.add(
+        GROUP,
+        f"Python side added per sequential op over Prisma in Node (target ≤ {TARGET_MS} ms)",
+        bridge_ms=added["bridge"],
+        repo_bare_ms=added["repo/bare"],
+        repo_cache_off_ms=added["repo/cache-off"],
+        bridge_target_met=added["bridge"] <= TARGET_MS,
+        repo_bare_target_met=added["repo/bare"] <= TARGET_MS,
+        repo_cache_off_target_met=added["repo/cache-off"] <= TARGET_MS,
+        bridge_over_node_x=medians["bridge"] / node,
+        node_over_asyncpg_x=node / medians["asyncpg"],
+    )
+    report.add(
+        GROUP,
+        f"bridge RSS (max_in_flight={max_in_flight})",
+        idle_mb=idle["rss_mb"],
+        after_bursts_mb=after_burst["rss_mb"],
+        peak_mb=after_burst["peak_rss_mb"],
+        prisma_node_after_burst_mb=statistics.median(native_rss),
+    )
+    report.add(
+        GROUP,
+        f"bridge RSS, unbounded comparison (max_in_flight={BURST})",
+        idle_mb=unbounded_idle["rss_mb"],
+        after_burst_mb=unbounded_after["rss_mb"],
+        peak_mb=unbounded_after["peak_rss_mb"],
+        errors=unbounded_burst["errors"],
+        ops_per_s=unbounded_burst["ops_per_s"],
+    )
+
+    for infra in infras.values():
+        await infra.close()
+    await engine.close()
+    await pool.close()
+    report.add(GROUP, "engine benchmark wall time", seconds=time.perf_counter() - began, rounds=ROUNDS)
+
+    failures = {
+        f"{kind} {name}": rows
+        for kind, table in (("100 concurrent", loop100), ("burst", burst10k))
+        for name, rows in table.items()
+        if any(r["errors"] for r in rows)
+    }
+    assert not failures and not unbounded_burst["errors"], f"operations failed: {failures or unbounded_burst}"

@@ -1,0 +1,515 @@
+"""`AnalyticsEngine`: plans an `AnalyticsQuery`, runs it in the database, builds the `AnalyticsResult`.
+
+Two paths, both pushed down to the database:
+
+* without an interval, and when every aggregate has a Prisma form, Prisma's
+  ``aggregate`` / ``groupBy`` through the repository (so the pipeline's cache,
+  policies and metrics apply as to any read);
+* with an interval (or a metric Prisma lacks, such as ``distinct``), one
+  ``queryRaw`` per period: ``SELECT bucket, groups, aggregates ... GROUP BY``.
+
+Either way the database returns one row per (bucket, group), never the rows of
+the table; at most ``analytics.max_result_rows`` of them. Series metrics
+(growth rate, moving average, cumulative) are then computed over that small
+series in Python, with the buckets they need before the range fetched too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, tzinfo
+from typing import TYPE_CHECKING, Any
+
+from prisma_infra.analytics.buckets import (
+    add,
+    as_wall,
+    bucket_range,
+    localize,
+    parse_bucket,
+    truncate,
+    zone,
+)
+from prisma_infra.analytics.dialects import Dialect, dialect_for
+from prisma_infra.analytics.metrics import AggregateMetric, MetricRegistry, MetricSpec, SeriesMetric, as_float
+from prisma_infra.analytics.query import AnalyticsQuery
+from prisma_infra.analytics.result import AnalyticsResult
+from prisma_infra.analytics.sql import (
+    Aggregate,
+    CompiledSql,
+    compile_aggregate_query,
+    compile_where,
+    group_value,
+    scalar_field,
+    SqlWriter,
+)
+from prisma_infra.analytics.types import AnalyticsQueryError, GroupKey, Interval, Number, Point
+from prisma_infra.operation import Action
+from prisma_infra.schema.model import Field, Model, Schema
+
+if TYPE_CHECKING:
+    from prisma_infra.infrastructure import Infrastructure
+
+__all__ = ["DEFAULT_MAX_ROWS", "AnalyticsEngine", "Plan", "default_date_field"]
+
+DEFAULT_MAX_ROWS = 100_000
+_DATE_NAMES = ("createdAt", "created_at", "createdOn", "created")
+
+
+def default_date_field(model: Model) -> Field | None:
+    """``createdAt``/``created_at`` when the model has it, else its first DateTime field."""
+    for name in _DATE_NAMES:
+        f = model.get_field(name)
+        if f is not None and f.type == "DateTime" and not f.is_list:
+            return f
+    return next((f for f in model.scalar_fields if f.type == "DateTime" and not f.is_list), None)
+
+
+@dataclasses.dataclass(frozen=True)
+class Period:
+    """One range the database aggregates over (a bucketed range, or a whole period)."""
+
+    key: datetime | None
+    """Bucket key for a whole period (no interval); ``None`` for the bucketed query."""
+    start: datetime | None
+    end: datetime | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """A checked query: fields, aggregates, periods and the path it takes."""
+
+    query: AnalyticsQuery
+    schema: Schema
+    model: Model
+    dialect: Dialect
+    specs: tuple[MetricSpec, ...]
+    aggregates: tuple[Aggregate, ...]
+    group_fields: tuple[Field, ...]
+    date_field: Field | None
+    interval: Interval | None
+    tz: tzinfo
+    start_wall: datetime | None
+    """First bucket shown (aligned to the interval), on the query's wall clock."""
+    end_wall: datetime | None
+    """End of the last bucket shown (exclusive)."""
+    fetch_wall: datetime | None
+    """First bucket fetched (``start_wall`` minus the lookback of series metrics)."""
+    periods: tuple[Period, ...]
+    use_prisma: bool
+    max_rows: int
+
+    @property
+    def where(self) -> dict[str, Any] | None:
+        return self.query.where_filter
+
+    def instant(self, wall: datetime | None) -> datetime | None:
+        return None if wall is None else localize(wall, self.tz).astimezone(UTC)
+
+    def sql_for(self, period: Period, *, grouped: bool = True, bucketed: bool = True, aggregates: Sequence[Aggregate] | None = None) -> CompiledSql:
+        return compile_aggregate_query(
+            self.schema,
+            self.model,
+            self.dialect,
+            self.aggregates if aggregates is None else aggregates,
+            group_by=self.group_fields if grouped else (),
+            date_field=self.date_field,
+            interval=self.interval if bucketed else None,
+            start=period.start,
+            end=period.end,
+            where=self.where,
+            tz=self.query.tz_name,
+            limit=self.max_rows + 1 if grouped or bucketed else None,
+        )
+
+    def statements(self) -> list[CompiledSql]:
+        """The raw SQL of the main queries (none on the Prisma path)."""
+        if self.use_prisma:
+            return []
+        return [self.sql_for(p, bucketed=self.interval is not None) for p in self.periods]
+
+    def prisma_where(self, period: Period) -> dict[str, Any] | None:
+        parts: list[dict[str, Any]] = []
+        if self.where:
+            parts.append(self.where)
+        if self.date_field is not None and (period.start is not None or period.end is not None):
+            bounds: dict[str, Any] = {}
+            if period.start is not None:
+                bounds["gte"] = period.start
+            if period.end is not None:
+                bounds["lt"] = period.end
+            parts.append({self.date_field.name: bounds})
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else {"AND": parts}
+
+
+class AnalyticsEngine:
+    """Plans and runs analytics queries for one infrastructure (``infra.analytics_engine``)."""
+
+    def __init__(
+        self,
+        infrastructure: Infrastructure,
+        registry: MetricRegistry | None = None,
+        *,
+        max_rows: int = DEFAULT_MAX_ROWS,
+    ) -> None:
+        self.infrastructure = infrastructure
+        self.registry = registry or MetricRegistry()
+        self.max_rows = max_rows
+
+    def for_model(self, model: str) -> AnalyticsQuery:
+        """A new query on ``model`` (any case): ``engine.for_model("user").metrics([...])``."""
+        return AnalyticsQuery(engine=self, model=self.infrastructure.schema.model(model).name)
+
+    __call__ = for_model
+
+    # -- planning ----------------------------------------------------------------------------
+
+    def plan(self, query: AnalyticsQuery, *, now: datetime | None = None) -> Plan:
+        schema = self.infrastructure.schema
+        model = schema.model(query.model)
+        dialect = dialect_for(schema.provider or self.infrastructure.engine.provider)
+        specs = tuple(self.registry.parse(m) for m in query.metric_args)
+        keys = [s.key for s in specs]
+        duplicates = sorted({k for k in keys if keys.count(k) > 1})
+        if duplicates:
+            raise AnalyticsQueryError(f"Metric keys repeat: {duplicates}; name them apart with {{..., 'as': ...}}")
+        aggregates: dict[str, Aggregate] = {}
+        for spec in specs:
+            base = spec.base if spec.base is not None else spec
+            if base.canonical not in aggregates:
+                aggregates[base.canonical] = self._aggregate(model, base)
+        group_fields = tuple(scalar_field(model, name, "group_by") for name in query.group_fields)
+        if query.date_field_name is not None:
+            date_field: Field | None = scalar_field(model, query.date_field_name, "date_field")
+            assert date_field is not None
+            if date_field.type != "DateTime":
+                raise AnalyticsQueryError(
+                    f"{model.name}.{date_field.name} is {date_field.type}, not DateTime: it cannot date rows",
+                    model=model.name,
+                    field=date_field.name,
+                )
+        else:
+            date_field = default_date_field(model)
+        interval = query.bucket
+        if (interval is not None or query.start is not None or query.end is not None) and date_field is None:
+            raise AnalyticsQueryError(
+                f"Model {model.name} has no DateTime field: date ranges and intervals need one (date_field(...))",
+                model=model.name,
+            )
+        tz_name = query.tz_name
+        if tz_name is not None and tz_name.upper() != "UTC" and dialect.provider != "postgresql":
+            raise AnalyticsQueryError(
+                f"Time-zone buckets (tz={tz_name!r}) are supported on PostgreSQL only, not on {dialect.provider}: "
+                "buckets are in UTC"
+            )
+        tz = zone(tz_name)
+        # Check the filter now (same subset on both paths), whatever path runs.
+        compile_where(schema, model, query.where_filter, SqlWriter(dialect))
+        series_specs = [s for s in specs if isinstance(s.metric, SeriesMetric)]
+        lookback = max((s.metric.lookback(s.window or 1) for s in series_specs if isinstance(s.metric, SeriesMetric)), default=0)
+        start_wall = as_wall(query.start, tz) if query.start is not None else None
+        end_wall = as_wall(query.end, tz) if query.end is not None else None
+        now = now or datetime.now(UTC)
+        periods: list[Period]
+        if interval is not None:
+            if start_wall is not None:
+                start_wall = truncate(start_wall, interval)
+            if end_wall is not None:
+                aligned = truncate(end_wall, interval)
+                end_wall = aligned if aligned == end_wall else add(aligned, interval)
+            fetch_wall = add(start_wall, interval, -lookback) if start_wall is not None else None
+            if start_wall is not None and end_wall is None:
+                end_wall = add(truncate(as_wall(now, tz), interval), interval)
+            instant = _instant(tz)
+            periods = [Period(None, instant(fetch_wall), instant(end_wall) if query.end is not None else None)]
+        else:
+            fetch_wall = start_wall
+            for spec in series_specs:
+                if spec.metric.lookback(spec.window or 1) > 1 or spec.kind in ("moving_avg", "cumulative"):
+                    raise AnalyticsQueryError(f"Metric {spec.key!r} needs an interval: add .interval('day'|...)")
+            if series_specs:
+                if query.start is None:
+                    raise AnalyticsQueryError(
+                        f"{series_specs[0].key!r} without an interval compares the date range with the one "
+                        "before it: give a start (date_range(start=...) or since('30d'))"
+                    )
+                start = query.start
+                end = query.end or now
+                previous = start - (end - start)
+                assert start_wall is not None
+                fetch_wall = as_wall(previous, tz)
+                end_wall = as_wall(end, tz)
+                periods = [Period(fetch_wall, previous, start), Period(start_wall, start, end)]
+            else:
+                periods = [Period(start_wall, query.start, query.end)]
+        use_prisma = interval is None and all(a.metric.prisma is not None for a in aggregates.values())
+        return Plan(
+            query=query,
+            schema=schema,
+            model=model,
+            dialect=dialect,
+            specs=specs,
+            aggregates=tuple(aggregates.values()),
+            group_fields=group_fields,
+            date_field=date_field,
+            interval=interval,
+            tz=tz,
+            start_wall=start_wall,
+            end_wall=end_wall,
+            fetch_wall=fetch_wall,
+            periods=tuple(periods),
+            use_prisma=use_prisma,
+            max_rows=self.max_rows,
+        )
+
+    def _aggregate(self, model: Model, spec: MetricSpec) -> Aggregate:
+        metric = spec.metric
+        assert isinstance(metric, AggregateMetric)
+        f: Field | None = None
+        if spec.field is not None:
+            f = scalar_field(model, spec.field, f"metric {spec.key or spec.canonical!r}")
+            if metric.field_types is not None and f.type not in metric.field_types and f.kind != "enum":
+                raise AnalyticsQueryError(
+                    f"Metric {spec.canonical!r}: {model.name}.{f.name} is {f.type}; "
+                    f"{metric.name} applies to {', '.join(sorted(metric.field_types))}",
+                    model=model.name,
+                    field=f.name,
+                )
+            if metric.field_types is not None and f.kind == "enum" and "String" not in metric.field_types:
+                raise AnalyticsQueryError(
+                    f"Metric {spec.canonical!r}: {model.name}.{f.name} is an enum; {metric.name} needs a number",
+                    model=model.name,
+                    field=f.name,
+                )
+        return Aggregate(key=spec.canonical, metric=metric, field=f)
+
+    # -- running -----------------------------------------------------------------------------
+
+    async def run(self, query: AnalyticsQuery, *, now: datetime | None = None) -> AnalyticsResult:
+        plan = self.plan(query, now=now)
+        data: dict[GroupKey, dict[datetime | None, dict[str, Number]]] = {}
+        queries: list[str] = []
+        for period in plan.periods:
+            if plan.use_prisma:
+                rows = await self._prisma_rows(plan, period, queries)
+            else:
+                rows = await self._sql_rows(plan, period, queries)
+            for key, bucket, values in rows:
+                data.setdefault(key, {})[bucket if period.key is None else period.key] = values
+        series = self._assemble(plan, data, now or datetime.now(UTC))
+        totals = await self._totals(plan, series, data, queries)
+        return AnalyticsResult(
+            model=plan.model.name,
+            metrics=tuple(s.key for s in plan.specs),
+            group_by=tuple(f.name for f in plan.group_fields),
+            interval=plan.interval,
+            start=localize(plan.start_wall, plan.tz) if plan.start_wall is not None else None,
+            end=localize(plan.end_wall, plan.tz) if plan.end_wall is not None else None,
+            series=series,
+            totals=totals,
+            tz=query.tz_name or "UTC",
+            queries=tuple(queries),
+        )
+
+    async def _raw(self, compiled: CompiledSql) -> list[dict[str, Any]]:
+        rows = await self.infrastructure.call(None, Action.QUERY_RAW, compiled.as_args())
+        return list(rows or [])
+
+    def _too_many(self, plan: Plan) -> AnalyticsQueryError:
+        return AnalyticsQueryError(
+            f"The query returns more than {plan.max_rows} (bucket, group) rows: narrow the range, widen the "
+            "interval or group by fewer fields (analytics.max_result_rows)",
+            model=plan.model.name,
+        )
+
+    async def _sql_rows(
+        self, plan: Plan, period: Period, queries: list[str], *, aggregates: Sequence[Aggregate] | None = None, grouped: bool = True
+    ) -> list[tuple[GroupKey, datetime | None, dict[str, Number]]]:
+        chosen = plan.aggregates if aggregates is None else aggregates
+        bucketed = plan.interval is not None and period.key is None and grouped
+        compiled = plan.sql_for(period, grouped=grouped, bucketed=bucketed, aggregates=chosen)
+        queries.append(compiled.sql)
+        rows = await self._raw(compiled)
+        if len(rows) > plan.max_rows:
+            raise self._too_many(plan)
+        out = []
+        fields = plan.group_fields if grouped else ()
+        for row in rows:
+            key = tuple(group_value(plan.schema, f, row.get(f"g{i}")) for i, f in enumerate(fields))
+            bucket = parse_bucket(row["b"]) if bucketed and row.get("b") is not None else None
+            if bucketed and bucket is None:
+                continue
+            values = {a.key: a.metric.convert(row.get(f"m{i}"), a.field) for i, a in enumerate(chosen)}
+            out.append((key, bucket, values))
+        return out
+
+    async def _prisma_rows(
+        self, plan: Plan, period: Period, queries: list[str], *, grouped: bool = True
+    ) -> list[tuple[GroupKey, datetime | None, dict[str, Number]]]:
+        repo = self.infrastructure.repository(plan.model.name)
+        selections: dict[str, dict[str, bool]] = {}
+        for agg in plan.aggregates:
+            assert agg.metric.prisma is not None
+            target = agg.field.name if agg.field is not None else "_all"
+            selections.setdefault(agg.metric.prisma, {})[target] = True
+        where = plan.prisma_where(period)
+        fields = plan.group_fields if grouped else ()
+        if fields:
+            by = [f.name for f in fields]
+            queries.append(f"{plan.model.name}.groupBy(by={by})")
+            rows = await repo.group_by(
+                by,
+                where=where,
+                order_by=[{name: "asc"} for name in by],
+                take=plan.max_rows + 1,
+                count=selections.get("_count"),
+                sum=selections.get("_sum"),
+                avg=selections.get("_avg"),
+                min=selections.get("_min"),
+                max=selections.get("_max"),
+            )
+            if len(rows) > plan.max_rows:
+                raise self._too_many(plan)
+        else:
+            queries.append(f"{plan.model.name}.aggregate()")
+            rows = [
+                await repo.aggregate(
+                    where,
+                    count=selections.get("_count"),
+                    sum=selections.get("_sum"),
+                    avg=selections.get("_avg"),
+                    min=selections.get("_min"),
+                    max=selections.get("_max"),
+                )
+            ]
+        out = []
+        for row in rows:
+            key = tuple(row.get(f.name) for f in fields)
+            values: dict[str, Number] = {}
+            for agg in plan.aggregates:
+                assert agg.metric.prisma is not None
+                found = row.get(agg.metric.prisma)
+                target = agg.field.name if agg.field is not None else "_all"
+                raw = found.get(target) if isinstance(found, Mapping) else found
+                values[agg.key] = agg.metric.convert(raw, agg.field)
+            out.append((key, None, values))
+        return out
+
+    # -- assembling --------------------------------------------------------------------------
+
+    def _buckets(self, plan: Plan, data: Mapping[GroupKey, Mapping[datetime | None, Any]], now: datetime) -> list[datetime | None]:
+        if plan.interval is None:
+            return [p.key for p in plan.periods]
+        seen = sorted({b for buckets in data.values() for b in buckets if b is not None})
+        first = plan.fetch_wall if plan.fetch_wall is not None else (seen[0] if seen else None)
+        if first is None:
+            return []
+        if plan.end_wall is not None:
+            stop = plan.end_wall
+        else:
+            stop = add(max(seen[-1] if seen else first, first), plan.interval)
+        return list(bucket_range(first, stop, plan.interval))
+
+    def _assemble(
+        self, plan: Plan, data: Mapping[GroupKey, Mapping[datetime | None, Mapping[str, Number]]], now: datetime
+    ) -> dict[GroupKey, list[Point]]:
+        all_buckets = self._buckets(plan, data, now)
+        keys = list(data) if plan.group_fields else [()]
+        keys.sort(key=_sort_key)
+        if len(keys) * max(len(all_buckets), 1) > plan.max_rows * 4:
+            raise self._too_many(plan)
+        empties = {a.key: a.metric.empty for a in plan.aggregates}
+        series: dict[GroupKey, list[Point]] = {}
+        shown_from = plan.start_wall if plan.interval is not None else None
+        for key in keys:
+            found = data.get(key, {})
+            buckets = all_buckets if plan.query.fill or plan.interval is None else sorted(b for b in found if b is not None)
+            base: dict[str, list[Number]] = {
+                a.key: [found[b].get(a.key) if b in found else empties[a.key] for b in buckets] for a in plan.aggregates
+            }
+            columns: dict[str, list[Number]] = {}
+            for spec in plan.specs:
+                if isinstance(spec.metric, SeriesMetric):
+                    assert spec.base is not None
+                    values = [as_float(v) for v in base[spec.base.canonical]]
+                    columns[spec.key] = spec.metric.compute(values, spec.window or 1)
+                else:
+                    columns[spec.key] = base[spec.canonical]
+            points: list[Point] = []
+            for i, bucket in enumerate(buckets):
+                if plan.interval is None:
+                    if bucket != plan.periods[-1].key or i != len(buckets) - 1:
+                        continue  # the previous period only feeds growth rates
+                elif shown_from is not None and bucket is not None and bucket < shown_from:
+                    continue
+                stamp = localize(bucket, plan.tz) if bucket is not None else None
+                points.append((stamp, {spec.key: columns[spec.key][i] for spec in plan.specs}))
+            series[key] = points
+        return series
+
+    async def _totals(
+        self,
+        plan: Plan,
+        series: Mapping[GroupKey, list[Point]],
+        data: Mapping[GroupKey, Mapping[datetime | None, Mapping[str, Number]]],
+        queries: list[str],
+    ) -> dict[str, Number]:
+        totals: dict[str, Number] = {}
+        requested = [s for s in plan.specs if not isinstance(s.metric, SeriesMetric)]
+        aggregates = {a.key: a for a in plan.aggregates}
+        single = not plan.group_fields and plan.interval is None
+        missing: list[Aggregate] = []
+        for spec in requested:
+            agg = aggregates[spec.canonical]
+            if single:
+                points = next(iter(series.values()), [])
+                totals[spec.key] = points[0][1].get(spec.key) if points else agg.metric.empty
+            elif agg.metric.additive:
+                totals[spec.key] = agg.metric.combine([values.get(spec.key) for points in series.values() for _, values in points])
+            else:
+                missing.append(agg)
+        if missing:
+            period = plan.periods[-1]
+            if plan.interval is not None:
+                period = Period(None, plan.instant(plan.start_wall), plan.periods[0].end)
+            if plan.use_prisma:
+                rows = await self._prisma_rows(plan, period, queries, grouped=False)
+            else:
+                rows = await self._sql_rows(plan, period, queries, aggregates=missing, grouped=False)
+            values = rows[0][2] if rows else {}
+            for spec in requested:
+                if aggregates[spec.canonical] in missing:
+                    totals[spec.key] = values.get(spec.canonical)
+        if plan.interval is None:
+            for spec in plan.specs:
+                if not isinstance(spec.metric, SeriesMetric) or spec.base is None:
+                    continue
+                base = aggregates[spec.base.canonical]
+                per_period: list[float | None] = []
+                for period in plan.periods:
+                    if not plan.group_fields:
+                        found = data.get((), {}).get(period.key, {})
+                        per_period.append(as_float(found.get(base.key, base.metric.empty)))
+                    elif base.metric.additive:
+                        values = [found.get(period.key, {}).get(base.key) for found in data.values()]
+                        per_period.append(as_float(base.metric.combine(values)))
+                    else:
+                        break
+                if len(per_period) != len(plan.periods):
+                    totals[spec.key] = None
+                    continue
+                totals[spec.key] = spec.metric.compute(per_period, spec.window or 1)[-1]
+        return {s.key: totals.get(s.key) for s in plan.specs}
+
+
+def _instant(tz: tzinfo) -> Any:
+    def convert(wall: datetime | None) -> datetime | None:
+        return None if wall is None else localize(wall, tz).astimezone(UTC)
+
+    return convert
+
+
+def _sort_key(key: GroupKey) -> tuple[Any, ...]:
+    return tuple((value is None, type(value).__name__, value if value is not None else 0) for value in key)

@@ -1,0 +1,121 @@
+"""`AnalyticsQuery`: the immutable fluent builder behind ``infra.analytics("user")``."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from prisma_infra.analytics.buckets import check_interval, parse_instant, parse_since, zone
+from prisma_infra.analytics.types import Interval
+
+if TYPE_CHECKING:
+    from prisma_infra.analytics.engine import AnalyticsEngine, Plan
+    from prisma_infra.analytics.result import AnalyticsResult
+    from prisma_infra.analytics.sql import CompiledSql
+
+__all__ = ["AnalyticsQuery", "MetricArg"]
+
+#: A metric as asked for: ``"count"``, ``"sum:views"``, ``{"sum": "views", "as": "views"}``...
+MetricArg = str | Mapping[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class AnalyticsQuery:
+    """What to compute on one model; every method returns a new query.
+
+    ``await infra.analytics("user").metrics(["count", "growth_rate"]).interval("day").since("30d").generate()``
+    """
+
+    engine: AnalyticsEngine = dataclasses.field(repr=False, compare=False)
+    model: str
+    metric_args: tuple[MetricArg, ...] = ("count",)
+    group_fields: tuple[str, ...] = ()
+    start: datetime | None = None
+    end: datetime | None = None
+    bucket: Interval | None = None
+    filters: tuple[Mapping[str, Any], ...] = ()
+    date_field_name: str | None = None
+    tz_name: str | None = None
+    fill: bool = True
+
+    def _with(self, **changes: Any) -> AnalyticsQuery:
+        return dataclasses.replace(self, **changes)
+
+    def metrics(self, metrics: str | MetricArg | Sequence[MetricArg]) -> AnalyticsQuery:
+        """The metrics to compute (replaces the previous list); see `prisma_infra.analytics.metrics`."""
+        if isinstance(metrics, str | Mapping):
+            metrics = [metrics]
+        chosen = tuple(metrics)
+        if not chosen:
+            from prisma_infra.analytics.types import AnalyticsQueryError
+
+            raise AnalyticsQueryError("metrics() needs at least one metric")
+        for metric in chosen:
+            self.engine.registry.parse(metric)  # fail here, not at generate time
+        return self._with(metric_args=chosen)
+
+    def group_by(self, fields: str | Sequence[str]) -> AnalyticsQuery:
+        """Scalar fields to group by (replaces the previous list)."""
+        return self._with(group_fields=(fields,) if isinstance(fields, str) else tuple(fields))
+
+    def date_range(
+        self, start: datetime | date | str | None = None, end: datetime | date | str | None = None
+    ) -> AnalyticsQuery:
+        """Rows whose date field is ``>= start`` and ``< end`` (naive values are UTC; ISO strings accepted).
+
+        With an interval the range widens to whole buckets.
+        """
+        return self._with(
+            start=parse_instant(start) if start is not None else None,
+            end=parse_instant(end) if end is not None else None,
+        )
+
+    def since(self, since: str | datetime | date, until: datetime | date | str | None = None) -> AnalyticsQuery:
+        """``since("30d")`` (also ``h``, ``w``, ``m``, ``y``) or an ISO date; until now unless ``until``."""
+        start = parse_since(since) if isinstance(since, str) else parse_instant(since)
+        return self._with(start=start, end=parse_instant(until) if until is not None else None)
+
+    def interval(self, interval: Interval | str | None) -> AnalyticsQuery:
+        """Bucket width: ``hour``, ``day``, ``week`` (from Monday), ``month``, ``quarter``, ``year``; ``None``: one bucket."""
+        return self._with(bucket=check_interval(interval) if interval is not None else None)
+
+    def where(self, where: Mapping[str, Any] | None = None, /, **equals: Any) -> AnalyticsQuery:
+        """Add a filter (AND with the previous ones): Prisma's shape, a subset of operators (see ``sql``)."""
+        added = tuple(dict(w) for w in (where, equals) if w)
+        return self._with(filters=(*self.filters, *added)) if added else self
+
+    def date_field(self, name: str) -> AnalyticsQuery:
+        """The DateTime field that dates a row (default: ``createdAt``/``created_at``, else the first DateTime)."""
+        return self._with(date_field_name=name)
+
+    def tz(self, name: str | None) -> AnalyticsQuery:
+        """Bucket on the wall clock of an IANA zone (PostgreSQL only; UTC elsewhere)."""
+        if name is not None:
+            zone(name)
+        return self._with(tz_name=name)
+
+    def fill_gaps(self, fill: bool = True) -> AnalyticsQuery:
+        """Add empty buckets (count 0, avg ``None``) between those with rows (default on)."""
+        return self._with(fill=fill)
+
+    @property
+    def where_filter(self) -> dict[str, Any] | None:
+        if not self.filters:
+            return None
+        if len(self.filters) == 1:
+            return dict(self.filters[0])
+        return {"AND": [dict(f) for f in self.filters]}
+
+    def plan(self) -> Plan:
+        """Check the query against the schema and plan it (raises on any problem)."""
+        return self.engine.plan(self)
+
+    def to_sql(self) -> list[CompiledSql]:
+        """The SQL statements `generate` would run on the raw path (empty on the Prisma path)."""
+        return self.engine.plan(self).statements()
+
+    async def generate(self) -> AnalyticsResult:
+        """Run the query in the database and build the result."""
+        return await self.engine.run(self)

@@ -1,0 +1,36 @@
+"""Fixtures for running the SDK's contract kits over the project's own implementations."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from servers import Server  # noqa: E402
+
+
+def _server(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    server = Server(kind, tmp_path_factory.mktemp(kind)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    yield from _server("redis", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def memcached_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    yield from _server("memcached", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    yield from _server("nats", tmp_path_factory)
