@@ -7,7 +7,6 @@ from pathlib import Path
 from prisma_infra.config.model import DatabaseConfig
 from prisma_infra.operation import Action, Operation
 from prisma_infra_prisma import PrismaEngine
-
 from prisma_infra_sdk.testing import kit_schema
 
 DDL = [
@@ -39,5 +38,7 @@ async def sqlite_engine(folder: Path, *, tables: bool = True) -> PrismaEngine:
     await engine.start()
     if tables:
         for statement in DDL:
-            await engine.execute(Operation(model=None, action=Action.EXECUTE_RAW, args={"sql": statement, "params": []}))
+            await engine.execute(
+                Operation(model=None, action=Action.EXECUTE_RAW, args={"sql": statement, "params": []})
+            )
     return engine

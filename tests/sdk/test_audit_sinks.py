@@ -15,10 +15,9 @@ from prisma_infra.audit.database_sink import DatabaseSink
 from prisma_infra.audit.file_sink import FileSink
 from prisma_infra.providers import AuditSink, Engine
 from prisma_infra_nats import NatsSink
+from prisma_infra_sdk.testing import AuditSinkContract, MemoryEngine
 from prisma_sqlite import sqlite_engine
 from servers import Server
-
-from prisma_infra_sdk.testing import AuditSinkContract, MemoryEngine
 
 pytestmark = pytest.mark.integration
 

@@ -7,9 +7,8 @@ from prisma_infra.cache.memory import MemoryStore
 from prisma_infra.providers import CacheStore
 from prisma_infra_memcached import MemcachedStore
 from prisma_infra_redis import RedisStore
-from servers import Server
-
 from prisma_infra_sdk.testing import CacheStoreContract
+from servers import Server
 
 pytestmark = pytest.mark.integration
 

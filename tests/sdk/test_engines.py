@@ -7,9 +7,8 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 from prisma_infra.providers import Engine
-from prisma_sqlite import DDL, sqlite_engine
-
 from prisma_infra_sdk.testing import EngineContract, MemoryEngine, kit_datamodel
+from prisma_sqlite import DDL, sqlite_engine
 
 pytestmark = pytest.mark.integration
 

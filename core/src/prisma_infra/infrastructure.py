@@ -550,3 +550,34 @@ class Infrastructure:
         return ComplianceReports(self)
 
     # -- end audit -------------------------------------------------------------------------
+
+    # -- analytics -------------------------------------------------------------------------
+    # Owned by the analytics feature (prisma_infra.analytics, prisma_infra.alerts); the engine
+    # and the KPI/alert service are built per runtime by the analytics middleware.
+
+    if TYPE_CHECKING:
+        from prisma_infra.analytics import AnalyticsEngine, AnalyticsQuery, AnalyticsService
+
+    @property
+    def analytics_engine(self) -> AnalyticsEngine:
+        """The `AnalyticsEngine`: ``for_model(model)`` queries, metrics registered by plugins."""
+        engine = self.runtime.extras.get("analytics_engine")
+        if engine is None:
+            raise PrismaInfraError("Analytics is not available: the 'analytics' plugin or middleware is disabled")
+        return engine  # type: ignore[no-any-return]
+
+    def analytics(self, model: str) -> AnalyticsQuery:
+        """An immutable analytics query on ``model``: ``infra.analytics("user").metrics([...]).interval("day")``."""
+        return self.analytics_engine.for_model(model)
+
+    @property
+    def kpis(self) -> AnalyticsService:
+        """The `AnalyticsService` of the configured KPIs, alert rules and reports."""
+        service = self.runtime.extras.get("analytics")
+        if service is None:
+            raise PrismaInfraError(
+                "No KPIs, alert rules or reports are configured (analytics.kpis, analytics.alerts, analytics.reports)"
+            )
+        return service  # type: ignore[no-any-return]
+
+    # -- end analytics ---------------------------------------------------------------------

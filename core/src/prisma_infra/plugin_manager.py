@@ -50,6 +50,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("monitoring", "prisma_infra.builtin.monitoring_plugin"),
     ("pii", "prisma_infra.builtin.pii_plugin"),
     ("audit", "prisma_infra.builtin.audit_plugin"),
+    ("analytics", "prisma_infra.builtin.analytics_plugin"),
 )
 
 

@@ -192,3 +192,20 @@ async def test_raw_queries_and_scalars(make_infra: Callable[..., Any]) -> None:
         await infra.call(None, "queryRaw", {"sql": "select 1", "params": []})
         models = infra.monitor.usage()
     assert models[0]["model"] is None and models[0]["actions"] == {"queryRaw": 1} and models[0]["rows"] == 1
+
+
+async def test_history_and_exporters_survive_a_reload(make_infra: Callable[..., Any]) -> None:
+    async with make_infra(exporters=["recording"], slow_operation_ms=500) as infra:
+        monitor = infra.monitor
+        await infra.repository("user").count()
+        await infra.configure({"monitoring": {"slow_operation_ms": 50}})
+        assert infra.monitor is monitor and monitor.slow_seconds == 0.05
+        await infra.repository("user").count()
+        assert monitor.operations == 2
+        (exporter,) = RecordingExporter.instances  # same options: the exporter is kept, not rebuilt
+        assert not exporter.closed and len(exporter.observed) == 2
+        await infra.configure({"monitoring": {"exporter_options": {"recording": {"tag": "v2"}}}})
+        assert exporter.closed and len(RecordingExporter.instances) == 2
+        await infra.repository("user").count()
+        assert len(RecordingExporter.instances[1].observed) == 1
+    assert RecordingExporter.instances[1].closed

@@ -2,12 +2,20 @@
 
 ``install(infrastructure)`` runs on the ``startup`` hook and ``configure(config)``
 on ``configuration_changed`` with the plugin's own options (``plugins.options.<name>``).
-Subclasses add any other hook as a method decorated with ``@hookimpl``.
+Providers can be declared as class attributes, which become registration hooks::
+
+    class MyPlugin(Plugin):
+        name = "mine"
+        cache_stores = {"mine": MyStore}
+        audit_sinks = {"mine-audit": MySink}
+
+Subclasses add any other hook as a method decorated with ``@hookimpl`` (an
+explicit ``register_*`` method wins over the declaration of the same kind).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from prisma_infra.hookspecs import hookimpl
@@ -17,13 +25,48 @@ if TYPE_CHECKING:
     from prisma_infra.config.model import InfraConfig
     from prisma_infra.infrastructure import Infrastructure
 
-__all__ = ["Plugin"]
+__all__ = ["DECLARED_PROVIDERS", "Plugin"]
+
+#: Class attribute -> the registration hook it becomes.
+DECLARED_PROVIDERS: dict[str, str] = {
+    "engines": "register_engines",
+    "cache_stores": "register_cache_backends",
+    "search_providers": "register_search_providers",
+    "audit_sinks": "register_audit_sinks",
+    "metrics_exporters": "register_metrics_exporters",
+    "pii_detectors": "register_pii_detectors",
+    "middleware": "register_middleware",
+}
+
+
+def _registration_hook(attribute: str, hook: str) -> Callable[..., None]:
+    def register_declared(self: Plugin, register: Callable[[str, Any], None]) -> None:
+        for provider_name, factory in getattr(self, attribute).items():
+            register(provider_name, factory)
+
+    register_declared.__name__ = register_declared.__qualname__ = hook
+    register_declared.__doc__ = f"Registers the providers declared in ``{attribute}``."
+    marked: Callable[..., None] = hookimpl(register_declared)
+    return marked
 
 
 class Plugin:
     """Base class for class-style plugins; point the entry point at the subclass."""
 
     name: ClassVar[str] = ""
+    engines: ClassVar[Mapping[str, Any]] = {}
+    cache_stores: ClassVar[Mapping[str, Any]] = {}
+    search_providers: ClassVar[Mapping[str, Any]] = {}
+    audit_sinks: ClassVar[Mapping[str, Any]] = {}
+    metrics_exporters: ClassVar[Mapping[str, Any]] = {}
+    pii_detectors: ClassVar[Mapping[str, Any]] = {}
+    middleware: ClassVar[Mapping[str, Any]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for attribute, hook in DECLARED_PROVIDERS.items():
+            if cls.__dict__.get(attribute) and hook not in cls.__dict__:
+                setattr(cls, hook, _registration_hook(attribute, hook))
 
     def install(self, infrastructure: Infrastructure) -> Any:
         """Called once the infrastructure has started; may be ``async``."""

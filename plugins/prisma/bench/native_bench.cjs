@@ -4,7 +4,7 @@
 //   node native_bench.cjs <client.cjs>        (settings JSON on stdin)
 //
 // settings: {url, poolSize, ids, model, sequential, warmup, workers, workerOps, burst}
-// Prints one JSON line: sequential findUnique by id (median/p95/mean µs), `workers` closed-loop
+// Prints one JSON line: sequential findUnique by id (median/p95/mean µs, CPU µs per op), `workers` closed-loop
 // workers doing `workerOps` operations in all (ops/s), a burst of `burst` at once (ops/s), and
 // this process's RSS after the burst. Run with the toolchain's NODE_PATH (see benchmarks/bench_engine.py).
 const clientPath = process.argv[2];
@@ -31,12 +31,14 @@ async function main(settings) {
 
   for (let i = 0; i < settings.warmup; i++) await one();
   const samples = new Array(settings.sequential);
+  const cpu = process.cpuUsage();
   for (let i = 0; i < settings.sequential; i++) {
     const t0 = process.hrtime.bigint();
     await one();
     samples[i] = Number(process.hrtime.bigint() - t0) / 1e3;
   }
-  const out = { sequential: summary(samples) };
+  const used = process.cpuUsage(cpu);
+  const out = { sequential: { ...summary(samples), node_cpu_us_per_op: (used.user + used.system) / settings.sequential } };
 
   let errors = 0;
   let left = settings.workerOps;

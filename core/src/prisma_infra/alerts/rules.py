@@ -74,7 +74,15 @@ class AlertRule:
 
     @property
     def fingerprint(self) -> tuple[Any, ...]:
-        return (self.source, self.kpi, self.value, self.operator, self.threshold, self.for_evaluations, self.for_seconds)
+        return (
+            self.source,
+            self.kpi,
+            self.value,
+            self.operator,
+            self.threshold,
+            self.for_evaluations,
+            self.for_seconds,
+        )
 
     def breached(self, value: float) -> bool:
         return OPERATORS[self.operator](value, self.threshold)
@@ -174,14 +182,14 @@ def read_operational(source: str, extras: Mapping[str, Any], *, window: int = 60
         if not operations:
             return None
         if source == "error_rate":
-            return float(sum(series.get("errors") or [])) / operations
+            return float(sum(series.get("errors") or [])) / float(operations)
         totals = snapshot.get("totals") or {}
         p95 = totals.get("p95_ms")
         return None if p95 is None else float(p95)
     if source == "cache_hit_ratio":
         if snapshot is not None:
             series = snapshot.get("series") or {}
-            hits, misses = sum(series.get("hits") or []), sum(series.get("misses") or [])
+            hits, misses = int(sum(series.get("hits") or [])), int(sum(series.get("misses") or []))
             if hits + misses:
                 return hits / (hits + misses)
         manager = extras.get("cache_manager")

@@ -137,7 +137,8 @@ class Scheduler:
         await asyncio.shield(job.task)
 
     async def _loop(self) -> None:
-        while self._ready is not None and not self._ready():
+        # The runtime becomes current only after every middleware started: poll briefly.
+        while self._ready is not None and not self._ready():  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         now = self._clock()
         for job in self.jobs.values():

@@ -99,7 +99,9 @@ class LogSink(AlertSink):
 
     async def send(self, notification: Notification) -> None:
         level = _LEVELS.get(notification.severity, logging.INFO)
-        self.logger.log(level, "%s: %s", notification.subject, notification.text, extra={"notification": dict(notification.payload)})
+        self.logger.log(
+            level, "%s: %s", notification.subject, notification.text, extra={"notification": dict(notification.payload)}
+        )
 
 
 class WebhookSink(AlertSink):

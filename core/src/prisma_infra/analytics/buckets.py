@@ -38,7 +38,7 @@ _SINCE = re.compile(r"^\s*(\d+)\s*(h|d|w|m|y|hours?|days?|weeks?|months?|years?)
 def check_interval(interval: str) -> Interval:
     if interval not in INTERVALS:
         raise AnalyticsQueryError(f"Unknown interval {interval!r}: use one of {', '.join(INTERVALS)}")
-    return interval  # type: ignore[return-value]
+    return interval
 
 
 def zone(name: str | None) -> tzinfo:

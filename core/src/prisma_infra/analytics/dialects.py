@@ -40,7 +40,9 @@ class Dialect:
         """The placeholder of the ``index``-th parameter (1-based)."""
         return "?"
 
-    def bucket(self, column: str, interval: Interval, *, native_type: str | None = None, tz_param: str | None = None) -> str:
+    def bucket(
+        self, column: str, interval: Interval, *, native_type: str | None = None, tz_param: str | None = None
+    ) -> str:
         """An expression giving the start of ``column``'s bucket."""
         raise NotImplementedError
 
@@ -58,7 +60,9 @@ class PostgresDialect(Dialect):
     def placeholder(self, index: int) -> str:
         return f"${index}"
 
-    def bucket(self, column: str, interval: Interval, *, native_type: str | None = None, tz_param: str | None = None) -> str:
+    def bucket(
+        self, column: str, interval: Interval, *, native_type: str | None = None, tz_param: str | None = None
+    ) -> str:
         value = column
         if native_type == "Date":
             value = f"CAST({column} AS timestamp)"
@@ -79,7 +83,9 @@ class MySqlDialect(Dialect):
     def like_escape(self) -> str:
         return " ESCAPE '\\\\'"
 
-    def bucket(self, column: str, interval: Interval, *, native_type: str | None = None, tz_param: str | None = None) -> str:
+    def bucket(
+        self, column: str, interval: Interval, *, native_type: str | None = None, tz_param: str | None = None
+    ) -> str:
         _no_tz(self, tz_param)
         if interval == "hour":
             return f"DATE_FORMAT({column}, '%Y-%m-%d %H:00:00')"
@@ -98,7 +104,9 @@ class MySqlDialect(Dialect):
 class SqliteDialect(Dialect):
     provider: str = "sqlite"
 
-    def bucket(self, column: str, interval: Interval, *, native_type: str | None = None, tz_param: str | None = None) -> str:
+    def bucket(
+        self, column: str, interval: Interval, *, native_type: str | None = None, tz_param: str | None = None
+    ) -> str:
         _no_tz(self, tz_param)
         if interval == "hour":
             return f"strftime('%Y-%m-%d %H:00:00', {column})"

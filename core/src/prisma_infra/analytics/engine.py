@@ -37,11 +37,11 @@ from prisma_infra.analytics.result import AnalyticsResult
 from prisma_infra.analytics.sql import (
     Aggregate,
     CompiledSql,
+    SqlWriter,
     compile_aggregate_query,
     compile_where,
     group_value,
     scalar_field,
-    SqlWriter,
 )
 from prisma_infra.analytics.types import AnalyticsQueryError, GroupKey, Interval, Number, Point
 from prisma_infra.operation import Action
@@ -106,7 +106,14 @@ class Plan:
     def instant(self, wall: datetime | None) -> datetime | None:
         return None if wall is None else localize(wall, self.tz).astimezone(UTC)
 
-    def sql_for(self, period: Period, *, grouped: bool = True, bucketed: bool = True, aggregates: Sequence[Aggregate] | None = None) -> CompiledSql:
+    def sql_for(
+        self,
+        period: Period,
+        *,
+        grouped: bool = True,
+        bucketed: bool = True,
+        aggregates: Sequence[Aggregate] | None = None,
+    ) -> CompiledSql:
         return compile_aggregate_query(
             self.schema,
             self.model,
@@ -208,7 +215,9 @@ class AnalyticsEngine:
         # Check the filter now (same subset on both paths), whatever path runs.
         compile_where(schema, model, query.where_filter, SqlWriter(dialect))
         series_specs = [s for s in specs if isinstance(s.metric, SeriesMetric)]
-        lookback = max((s.metric.lookback(s.window or 1) for s in series_specs if isinstance(s.metric, SeriesMetric)), default=0)
+        lookback = max(
+            (s.metric.lookback(s.window or 1) for s in series_specs if isinstance(s.metric, SeriesMetric)), default=0
+        )
         start_wall = as_wall(query.start, tz) if query.start is not None else None
         end_wall = as_wall(query.end, tz) if query.end is not None else None
         now = now or datetime.now(UTC)
@@ -227,6 +236,7 @@ class AnalyticsEngine:
         else:
             fetch_wall = start_wall
             for spec in series_specs:
+                assert isinstance(spec.metric, SeriesMetric)
                 if spec.metric.lookback(spec.window or 1) > 1 or spec.kind in ("moving_avg", "cumulative"):
                     raise AnalyticsQueryError(f"Metric {spec.key!r} needs an interval: add .interval('day'|...)")
             if series_specs:
@@ -325,7 +335,13 @@ class AnalyticsEngine:
         )
 
     async def _sql_rows(
-        self, plan: Plan, period: Period, queries: list[str], *, aggregates: Sequence[Aggregate] | None = None, grouped: bool = True
+        self,
+        plan: Plan,
+        period: Period,
+        queries: list[str],
+        *,
+        aggregates: Sequence[Aggregate] | None = None,
+        grouped: bool = True,
     ) -> list[tuple[GroupKey, datetime | None, dict[str, Number]]]:
         chosen = plan.aggregates if aggregates is None else aggregates
         bucketed = plan.interval is not None and period.key is None and grouped
@@ -384,7 +400,7 @@ class AnalyticsEngine:
                     max=selections.get("_max"),
                 )
             ]
-        out = []
+        out: list[tuple[GroupKey, datetime | None, dict[str, Number]]] = []
         for row in rows:
             key = tuple(row.get(f.name) for f in fields)
             values: dict[str, Number] = {}
@@ -399,7 +415,9 @@ class AnalyticsEngine:
 
     # -- assembling --------------------------------------------------------------------------
 
-    def _buckets(self, plan: Plan, data: Mapping[GroupKey, Mapping[datetime | None, Any]], now: datetime) -> list[datetime | None]:
+    def _buckets(
+        self, plan: Plan, data: Mapping[GroupKey, Mapping[datetime | None, Any]], now: datetime
+    ) -> list[datetime | None]:
         if plan.interval is None:
             return [p.key for p in plan.periods]
         seen = sorted({b for buckets in data.values() for b in buckets if b is not None})
@@ -425,16 +443,21 @@ class AnalyticsEngine:
         shown_from = plan.start_wall if plan.interval is not None else None
         for key in keys:
             found = data.get(key, {})
-            buckets = all_buckets if plan.query.fill or plan.interval is None else sorted(b for b in found if b is not None)
+            buckets = (
+                all_buckets if plan.query.fill or plan.interval is None else sorted(b for b in found if b is not None)
+            )
             base: dict[str, list[Number]] = {
                 a.key: [found[b].get(a.key) if b in found else empties[a.key] for b in buckets] for a in plan.aggregates
             }
+            hidden = sum(1 for b in buckets if shown_from is not None and b is not None and b < shown_from)
             columns: dict[str, list[Number]] = {}
             for spec in plan.specs:
                 if isinstance(spec.metric, SeriesMetric):
                     assert spec.base is not None
-                    values = [as_float(v) for v in base[spec.base.canonical]]
-                    columns[spec.key] = spec.metric.compute(values, spec.window or 1)
+                    # Each series metric sees only the buckets before the range that it asked for.
+                    offset = max(0, hidden - spec.metric.lookback(spec.window or 1))
+                    values = [as_float(v) for v in base[spec.base.canonical][offset:]]
+                    columns[spec.key] = [None] * offset + spec.metric.compute(values, spec.window or 1)
                 else:
                     columns[spec.key] = base[spec.canonical]
             points: list[Point] = []
@@ -467,7 +490,9 @@ class AnalyticsEngine:
                 points = next(iter(series.values()), [])
                 totals[spec.key] = points[0][1].get(spec.key) if points else agg.metric.empty
             elif agg.metric.additive:
-                totals[spec.key] = agg.metric.combine([values.get(spec.key) for points in series.values() for _, values in points])
+                totals[spec.key] = agg.metric.combine(
+                    [values.get(spec.key) for points in series.values() for _, values in points]
+                )
             else:
                 missing.append(agg)
         if missing:
@@ -478,10 +503,10 @@ class AnalyticsEngine:
                 rows = await self._prisma_rows(plan, period, queries, grouped=False)
             else:
                 rows = await self._sql_rows(plan, period, queries, aggregates=missing, grouped=False)
-            values = rows[0][2] if rows else {}
+            overall = rows[0][2] if rows else {}
             for spec in requested:
                 if aggregates[spec.canonical] in missing:
-                    totals[spec.key] = values.get(spec.canonical)
+                    totals[spec.key] = overall.get(spec.canonical)
         if plan.interval is None:
             for spec in plan.specs:
                 if not isinstance(spec.metric, SeriesMetric) or spec.base is None:
@@ -493,8 +518,8 @@ class AnalyticsEngine:
                         found = data.get((), {}).get(period.key, {})
                         per_period.append(as_float(found.get(base.key, base.metric.empty)))
                     elif base.metric.additive:
-                        values = [found.get(period.key, {}).get(base.key) for found in data.values()]
-                        per_period.append(as_float(base.metric.combine(values)))
+                        in_groups = [found.get(period.key, {}).get(base.key) for found in data.values()]
+                        per_period.append(as_float(base.metric.combine(in_groups)))
                     else:
                         break
                 if len(per_period) != len(plan.periods):

@@ -48,7 +48,7 @@ def kpi_status(config: KpiConfig, value: float | None) -> Status:
     for level in ("critical", "warning"):
         limit = getattr(thresholds, level)
         if limit is not None and (value <= limit if below else value >= limit):
-            return level  # type: ignore[return-value]
+            return level
     return "ok"
 
 
@@ -249,7 +249,11 @@ class Kpi:
         limit = getattr(thresholds, state.status, None) if thresholds is not None and transition == "fired" else None
         where = "below" if thresholds is not None and thresholds.direction == "below" else "above"
         if transition == "fired":
-            message = f"KPI {c.name} is {state.status}: {shown}{' ' + c.unit if c.unit else ''} ({where} {limit:g})" if limit is not None else f"KPI {c.name} is {state.status}: {shown}"
+            message = (
+                f"KPI {c.name} is {state.status}: {shown}{' ' + c.unit if c.unit else ''} ({where} {limit:g})"
+                if limit is not None
+                else f"KPI {c.name} is {state.status}: {shown}"
+            )
         else:
             message = f"resolved: KPI {c.name} is back to ok ({shown})"
         return {

@@ -37,9 +37,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
-from prisma_infra.analytics.buckets import parse_bucket
+from prisma_infra.analytics.buckets import parse_instant
 from prisma_infra.analytics.dialects import Dialect
 from prisma_infra.analytics.types import AnalyticsQueryError, Number
 from prisma_infra.errors import PluginError, closest_match
@@ -68,14 +69,14 @@ def as_float(value: Number) -> float | None:
     return float(value)
 
 
-class Metric(ABC):
+class Metric:
     """Base of every metric; ``name`` is what a query asks for (``"sum"``, ``"growth_rate"``)."""
 
     name: str = ""
     description: str = ""
 
 
-class AggregateMetric(Metric):
+class AggregateMetric(Metric, ABC):
     """A metric the database computes per bucket and group."""
 
     #: Whether it applies to a field (``sum:views``); ``count`` takes one optionally.
@@ -115,7 +116,7 @@ def _convert_typed(value: Any, field: Field | None) -> Number:
     if kind == "Decimal":
         return value if isinstance(value, Decimal) else Decimal(str(value))
     if kind == "DateTime":
-        return parse_bucket(value) if not isinstance(value, datetime) else value
+        return parse_instant(value) if isinstance(value, datetime | str) else value
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, int | float | datetime):
@@ -155,7 +156,7 @@ class SumMetric(AggregateMetric):
 
     def combine(self, values: Sequence[Number]) -> Number:
         present = [v for v in values if isinstance(v, int | float | Decimal)]
-        return sum(present, start=type(present[0])(0)) if present else 0  # type: ignore[arg-type]
+        return sum(present, start=type(present[0])(0)) if present else 0
 
     def convert(self, value: Any, field: Field | None) -> Number:
         return _convert_typed(0 if value is None else value, field)
@@ -184,7 +185,7 @@ class _Extreme(AggregateMetric):
 
     def combine(self, values: Sequence[Number]) -> Number:
         present = [v for v in values if v is not None]
-        return type(self).pick(present) if present else None  # type: ignore[no-any-return]
+        return type(self).pick(present) if present else None
 
 
 class MinMetric(_Extreme):
@@ -242,8 +243,7 @@ class SqlMetric(AggregateMetric):
         template = self.templates.get(dialect.provider, self.templates.get("*"))
         if template is None:
             raise AnalyticsQueryError(
-                f"Metric {self.name!r} has no SQL for {dialect.provider} "
-                f"(it has: {', '.join(sorted(self.templates))})"
+                f"Metric {self.name!r} has no SQL for {dialect.provider} (it has: {', '.join(sorted(self.templates))})"
             )
         return template.replace("{column}", column or "*")
 
@@ -253,7 +253,7 @@ class SqlMetric(AggregateMetric):
         return _convert_typed(value, None)
 
 
-class SeriesMetric(Metric):
+class SeriesMetric(Metric, ABC):
     """A metric computed in Python over the bucketed series of its base metric."""
 
     default_base: str = "count"
@@ -278,8 +278,8 @@ class GrowthRate(SeriesMetric):
 
     def compute(self, values: Sequence[float | None], window: int) -> list[Number]:
         out: list[Number] = [None]
-        for previous, current in zip(values, values[1:], strict=False):
-            out.append(None if previous in (None, 0) or current is None else (current - previous) / previous)  # type: ignore[operator]
+        for previous, current in pairwise(values):
+            out.append(None if previous in (None, 0) or current is None else (current - previous) / previous)
         return out[: len(values)]
 
 
@@ -292,7 +292,7 @@ class Change(SeriesMetric):
 
     def compute(self, values: Sequence[float | None], window: int) -> list[Number]:
         out: list[Number] = [None]
-        for previous, current in zip(values, values[1:], strict=False):
+        for previous, current in pairwise(values):
             out.append(None if previous is None or current is None else current - previous)
         return out[: len(values)]
 
@@ -502,6 +502,4 @@ class MetricRegistry:
 
 
 def _with_key(spec: MetricSpec, key: str) -> MetricSpec:
-    return MetricSpec(
-        metric=spec.metric, kind=spec.kind, key=key, field=spec.field, base=spec.base, window=spec.window
-    )
+    return MetricSpec(metric=spec.metric, kind=spec.kind, key=key, field=spec.field, base=spec.base, window=spec.window)

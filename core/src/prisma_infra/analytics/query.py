@@ -78,7 +78,7 @@ class AnalyticsQuery:
         return self._with(start=start, end=parse_instant(until) if until is not None else None)
 
     def interval(self, interval: Interval | str | None) -> AnalyticsQuery:
-        """Bucket width: ``hour``, ``day``, ``week`` (from Monday), ``month``, ``quarter``, ``year``; ``None``: one bucket."""
+        """Bucket width: ``hour``, ``day``, ``week`` (Monday), ``month``, ``quarter``, ``year``; ``None``: one."""
         return self._with(bucket=check_interval(interval) if interval is not None else None)
 
     def where(self, where: Mapping[str, Any] | None = None, /, **equals: Any) -> AnalyticsQuery:

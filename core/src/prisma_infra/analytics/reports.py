@@ -50,7 +50,12 @@ class RenderedReport:
             lines = ["name,value,status,trend,anomaly_z,bucket"]
             for k in self.kpis:
                 z = (k.get("anomaly") or {}).get("z")
-                lines.append(",".join(_csv(v) for v in (k["name"], k.get("value"), k.get("status"), k.get("trend"), z, k.get("bucket"))))
+                lines.append(
+                    ",".join(
+                        _csv(v)
+                        for v in (k["name"], k.get("value"), k.get("status"), k.get("trend"), z, k.get("bucket"))
+                    )
+                )
             files["kpis.csv"] = "\n".join(lines) + "\n"
         return files
 
@@ -67,7 +72,14 @@ class RenderedReport:
         if self.kpis:
             parts.append("<h2>KPIs</h2>")
             rows = [
-                [k["name"], k.get("value"), k.get("status"), k.get("trend"), (k.get("anomaly") or {}).get("z"), k.get("bucket")]
+                [
+                    k["name"],
+                    k.get("value"),
+                    k.get("status"),
+                    k.get("trend"),
+                    (k.get("anomaly") or {}).get("z"),
+                    k.get("bucket"),
+                ]
                 for k in self.kpis
             ]
             parts.append(render_html_table(["KPI", "value", "status", "trend", "anomaly z", "bucket"], rows))
@@ -120,7 +132,9 @@ def render_html_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> 
     """A plain HTML table, every cell escaped."""
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_fmt(v.isoformat() if isinstance(v, datetime) else v))}</td>" for v in row) + "</tr>"
+        "<tr>"
+        + "".join(f"<td>{html.escape(_fmt(v.isoformat() if isinstance(v, datetime) else v))}</td>" for v in row)
+        + "</tr>"
         for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

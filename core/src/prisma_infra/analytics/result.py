@@ -115,7 +115,9 @@ class AnalyticsResult:
         writer = csv.writer(out, dialect=dialect)
         writer.writerow([*self.group_by, "bucket", *self.metrics])
         for row in self.to_rows():
-            writer.writerow(["" if row[c] is None else _jsonable(row[c]) for c in (*self.group_by, "bucket", *self.metrics)])
+            writer.writerow(
+                ["" if row[c] is None else _jsonable(row[c]) for c in (*self.group_by, "bucket", *self.metrics)]
+            )
         return out.getvalue()
 
     def to_chart(
@@ -139,7 +141,9 @@ class AnalyticsResult:
                         "type": "bar",
                         "name": metric,
                         "x": labels,
-                        "y": [_jsonable(points[0][1].get(metric)) if points else None for points in self.series.values()],
+                        "y": [
+                            _jsonable(points[0][1].get(metric)) if points else None for points in self.series.values()
+                        ],
                     }
                 )
         else:

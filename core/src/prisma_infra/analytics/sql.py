@@ -178,7 +178,9 @@ def _where(schema: Schema, model: Model, where: Any, writer: SqlWriter, path: st
         here = f"{path}.{key}"
         if key in ("AND", "OR", "NOT"):
             items = list(value) if isinstance(value, list | tuple) else [value]
-            compiled = [c for c in (_where(schema, model, item, writer, f"{here}[{i}]") for i, item in enumerate(items)) if c]
+            compiled = [
+                c for c in (_where(schema, model, item, writer, f"{here}[{i}]") for i, item in enumerate(items)) if c
+            ]
             if key == "AND":
                 parts.extend(compiled)
             elif key == "OR":
@@ -204,7 +206,9 @@ def _field_filter(schema: Schema, model: Model, f: Field, value: Any, writer: Sq
             parts.append(_equals(schema, model, f, column, arg, writer, here))
         elif op in ("in", "notIn"):
             if not isinstance(arg, list | tuple | set | frozenset):
-                raise AnalyticsQueryError(f"{model.name}.{f.name}: {op!r} takes a list (at {here})", model=model.name, field=f.name)
+                raise AnalyticsQueryError(
+                    f"{model.name}.{f.name}: {op!r} takes a list (at {here})", model=model.name, field=f.name
+                )
             values = [db_value(schema, model, f, v, here) for v in arg]
             if not values:
                 parts.append("1=0" if op == "in" else "1=1")
@@ -213,7 +217,9 @@ def _field_filter(schema: Schema, model: Model, f: Field, value: Any, writer: Sq
             parts.append(f"{column} {'IN' if op == 'in' else 'NOT IN'} ({marks})")
         elif op in _COMPARISONS:
             if arg is None:
-                raise AnalyticsQueryError(f"{model.name}.{f.name}: {op!r} needs a value (at {here})", model=model.name, field=f.name)
+                raise AnalyticsQueryError(
+                    f"{model.name}.{f.name}: {op!r} needs a value (at {here})", model=model.name, field=f.name
+                )
             parts.append(f"{column} {_COMPARISONS[op]} {writer.param(db_value(schema, model, f, arg, here))}")
         elif op == "not":
             if isinstance(arg, Mapping):
@@ -230,7 +236,9 @@ def _field_filter(schema: Schema, model: Model, f: Field, value: Any, writer: Sq
                     field=f.name,
                 )
             if not isinstance(arg, str):
-                raise AnalyticsQueryError(f"{model.name}.{f.name}: {op!r} takes a string (at {here})", model=model.name, field=f.name)
+                raise AnalyticsQueryError(
+                    f"{model.name}.{f.name}: {op!r} takes a string (at {here})", model=model.name, field=f.name
+                )
             before, after = _LIKE[op]
             escaped = arg.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             parts.append(f"{column} LIKE {writer.param(before + escaped + after)}{writer.dialect.like_escape()}")
@@ -293,7 +301,9 @@ def compile_aggregate_query(
             raise AnalyticsQueryError(f"Model {model.name} has no DateTime field to bucket by: set date_field")
         native = date_field.native_type[0] if date_field.native_type else None
         tz_param = writer.param(tz) if tz is not None and tz.upper() != "UTC" else None
-        select.append(f"{dialect.bucket(q(date_field.column_name), interval, native_type=native, tz_param=tz_param)} AS {q('b')}")
+        select.append(
+            f"{dialect.bucket(q(date_field.column_name), interval, native_type=native, tz_param=tz_param)} AS {q('b')}"
+        )
     for i, g in enumerate(group_by):
         select.append(f"{q(g.column_name)} AS {q(f'g{i}')}")
     for i, agg in enumerate(aggregates):

@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import os
 import re
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -106,6 +107,7 @@ class FileSink(AuditSink):
         self._last_sync = 0.0
         self._dirty = False
         self._last_seq: dict[str, int] = {}
+        self._lock = threading.Lock()  # writes run in worker threads: one at a time
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -113,6 +115,10 @@ class FileSink(AuditSink):
         await asyncio.to_thread(self._open)
 
     def _open(self) -> None:
+        with self._lock:
+            self._open_locked()
+
+    def _open_locked(self) -> None:
         if self._fd is not None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -126,6 +132,10 @@ class FileSink(AuditSink):
         await asyncio.to_thread(self._close)
 
     def _close(self) -> None:
+        with self._lock:
+            self._close_locked()
+
+    def _close_locked(self) -> None:
         if self._fd is None:
             return
         if self._dirty and self.fsync != "never":
@@ -139,8 +149,12 @@ class FileSink(AuditSink):
         await asyncio.to_thread(self._write, events)
 
     def _write(self, events: Sequence[Mapping[str, Any]]) -> None:
+        with self._lock:
+            self._write_locked(events)
+
+    def _write_locked(self, events: Sequence[Mapping[str, Any]]) -> None:
         if self._fd is None:
-            self._open()
+            self._open_locked()
         assert self._fd is not None
         lines: list[bytes] = []
         for event in events:

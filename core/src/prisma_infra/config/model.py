@@ -160,7 +160,7 @@ class AlertSinkConfig(Section):
 
 class ReportQueryConfig(Section):
     model: str
-    metrics: list[str | dict[str, Any]] = Field(default_factory=lambda: ["count"])
+    metrics: list[str | dict[str, Any]] = Field(default_factory=lambda: list[str | dict[str, Any]](["count"]))
     group_by: list[str] = Field(default_factory=list)
     interval: _INTERVALS | None = "day"
     since: str = "30d"
@@ -176,7 +176,7 @@ class ReportConfig(Section):
     queries: list[ReportQueryConfig] = Field(default_factory=list)
     kpis: list[str] = Field(default_factory=list)
     """KPI names whose latest state the report lists."""
-    formats: list[Literal["json", "csv", "html"]] = Field(default_factory=lambda: ["html"])
+    formats: list[Literal["json", "csv", "html"]] = Field(default_factory=lambda: list[Literal["json", "csv", "html"]](["html"]))
     sinks: list[str] | None = None
 
 

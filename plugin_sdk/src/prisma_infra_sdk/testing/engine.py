@@ -31,8 +31,13 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from prisma_infra.errors import EngineError, EngineUnavailableError, RecordNotFoundError, TransactionError
-from prisma_infra.errors import UniqueConstraintError
+from prisma_infra.errors import (
+    EngineError,
+    EngineUnavailableError,
+    RecordNotFoundError,
+    TransactionError,
+    UniqueConstraintError,
+)
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.operation import Action, Operation
 from prisma_infra.providers import Engine

@@ -29,33 +29,35 @@ __all__ = ["infrastructure_with", "kit_schema_path", "memory_engine"]
 #: ``await infrastructure_with(plugin=None, config=None)`` → a started `Infrastructure`.
 InfrastructureFactory = Callable[..., Awaitable["Infrastructure"]]
 
+_async_fixture: Any
 try:
-    import pytest_asyncio
-except ImportError:  # pragma: no cover - the SDK's ``test`` extra installs it
+    from pytest_asyncio import fixture as _async_fixture
+except ImportError:  # pragma: no cover - the SDK's ``test`` extra installs it; pytest then says it needs a plugin
+    _async_fixture = pytest.fixture
 
-    @pytest.fixture
-    def infrastructure_with() -> InfrastructureFactory:
-        pytest.fail('infrastructure_with needs pytest-asyncio: pip install "prisma-infra-sdk[test]"', pytrace=False)
 
-else:
+@_async_fixture
+async def infrastructure_with(tmp_path: Path) -> AsyncIterator[InfrastructureFactory]:
+    """A factory of started infrastructures, all closed after the test.
 
-    @pytest_asyncio.fixture
-    async def infrastructure_with(tmp_path: Path) -> AsyncIterator[InfrastructureFactory]:
-        """A factory of started infrastructures, all closed after the test."""
-        from prisma_infra_sdk.testing.infra import build_infrastructure
+    ``infra = await infrastructure_with(plugin, config)``; ``plugin`` is a plugin object
+    (module, class, instance), an installed plugin's entry-point name, or a list of them.
+    Relative paths resolve in the test's ``tmp_path``.
+    """
+    from prisma_infra_sdk.testing.infra import build_infrastructure
 
-        started: list[Infrastructure] = []
+    started: list[Infrastructure] = []
 
-        async def start(plugin: object = None, config: Mapping[str, Any] | None = None) -> Infrastructure:
-            base_dir = None if "base_dir" in (config or {}) else str(tmp_path)
-            infra, _ = build_infrastructure(plugin, config, base_dir=base_dir)
-            await infra.start()
-            started.append(infra)
-            return infra
+    async def start(plugin: object = None, config: Mapping[str, Any] | None = None) -> Infrastructure:
+        base_dir = None if "base_dir" in (config or {}) else str(tmp_path)
+        infra, _ = build_infrastructure(plugin, config, base_dir=base_dir)
+        await infra.start()
+        started.append(infra)
+        return infra
 
-        yield start
-        for infra in reversed(started):
-            await infra.close()
+    yield start
+    for infra in reversed(started):
+        await infra.close()
 
 
 @pytest.fixture

@@ -21,7 +21,9 @@ fresh connection. `last_event` reads the stream's last message of the chain
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -34,6 +36,14 @@ if TYPE_CHECKING:
     from nats.js.client import JetStreamContext
 
 __all__ = ["NatsSink"]
+
+
+log = logging.getLogger("prisma_infra.audit.nats")
+
+
+async def _quiet(exc: Exception) -> None:
+    """nats-py logs every connection error with a traceback; one debug line is enough (the kernel reports)."""
+    log.debug("nats: %s", exc)
 
 
 def _import_nats() -> Any:
@@ -79,13 +89,21 @@ class NatsSink(AuditSink):
             return self._js
         await self._drop()
         nats = _import_nats()
-        nc: Client = await nats.connect(
-            self.servers,
-            connect_timeout=max(1, round(self.connect_timeout)),
-            allow_reconnect=False,  # a broken connection fails the write; the kernel buffers and replays
-            max_reconnect_attempts=0,
-            name="prisma-infra-audit",
-            **self._auth,
+        # No reconnection inside the client: a broken connection fails the write, the kernel buffers the
+        # events and replays them through a fresh connection. (max_reconnect_attempts=0 would retry the
+        # first connection forever; 1 tries each server once.)
+        nc: Client = await asyncio.wait_for(
+            nats.connect(
+                self.servers,
+                connect_timeout=max(1, round(self.connect_timeout)),
+                allow_reconnect=False,
+                max_reconnect_attempts=1,
+                reconnect_time_wait=0,
+                name="prisma-infra-audit",
+                error_cb=_quiet,
+                **self._auth,
+            ),
+            timeout=self.connect_timeout * (len(self.servers) + 1) + 1,
         )
         self._nc = nc
         self._js = nc.jetstream(timeout=self.ack_timeout)

@@ -34,4 +34,4 @@ class ContractBase:
         own = cls.__dict__.get("pytestmark", [])
         own = list(own) if isinstance(own, list | tuple) else [own]
         if cls.__name__.startswith("Test") and not any(getattr(m, "name", None) == "asyncio" for m in own):
-            cls.pytestmark = [*own, pytest.mark.asyncio]
+            cls.pytestmark = [*own, pytest.mark.asyncio]  # type: ignore[attr-defined]

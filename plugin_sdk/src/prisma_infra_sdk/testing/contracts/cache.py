@@ -100,8 +100,7 @@ async def check_ttl_expires(store: CacheStore, prefix: str) -> None:
     await asyncio.sleep(1 + TTL_RESOLUTION + 0.2)
     got = await store.get_many([short, forever, fraction, renewed])
     assert got == [None, b"y", None, b"new"], (
-        f"entries must expire after their TTL; ttl=None never expires, also over an entry that had a TTL "
-        f"(got {got!r})"
+        f"entries must expire after their TTL; ttl=None never expires, also over an entry that had a TTL (got {got!r})"
     )
 
 

@@ -106,12 +106,20 @@ class EngineContract(ContractBase):
         updated = await self.run(db, "User", "update", where={"id": ada["id"]}, data={"name": "Ada L."})
         assert updated["name"] == "Ada L." and updated["id"] == ada["id"]
         upserted = await self.run(
-            db, "User", "upsert", where={"email": "bob@example.com"}, create={"email": "bob@example.com"},
+            db,
+            "User",
+            "upsert",
+            where={"email": "bob@example.com"},
+            create={"email": "bob@example.com"},
             update={"name": "never"},
         )
         assert upserted["email"] == "bob@example.com" and upserted["name"] is None
         again = await self.run(
-            db, "User", "upsert", where={"email": "bob@example.com"}, create={"email": "bob@example.com"},
+            db,
+            "User",
+            "upsert",
+            where={"email": "bob@example.com"},
+            create={"email": "bob@example.com"},
             update={"name": "Bob"},
         )
         assert again["id"] == upserted["id"] and again["name"] == "Bob"
@@ -139,8 +147,9 @@ class EngineContract(ContractBase):
         with pytest.raises(UniqueConstraintError) as raised:
             await self.run(db, "Post", "create", data={"title": "Same", "authorId": ada["id"]})
         assert set(raised.value.fields) == {"authorId", "title"}, f"got {raised.value.fields!r}"
-        found = await self.run(db, "Post", "findUnique", where={"authorId_title": {"authorId": ada["id"],
-                                                                                    "title": "Same"}})
+        found = await self.run(
+            db, "Post", "findUnique", where={"authorId_title": {"authorId": ada["id"], "title": "Same"}}
+        )
         assert found is not None and found["title"] == "Same", "a compound unique finds the record"
 
     async def test_missing_record_is_a_record_not_found_error(self, engine: Engine) -> None:
@@ -192,14 +201,14 @@ class EngineContract(ContractBase):
 
     async def test_batch_is_atomic(self, engine: Engine) -> None:
         db = await self.empty(engine)
-        results = await db.execute_batch(
-            [op("User", "create", data={"email": "a@example.com"}), op("User", "count")]
-        )
+        results = await db.execute_batch([op("User", "create", data={"email": "a@example.com"}), op("User", "count")])
         assert results[0]["email"] == "a@example.com" and results[1] == 1, "a batch runs in order"
         with pytest.raises(UniqueConstraintError):
             await db.execute_batch(
-                [op("User", "create", data={"email": "b@example.com"}), op("User", "create",
-                                                                            data={"email": "a@example.com"})]
+                [
+                    op("User", "create", data={"email": "b@example.com"}),
+                    op("User", "create", data={"email": "a@example.com"}),
+                ]
             )
         assert await self.run(db, "User", "count") == 1, "a failed batch leaves nothing behind"
 

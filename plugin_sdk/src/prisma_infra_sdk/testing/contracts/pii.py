@@ -118,8 +118,9 @@ class PiiDetectorContract(ContractBase):
         for negative in HARD_NEGATIVES:
             if negative.kind in self.allowed_hard_negatives:
                 continue
-            found = _check_matches(detector, negative.value, negative.field, detector.detect(negative.value,
-                                                                                            field=negative.field))
+            found = _check_matches(
+                detector, negative.value, negative.field, detector.detect(negative.value, field=negative.field)
+            )
             strong = [m for m in found if m.confidence >= MIN_CONFIDENCE]
             if strong:
                 flagged.append(f"{negative.value!r} (field {negative.field!r}, {negative.kind}) -> {strong!r}")

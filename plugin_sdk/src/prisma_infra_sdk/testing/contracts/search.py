@@ -32,11 +32,14 @@ __all__ = ["DOCUMENTS", "SearchProviderContract"]
 #: Records of a ``Post``-like model.
 DOCUMENTS: tuple[dict[str, Any], ...] = (
     {"id": 1, "title": "Postgres tuning guide", "body": "Vacuum, indexes and the planner.", "tag": "db"},
-    {"id": 2, "title": "Redis caching patterns", "body": "Cache aside, write through; postgres as the source.",
-     "tag": "cache"},
+    {
+        "id": 2,
+        "title": "Redis caching patterns",
+        "body": "Cache aside, write through; postgres as the source.",
+        "tag": "cache",
+    },
     {"id": 3, "title": "Gardening", "body": "Tomatoes need sun and water.", "tag": "postgres"},
-    {"id": 4, "title": "POSTGRES internals, postgres pages, postgres WAL", "body": "Postgres everywhere.",
-     "tag": "db"},
+    {"id": 4, "title": "POSTGRES internals, postgres pages, postgres WAL", "body": "Postgres everywhere.", "tag": "db"},
     {"id": 5, "title": "Café crème", "body": "Ünïcødé wörds déjà vu", "tag": "misc"},
 )
 

@@ -1,0 +1,41 @@
+"""One started `Infrastructure` per provider, on a freshly seeded database (read-only tests)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from prisma_infra.infrastructure import Infrastructure
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from analytics_support import PROVIDERS, fresh_database, seed_rows, settings
+
+
+@dataclass
+class Seeded:
+    provider: str
+    url: str
+    infra: Infrastructure
+    rows: list[dict[str, Any]]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=PROVIDERS)
+async def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Seeded]:
+    provider: str = request.param
+    url = await fresh_database(provider, tmp_path_factory.mktemp(f"analytics-{provider}"))
+    infra = Infrastructure(settings(provider, url))
+    await infra.start()
+    assert infra.engine.provider == provider
+    rows = seed_rows()
+    try:
+        for i in range(0, len(rows), 1000):
+            await infra.repository("account").create_many(rows[i : i + 1000])
+        yield Seeded(provider, url, infra, rows)
+    finally:
+        await infra.close()
