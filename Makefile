@@ -18,7 +18,7 @@ $(BIN)/python:
 
 # Every dist editable with its test extras; re-run when a pyproject changes.
 $(STAMP): $(BIN)/python $(PYPROJECTS) examples/requirements.txt Makefile
-	$(BIN)/pip install -q hatchling ruff mypy types-PyYAML -r examples/requirements.txt
+	$(BIN)/pip install -q hatchling editables ruff mypy types-PyYAML -r examples/requirements.txt
 	$(BIN)/pip install -q --no-build-isolation $(foreach d,$(DISTS),-e "$(d)[test]")
 	touch $(STAMP)
 
