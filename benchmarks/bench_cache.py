@@ -18,13 +18,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchmarks.report import Report, time_sequential
 from prisma_infra.config.model import DatabaseConfig
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action, Operation
 from prisma_infra.plugin_manager import PluginManager
 from prisma_infra.providers import Engine
+
+from benchmarks.report import Report, time_sequential
 
 FIXTURE = Path(__file__).resolve().parents[1] / "core" / "tests" / "fixtures" / "dmmf" / "blog.json"
 REDIS_URL = "redis://127.0.0.1:6379/0"

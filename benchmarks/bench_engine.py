@@ -111,7 +111,7 @@ def cpu_seconds(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICK
 
 
-async def closed_loop(one: One, ids: Sequence[int]) -> dict[str, float]:
+async def closed_loop(one: One, ids: Sequence[int], pid: int | None = None) -> dict[str, float]:
     """``WORKERS`` coroutines, each starting its next operation when the previous one returns."""
     left = WORKER_OPS
     errors = 0
@@ -127,21 +127,28 @@ async def closed_loop(one: One, ids: Sequence[int]) -> dict[str, float]:
             except Exception:
                 errors += 1
 
-    started = time.perf_counter()
+    cpu, child, started = time.process_time(), cpu_seconds(pid), time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(WORKERS)))
     elapsed = time.perf_counter() - started
-    return {"ops": WORKER_OPS, "errors": errors, "ops_per_s": WORKER_OPS / elapsed}
+    out = {"ops": WORKER_OPS, "errors": errors, "ops_per_s": WORKER_OPS / elapsed,
+           "python_cpu_us_per_op": (time.process_time() - cpu) / WORKER_OPS * 1e6}
+    if pid is not None:
+        out["node_cpu_us_per_op"] = (cpu_seconds(pid) - child) / WORKER_OPS * 1e6
+    return out
 
 
-async def burst(one: One, ids: Sequence[int], count: int = BURST) -> dict[str, float]:
+async def burst(one: One, ids: Sequence[int], pid: int | None = None, count: int = BURST) -> dict[str, float]:
     """``count`` operations started at once."""
     wanted = [ids[k % len(ids)] for k in range(count)]
-    started = time.perf_counter()
+    cpu, child, started = time.process_time(), cpu_seconds(pid), time.perf_counter()
     results = await asyncio.gather(*(one(i) for i in wanted), return_exceptions=True)
     elapsed = time.perf_counter() - started
     errors = sum(1 for r, i in zip(results, wanted, strict=True) if isinstance(r, BaseException) or not _check(r, i))
     first = next((r for r in results if isinstance(r, BaseException)), None)
-    out: dict[str, Any] = {"ops": count, "errors": errors, "ops_per_s": count / elapsed}
+    out: dict[str, Any] = {"ops": count, "errors": errors, "ops_per_s": count / elapsed,
+                           "python_cpu_us_per_op": (time.process_time() - cpu) / count * 1e6}
+    if pid is not None:
+        out["node_cpu_us_per_op"] = (cpu_seconds(pid) - child) / count * 1e6
     if first is not None:
         out["first_error"] = repr(first)[:200]
     return out
@@ -211,7 +218,7 @@ def native(toolchain: Any, client: Any, ids: Sequence[int]) -> dict[str, Any]:
         "ids": list(ids),
         "model": "User",
         "sequential": SEQUENTIAL,
-        "warmup": max(WARMUP, 500),
+        "warmup": 3000,  # a fresh process: let V8 finish optimizing first
         "workers": WORKERS,
         "workerOps": WORKER_OPS,
         "burst": BURST,
@@ -294,8 +301,8 @@ async def run(report: Report) -> None:
                 native_rss.append(result["rss_mb_after_burst"])
                 continue
             seq[name].append(await sequential(seq_paths[name], ids, pids.get(name)))
-            loop100[name].append(await closed_loop(conc_paths[name], ids))
-            burst10k[name].append(await burst(conc_paths[name], ids))
+            loop100[name].append(await closed_loop(conc_paths[name], ids, pids.get(name)))
+            burst10k[name].append(await burst(conc_paths[name], ids, pids.get(name)))
             if name == "bridge":
                 after_burst = rss_mb(engine.pid)
     await pool.release(connection)

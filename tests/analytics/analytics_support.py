@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 
 import pytest
 from prisma_infra.config.model import DatabaseConfig
+from prisma_infra.infrastructure import Infrastructure
 from prisma_infra_prisma.datasource import ScriptFailure, call_script, resolve_database
 from prisma_infra_prisma.migrate import migrate_deploy
 from prisma_infra_prisma.schema_sync import db_push
@@ -32,6 +34,16 @@ START = datetime(2024, 1, 1, tzinfo=UTC)
 ROWS = 3000
 STEP = timedelta(minutes=37)
 ROLES = ("admin", "editor", "reader")
+
+
+@dataclass
+class Seeded:
+    """A started infrastructure on a seeded database, and the rows it holds."""
+
+    provider: str
+    url: str
+    infra: Infrastructure
+    rows: list[dict[str, Any]]
 
 
 def schema_path(provider: str) -> Path:
@@ -55,7 +67,11 @@ async def fresh_database(provider: str, tmp: Path) -> str:
     else:
         url = f"{MYSQL_SERVER}/{DB_NAME}"
         _admin(provider, f"{MYSQL_SERVER}/mysql", f"DROP DATABASE IF EXISTS `{DB_NAME}`")
-        _admin(provider, f"{MYSQL_SERVER}/mysql", f"CREATE DATABASE `{DB_NAME}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+        _admin(
+            provider,
+            f"{MYSQL_SERVER}/mysql",
+            f"CREATE DATABASE `{DB_NAME}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
+        )
     schema = schema_path(provider)
     resolved = resolve_database(DatabaseConfig(schema_path=str(schema), url=url), schema.parent)  # type: ignore[arg-type]
     if provider == "mysql":

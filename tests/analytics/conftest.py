@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -14,15 +12,7 @@ from prisma_infra.infrastructure import Infrastructure
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from analytics_support import PROVIDERS, fresh_database, seed_rows, settings
-
-
-@dataclass
-class Seeded:
-    provider: str
-    url: str
-    infra: Infrastructure
-    rows: list[dict[str, Any]]
+from analytics_support import PROVIDERS, Seeded, fresh_database, seed_rows, settings
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module", params=PROVIDERS)

@@ -6,6 +6,7 @@ computed from the same rows in Python (`analytics_support.expected`).
 
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -13,8 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from analytics_support import day, expected, month, week
-from conftest import Seeded
+from analytics_support import Seeded, day, expected, month, week
 from prisma_infra.analytics import AnalyticsQueryError
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
@@ -50,7 +50,7 @@ async def test_daily_series_counts_sums_growth_distinct(seeded: Seeded) -> None:
     for got, b in zip(result.values("avg:score"), buckets, strict=True):
         assert got == pytest.approx(sum(r["score"] for r in ref[b]) / len(ref[b]))
     counts = [len(ref[b - timedelta(days=1)]) for b in [buckets[0]]] + result.values("count")  # type: ignore[operator]
-    assert result.values("growth_rate") == pytest.approx([(c - p) / p for p, c in zip(counts, counts[1:])])
+    assert result.values("growth_rate") == pytest.approx([(c - p) / p for p, c in itertools.pairwise(counts)])
     in_range = [r for r in seeded.rows if JAN10 <= r["createdAt"] < FEB10]
     assert result.totals["count"] == len(in_range)
     assert result.totals["distinct:userRef"] == 50
@@ -77,7 +77,7 @@ async def test_weekly_grouped_by_two_fields(seeded: Seeded) -> None:
         assert [v["sum:views"] for _, v in points] == [sum(r["views"] for r in ref[key].get(w, [])) for w in weeks]
         counts = [v["count"] for _, v in points]
         assert points[0][1]["growth_rate"] is None  # nothing before 2024-01-01
-        for previous, current, (_, values) in zip(counts, counts[1:], points[1:]):
+        for previous, current, (_, values) in zip(counts, counts[1:], points[1:], strict=False):
             want = None if previous == 0 else (current - previous) / previous
             assert values["growth_rate"] == (pytest.approx(want) if want is not None else None)
     assert result.totals["count"] == len(seeded.rows)
@@ -203,7 +203,7 @@ async def test_time_zone_buckets(seeded: Seeded) -> None:
     assert buckets[0] == first.replace(tzinfo=zone)
     assert all(b is not None and b.tzinfo == zone for b in buckets)
     # Whole local days inside the range are exact; the two edge days are cut by the UTC range.
-    for bucket, count in list(zip(buckets, result.values("count")))[1:-1]:
+    for bucket, count in list(zip(buckets, result.values("count"), strict=False))[1:-1]:
         assert bucket is not None
         assert count == len(local[bucket.replace(tzinfo=None)])
 
@@ -231,3 +231,41 @@ async def test_result_conversions(seeded: Seeded) -> None:
     assert chart["data"][0]["x"] == ["2024-01-01T00:00:00+00:00", "2024-01-08T00:00:00+00:00"]
     assert not math.isnan(sum(chart["data"][0]["y"]))
     assert result.to_dict()["groups"][0]["key"] == {"role": "admin"}
+
+
+async def test_kpi_evaluation_and_alert_on_the_real_engine(seeded: Seeded) -> None:
+    infra = seeded.infra
+    await infra.configure(
+        {
+            "analytics": {
+                "enabled": False,
+                "kpis": [
+                    {
+                        "name": "admin_signups",
+                        "model": "Account",
+                        "metric": "count",
+                        "where": {"role": "admin"},
+                        "interval": "day",
+                        "window": 5,
+                        "thresholds": {"warning": 100, "direction": "above"},
+                    }
+                ],
+                "alerts": [
+                    {"name": "busy", "kpi": "admin_signups", "operator": ">=", "threshold": 10, "for_evaluations": 2}
+                ],
+            }
+        }
+    )
+    try:
+        now = FEB10 + timedelta(hours=3)
+        first = await infra.kpis.evaluate_kpi("admin_signups", now=now)
+        ref = expected(seeded.rows, day, where=lambda r: r["role"] == "admin")[()]
+        days = _days(FEB10 - timedelta(days=6), FEB10)
+        assert [v for _, v in first.points] == [len(ref[d]) for d in days]
+        assert first.value == len(ref[FEB10 - timedelta(days=1)]) and first.status == "ok"
+        assert first.trend is not None and first.anomaly is not None
+        assert infra.kpis.status()["rules"]["busy"]["status"] == "pending"
+        await infra.kpis.evaluate_kpi("admin_signups", now=now)
+        assert [a["name"] for a in infra.kpis.active_alerts()] == ["busy"]
+    finally:
+        await infra.configure({"analytics": {"kpis": [], "alerts": []}})

@@ -15,12 +15,10 @@ sys.path.insert(0, str(HERE))
 
 import prisma_infra_memcached.plugin  # noqa: E402
 import prisma_infra_redis.plugin  # noqa: E402
-from servers import MEMCACHED, REDIS, Server, require  # noqa: E402
-from shared_engine import FileEngine, FileEnginePlugin  # noqa: E402
-
 from prisma_infra.infrastructure import Infrastructure  # noqa: E402
 from prisma_infra.plugin_manager import PluginManager  # noqa: E402
-
+from servers import MEMCACHED, REDIS, Server, require  # noqa: E402
+from shared_engine import FileEngine, FileEnginePlugin  # noqa: E402
 
 
 def make_infra(cache: dict[str, Any], db: Path, **database_options: Any) -> Infrastructure:

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from conftest import engine_of, shared_cache
-
 from prisma_infra.operation import CacheOptions
 
 pytestmark = pytest.mark.integration

@@ -1,6 +1,6 @@
 """The kits must catch real bugs: each broken implementation fails exactly where it is wrong.
 
-Runs ``broken/test_broken_impls.py`` in a separate pytest process in pytest-asyncio
+Runs ``broken/broken_impls.py`` (as ``test_broken_impls.py``) in a separate pytest process in pytest-asyncio
 *strict* mode, with the SDK's pytest plugin loaded from its ``pytest11`` entry point.
 """
 
@@ -57,7 +57,7 @@ EXPECTED_FAILURES: dict[str, set[str]] = {
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
     work = tmp_path_factory.mktemp("kits")
-    shutil.copy(HERE / "broken" / "test_broken_impls.py", work / "test_broken_impls.py")
+    shutil.copy(HERE / "broken" / "broken_impls.py", work / "test_broken_impls.py")
     (work / "pytest.ini").write_text("[pytest]\nasyncio_mode = strict\n")
     report = work / "report.xml"
     subprocess.run(

@@ -132,4 +132,13 @@ def daily_posts(counts: Iterable[int], start: datetime = START, **fields: Any) -
     return rows
 
 
-__all__ = ["START", "SqliteDoublePlugin", "SqliteRawEngine", "daily_posts", "datamodel", "engine_of", "iso", "sqlite_infrastructure"]
+__all__ = [
+    "START",
+    "SqliteDoublePlugin",
+    "SqliteRawEngine",
+    "daily_posts",
+    "datamodel",
+    "engine_of",
+    "iso",
+    "sqlite_infrastructure",
+]

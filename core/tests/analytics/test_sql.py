@@ -9,7 +9,7 @@ import pytest
 from doubles import datamodel
 from prisma_infra.analytics.dialects import dialect_for
 from prisma_infra.analytics.metrics import MetricRegistry
-from prisma_infra.analytics.sql import Aggregate, compile_aggregate_query, compile_where, SqlWriter
+from prisma_infra.analytics.sql import Aggregate, SqlWriter, compile_aggregate_query, compile_where
 from prisma_infra.analytics.types import AnalyticsQueryError
 from prisma_infra.errors import UnknownFieldError
 from prisma_infra.schema import Schema
@@ -70,23 +70,34 @@ def test_sqlite_strftime_buckets() -> None:
     assert d.bucket('"c"', "week") == "strftime('%Y-%m-%d 00:00:00', \"c\", '-6 days', 'weekday 1')"
     assert "printf('%s-%02d-01 00:00:00'" in d.bucket('"c"', "quarter")
     sql, _ = employees("sqlite", interval="hour")
-    assert sql.startswith("SELECT strftime('%Y-%m-%d %H:00:00', \"hired_at\") AS \"b\"")
+    assert sql.startswith('SELECT strftime(\'%Y-%m-%d %H:00:00\', "hired_at") AS "b"')
 
 
 def test_time_zone_is_a_parameter_on_postgresql_and_refused_elsewhere() -> None:
     m = BLOG.model("Post")
     compiled = compile_aggregate_query(
-        BLOG, m, dialect_for("postgresql"), aggregates(BLOG, "Post", "count"),
-        date_field=m.field("createdAt"), interval="day", start=T0, tz="Europe/Paris",
+        BLOG,
+        m,
+        dialect_for("postgresql"),
+        aggregates(BLOG, "Post", "count"),
+        date_field=m.field("createdAt"),
+        interval="day",
+        start=T0,
+        tz="Europe/Paris",
     )
     assert compiled.sql.startswith(
-        'SELECT date_trunc(\'day\', (("createdAt" AT TIME ZONE \'UTC\') AT TIME ZONE $1)) AS "b"'
+        "SELECT date_trunc('day', ((\"createdAt\" AT TIME ZONE 'UTC') AT TIME ZONE $1)) AS \"b\""
     )
     assert compiled.params == ["Europe/Paris", T0]
     with pytest.raises(AnalyticsQueryError, match="PostgreSQL only"):
         compile_aggregate_query(
-            BLOG, m, dialect_for("sqlite"), aggregates(BLOG, "Post", "count"),
-            date_field=m.field("createdAt"), interval="day", tz="Europe/Paris",
+            BLOG,
+            m,
+            dialect_for("sqlite"),
+            aggregates(BLOG, "Post", "count"),
+            date_field=m.field("createdAt"),
+            interval="day",
+            tz="Europe/Paris",
         )
 
 

@@ -48,16 +48,28 @@ async function main(settings) {
       try { if ((await one()) === null) errors++; } catch { errors++; }
     }
   };
+  const cpuPerOp = (since, ops) => {
+    const u = process.cpuUsage(since);
+    return (u.user + u.system) / ops;
+  };
   let t0 = process.hrtime.bigint();
+  let c0 = process.cpuUsage();
   await Promise.all(Array.from({ length: settings.workers }, worker));
   let seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  out.workers = { ops: settings.workerOps, errors, ops_per_s: settings.workerOps / seconds };
+  out.workers = {
+    ops: settings.workerOps, errors, ops_per_s: settings.workerOps / seconds,
+    node_cpu_us_per_op: cpuPerOp(c0, settings.workerOps),
+  };
 
   t0 = process.hrtime.bigint();
+  c0 = process.cpuUsage();
   const results = await Promise.allSettled(Array.from({ length: settings.burst }, one));
   seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const failed = results.filter((r) => r.status !== 'fulfilled' || r.value === null).length;
-  out.burst = { ops: settings.burst, errors: failed, ops_per_s: settings.burst / seconds };
+  out.burst = {
+    ops: settings.burst, errors: failed, ops_per_s: settings.burst / seconds,
+    node_cpu_us_per_op: cpuPerOp(c0, settings.burst),
+  };
   out.rss_mb_after_burst = process.memoryUsage().rss / 2 ** 20;
   await prisma.$disconnect();
   process.stdout.write(JSON.stringify(out) + '\n');

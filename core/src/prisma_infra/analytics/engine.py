@@ -44,6 +44,8 @@ from prisma_infra.analytics.sql import (
     scalar_field,
 )
 from prisma_infra.analytics.types import AnalyticsQueryError, GroupKey, Interval, Number, Point
+from prisma_infra.context import current_context
+from prisma_infra.errors import PrismaInfraError
 from prisma_infra.operation import Action
 from prisma_infra.schema.model import Field, Model, Schema
 
@@ -99,9 +101,21 @@ class Plan:
     use_prisma: bool
     max_rows: int
 
+    policy_filter: Any = None
+    """The access policies' row filter for the caller, AND-ed into raw SQL (the Prisma path gets it
+    from the policies middleware)."""
+
     @property
     def where(self) -> dict[str, Any] | None:
         return self.query.where_filter
+
+    @property
+    def sql_where(self) -> dict[str, Any] | None:
+        if self.policy_filter is None:
+            return self.where
+        if self.where is None:
+            return dict(self.policy_filter)
+        return {"AND": [self.where, self.policy_filter]}
 
     def instant(self, wall: datetime | None) -> datetime | None:
         return None if wall is None else localize(wall, self.tz).astimezone(UTC)
@@ -124,7 +138,7 @@ class Plan:
             interval=self.interval if bucketed else None,
             start=period.start,
             end=period.end,
-            where=self.where,
+            where=self.sql_where,
             tz=self.query.tz_name,
             limit=self.max_rows + 1 if grouped or bucketed else None,
         )
@@ -255,6 +269,9 @@ class AnalyticsEngine:
             else:
                 periods = [Period(start_wall, query.start, query.end)]
         use_prisma = interval is None and all(a.metric.prisma is not None for a in aggregates.values())
+        policy_filter = None if use_prisma else self._policy_filter(model)
+        if policy_filter is not None:
+            compile_where(schema, model, policy_filter, SqlWriter(dialect))
         return Plan(
             query=query,
             schema=schema,
@@ -272,7 +289,20 @@ class AnalyticsEngine:
             periods=tuple(periods),
             use_prisma=use_prisma,
             max_rows=self.max_rows,
+            policy_filter=policy_filter,
         )
+
+    def _policy_filter(self, model: Model) -> Any:
+        """The caller's row filter from the access policies (raises when reading is denied)."""
+        try:
+            policies = self.infrastructure.runtime.extras.get("policies")
+        except PrismaInfraError:
+            return None
+        row_filter = getattr(policies, "row_filter", None)
+        if not callable(row_filter):
+            return None
+        ambient = current_context()
+        return row_filter(ambient.actor, model.name, Action.FIND_MANY, tenant=ambient.tenant)
 
     def _aggregate(self, model: Model, spec: MetricSpec) -> Aggregate:
         metric = spec.metric

@@ -1,9 +1,11 @@
 """A circuit breaker and timeout around one cache store.
 
-A store that fails or answers slower than ``store_timeout`` is *open*: it is
-skipped (callers go to the next tier or the database) until a back-off has
-passed; then one call probes it, and success closes it again. One warning is
-logged when it opens and one info line when it recovers, never one per call.
+A call that fails or takes longer than ``store_timeout`` is abandoned (the
+caller goes to the next tier or the database). After ``failure_threshold``
+such calls in a row the store is *open*: skipped without being called until
+a back-off has passed (doubling up to ``retry_max``); then one call probes
+it, and success closes it again. One warning is logged when it opens and one
+info line when it recovers, never one per call.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class StoreGuard:
         timeout: float,
         retry_after: float = 0.5,
         retry_max: float = 30.0,
+        failure_threshold: int = 3,
         on_recover: Callable[[StoreGuard], None] | None = None,
     ) -> None:
         self.name = name
@@ -45,6 +48,8 @@ class StoreGuard:
         self.retry_after = retry_after
         self.retry_max = retry_max
         self.on_recover = on_recover
+        self.failure_threshold = max(1, failure_threshold)
+        self._in_a_row = 0
         self.open = False
         self._open_until = 0.0
         self._backoff = retry_after
@@ -81,6 +86,7 @@ class StoreGuard:
         finally:
             if probe:
                 self._probing = False
+        self._in_a_row = 0
         if self.open:
             self._recovered()
         return result
@@ -91,6 +97,9 @@ class StoreGuard:
         if isinstance(exc, CacheBackendError) and exc.__cause__ is not None:
             reason = f"{reason} ({type(exc.__cause__).__name__})"
         self.last_error = reason
+        self._in_a_row += 1
+        if not self.open and self._in_a_row < self.failure_threshold:
+            return
         if not self.open:
             self.open = True
             self.opened += 1

@@ -1,11 +1,12 @@
-"""`CacheManager`: keys, tags, tiers, generations, single-flight and stale-while-revalidate.
+"""`CacheManager`: configuration, keys and tags, invalidation, warming and introspection.
 
 One manager per runtime (configuration). Reads go nearest tier first; a hit
 in a farther tier is copied into the nearer in-process tier. A miss runs the
 engine once per key however many callers wait (single-flight) and fills every
 tier. A write bumps the generation of every model it changed, which makes
 every entry that read one of them invalid, in every process that shares the
-store. See ``docs/caching.md`` for the reasoning.
+store. The read path lives in `prisma_infra.cache.reads`; ``docs/caching.md``
+gives the reasoning.
 """
 
 from __future__ import annotations
@@ -13,19 +14,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
+from collections.abc import Awaitable, Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from prisma_infra.cache import codec
-from prisma_infra.cache.entry import Entry, pack, unpack
 from prisma_infra.cache.generations import LocalDomain, SharedDomain
 from prisma_infra.cache.guard import StoreGuard, StoreUnavailable
 from prisma_infra.cache.keys import ALL_TAG, NoScope, actor_id, digest, model_tag, prefix_for, user_tag
 from prisma_infra.cache.memory import MemoryStore
 from prisma_infra.cache.policy import RAW_MODEL, ModelPolicy, Plan, Tier
+from prisma_infra.cache.reads import Handler, ReadPath, _Flight
 from prisma_infra.cache.sql import TableMap, read_tables, written_tables
 from prisma_infra.config.model import CacheConfig, InfraConfig
 from prisma_infra.errors import ConfigurationError, closest_match
@@ -41,45 +40,18 @@ __all__ = ["MANAGER_OPTIONS", "CacheManager", "Handler"]
 
 log = logging.getLogger("prisma_infra.cache")
 
-Handler = Callable[[Operation], Awaitable[Any]]
 
 #: Keys of ``cache.stores.<name>`` read by the manager (the rest is the store's own).
-MANAGER_OPTIONS = ("namespace", "timeout", "retry_after", "retry_max", "sync_interval", "max_staleness")
+MANAGER_OPTIONS = (
+    "namespace", "timeout", "retry_after", "retry_max", "failure_threshold", "sync_interval", "max_staleness",
+)
 
 _SHARED_HINT = {"redis": "prisma-infra-redis", "memcached": "prisma-infra-memcached"}
 _MAX_PLANS = 50_000
 _MAX_OPEN_TRANSACTIONS = 10_000
-#: ``operation.state`` flag: run the engine and store the result whatever the cache holds (warming).
-REFRESH = "cache.refresh"
 
 
-class _Flight:
-    """One engine call that concurrent misses of the same key wait for."""
-
-    __slots__ = ("done", "error", "gens", "payload")
-
-    def __init__(self, gens: tuple[int, ...]) -> None:
-        self.done = asyncio.Event()
-        self.gens = gens
-        self.payload: bytes | None = None
-        self.error: BaseException | None = None
-
-
-def _decode(entry: Entry, local: bool) -> tuple[bool, Any]:
-    try:
-        return True, (codec.decode_local(entry.payload) if local else codec.decode(entry.payload))
-    except Exception:  # a corrupt entry is a miss, never an error
-        return False, None
-
-
-def _is_empty(value: Any) -> bool:
-    kind = type(value)
-    if kind is list or kind is dict or kind is tuple:
-        return not value
-    return value is None or (kind is int and value == 0)
-
-
-class CacheManager:
+class CacheManager(ReadPath):
     """The cache of one runtime. Published as ``runtime.extras["cache_manager"]``."""
 
     def __init__(
@@ -101,6 +73,7 @@ class CacheManager:
         self._policies: dict[str | None, ModelPolicy] = {}
         self._plans: dict[str, Plan | None] = {}
         self._flights: dict[str, _Flight] = {}
+        self._refreshing: set[str] = set()
         self._transactions: OrderedDict[str, set[str]] = OrderedDict()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sync_tasks: list[asyncio.Task[None]] = []
@@ -151,6 +124,7 @@ class CacheManager:
             timeout=float(options.get("timeout", self.config.store_timeout)),
             retry_after=float(options.get("retry_after", 0.5)),
             retry_max=float(options.get("retry_max", 30.0)),
+            failure_threshold=int(options.get("failure_threshold", 3)),
         )
         prefix = prefix_for(str(options.get("namespace", "")))
         local = store if isinstance(store, MemoryStore) and not store.shared else None
@@ -239,6 +213,12 @@ class CacheManager:
             except Exception:
                 log.exception("cache store %r failed to close", tier.name)
         self._started = False
+
+    def _spawn(self, coro: Awaitable[None]) -> None:
+        """Run ``coro`` in the background; cancelled by `close`."""
+        task: asyncio.Task[None] = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _sync_loop(self, domain: SharedDomain, interval: float) -> None:
         ticks = 0
@@ -333,341 +313,6 @@ class CacheManager:
                 return models
             return None
         return declared or None
-
-    # -- reads -----------------------------------------------------------------------------
-
-    async def read(self, operation: Operation, call: Handler) -> Any:
-        """Answer a read from the nearest valid tier, or run ``call`` once per key and fill the tiers."""
-        ctx = operation.context
-        if ctx.transaction is not None:
-            self.transaction_bypasses += 1
-            return await call(operation)
-        policy = self._policies.get(operation.model) or self._policy(operation.model)
-        options = ctx.cache
-        ttl, swr, serve_stale = policy.ttl, policy.swr, True
-        if options is not None:
-            if not options.enabled:
-                policy.bypassed += 1
-                return await call(operation)
-            if options.ttl is not None:
-                ttl = options.ttl
-            if options.swr is not None:
-                swr = options.swr
-            serve_stale = options.serve_stale
-        if not policy.enabled or (ttl <= 0 and swr <= 0):
-            policy.bypassed += 1
-            return await call(operation)
-        try:
-            plan = self._plan(operation, policy, options)
-        except (NoScope, TypeError):
-            plan = None
-        if plan is None:
-            policy.bypassed += 1
-            return await call(operation)
-
-        if operation.state and operation.state.get(REFRESH):
-            return await self._forced(operation, call, plan, ttl, swr)
-        started = time.perf_counter()
-        now = time.time()
-        domain = policy.domain
-        stale: Entry | None = None
-        stale_tier = -1
-        tiers = policy.tiers
-        first = tiers[0]
-        # In-process tier: no await unless something is wrong.
-        if first.local is not None:
-            if plan.version == domain.version and plan.expected is not None and domain.shared is False:
-                expected: tuple[int, ...] | None = plan.expected
-            else:
-                expected = domain.current(plan.tags)
-                plan.version, plan.expected = domain.version, expected
-            stats = policy.stats[0]
-            raw = first.local.get(plan.keys[0])
-            if raw is not None and expected is not None:
-                entry = unpack(raw)
-                if entry is not None and entry.generations == expected:
-                    if now < entry.fresh_until:
-                        try:
-                            value = codec.decode_local(entry.payload)
-                        except Exception:  # a corrupt entry is a miss, never an error
-                            first.local.delete(plan.keys[0])
-                        else:
-                            stats.hits += 1
-                            stats.latency.observe(time.perf_counter() - started)
-                            return value
-                    elif now < entry.stale_until:
-                        stale, stale_tier = entry, 0
-            if stale is None:
-                stats.misses += 1
-        return await self._read_slow(operation, call, plan, ttl, swr, serve_stale, started, now, stale, stale_tier)
-
-    async def _read_slow(
-        self,
-        operation: Operation,
-        call: Handler,
-        plan: Plan,
-        ttl: float,
-        swr: float,
-        serve_stale: bool,
-        started: float,
-        now: float,
-        stale: Entry | None,
-        stale_tier: int,
-    ) -> Any:
-        policy = plan.policy
-        tiers = policy.tiers
-        gens: tuple[int, ...] | None = None
-        if policy.gen_tier < 0:
-            gens = policy.domain.current(plan.tags)
-        else:
-            domain = policy.domain
-            assert isinstance(domain, SharedDomain)
-            merged: list[int | None] | None = None
-            for i in range(policy.gen_tier, len(tiers)):
-                tier = tiers[i]
-                if not tier.shared:
-                    continue
-                stats = policy.stats[i]
-                try:
-                    if i == policy.gen_tier:
-                        values = await tier.guard.call(tier.store.get_many, plan.lookup_keys)
-                        merged = domain.merge(plan.tags, values[1:])
-                        raw = values[0]
-                    else:
-                        raw = (await tier.guard.call(tier.store.get_many, [plan.keys[i]]))[0]
-                except StoreUnavailable:
-                    if i == policy.gen_tier:
-                        # Without the generations nothing can be validated or filled: go to the database.
-                        policy.bypassed += 1
-                        return await call(operation)
-                    continue
-                assert merged is not None
-                if raw is not None and None not in merged and not domain.blocked(plan.tags):
-                    entry = unpack(raw)
-                    if entry is not None and list(entry.generations) == merged:
-                        if now < entry.fresh_until:
-                            found, value = _decode(entry, False)
-                            if found:
-                                stats.hits += 1
-                                self._backfill(plan, i, entry, value, now)
-                                stats.latency.observe(time.perf_counter() - started)
-                                return value
-                        elif now < entry.stale_until and (stale is None or entry.fresh_until > stale.fresh_until):
-                            stale, stale_tier = entry, i
-                            continue
-                if stale_tier != i:
-                    stats.misses += 1
-            assert merged is not None
-            if domain.blocked(plan.tags):
-                policy.bypassed += 1
-                return await call(operation)
-            try:
-                gens = await domain.initialise(plan.tags, merged)
-            except StoreUnavailable:
-                policy.bypassed += 1
-                return await call(operation)
-        if gens is None:
-            policy.bypassed += 1
-            return await call(operation)
-
-        if stale is not None and stale.generations == gens:
-            local = tiers[stale_tier].local is not None
-            found, value = _decode(stale, local) if serve_stale else (False, None)
-            if found:
-                policy.stats[stale_tier].stale_hits += 1
-                if plan.digest not in self._flights:
-                    self._refresh_later(operation, call, plan, ttl, swr, stale.generations)
-                policy.stats[stale_tier].latency.observe(time.perf_counter() - started)
-                return value
-            policy.stats[stale_tier].misses += 1
-        return await self._fill(operation, call, plan, ttl, swr, gens)
-
-    def _backfill(self, plan: Plan, found_at: int, entry: Entry, value: Any, now: float) -> None:
-        """Copy an entry found in a farther tier into the in-process tiers before it."""
-        ttl = entry.stale_until - now
-        if ttl <= 0 or found_at == 0:
-            return
-        raw: bytes | None = None
-        for i in range(found_at):
-            local = plan.policy.tiers[i].local
-            if local is not None:
-                if raw is None:
-                    try:
-                        raw = pack(entry.fresh_until, entry.stale_until, entry.generations, codec.encode_local(value))
-                    except codec.Unencodable:
-                        return
-                local.set(plan.keys[i], raw, ttl)
-
-    # -- fills -----------------------------------------------------------------------------
-
-    async def _fill(
-        self, operation: Operation, call: Handler, plan: Plan, ttl: float, swr: float, gens: tuple[int, ...]
-    ) -> Any:
-        """Single-flight: join a running fill of this key, or run the engine and fill every tier."""
-        policy = plan.policy
-        flight = self._flights.get(plan.digest)
-        if flight is not None and flight.gens == gens:
-            policy.joined += 1
-            await flight.done.wait()
-            if flight.error is not None:
-                raise flight.error
-            if flight.payload is not None:
-                return codec.decode_local(flight.payload)
-            return await call(operation)
-        flight = _Flight(gens)
-        self._flights[plan.digest] = flight
-        return await self._lead(flight, operation, call, plan, ttl, swr)
-
-    async def _lead(
-        self, flight: _Flight, operation: Operation, call: Handler, plan: Plan, ttl: float, swr: float
-    ) -> Any:
-        policy = plan.policy
-        policy.engine_calls += 1
-        try:
-            result = await call(operation)
-        except BaseException as exc:
-            if not isinstance(exc, asyncio.CancelledError):
-                flight.error = exc
-            self._land(plan.digest, flight)
-            raise
-        try:
-            local: bytes | None = codec.encode_local(result)
-            shared = codec.encode(result) if policy.gen_tier >= 0 else None
-        except codec.Unencodable as exc:
-            log.debug("result of %s.%s is not cached: %s", policy.model, operation.action.value, exc)
-            local = shared = None
-        flight.payload = local
-        self._land(plan.digest, flight)
-        if local is not None and (policy.cache_empty or not _is_empty(result)):
-            await self._store(plan, flight.gens, local, shared, ttl, swr)
-        return result
-
-    def _land(self, key: str, flight: _Flight) -> None:
-        if self._flights.get(key) is flight:
-            del self._flights[key]
-        flight.done.set()
-
-    async def _store(
-        self, plan: Plan, gens: tuple[int, ...], local: bytes, shared: bytes | None, ttl: float, swr: float
-    ) -> None:
-        """Write the entry to every tier: pickle in-process, the JSON codec in shared stores."""
-        policy = plan.policy
-        domain = policy.domain
-        # A write during the engine call already made this entry invalid: do not spend memory on it.
-        if domain.shared is False:
-            if domain.current(plan.tags) != gens:
-                return
-        elif isinstance(domain, SharedDomain) and domain.blocked(plan.tags):
-            return
-        now = time.time()
-        jitter = self.config.jitter
-        fresh = max(ttl, 0.0) * (1.0 + random.random() * jitter) if jitter else max(ttl, 0.0)
-        fresh_until = now + fresh
-        stale_until = fresh_until + max(swr, 0.0)
-        lifetime = stale_until - now
-        if lifetime <= 0:
-            return
-        local_raw = pack(fresh_until, stale_until, gens, local)
-        shared_raw = pack(fresh_until, stale_until, gens, shared) if shared is not None else None
-        for i, tier in enumerate(policy.tiers):
-            stats = policy.stats[i]
-            if tier.local is not None:
-                raw = local_raw
-                tier.local.set(plan.keys[i], raw, lifetime)
-            else:
-                if shared_raw is None:
-                    continue
-                raw = shared_raw
-                try:
-                    await tier.guard.call(tier.store.set_many, {plan.keys[i]: raw}, lifetime)
-                except StoreUnavailable:
-                    continue
-            stats.fills += 1
-            stats.bytes_written += len(raw)
-
-    def _refresh_later(
-        self, operation: Operation, call: Handler, plan: Plan, ttl: float, swr: float, gens: tuple[int, ...]
-    ) -> None:
-        """Stale-while-revalidate: one background refresh per key (its gens: those the stale entry proved)."""
-        flight = _Flight(gens)
-        self._flights[plan.digest] = flight
-
-        async def refresh() -> None:
-            try:
-                await self._lead(flight, operation, call, plan, ttl, swr)
-            except Exception as exc:
-                log.debug("background refresh of %s failed: %s", plan.policy.model, exc)
-
-        self._spawn(refresh())
-
-    def _spawn(self, coro: Awaitable[None]) -> None:
-        task: asyncio.Task[None] = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def refresh(self, operation: Operation) -> Any:
-        """Run ``operation`` through the pipeline and store its result whatever the cache holds (warming).
-
-        It goes through the whole pipeline (validation, policies) so that its key is
-        the key ordinary reads of the same query compute.
-        """
-        if self._runner is None:
-            raise RuntimeError("the cache manager has no pipeline to run operations (not started by a runtime)")
-        operation.state[REFRESH] = True
-        return await self._runner(operation)
-
-    async def _forced(self, operation: Operation, call: Handler, plan: Plan, ttl: float, swr: float) -> Any:
-        gens = await self._snapshot(plan)
-        if gens is None:
-            return await call(operation)
-        return await self._fill(operation, call, plan, ttl, swr, gens)
-
-    async def _snapshot(self, plan: Plan) -> tuple[int, ...] | None:
-        domain = plan.policy.domain
-        if isinstance(domain, LocalDomain):
-            return domain.current(plan.tags)
-        if domain.blocked(plan.tags):
-            return None
-        try:
-            values = await domain.guard.call(domain.guard.store.get_many, list(plan.tag_keys))
-            return await domain.initialise(plan.tags, domain.merge(plan.tags, values))
-        except StoreUnavailable:
-            return None
-
-    # -- lookups without the engine --------------------------------------------------------
-
-    async def peek(self, operation: Operation) -> tuple[bool, Any]:
-        """``(True, value)`` when a valid entry (fresh or within its SWR window) exists, else ``(False, None)``."""
-        policy = self._policy(operation.model)
-        plan = self._plan(operation, policy, operation.context.cache)
-        if plan is None or not policy.enabled:
-            return False, None
-        now = time.time()
-        domain = policy.domain
-        for i, tier in enumerate(policy.tiers):
-            try:
-                if tier.local is not None:
-                    raw = tier.local.get(plan.keys[i])
-                    expected = domain.current(plan.tags)
-                elif i == policy.gen_tier:
-                    assert isinstance(domain, SharedDomain)
-                    values = await tier.guard.call(tier.store.get_many, plan.lookup_keys)
-                    merged = domain.merge(plan.tags, values[1:])
-                    raw = values[0]
-                    expected = None if None in merged or domain.blocked(plan.tags) else tuple(merged)  # type: ignore[arg-type]
-                else:
-                    raw = (await tier.guard.call(tier.store.get_many, [plan.keys[i]]))[0]
-                    expected = domain.current(plan.tags)
-            except StoreUnavailable:
-                continue
-            if raw is None or expected is None:
-                continue
-            entry = unpack(raw)
-            if entry is not None and entry.generations == expected and now < entry.stale_until:
-                found, value = _decode(entry, tier.local is not None)
-                if found:
-                    return True, value
-        return False, None
 
     # -- writes and invalidation -----------------------------------------------------------
 

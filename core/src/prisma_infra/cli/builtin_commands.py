@@ -58,9 +58,8 @@ def plugins_command(
 
 
 def add_builtin_commands(cli: typer.Typer) -> None:
-    cli.command("plugins")(plugins_command)
-    try:
-        from prisma_infra.cli.config_cmd import config_app
-    except ImportError:  # pragma: no cover - present in every release; absent only mid-development
-        return
+    from prisma_infra.cli.config_cmd import config_app
+    from prisma_infra.cli.plugins_cmd import plugins_app
+
+    cli.add_typer(plugins_app, name="plugins")
     cli.add_typer(config_app, name="config")

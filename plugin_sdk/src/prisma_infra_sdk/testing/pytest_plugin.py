@@ -36,7 +36,7 @@ except ImportError:  # pragma: no cover - the SDK's ``test`` extra installs it; 
     _async_fixture = pytest.fixture
 
 
-@_async_fixture
+@_async_fixture  # type: ignore[untyped-decorator]
 async def infrastructure_with(tmp_path: Path) -> AsyncIterator[InfrastructureFactory]:
     """A factory of started infrastructures, all closed after the test.
 

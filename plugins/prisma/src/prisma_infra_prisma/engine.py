@@ -183,17 +183,30 @@ class PrismaEngine(Engine):
             )
 
     async def execute(self, operation: Operation) -> Any:
+        # The hot path: `_call` inlined, the semaphore taken without ``async with`` (two coroutine
+        # frames fewer per operation; measured 1-4 µs of Python CPU per call).
         context = operation.context
         timeout = self._timeout
-        if context.deadline is not None:
-            timeout = min(timeout, max(context.deadline - time.monotonic(), 0.001))
-        action = operation.action.value
+        deadline = context.deadline
+        if deadline is not None:
+            timeout = min(timeout, max(deadline - time.monotonic(), 0.001))
+        args = codec.encode(operation.args)
+        bridge = self._bridge
+        if bridge is None or not bridge.alive:
+            bridge = await self._ensure()
+        semaphore = self._semaphore
         try:
-            return await self._call(
-                operation.model, action, codec.encode(operation.args), tx_id=context.transaction, timeout=timeout
-            )
+            await semaphore.acquire()
+            try:
+                if not bridge.alive:  # died while we waited for a slot
+                    bridge = await self._ensure()
+                return await bridge.request(
+                    operation.model, operation.action.value, args, tx_id=context.transaction, timeout=timeout
+                )
+            finally:
+                semaphore.release()
         except UniqueConstraintError as exc:
-            await self._resolve_index(exc)
+            await self._resolve_index(exc)  # outside the slot: it may need one itself
             raise
 
     async def _resolve_index(self, exc: UniqueConstraintError) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from collections.abc import Awaitable, Mapping, Sequence
+from typing import Any, ClassVar, TypeVar
 
 from prisma_infra.errors import CacheBackendError
 from prisma_infra.providers.cache import CacheStore
@@ -16,6 +18,13 @@ from redis.exceptions import RedisError
 
 __all__ = ["RedisStore"]
 
+T = TypeVar("T")
+
+
+def _retrieve(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
+
 
 class RedisStore(CacheStore):
     """``cache.stores.redis``: ``url``, ``max_connections`` (64), ``pool_timeout`` (s, 1.0), ``key_prefix`` ("pi:").
@@ -23,6 +32,13 @@ class RedisStore(CacheStore):
     The client does not retry: the cache manager's circuit breaker decides
     when to try a failing store again, and a retry loop here would only make
     a caller wait for a store it is about to bypass.
+
+    Commands are never cancelled half-way. redis-py's asyncio client can leave
+    a connection (and the task that used it) stuck when a command is cancelled
+    between sending and reading (redis-py #2665 and relatives); the cache
+    manager abandons slow calls with a timeout, so each command runs in its own
+    task, shielded: an abandoned command finishes in the background, bounded
+    by ``socket_timeout``, and its connection goes back to the pool intact.
     """
 
     name: ClassVar[str] = "redis"
@@ -35,6 +51,7 @@ class RedisStore(CacheStore):
         self.safe_url = re.sub(r"//[^@/]*@", "//***@", self.url)
         self.key_prefix = str(self.options.get("key_prefix", "pi:"))
         self._client: Redis | None = None
+        self._orphans: set[asyncio.Task[Any]] = set()
 
     @property
     def client(self) -> Redis:
@@ -59,8 +76,24 @@ class RedisStore(CacheStore):
 
     async def close(self) -> None:
         client, self._client = self._client, None
+        if self._orphans:
+            await asyncio.wait(list(self._orphans), timeout=float(self.options.get("socket_timeout", 2.0)))
         if client is not None:
-            await client.aclose(close_connection_pool=True)
+            with contextlib.suppress(RedisError, OSError):
+                await client.aclose(close_connection_pool=True)
+
+    async def _run(self, action: str, command: Awaitable[T]) -> T:
+        task = asyncio.ensure_future(command)
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if not task.done():
+                self._orphans.add(task)
+                task.add_done_callback(self._orphans.discard)
+                task.add_done_callback(_retrieve)
+            raise
+        except (RedisError, OSError) as exc:
+            raise self._error(action, exc) from exc
 
     def _error(self, action: str, exc: Exception) -> CacheBackendError:
         return CacheBackendError(f"redis {action} failed ({self.safe_url}): {exc}", backend="redis")
@@ -68,68 +101,51 @@ class RedisStore(CacheStore):
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
         if not keys:
             return []
-        try:
-            values = await self.client.mget(keys)
-        except (RedisError, OSError) as exc:
-            raise self._error("MGET", exc) from exc
+        values = await self._run("MGET", self.client.mget(keys))
         return values  # type: ignore[return-value]  # bytes: the client never decodes responses
 
     async def set_many(self, items: Mapping[str, bytes], ttl: float | None) -> None:
         if not items:
             return
         px = max(1, math.ceil(ttl * 1000)) if ttl is not None else None
-        try:
-            if len(items) == 1 and px is not None:
-                ((key, value),) = items.items()
-                await self.client.set(key, value, px=px)
-                return
-            async with self.client.pipeline(transaction=False) as pipe:
-                for key, value in items.items():
-                    pipe.set(key, value, px=px)
-                await pipe.execute()
-        except (RedisError, OSError) as exc:
-            raise self._error("SET", exc) from exc
+        if len(items) == 1:
+            ((key, value),) = items.items()
+            await self._run("SET", self.client.set(key, value, px=px))
+            return
+        pipe = self.client.pipeline(transaction=False)
+        for key, value in items.items():
+            pipe.set(key, value, px=px)
+        await self._run("SET", pipe.execute())
 
     async def delete_many(self, keys: Sequence[str]) -> None:
         if not keys:
             return
-        try:
-            await self.client.unlink(*keys)
-        except (RedisError, OSError) as exc:
-            raise self._error("UNLINK", exc) from exc
+        await self._run("UNLINK", self.client.unlink(*keys))
 
     async def incr(self, key: str) -> int:
-        try:
-            return int(await self.client.incr(key))
-        except (RedisError, OSError) as exc:
-            raise self._error("INCR", exc) from exc
+        return int(await self._run("INCR", self.client.incr(key)))
 
     async def incr_many(self, keys: Sequence[str]) -> list[int]:
         """``INCR`` every key in one pipelined round trip."""
         if not keys:
             return []
-        try:
-            async with self.client.pipeline(transaction=False) as pipe:
-                for key in keys:
-                    pipe.incr(key)
-                values = await pipe.execute()
-        except (RedisError, OSError) as exc:
-            raise self._error("INCR", exc) from exc
+        pipe = self.client.pipeline(transaction=False)
+        for key in keys:
+            pipe.incr(key)
+        values = await self._run("INCR", pipe.execute())
         return [int(v) for v in values]
 
     async def clear(self) -> None:
         """Remove every key under ``key_prefix`` (``SCAN`` + ``UNLINK``; other data is untouched)."""
-        try:
-            batch: list[Any] = []
-            async for key in self.client.scan_iter(match=f"{self.key_prefix}*", count=1000):
-                batch.append(key)
-                if len(batch) >= 1000:
-                    await self.client.unlink(*batch)
-                    batch = []
-            if batch:
-                await self.client.unlink(*batch)
-        except (RedisError, OSError) as exc:
-            raise self._error("SCAN/UNLINK", exc) from exc
+        cursor: int = 0
+        while True:
+            cursor, keys = await self._run(
+                "SCAN", self.client.scan(cursor=cursor, match=f"{self.key_prefix}*", count=1000)
+            )
+            if keys:
+                await self._run("UNLINK", self.client.unlink(*keys))
+            if not cursor:
+                return
 
     def stats(self) -> dict[str, Any]:
         return {"url": self.safe_url}

@@ -31,7 +31,7 @@ from prisma_infra.providers import CacheStore
 
 from prisma_infra_sdk.testing.contracts._base import ContractBase, missing_fixture
 
-__all__ = ["CHECKS", "CacheStoreContract", "Check", "run_check"]
+__all__ = ["CHECKS", "CONTRACT", "CacheStoreContract", "Check", "run_check"]
 
 #: A check: ``await check(started_store, key_prefix)``; raises ``AssertionError`` on a violation.
 Check = Callable[[CacheStore, str], Awaitable[None]]
@@ -173,6 +173,9 @@ CHECKS: tuple[Check, ...] = (
     check_concurrent_use,
     check_clear,
 )
+
+#: The name ``prisma_infra.cache.contract`` used (its checks moved here; this is now the one definition).
+CONTRACT = CHECKS
 
 
 def key_prefix() -> str:

@@ -1,0 +1,436 @@
+"""The read path: in-process hit, shared-tier lookup, single-flight, fill, stale-while-revalidate.
+
+Mixed into `CacheManager`. Every read past the in-process tier is coalesced
+per key: concurrent misses share one shared-store round trip and one engine
+call, so a stampede costs the database one query and the store one ``MGET``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from prisma_infra.cache import codec
+from prisma_infra.cache.entry import Entry, pack, unpack
+from prisma_infra.cache.generations import LocalDomain, SharedDomain
+from prisma_infra.cache.guard import StoreUnavailable
+from prisma_infra.cache.keys import NoScope
+from prisma_infra.operation import Operation
+
+if TYPE_CHECKING:
+    from prisma_infra.cache.policy import ModelPolicy, Plan
+    from prisma_infra.config.model import CacheConfig
+    from prisma_infra.operation import CacheOptions
+
+__all__ = ["REFRESH", "Handler", "ReadPath"]
+
+log = logging.getLogger("prisma_infra.cache")
+
+Handler = Callable[[Operation], Awaitable[Any]]
+
+#: ``operation.state`` flag: run the engine and store the result whatever the cache holds (warming).
+REFRESH = "cache.refresh"
+
+
+class _Flight:
+    """The slow path of one key, which concurrent readers of that key wait for instead of repeating."""
+
+    __slots__ = ("done", "error", "local", "payload", "serve_stale", "version", "waiters")
+
+    def __init__(self, version: int, serve_stale: bool) -> None:
+        self.done = asyncio.Event()
+        self.version = version
+        self.serve_stale = serve_stale
+        self.waiters = 0
+        self.payload: bytes | memoryview | None = None
+        self.local = True
+        self.error: BaseException | None = None
+
+
+def _decode(payload: bytes | memoryview, local: bool) -> tuple[bool, Any]:
+    try:
+        return True, (codec.decode_local(payload) if local else codec.decode(payload))
+    except Exception:  # a corrupt entry is a miss, never an error
+        return False, None
+
+
+def _is_empty(value: Any) -> bool:
+    kind = type(value)
+    if kind is list or kind is dict or kind is tuple:
+        return not value
+    return value is None or (kind is int and value == 0)
+
+
+class ReadPath:
+    """Reads of `CacheManager` (the attributes below are the manager's)."""
+
+    config: CacheConfig
+    enabled: bool
+    transaction_bypasses: int
+    _policies: dict[str | None, ModelPolicy]
+    _flights: dict[str, _Flight]
+    _refreshing: set[str]
+    _runner: Handler | None
+
+    if TYPE_CHECKING:
+
+        def _policy(self, model: str | None) -> ModelPolicy: ...
+
+        def _plan(self, operation: Operation, policy: ModelPolicy, options: CacheOptions | None) -> Plan | None: ...
+
+        def _spawn(self, coro: Awaitable[None]) -> None: ...
+
+    # -- the hot path ----------------------------------------------------------------------
+
+    async def read(self, operation: Operation, call: Handler) -> Any:
+        """Answer a read from the nearest valid tier, or run ``call`` once per key and fill the tiers."""
+        ctx = operation.context
+        if ctx.transaction is not None:
+            self.transaction_bypasses += 1
+            return await call(operation)
+        policy = self._policies.get(operation.model) or self._policy(operation.model)
+        options = ctx.cache
+        ttl, swr, serve_stale = policy.ttl, policy.swr, True
+        if options is not None:
+            if not options.enabled:
+                policy.bypassed += 1
+                return await call(operation)
+            if options.ttl is not None:
+                ttl = options.ttl
+            if options.swr is not None:
+                swr = options.swr
+            serve_stale = options.serve_stale
+        if not policy.enabled or (ttl <= 0 and swr <= 0):
+            policy.bypassed += 1
+            return await call(operation)
+        try:
+            plan = self._plan(operation, policy, options)
+        except (NoScope, TypeError):
+            plan = None
+        if plan is None:
+            policy.bypassed += 1
+            return await call(operation)
+        if operation.state and operation.state.get(REFRESH):
+            return await self._forced(operation, call, plan, ttl, swr)
+
+        started = time.perf_counter()
+        first = policy.tiers[0]
+        local = first.local
+        if local is not None:
+            domain = policy.domain
+            if domain.shared is False and plan.version == domain.version and plan.expected is not None:
+                expected: tuple[int, ...] | None = plan.expected
+            else:
+                expected = domain.current(plan.tags)
+                plan.version, plan.expected = domain.version, expected
+            stats = policy.stats[0]
+            raw = local.get(plan.keys[0])
+            if raw is not None and expected is not None:
+                entry = unpack(raw)
+                if entry is not None and entry.generations == expected:
+                    now = time.time()
+                    if now < entry.fresh_until:
+                        found, value = _decode(entry.payload, True)
+                        if found:
+                            stats.hits += 1
+                            stats.latency.observe(time.perf_counter() - started)
+                            return value
+                    elif serve_stale and now < entry.stale_until:
+                        found, value = _decode(entry.payload, True)
+                        if found:
+                            stats.stale_hits += 1
+                            self._refresh_later(operation, call, plan, ttl, swr, entry.generations)
+                            stats.latency.observe(time.perf_counter() - started)
+                            return value
+            stats.misses += 1
+        return await self._read_slow(operation, call, plan, ttl, swr, serve_stale, started)
+
+    # -- coalesced slow path ---------------------------------------------------------------
+
+    async def _read_slow(
+        self, operation: Operation, call: Handler, plan: Plan, ttl: float, swr: float, serve_stale: bool,
+        started: float,
+    ) -> Any:
+        domain = plan.policy.domain
+        flight = self._flights.get(plan.digest)
+        # Join only a flight that began after this process's last write (same domain version): a
+        # request that wrote never receives a result read before its write.
+        if flight is not None and flight.version == domain.version and (serve_stale or not flight.serve_stale):
+            return await self._join(flight, operation, call, plan)
+        flight = _Flight(domain.version, serve_stale)
+        self._flights[plan.digest] = flight
+        try:
+            value = await self._resolve(flight, operation, call, plan, ttl, swr, serve_stale, started)
+        except asyncio.CancelledError:
+            self._land(plan.digest, flight)
+            raise
+        except Exception as exc:
+            flight.error = exc
+            self._land(plan.digest, flight)
+            raise
+        if flight.waiters and flight.payload is None:
+            with contextlib.suppress(codec.Unencodable):
+                flight.payload, flight.local = codec.encode_local(value), True
+        self._land(plan.digest, flight)
+        return value
+
+    async def _join(self, flight: _Flight, operation: Operation, call: Handler, plan: Plan) -> Any:
+        plan.policy.joined += 1
+        flight.waiters += 1
+        await flight.done.wait()
+        if flight.error is not None:
+            raise flight.error
+        if flight.payload is not None:
+            found, value = _decode(flight.payload, flight.local)
+            if found:
+                return value
+        return await call(operation)  # the leader was cancelled, or its result cannot be copied
+
+    def _land(self, key: str, flight: _Flight) -> None:
+        if self._flights.get(key) is flight:
+            del self._flights[key]
+        flight.done.set()
+
+    async def _resolve(
+        self, flight: _Flight, operation: Operation, call: Handler, plan: Plan, ttl: float, swr: float,
+        serve_stale: bool, started: float,
+    ) -> Any:
+        policy = plan.policy
+        domain = policy.domain
+        if isinstance(domain, LocalDomain):
+            return await self._fill(operation, call, plan, ttl, swr, domain.current(plan.tags), flight)
+        tiers = policy.tiers
+        now = time.time()
+        stale: Entry | None = None
+        stale_tier = -1
+        merged: list[int | None] = []
+        for i in range(policy.gen_tier, len(tiers)):
+            tier = tiers[i]
+            if not tier.shared:
+                continue
+            stats = policy.stats[i]
+            try:
+                if i == policy.gen_tier:
+                    # One round trip: the entry and the current generation of each of its tags.
+                    values = await tier.guard.call(tier.store.get_many, plan.lookup_keys)
+                    merged = domain.merge(plan.tags, values[1:])
+                    raw = values[0]
+                else:
+                    raw = (await tier.guard.call(tier.store.get_many, [plan.keys[i]]))[0]
+            except StoreUnavailable:
+                if i == policy.gen_tier:
+                    # Without the generations nothing can be validated or filled: go to the database.
+                    policy.bypassed += 1
+                    return await call(operation)
+                continue
+            if raw is not None and None not in merged and not domain.blocked(plan.tags):
+                entry = unpack(raw)
+                if entry is not None and list(entry.generations) == merged:
+                    if now < entry.fresh_until:
+                        found, value = _decode(entry.payload, False)
+                        if found:
+                            stats.hits += 1
+                            flight.payload, flight.local = self._backfill(plan, i, entry, value, now)
+                            stats.latency.observe(time.perf_counter() - started)
+                            return value
+                    elif serve_stale and now < entry.stale_until and stale is None:
+                        stale, stale_tier = entry, i
+                        continue
+            stats.misses += 1
+        if domain.blocked(plan.tags):
+            policy.bypassed += 1
+            return await call(operation)
+        try:
+            gens = await domain.initialise(plan.tags, merged)
+        except StoreUnavailable:
+            policy.bypassed += 1
+            return await call(operation)
+        if stale is not None and stale.generations == gens:
+            found, value = _decode(stale.payload, False)
+            if found:
+                stats = policy.stats[stale_tier]
+                stats.stale_hits += 1
+                flight.payload, flight.local = stale.payload, False
+                self._refresh_later(operation, call, plan, ttl, swr, gens)
+                stats.latency.observe(time.perf_counter() - started)
+                return value
+        return await self._fill(operation, call, plan, ttl, swr, gens, flight)
+
+    def _backfill(
+        self, plan: Plan, found_at: int, entry: Entry, value: Any, now: float
+    ) -> tuple[bytes | memoryview, bool]:
+        """Copy an entry found in a shared tier into the in-process tiers before it.
+
+        Returns the bytes (and whether they are local) that waiting readers decode their copies from.
+        """
+        ttl = entry.stale_until - now
+        local_tiers = [i for i in range(found_at) if plan.policy.tiers[i].local is not None]
+        if ttl <= 0 or not local_tiers:
+            return entry.payload, False
+        try:
+            payload = codec.encode_local(value)
+        except codec.Unencodable:
+            return entry.payload, False
+        raw = pack(entry.fresh_until, entry.stale_until, entry.generations, payload)
+        for i in local_tiers:
+            store = plan.policy.tiers[i].local
+            assert store is not None
+            store.set(plan.keys[i], raw, ttl)
+        return payload, True
+
+    # -- fills -----------------------------------------------------------------------------
+
+    async def _fill(
+        self, operation: Operation, call: Handler, plan: Plan, ttl: float, swr: float, gens: tuple[int, ...],
+        flight: _Flight | None = None,
+    ) -> Any:
+        """Run the engine (``gens`` were read before it) and store the result in every tier."""
+        policy = plan.policy
+        policy.engine_calls += 1
+        result = await call(operation)
+        try:
+            local: bytes | None = codec.encode_local(result)
+            shared = codec.encode(result) if policy.gen_tier >= 0 else None
+        except codec.Unencodable as exc:
+            log.debug("result of %s.%s is not cached: %s", policy.model, operation.action.value, exc)
+            local = shared = None
+        if flight is not None:
+            # Waiting readers can go now; the store writes below need not hold them up.
+            flight.payload, flight.local = local, True
+            self._land(plan.digest, flight)
+        if local is not None and (policy.cache_empty or not _is_empty(result)):
+            await self._store(plan, gens, local, shared, ttl, swr)
+        return result
+
+    async def _store(
+        self, plan: Plan, gens: tuple[int, ...], local: bytes, shared: bytes | None, ttl: float, swr: float
+    ) -> None:
+        """Write the entry to every tier: pickle in-process, the JSON codec in shared stores."""
+        policy = plan.policy
+        domain = policy.domain
+        # A write during the engine call already made this entry invalid: do not spend memory on it.
+        if isinstance(domain, LocalDomain):
+            if domain.current(plan.tags) != gens:
+                return
+        elif domain.blocked(plan.tags):
+            return
+        now = time.time()
+        jitter = self.config.jitter
+        fresh = max(ttl, 0.0) * (1.0 + random.random() * jitter) if jitter else max(ttl, 0.0)
+        fresh_until = now + fresh
+        stale_until = fresh_until + max(swr, 0.0)
+        lifetime = stale_until - now
+        if lifetime <= 0:
+            return
+        local_raw = pack(fresh_until, stale_until, gens, local)
+        shared_raw = pack(fresh_until, stale_until, gens, shared) if shared is not None else None
+        for i, tier in enumerate(policy.tiers):
+            if tier.local is not None:
+                raw = local_raw
+                tier.local.set(plan.keys[i], raw, lifetime)
+            else:
+                if shared_raw is None:
+                    continue
+                raw = shared_raw
+                try:
+                    await tier.guard.call(tier.store.set_many, {plan.keys[i]: raw}, lifetime)
+                except StoreUnavailable:
+                    continue
+            stats = policy.stats[i]
+            stats.fills += 1
+            stats.bytes_written += len(raw)
+
+    def _refresh_later(
+        self, operation: Operation, call: Handler, plan: Plan, ttl: float, swr: float, gens: tuple[int, ...]
+    ) -> None:
+        """Stale-while-revalidate: one background refresh per key.
+
+        Its generations are those the stale entry was just validated with: a write
+        after that point bumps them, and the refreshed entry is born invalid.
+        """
+        if plan.digest in self._refreshing:
+            return
+        self._refreshing.add(plan.digest)
+
+        async def refresh() -> None:
+            try:
+                await self._fill(operation, call, plan, ttl, swr, gens)
+            except Exception as exc:
+                log.debug("background refresh of %s failed: %s", plan.policy.model, exc)
+            finally:
+                self._refreshing.discard(plan.digest)
+
+        self._spawn(refresh())
+
+    # -- warming ---------------------------------------------------------------------------
+
+    async def refresh(self, operation: Operation) -> Any:
+        """Run ``operation`` through the pipeline and store its result whatever the cache holds (warming).
+
+        It goes through the whole pipeline (validation, policies) so that its key is
+        the key ordinary reads of the same query compute.
+        """
+        if self._runner is None:
+            raise RuntimeError("the cache manager has no pipeline to run operations (not started by a runtime)")
+        operation.state[REFRESH] = True
+        return await self._runner(operation)
+
+    async def _forced(self, operation: Operation, call: Handler, plan: Plan, ttl: float, swr: float) -> Any:
+        gens = await self._snapshot(plan)
+        if gens is None:
+            return await call(operation)
+        return await self._fill(operation, call, plan, ttl, swr, gens)
+
+    async def _snapshot(self, plan: Plan) -> tuple[int, ...] | None:
+        domain = plan.policy.domain
+        if isinstance(domain, LocalDomain):
+            return domain.current(plan.tags)
+        if domain.blocked(plan.tags):
+            return None
+        try:
+            values = await domain.guard.call(domain.guard.store.get_many, list(plan.tag_keys))
+            return await domain.initialise(plan.tags, domain.merge(plan.tags, values))
+        except StoreUnavailable:
+            return None
+
+    # -- lookups without the engine --------------------------------------------------------
+
+    async def peek(self, operation: Operation) -> tuple[bool, Any]:
+        """``(True, value)`` when a valid entry (fresh or within its SWR window) exists, else ``(False, None)``."""
+        policy = self._policy(operation.model)
+        plan = self._plan(operation, policy, operation.context.cache)
+        if plan is None or not policy.enabled:
+            return False, None
+        now = time.time()
+        domain = policy.domain
+        for i, tier in enumerate(policy.tiers):
+            expected: tuple[int, ...] | None
+            try:
+                if tier.local is not None:
+                    raw = tier.local.get(plan.keys[i])
+                    expected = domain.current(plan.tags)
+                elif i == policy.gen_tier and isinstance(domain, SharedDomain):
+                    values = await tier.guard.call(tier.store.get_many, plan.lookup_keys)
+                    merged = domain.merge(plan.tags, values[1:])
+                    raw = values[0]
+                    known = [g for g in merged if g is not None]
+                    complete = len(known) == len(merged) and not domain.blocked(plan.tags)
+                    expected = tuple(known) if complete else None
+                else:
+                    raw = (await tier.guard.call(tier.store.get_many, [plan.keys[i]]))[0]
+                    expected = domain.current(plan.tags)
+            except StoreUnavailable:
+                continue
+            if raw is None or expected is None:
+                continue
+            entry = unpack(raw)
+            if entry is not None and entry.generations == expected and now < entry.stale_until:
+                found, value = _decode(entry.payload, tier.local is not None)
+                if found:
+                    return True, value
+        return False, None
