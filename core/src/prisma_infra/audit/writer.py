@@ -98,6 +98,7 @@ class AuditWriter:
         self._task: asyncio.Task[None] | None = None
         self._head_fd: int | None = None
         self._closed = False
+        self._closing = asyncio.Event()
 
     @property
     def sinks(self) -> dict[str, AuditSink]:
@@ -176,11 +177,15 @@ class AuditWriter:
             await self._queue.put(None)
             with contextlib.suppress(Exception):
                 await self._task
+        self._closing.set()
         for channel in self._channels:
             if channel.replay is not None:
-                channel.replay.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await channel.replay
+                try:
+                    await asyncio.wait_for(asyncio.shield(channel.replay), self.sink_timeout + 1)
+                except (TimeoutError, Exception):
+                    channel.replay.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await channel.replay
             if channel.started:
                 try:
                     await asyncio.wait_for(channel.sink.close(), self.sink_timeout)
@@ -225,7 +230,16 @@ class AuditWriter:
                 else:
                     batch.append(more)
             if batch:
-                await self._write(batch)
+                try:
+                    await self._write(batch)
+                except BaseException as exc:  # never leave an emitter waiting forever
+                    log.exception("the audit writer failed")
+                    error = AuditError(f"the audit writer failed: {exc}")
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(error)
+                    if not isinstance(exc, Exception):
+                        raise
             if stop:
                 return
 
@@ -280,9 +294,13 @@ class AuditWriter:
             )
 
     async def _replay(self, channel: _Channel) -> None:
+        # Stopping goes through tenacity's own stop/sleep hooks: it records any exception raised
+        # inside an attempt, so a cancellation there would be taken for a failure and retried.
         retrying = AsyncRetrying(
             wait=wait_exponential(multiplier=0.05, min=0.05, max=self.retry_max_wait),
             retry=retry_if_exception_type(Exception),
+            stop=lambda _state: self._closed,
+            sleep=self._pause,
             reraise=True,
         )
         try:
@@ -295,10 +313,16 @@ class AuditWriter:
                         channel.last_error = f"{type(exc).__name__}: {exc}"
                         log.debug("audit sink %r replay failed: %s", channel.name, exc)
                         raise
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # pragma: no cover - retry has no stop: only a bug lands here
-            log.exception("audit sink %r replay stopped", channel.name)
+        except Exception as exc:
+            if not self._closed:  # pragma: no cover - retries never stop while open
+                log.exception("audit sink %r replay stopped", channel.name)
+            else:
+                log.info("audit sink %r: %d events stay buffered until the next start (%s)",
+                         channel.name, channel.buffer.size(), exc)
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._closing.wait(), seconds)
 
     async def _replay_once(self, channel: _Channel) -> None:
         if not channel.started:

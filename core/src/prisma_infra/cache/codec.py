@@ -128,7 +128,7 @@ _DECODERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def decode(data: bytes | memoryview) -> Any:
+def decode(data: bytes) -> Any:
     """The value `encode` was given."""
     marker = data[0]
     if marker == _PLAIN:
@@ -169,7 +169,7 @@ def encode_local(value: Any) -> bytes:
         raise Unencodable(f"{type(value).__name__} result cannot be copied: {exc}") from exc
 
 
-def decode_local(data: bytes | memoryview) -> Any:
+def decode_local(data: bytes) -> Any:
     """Decode bytes this process wrote (pickle or the JSON codec)."""
     if data[0] == _PICKLE:
         return pickle.loads(data)

@@ -33,7 +33,7 @@ class Entry:
     fresh_until: float
     stale_until: float
     generations: tuple[int, ...]
-    payload: memoryview
+    payload: bytes
 
 
 def pack(fresh_until: float, stale_until: float, generations: tuple[int, ...], payload: bytes) -> bytes:
@@ -54,4 +54,5 @@ def unpack(raw: bytes) -> Entry | None:
     start = _HEAD.size + layout.size
     if len(raw) <= start:
         return None
-    return Entry(fresh_until, stale_until, generations, memoryview(raw)[start:])
+    # A bytes copy (not a memoryview): pickle.loads is markedly slower on memoryviews.
+    return Entry(fresh_until, stale_until, generations, raw[start:])

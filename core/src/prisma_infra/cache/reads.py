@@ -47,12 +47,12 @@ class _Flight:
         self.version = version
         self.serve_stale = serve_stale
         self.waiters = 0
-        self.payload: bytes | memoryview | None = None
+        self.payload: bytes | None = None
         self.local = True
         self.error: BaseException | None = None
 
 
-def _decode(payload: bytes | memoryview, local: bool) -> tuple[bool, Any]:
+def _decode(payload: bytes, local: bool) -> tuple[bool, Any]:
     try:
         return True, (codec.decode_local(payload) if local else codec.decode(payload))
     except Exception:  # a corrupt entry is a miss, never an error
@@ -263,7 +263,7 @@ class ReadPath:
 
     def _backfill(
         self, plan: Plan, found_at: int, entry: Entry, value: Any, now: float
-    ) -> tuple[bytes | memoryview, bool]:
+    ) -> tuple[bytes, bool]:
         """Copy an entry found in a shared tier into the in-process tiers before it.
 
         Returns the bytes (and whether they are local) that waiting readers decode their copies from.

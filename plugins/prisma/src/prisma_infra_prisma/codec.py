@@ -66,9 +66,14 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot send a {type(value).__name__} to Prisma")
 
 
-#: The fast check: orjson refuses ints beyond JavaScript's safe range and every type `_default` tags.
+#: The fast check of `encode`: orjson refuses ints beyond JavaScript's safe range (exactly
+#: ``_MAX_SAFE``); what `_default` tags is left out (`_encode` does not look inside it either).
 _CHECK = orjson.OPT_STRICT_INTEGER | orjson.OPT_PASSTHROUGH_DATETIME
 _TAG_KEY = b'"$type"'
+
+
+def _skip(value: Any) -> None:
+    return None
 
 
 def encode(value: Any) -> Any:
@@ -76,12 +81,12 @@ def encode(value: Any) -> Any:
 
     Returns ``value`` itself when nothing needs changing (no copy on the hot path). Most
     arguments need nothing: one serialization in C proves it (no int beyond 2**53 - 1, no
-    ``"$type"`` key, nothing for `_default`), far cheaper than walking them in Python.
+    ``"$type"`` key), far cheaper than walking them in Python.
     """
     kind = type(value)
     if kind is dict or kind is list or kind is tuple:
         try:
-            if _TAG_KEY not in orjson.dumps(value, option=_CHECK):
+            if _TAG_KEY not in orjson.dumps(value, default=_skip, option=_CHECK):
                 return value
         except TypeError:  # orjson.JSONEncodeError included: walk it
             pass
