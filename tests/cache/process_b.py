@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from conftest import engine_of, make_infra
+from cache_support import engine_of, make_infra
 
 ARGS = {"where": {"id": "p1"}, "include": {"author": True}}
 

@@ -123,8 +123,10 @@ class FileEngine(Engine):
             if action is Action.COUNT:
                 return len(match_rows)
             if action is Action.CREATE:
-                row = {"id": max((r["id"] for r in rows if isinstance(r.get("id"), int)), default=0) + 1,
-                       **args["data"]}
+                row = {
+                    "id": max((r["id"] for r in rows if isinstance(r.get("id"), int)), default=0) + 1,
+                    **args["data"],
+                }
                 rows.append(row)
                 return copy.deepcopy(row)
             if action in (Action.UPDATE, Action.UPDATE_MANY):

@@ -94,17 +94,27 @@ async def test_relation_invalidation_on_the_real_engine(prisma_infra: Infrastruc
     assert fresh[0]["author"]["name"] == "Bea"
     assert infra.cache_for("post").stats()["tiers"]["memory"]["misses"] == 2
 
-    await infra.call(None, "executeRaw", {"sql": 'UPDATE "User" SET "name" = ? WHERE "id" = ?',
-                                          "params": ["Raw", author["id"]]})
+    await infra.call(
+        None, "executeRaw", {"sql": 'UPDATE "User" SET "name" = ? WHERE "id" = ?', "params": ["Raw", author["id"]]}
+    )
     assert (await infra.call("Post", "findMany", args))[0]["author"]["name"] == "Raw"
 
 
 async def test_real_values_round_trip_through_redis(prisma_infra: Infrastructure) -> None:
     infra = prisma_infra
-    await infra.call("User", "create", {"data": {
-        "email": "v@x", "big": 2**62 + 3, "balance": Decimal("1234.5678"),
-        "born": datetime(1990, 5, 17, 8, 30, 1, 250000, tzinfo=UTC), "avatar": b"\x00\x01\xfe\xff",
-    }})
+    await infra.call(
+        "User",
+        "create",
+        {
+            "data": {
+                "email": "v@x",
+                "big": 2**62 + 3,
+                "balance": Decimal("1234.5678"),
+                "born": datetime(1990, 5, 17, 8, 30, 1, 250000, tzinfo=UTC),
+                "avatar": b"\x00\x01\xfe\xff",
+            }
+        },
+    )
     uncached = await infra.call("User", "findMany", {"where": {"email": "v@x"}})
     await infra.cache_manager.for_model("user").clear()  # drop the in-process copy: next hit is from Redis
     manager = infra.cache_manager

@@ -8,15 +8,19 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import engine_of, shared_cache
+from cache_support import engine_of, shared_cache
 from prisma_infra.operation import CacheOptions
 
 pytestmark = pytest.mark.integration
 
-USERS = [{"id": 1, "email": "a@x", "name": "Ann", "tenantId": "t1"}, {"id": 2, "email": "b@x", "name": "Bo",
-                                                                    "tenantId": "t2"}]
-POSTS = [{"id": "p1", "title": "Hello", "authorId": 1, "tenantId": "t1"},
-         {"id": "p2", "title": "Other tenant", "authorId": 2, "tenantId": "t2"}]
+USERS = [
+    {"id": 1, "email": "a@x", "name": "Ann", "tenantId": "t1"},
+    {"id": 2, "email": "b@x", "name": "Bo", "tenantId": "t2"},
+]
+POSTS = [
+    {"id": "p1", "title": "Hello", "authorId": 1, "tenantId": "t1"},
+    {"id": "p2", "title": "Other tenant", "authorId": 2, "tenantId": "t2"},
+]
 
 
 def seed(infra: Any) -> None:
@@ -24,8 +28,15 @@ def seed(infra: Any) -> None:
 
 
 async def test_shared_hit_equals_uncached_read_exactly(shared: str, namespace: str, infra_for: Any) -> None:
-    row = {"id": "p1", "authorId": 1, "price": Decimal("19.90"), "karma": 2**63 + 1, "avatar": b"\x00\xff",
-           "publishedAt": datetime(2024, 5, 1, 12, 30, 15, 123456, tzinfo=UTC), "title": "\u00e9t\u00e9"}
+    row = {
+        "id": "p1",
+        "authorId": 1,
+        "price": Decimal("19.90"),
+        "karma": 2**63 + 1,
+        "avatar": b"\x00\xff",
+        "publishedAt": datetime(2024, 5, 1, 12, 30, 15, 123456, tzinfo=UTC),
+        "title": "\u00e9t\u00e9",
+    }
     writer = await infra_for(shared_cache(shared, namespace, l1=False))
     engine_of(writer).seed({"Post": [row]})
     uncached = await writer.call("Post", "findMany", {})
@@ -91,8 +102,7 @@ async def test_stale_while_revalidate(shared: str, namespace: str, infra_for: An
     assert engine.reads == 2, "twenty stale hits must start one background refresh"
     assert (await infra.call("Post", "findMany", {"where": {"id": "p1"}}))[0]["title"] == "Changed quietly"
     assert engine.reads == 2
-    waited = await infra.call("Post", "findMany", {"where": {"id": "p1"}},
-                              cache=CacheOptions(serve_stale=False))
+    waited = await infra.call("Post", "findMany", {"where": {"id": "p1"}}, cache=CacheOptions(serve_stale=False))
     assert waited[0]["title"] == "Changed quietly"
 
 

@@ -7,15 +7,21 @@ import logging
 from typing import Any
 
 import pytest
-from conftest import engine_of
+from cache_support import engine_of
 from servers import Server
 
 pytestmark = pytest.mark.integration
 
 
 def cache_on(server: Server, kind: str, namespace: str, *, l1: bool = True) -> dict[str, Any]:
-    options = {**server.store_options(), "namespace": namespace, "sync_interval": 0.02, "timeout": 0.2,
-               "retry_after": 0.1, "retry_max": 0.4}
+    options = {
+        **server.store_options(),
+        "namespace": namespace,
+        "sync_interval": 0.02,
+        "timeout": 0.2,
+        "retry_after": 0.1,
+        "retry_max": 0.4,
+    }
     return {"tiers": (["memory"] if l1 else []) + [kind], "stores": {kind: options}}
 
 
@@ -24,8 +30,9 @@ async def test_store_killed_and_restarted(
 ) -> None:
     infra = await infra_for(cache_on(private_server, shared, namespace))
     engine = engine_of(infra)
-    engine.seed({"User": [{"id": 1, "email": "a@x", "name": "Ann"}],
-                 "Post": [{"id": "p1", "title": "Hello", "authorId": 1}]})
+    engine.seed(
+        {"User": [{"id": 1, "email": "a@x", "name": "Ann"}], "Post": [{"id": "p1", "title": "Hello", "authorId": 1}]}
+    )
     args = {"where": {"id": "p1"}, "include": {"author": True}}
     await infra.call("Post", "findMany", args)
     await infra.call("Post", "findMany", args)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import engine_of, shared_cache
+from cache_support import engine_of, shared_cache
 
 pytestmark = pytest.mark.integration
 
@@ -23,7 +23,9 @@ class ProcessB:
     def __init__(self, cache: dict[str, Any], db: Path) -> None:
         self.process = subprocess.Popen(
             [sys.executable, str(HERE / "process_b.py"), json.dumps(cache), str(db)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert self.receive() == {"ready": True}
 
@@ -70,10 +72,12 @@ async def test_write_in_process_a_reaches_process_b_within_100ms(
 ) -> None:
     cache = shared_cache(shared, namespace, l1=l1, store_options={"sync_interval": 0.05})
     a = await infra_for(cache)
-    engine_of(a).seed({
-        "User": [{"id": 1, "email": "a@x", "name": "Ann"}],
-        "Post": [{"id": "p1", "title": "Hello", "authorId": 1}],
-    })
+    engine_of(a).seed(
+        {
+            "User": [{"id": 1, "email": "a@x", "name": "Ann"}],
+            "Post": [{"id": "p1", "title": "Hello", "authorId": 1}],
+        }
+    )
     b = await asyncio.to_thread(process_b, cache, db)
     first = await asyncio.to_thread(b.read)
     assert first["result"][0]["author"]["name"] == "Ann" and first["engine_reads"] == 1

@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from servers import Server
+from sdk_servers import Server
 
 
 def _server(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:

@@ -17,7 +17,7 @@ from prisma_infra.providers import AuditSink, Engine
 from prisma_infra_nats import NatsSink
 from prisma_infra_sdk.testing import AuditSinkContract, MemoryEngine
 from prisma_sqlite import sqlite_engine
-from servers import Server
+from sdk_servers import Server
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ from prisma_infra.providers import CacheStore
 from prisma_infra_memcached import MemcachedStore
 from prisma_infra_redis import RedisStore
 from prisma_infra_sdk.testing import CacheStoreContract
-from servers import Server
+from sdk_servers import Server
 
 pytestmark = pytest.mark.integration
 

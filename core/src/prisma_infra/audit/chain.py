@@ -45,6 +45,14 @@ class Hasher:
     def keyed(self) -> bool:
         return self._key is not None
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Hasher) and hmac.compare_digest(self._key or b"", other._key or b"") and (
+            self.keyed == other.keyed
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.keyed)
+
     def digest(self, event: Mapping[str, Any]) -> str:
         data = canonical(event)
         if self._key is not None:

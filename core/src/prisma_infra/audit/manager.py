@@ -189,7 +189,7 @@ class AuditManager:
     async def close(self) -> None:
         if self._pending:
             log.warning("audit: %d transactions still open at shutdown; their events are dropped", len(self._pending))
-        await self.writer.close()
+        await self.writer.release()
 
     # -- reading ----------------------------------------------------------------------------
 

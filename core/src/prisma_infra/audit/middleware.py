@@ -80,15 +80,26 @@ class AuditMiddleware(Middleware):
                 skip.add(sink.table)
             sinks[name] = sink
         buffer_dir = _resolve(config.buffer_dir, base_dir)
-        writer = AuditWriter(
-            sinks,
-            buffer_dir=buffer_dir,
-            chain=config.chain,
-            hasher=AuditManager.hasher_for(config),
-            sink_timeout=config.sink_timeout,
-            retry_max_wait=config.retry_max_wait,
-        )
-        await writer.start()
+        hasher = AuditManager.hasher_for(config)
+        # One writer per chain for the infrastructure's life: see AuditWriter.acquire.
+        writers: dict[tuple[str, Path], AuditWriter] = self.infrastructure.__dict__.setdefault("_audit_writers", {})
+        key = (config.chain, buffer_dir)
+        writer = writers.get(key)
+        if writer is not None and not writer.closed and writer.hasher == hasher:
+            writer.sink_timeout, writer.retry_max_wait = config.sink_timeout, config.retry_max_wait
+            await writer.set_sinks(sinks)
+        else:
+            writer = AuditWriter(
+                sinks,
+                buffer_dir=buffer_dir,
+                chain=config.chain,
+                hasher=hasher,
+                sink_timeout=config.sink_timeout,
+                retry_max_wait=config.retry_max_wait,
+            )
+            await writer.start()
+            writers[key] = writer
+        writer.acquire()
         seam = PiiSeam(self.infrastructure)
         capture = AuditCapture(
             self.infrastructure.schema,

@@ -99,6 +99,7 @@ class AuditWriter:
         self._head_fd: int | None = None
         self._closed = False
         self._closing = asyncio.Event()
+        self._users = 0
 
     @property
     def sinks(self) -> dict[str, AuditSink]:
@@ -114,23 +115,84 @@ class AuditWriter:
     async def start(self) -> None:
         """Start the sinks (one that fails starts buffering), find the chain head, start writing."""
         for channel in self._channels:
-            try:
-                await asyncio.wait_for(channel.sink.start(), self.sink_timeout)
-                channel.started = True
-            except Exception as exc:
-                channel.failures += 1
-                channel.last_error = f"{type(exc).__name__}: {exc}"
-                channel.buffering = True
-                log.warning("audit sink %r did not start (%s); its events are buffered", channel.name, exc)
-            if not channel.buffering and await asyncio.to_thread(channel.buffer.pending):
-                channel.buffering = True
+            await self._open(channel)
         await self._find_head()
         for channel in self._channels:
-            if channel.buffering:
-                self._start_replay(channel)
-            else:
-                channel.clear.set()
+            self._resume(channel)
         self._task = asyncio.create_task(self._run(), name=f"prisma-infra-audit-writer-{self.chain}")
+
+    async def _open(self, channel: _Channel) -> None:
+        try:
+            await asyncio.wait_for(channel.sink.start(), self.sink_timeout)
+            channel.started = True
+        except Exception as exc:
+            channel.failures += 1
+            channel.last_error = f"{type(exc).__name__}: {exc}"
+            channel.buffering = True
+            log.warning("audit sink %r did not start (%s); its events are buffered", channel.name, exc)
+        if not channel.buffering and await asyncio.to_thread(channel.buffer.pending):
+            channel.buffering = True
+
+    def _resume(self, channel: _Channel) -> None:
+        if channel.buffering:
+            self._start_replay(channel)
+        else:
+            channel.clear.set()
+
+    # -- sharing across reloads -------------------------------------------------------------
+    # A reload builds new middleware while the old runtime still finishes its writes; two
+    # writers on one chain would fork it. So the writer is shared: each runtime using it
+    # holds a reference, the sinks are swapped between two batches, and it closes when the
+    # last runtime lets go.
+
+    def acquire(self) -> AuditWriter:
+        self._users += 1
+        return self
+
+    async def release(self) -> None:
+        self._users -= 1
+        if self._users <= 0:
+            await self.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    async def set_sinks(self, sinks: Mapping[str, AuditSink]) -> None:
+        """Use ``sinks`` from the next batch on; a sink kept with the same options keeps its channel."""
+        current = {c.name: c for c in self._channels}
+        channels: list[_Channel] = []
+        for name, sink in sinks.items():
+            kept = current.get(name)
+            if kept is not None and dict(kept.sink.options) == dict(sink.options):
+                channels.append(kept)
+                continue
+            channel = _Channel(name, sink, DurableBuffer(self.buffer_dir, name))
+            await self._open(channel)
+            channels.append(channel)
+        removed = [c for c in self._channels if c not in channels]
+        await self.flush()
+        self._channels = channels
+        for channel in channels:
+            if channel not in current.values():
+                self._resume(channel)
+        await self.flush()  # a batch started on the previous list has finished
+        for channel in removed:
+            await self._close_channel(channel)
+
+    async def _close_channel(self, channel: _Channel) -> None:
+        if channel.replay is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(channel.replay), self.sink_timeout + 1)
+            except (TimeoutError, Exception):
+                channel.replay.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await channel.replay
+        if channel.started:
+            try:
+                await asyncio.wait_for(channel.sink.close(), self.sink_timeout)
+            except Exception as exc:
+                log.warning("audit sink %r failed to close: %s", channel.name, exc)
 
     async def _find_head(self) -> None:
         head = self.head
@@ -179,18 +241,7 @@ class AuditWriter:
                 await self._task
         self._closing.set()
         for channel in self._channels:
-            if channel.replay is not None:
-                try:
-                    await asyncio.wait_for(asyncio.shield(channel.replay), self.sink_timeout + 1)
-                except (TimeoutError, Exception):
-                    channel.replay.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await channel.replay
-            if channel.started:
-                try:
-                    await asyncio.wait_for(channel.sink.close(), self.sink_timeout)
-                except Exception as exc:
-                    log.warning("audit sink %r failed to close: %s", channel.name, exc)
+            await self._close_channel(channel)
         if self._head_fd is not None:
             os.close(self._head_fd)
             self._head_fd = None

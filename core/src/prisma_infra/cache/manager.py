@@ -128,7 +128,10 @@ class CacheManager(ReadPath):
         )
         prefix = prefix_for(str(options.get("namespace", "")))
         local = store if isinstance(store, MemoryStore) and not store.shared else None
-        tier = Tier(name=name, store=store, guard=guard, prefix=prefix, local=local, shared=store.shared)
+        # Any store but the built-in memory one is read through the generic path, with its tags'
+        # generation counters kept in the store itself: right for a shared store, and merely
+        # unneeded for a third-party in-process one.
+        tier = Tier(name=name, store=store, guard=guard, prefix=prefix, local=local, shared=local is None)
         self._tiers[name] = tier
         if tier.shared:
             interval = float(options.get("sync_interval", 0.05))

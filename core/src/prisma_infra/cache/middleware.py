@@ -13,7 +13,10 @@ if TYPE_CHECKING:
     from prisma_infra.infrastructure import Infrastructure
     from prisma_infra.runtime import Runtime
 
-__all__ = ["CacheMiddleware"]
+__all__ = ["CACHE_STATE", "CacheMiddleware"]
+
+#: ``operation.state`` key read by the metrics middleware (``hit``, ``miss``, ``bypass``).
+CACHE_STATE = "cache"
 
 log = logging.getLogger("prisma_infra.cache")
 
@@ -40,9 +43,21 @@ class CacheMiddleware(Middleware):
             manager = self.manager
             if manager is None or not manager.enabled:
                 return await call(operation)
-            if operation.action in reads:
+            if operation.action not in reads:
+                return await manager.write(operation, call)
+            if operation.context.transaction is not None:
+                operation.state[CACHE_STATE] = "bypass"
                 return await manager.read(operation, call)
-            return await manager.write(operation, call)
+            reached: list[bool] = []
+
+            async def engine(op: Operation) -> Any:
+                reached.append(True)
+                return await call(op)
+
+            result = await manager.read(operation, engine)
+            # For the metrics middleware outside: whether this read reached the engine.
+            operation.state[CACHE_STATE] = "miss" if reached else "hit"
+            return result
 
         return handler
 
@@ -51,6 +66,8 @@ class CacheMiddleware(Middleware):
 
         manager = CacheManager(runtime.config, self.infrastructure.schema, runtime.registry["cache_backends"])
         runtime.extras["cache_manager"] = manager
+        # Entries filled between a write in a transaction and its commit are retired on commit.
+        runtime.extras.setdefault("transaction_observers", []).append(manager)
         self.manager = manager
         # Warming runs through the whole pipeline (validation, policies) of this runtime.
         await manager.start(runner=runtime.handler)

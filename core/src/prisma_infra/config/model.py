@@ -82,6 +82,7 @@ class CacheConfig(Section):
 Schedule = float | str
 
 _INTERVALS = Literal["hour", "day", "week", "month", "quarter", "year"]
+_FORMATS = Literal["json", "csv", "html"]
 
 
 class ThresholdsConfig(Section):
@@ -176,7 +177,7 @@ class ReportConfig(Section):
     queries: list[ReportQueryConfig] = Field(default_factory=list)
     kpis: list[str] = Field(default_factory=list)
     """KPI names whose latest state the report lists."""
-    formats: list[Literal["json", "csv", "html"]] = Field(default_factory=lambda: list[Literal["json", "csv", "html"]](["html"]))
+    formats: list[_FORMATS] = Field(default_factory=lambda: list[_FORMATS](["html"]))
     sinks: list[str] | None = None
 
 

@@ -61,6 +61,7 @@ class MemcachedStore(CacheStore):
             "timeout": float(self.options.get("timeout", 1.0)),
             "no_delay": True,
             "default_noreply": False,
+            "allow_unicode_keys": True,  # keys are UTF-8 encoded; memcached itself accepts them
         }
         if len(self.servers) == 1:
             return PooledClient(self.servers[0], max_pool_size=self.pool_size, **common)
