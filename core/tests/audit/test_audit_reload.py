@@ -7,7 +7,6 @@ from pathlib import Path
 
 import orjson
 from audit_doubles import audit_infrastructure
-
 from prisma_infra.audit.chain import Hasher, verify_events
 
 
