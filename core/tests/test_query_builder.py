@@ -36,10 +36,12 @@ async def test_every_step_returns_a_new_builder_and_leaves_the_original_unchange
         .paginate(page=2, limit=3).take(3).skip(1).distinct("name").cursor(4).cache(ttl=5)
     )
     assert refined is not base
-    assert base.explain() == before == {
+    assert base.explain() == before
+    assert {k: v for k, v in before.items() if k != "cache"} == {
         "model": "User", "action": "findMany", "args": {}, "models_touched": ["User"], "pagination": None,
-        "cache": None, "transaction": None,
+        "transaction": None,
     }
+    assert before["cache"]["cached"] is False  # this infrastructure runs with the cache off
     published = base.where(name="Ann")
     assert base.compile() == {} and published.compile() == {"where": {"name": "Ann"}}
     assert published.order_by("id").compile() != published.compile()
@@ -109,9 +111,8 @@ async def test_explain(infra: Infrastructure) -> None:
     }
     assert plan["models_touched"] == ["Post", "Tag", "User"]
     assert plan["pagination"]["kind"] == "offset"
-    assert plan["cache"] == {
-        "enabled": True, "ttl": 60, "swr": None, "tags": ["posts"], "key": None, "serve_stale": True,
-    }
+    assert plan["cache"]["ttl"] == 60 and plan["cache"]["serve_stale"] is True
+    assert plan["cache"]["cached"] is False and "disabled" in plan["cache"]["reason"]
     assert engine_of(infra).calls[-1].action is Action.CREATE_MANY  # explain runs nothing
 
 
@@ -125,3 +126,13 @@ async def test_stream(infra: Infrastructure) -> None:
 async def test_unknown_model(infra: Infrastructure) -> None:
     with pytest.raises(UnknownModelError, match="Did you mean 'Post'"):
         infra.query("posts")
+
+
+async def test_explain_shows_the_cache_key_tags_and_tiers() -> None:
+    from doubles import memory_infrastructure
+
+    async with memory_infrastructure(cache={"tiers": ["memory"], "ttl": 30}) as infra:
+        plan = infra.query("post").include(["author"]).cache(ttl=60, tags=["home"]).explain()
+        cache = plan["cache"]
+        assert cache["cached"] is True and cache["tiers"] == ["memory"] and cache["ttl"] == 60
+        assert cache["key"] and {"m:Post", "m:User", "t:home"} <= set(cache["tags"])

@@ -223,18 +223,21 @@ class QueryBuilder:
         elif self._s["cursor_page"] is not None:
             after, limit = self._s["cursor_page"]
             pagination = {"kind": "cursor", "after": after, "limit": limit, "key": list(self._repo.info.key_fields)}
-        schema = self._repo.infrastructure.schema
-        cache = self._s["cache"]
+        infrastructure = self._repo.infrastructure
         tx = self._repo.transaction
+        manager = infrastructure.runtime.extras.get("cache_manager")
+        # The cache's own view: key, tags, tiers and TTLs this read would use (or why it is not cached).
+        cache = (
+            manager.explain(self._repo.operation(Action.FIND_MANY, args, cache=self._s["cache"]))
+            if manager is not None
+            else {"cached": False, "reason": "the cache middleware is not enabled"}
+        )
         return {
             "model": self.model,
             "action": Action.FIND_MANY.value,
             "args": args,
-            "models_touched": sorted(schema.models_touched(self.model, args)),
+            "models_touched": sorted(infrastructure.schema.models_touched(self.model, args)),
             "pagination": pagination,
-            "cache": None if cache is None else {
-                "enabled": cache.enabled, "ttl": cache.ttl, "swr": cache.swr, "tags": list(cache.tags),
-                "key": cache.key, "serve_stale": cache.serve_stale,
-            },
+            "cache": cache,
             "transaction": tx.id if tx is not None else None,
         }
