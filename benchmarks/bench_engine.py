@@ -25,6 +25,7 @@ Settings: ``PRISMA_INFRA_BENCH_PG_URL`` (server URL without database), ``BENCH_E
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -64,9 +65,7 @@ DDL = [
     'CREATE UNIQUE INDEX "User_email_key" ON "User"("email")',
 ]
 #: What Prisma sends for ``findUnique({where: {id}})`` on this model.
-SELECT = (
-    'SELECT "id", "email", "name", "active", "score", "createdAt" FROM "User" WHERE "id" = $1 LIMIT 1'
-)
+SELECT = 'SELECT "id", "email", "name", "active", "score", "createdAt" FROM "User" WHERE "id" = $1 LIMIT 1'
 
 One = Callable[[int], Awaitable[Any]]
 
@@ -130,8 +129,12 @@ async def closed_loop(one: One, ids: Sequence[int], pid: int | None = None) -> d
     cpu, child, started = time.process_time(), cpu_seconds(pid), time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(WORKERS)))
     elapsed = time.perf_counter() - started
-    out = {"ops": WORKER_OPS, "errors": errors, "ops_per_s": WORKER_OPS / elapsed,
-           "python_cpu_us_per_op": (time.process_time() - cpu) / WORKER_OPS * 1e6}
+    out = {
+        "ops": WORKER_OPS,
+        "errors": errors,
+        "ops_per_s": WORKER_OPS / elapsed,
+        "python_cpu_us_per_op": (time.process_time() - cpu) / WORKER_OPS * 1e6,
+    }
     if pid is not None:
         out["node_cpu_us_per_op"] = (cpu_seconds(pid) - child) / WORKER_OPS * 1e6
     return out
@@ -145,8 +148,12 @@ async def burst(one: One, ids: Sequence[int], pid: int | None = None, count: int
     elapsed = time.perf_counter() - started
     errors = sum(1 for r, i in zip(results, wanted, strict=True) if isinstance(r, BaseException) or not _check(r, i))
     first = next((r for r in results if isinstance(r, BaseException)), None)
-    out: dict[str, Any] = {"ops": count, "errors": errors, "ops_per_s": count / elapsed,
-                           "python_cpu_us_per_op": (time.process_time() - cpu) / count * 1e6}
+    out: dict[str, Any] = {
+        "ops": count,
+        "errors": errors,
+        "ops_per_s": count / elapsed,
+        "python_cpu_us_per_op": (time.process_time() - cpu) / count * 1e6,
+    }
     if pid is not None:
         out["node_cpu_us_per_op"] = (cpu_seconds(pid) - child) / count * 1e6
     if first is not None:
@@ -170,12 +177,24 @@ def rss_mb(pid: int | None) -> dict[str, float]:
 
 
 async def create_database() -> None:
-    import asyncpg
+    """Create ``DB_NAME`` on the server unless it exists (through asyncpg, else the engine itself)."""
+    from prisma_infra.config.model import DatabaseConfig
+    from prisma_infra.operation import Action, Operation
+    from prisma_infra_prisma import PrismaEngine
 
-    admin = await asyncpg.connect(f"{SERVER}/postgres")
+    admin = PrismaEngine(DatabaseConfig(schema_path=str(SCHEMA), url=f"{SERVER}/postgres", pool_size=1))  # type: ignore[arg-type]
     try:
-        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DB_NAME):
-            await admin.execute(f'CREATE DATABASE "{DB_NAME}"')
+        found = await admin.execute(
+            Operation(
+                None,
+                Action.QUERY_RAW,
+                {"sql": "SELECT 1 AS x FROM pg_database WHERE datname = $1", "params": [DB_NAME]},
+            )
+        )
+        if not found:
+            await admin.execute(
+                Operation(None, Action.EXECUTE_RAW, {"sql": f'CREATE DATABASE "{DB_NAME}"', "params": []})
+            )
     finally:
         await admin.close()
 
@@ -243,85 +262,96 @@ def _medians(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 async def run(report: Report) -> None:
-    import asyncpg
     from prisma_infra.config.model import DatabaseConfig
     from prisma_infra.operation import Action, Operation
     from prisma_infra_prisma import PrismaEngine
 
+    try:
+        import asyncpg
+    except ImportError:
+        asyncpg = None
+        report.add(GROUP, "(a) raw asyncpg skipped: not installed (pip install -e 'plugins/prisma[bench]')")
+
     began = time.perf_counter()
-    await create_database()
-    engine = PrismaEngine(DatabaseConfig(schema_path=str(SCHEMA), url=URL, pool_size=POOL))  # type: ignore[arg-type]
-    client = await asyncio.to_thread(engine.prepare)
-    toolchain = engine._toolchain
-    await engine.start()
-    ids = await fill(engine)
-    max_in_flight = engine._config.max_in_flight
+    async with contextlib.AsyncExitStack() as stack:
+        await create_database()
+        engine = PrismaEngine(DatabaseConfig(schema_path=str(SCHEMA), url=URL, pool_size=POOL))  # type: ignore[arg-type]
+        stack.push_async_callback(engine.close)
+        client = await asyncio.to_thread(engine.prepare)
+        toolchain = engine._toolchain
+        await engine.start()
+        ids = await fill(engine)
+        max_in_flight = engine._config.max_in_flight
 
-    pool = await asyncpg.create_pool(URL, min_size=POOL, max_size=POOL)
-    connection = await pool.acquire()
-    statement = await connection.prepare(SELECT)
-    infras = {mode: infrastructure(mode) for mode in ("bare", "cache-off", "default")}
-    for infra in infras.values():
-        await infra.start()
-    repos = {mode: infra.repository("user") for mode, infra in infras.items()}
+        def bridge(ident: int) -> Awaitable[Any]:
+            return engine.execute(Operation("User", Action.FIND_UNIQUE, {"where": {"id": ident}}))
 
-    def bridge(ident: int) -> Awaitable[Any]:
-        return engine.execute(Operation("User", Action.FIND_UNIQUE, {"where": {"id": ident}}))
+        seq_paths: dict[str, One] = {"bridge": bridge}
+        conc_paths: dict[str, One] = {"bridge": bridge}
+        order = ["prisma-node", "bridge", "repo/bare", "repo/cache-off", "repo/default"]
+        if asyncpg is not None:
+            pool = await asyncpg.create_pool(URL, min_size=POOL, max_size=POOL)
+            stack.push_async_callback(pool.close)
+            connection = await pool.acquire()
+            stack.push_async_callback(pool.release, connection)
+            statement = await connection.prepare(SELECT)
 
-    def pg_concurrent(ident: int) -> Awaitable[Any]:
-        return pool.fetchrow(SELECT, ident)
+            def pg_concurrent(ident: int) -> Awaitable[Any]:
+                return pool.fetchrow(SELECT, ident)
 
-    seq_paths: dict[str, One] = {"asyncpg": statement.fetchrow, "bridge": bridge}
-    conc_paths: dict[str, One] = {"asyncpg": pg_concurrent, "bridge": bridge}
-    for mode, repo in repos.items():
-        seq_paths[f"repo/{mode}"] = conc_paths[f"repo/{mode}"] = repo.find_unique
-    pids = {"bridge": engine.pid, **{f"repo/{mode}": infra.engine.pid for mode, infra in infras.items()}}
-    order = ["asyncpg", "prisma-node", "bridge", "repo/bare", "repo/cache-off", "repo/default"]
+            seq_paths["asyncpg"], conc_paths["asyncpg"] = statement.fetchrow, pg_concurrent
+            order.insert(0, "asyncpg")
+        infras = {mode: infrastructure(mode) for mode in ("bare", "cache-off", "default")}
+        for infra in infras.values():
+            await infra.start()
+            stack.push_async_callback(infra.close)
+        for mode, infra in infras.items():
+            seq_paths[f"repo/{mode}"] = conc_paths[f"repo/{mode}"] = infra.repository("user").find_unique
+        pids = {"bridge": engine.pid, **{f"repo/{mode}": infra.engine.pid for mode, infra in infras.items()}}
 
-    # Warm every path once (connections, Prisma's query plan cache, the L1 cache of repo/default).
-    for name, one in seq_paths.items():
+        # Warm every path (connections, Prisma's query plans, the L1 cache of repo/default).
+        for one in seq_paths.values():
+            for ident in ids:
+                await one(ident)
+        await asyncio.sleep(0.5)
+        idle = rss_mb(engine.pid)
+
+        seq: dict[str, list[dict[str, Any]]] = {name: [] for name in order}
+        loop100: dict[str, list[dict[str, Any]]] = {name: [] for name in order}
+        burst10k: dict[str, list[dict[str, Any]]] = {name: [] for name in order}
+        native_rss: list[float] = []
+        after_burst: dict[str, float] = {}
+        for round_ in range(ROUNDS):  # interleaved, so that every path sees the same moments of load
+            shift = round_ % len(order)
+            for name in order[shift:] + order[:shift]:
+                if name == "prisma-node":
+                    result = await asyncio.to_thread(native, toolchain, client, ids)
+                    seq[name].append(result["sequential"])
+                    loop100[name].append(result["workers"])
+                    burst10k[name].append(result["burst"])
+                    native_rss.append(result["rss_mb_after_burst"])
+                    continue
+                seq[name].append(await sequential(seq_paths[name], ids, pids.get(name)))
+                loop100[name].append(await closed_loop(conc_paths[name], ids, pids.get(name)))
+                burst10k[name].append(await burst(conc_paths[name], ids, pids.get(name)))
+                if name == "bridge":
+                    after_burst = rss_mb(engine.pid)
+
+        # The same burst on an engine allowed 10,000 requests in flight: what max_in_flight bounds.
+        unbounded = PrismaEngine(
+            DatabaseConfig(schema_path=str(SCHEMA), url=URL, pool_size=POOL, max_in_flight=BURST)  # type: ignore[arg-type]
+        )
+        stack.push_async_callback(unbounded.close)
+        await unbounded.start()
+
+        def unbounded_one(ident: int) -> Awaitable[Any]:
+            return unbounded.execute(Operation("User", Action.FIND_UNIQUE, {"where": {"id": ident}}))
+
         for ident in ids:
-            await one(ident)
-    await asyncio.sleep(0.5)
-    idle = rss_mb(engine.pid)
-
-    seq: dict[str, list[dict[str, Any]]] = {name: [] for name in order}
-    loop100: dict[str, list[dict[str, Any]]] = {name: [] for name in order}
-    burst10k: dict[str, list[dict[str, Any]]] = {name: [] for name in order}
-    native_rss: list[float] = []
-    after_burst: dict[str, float] = {}
-    for round_ in range(ROUNDS):
-        shift = round_ % len(order)
-        for name in order[shift:] + order[:shift]:
-            if name == "prisma-node":
-                result = await asyncio.to_thread(native, toolchain, client, ids)
-                seq[name].append(result["sequential"])
-                loop100[name].append(result["workers"])
-                burst10k[name].append(result["burst"])
-                native_rss.append(result["rss_mb_after_burst"])
-                continue
-            seq[name].append(await sequential(seq_paths[name], ids, pids.get(name)))
-            loop100[name].append(await closed_loop(conc_paths[name], ids, pids.get(name)))
-            burst10k[name].append(await burst(conc_paths[name], ids, pids.get(name)))
-            if name == "bridge":
-                after_burst = rss_mb(engine.pid)
-    await pool.release(connection)
-
-    # The same burst on an engine allowed 10,000 requests in flight: what max_in_flight bounds.
-    unbounded = PrismaEngine(
-        DatabaseConfig(schema_path=str(SCHEMA), url=URL, pool_size=POOL, max_in_flight=BURST)  # type: ignore[arg-type]
-    )
-    await unbounded.start()
-
-    def unbounded_one(ident: int) -> Awaitable[Any]:
-        return unbounded.execute(Operation("User", Action.FIND_UNIQUE, {"where": {"id": ident}}))
-
-    for ident in ids:
-        await unbounded_one(ident)
-    unbounded_idle = rss_mb(unbounded.pid)
-    unbounded_burst = await burst(unbounded_one, ids)
-    unbounded_after = rss_mb(unbounded.pid)
-    await unbounded.close()
+            await unbounded_one(ident)
+        unbounded_idle = rss_mb(unbounded.pid)
+        unbounded_burst = await burst(unbounded_one, ids)
+        unbounded_after = rss_mb(unbounded.pid)
 
     # -- report ------------------------------------------------------------------------------
     labels = {
@@ -336,37 +366,30 @@ async def run(report: Report) -> None:
     for name in order:
         row = _medians(seq[name])
         medians[name] = row["median_us"]
-        report.add(GROUP, f"find_unique sequential: {labels[name]}", **row,
-                   rounds_median_us=[round(r["median_us"], 1) for r in seq[name]])
+        report.add(
+            GROUP,
+            f"find_unique sequential: {labels[name]}",
+            **row,
+            rounds_median_us=[round(r["median_us"], 1) for r in seq[name]],
+        )
     for name in order:
-        row = _medians(loop100[name])
-        report.add(GROUP, f"find_unique, {WORKERS} concurrent: {labels[name]}", **row)
+        report.add(GROUP, f"find_unique, {WORKERS} concurrent: {labels[name]}", **_medians(loop100[name]))
     for name in order:
-        row = _medians(burst10k[name])
-        report.add(GROUP, f"find_unique, {BURST:,} at once: {labels[name]}", **row)
+        report.add(GROUP, f"find_unique, {BURST:,} at once: {labels[name]}", **_medians(burst10k[name]))
 
     node = medians["prisma-node"]
-    added = {name: (medians[name] - node) / 1000 for name in ("bridge", "repo/bare", "repo/cache-off")}
     node_cpu = _medians(seq["prisma-node"])["node_cpu_us_per_op"]
-    cpu_added = {}
+    added: dict[str, Any] = {}
     for name in ("bridge", "repo/bare", "repo/cache-off"):
+        key = name.replace("repo/", "repo_").replace("-", "_")
         row = _medians(seq[name])
-        cpu_added[name] = row["python_cpu_us_per_op"] + row["node_cpu_us_per_op"] - node_cpu
-    report.add(
-        GROUP,
-        f"Python side added per sequential op over Prisma in Node (target ≤ {TARGET_MS} ms)",
-        bridge_ms=added["bridge"],
-        repo_bare_ms=added["repo/bare"],
-        repo_cache_off_ms=added["repo/cache-off"],
-        bridge_target_met=added["bridge"] <= TARGET_MS,
-        repo_bare_target_met=added["repo/bare"] <= TARGET_MS,
-        repo_cache_off_target_met=added["repo/cache-off"] <= TARGET_MS,
-        bridge_cpu_added_us=cpu_added["bridge"],
-        repo_bare_cpu_added_us=cpu_added["repo/bare"],
-        repo_cache_off_cpu_added_us=cpu_added["repo/cache-off"],
-        bridge_over_node_x=medians["bridge"] / node,
-        node_over_asyncpg_x=node / medians["asyncpg"],
-    )
+        added[f"{key}_ms"] = (medians[name] - node) / 1000
+        added[f"{key}_target_met"] = added[f"{key}_ms"] <= TARGET_MS
+        added[f"{key}_cpu_added_us"] = row["python_cpu_us_per_op"] + row["node_cpu_us_per_op"] - node_cpu
+    added["bridge_over_node_x"] = medians["bridge"] / node
+    if "asyncpg" in medians:
+        added["node_over_asyncpg_x"] = node / medians["asyncpg"]
+    report.add(GROUP, f"Python side added per sequential op over Prisma in Node (target ≤ {TARGET_MS} ms)", **added)
     report.add(
         GROUP,
         f"bridge RSS (max_in_flight={max_in_flight})",
@@ -384,11 +407,6 @@ async def run(report: Report) -> None:
         errors=unbounded_burst["errors"],
         ops_per_s=unbounded_burst["ops_per_s"],
     )
-
-    for infra in infras.values():
-        await infra.close()
-    await engine.close()
-    await pool.close()
     report.add(GROUP, "engine benchmark wall time", seconds=time.perf_counter() - began, rounds=ROUNDS)
 
     failures = {

@@ -17,13 +17,16 @@ import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prisma_infra.config.model import DatabaseConfig
 from prisma_infra.errors import RecordNotFoundError, TransactionError, UniqueConstraintError
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.operation import Action, Operation
 from prisma_infra.providers import Engine
+
+if TYPE_CHECKING:
+    from prisma_infra.infrastructure import Infrastructure
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dmmf"
 
@@ -283,3 +286,13 @@ def memory_infrastructure(fixture: str = "blog", provider: str = "postgresql", *
     manager.load_all()
     manager.register(DoubleEnginePlugin())
     return Infrastructure(config, plugin_manager=manager)
+
+
+def engine_of(infra: Infrastructure) -> MemoryEngine:
+    engine = infra.engine
+    assert isinstance(engine, MemoryEngine)
+    return engine
+
+
+def emails(infra: Infrastructure) -> list[str]:
+    return sorted(r["email"] for r in engine_of(infra).tables.get("User", []))

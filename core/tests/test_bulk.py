@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
-from doubles import MemoryEngine, memory_infrastructure
+from doubles import emails, engine_of
 from prisma_infra.bulk import BulkResult
 from prisma_infra.errors import UniqueConstraintError, ValidationError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action
-
-
-@pytest.fixture
-async def infra() -> AsyncIterator[Infrastructure]:
-    async with memory_infrastructure() as started:
-        yield started
-
-
-def engine_of(infra: Infrastructure) -> MemoryEngine:
-    engine = infra.engine
-    assert isinstance(engine, MemoryEngine)
-    return engine
-
-
-def emails(infra: Infrastructure) -> list[str]:
-    return sorted(r["email"] for r in engine_of(infra).tables.get("User", []))
 
 
 async def test_bulk_create_in_batches_each_in_a_transaction(infra: Infrastructure) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from doubles import MemoryEngine, memory_infrastructure
+from doubles import engine_of, memory_infrastructure
 from prisma_infra.errors import UnknownFieldError, UnknownModelError, ValidationError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action, CacheOptions
@@ -20,12 +20,6 @@ async def infra() -> AsyncIterator[Infrastructure]:
             [{"email": f"u{i:02}@x.io", "name": "Ann" if i % 3 == 0 else "Bob", "role": "USER"} for i in range(12)]
         )
         yield started
-
-
-def engine_of(infra: Infrastructure) -> MemoryEngine:
-    engine = infra.engine
-    assert isinstance(engine, MemoryEngine)
-    return engine
 
 
 async def test_every_step_returns_a_new_builder_and_leaves_the_original_unchanged(infra: Infrastructure) -> None:

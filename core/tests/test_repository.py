@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from doubles import MemoryEngine, memory_infrastructure
+from doubles import engine_of, memory_infrastructure
 from prisma_infra.errors import RecordNotFoundError, UnknownFieldError, UnknownModelError, ValidationError
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action, Operation
 from prisma_infra.pagination import CursorPage, Page
 from prisma_infra.pipeline import Middleware
-
-
-@pytest.fixture
-async def infra() -> AsyncIterator[Infrastructure]:
-    async with memory_infrastructure() as started:
-        yield started
-
-
-def engine_of(infra: Infrastructure) -> MemoryEngine:
-    engine = infra.engine
-    assert isinstance(engine, MemoryEngine)
-    return engine
 
 
 async def seed_users(infra: Infrastructure, n: int = 5) -> list[dict[str, Any]]:

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from doubles import MemoryEngine, memory_infrastructure
+from doubles import MemoryEngine, engine_of, memory_infrastructure
 from prisma_infra.errors import ValidationError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action, Operation
-
-
-@pytest.fixture
-async def infra() -> AsyncIterator[Infrastructure]:
-    async with memory_infrastructure() as started:
-        yield started
-
-
-def engine_of(infra: Infrastructure) -> MemoryEngine:
-    engine = infra.engine
-    assert isinstance(engine, MemoryEngine)
-    return engine
 
 
 async def test_stream_yields_bounded_batches_in_key_order(infra: Infrastructure) -> None:

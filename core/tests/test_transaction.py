@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from doubles import MemoryEngine, memory_infrastructure
+from doubles import emails, engine_of, memory_infrastructure
 from prisma_infra.errors import TransactionError, UniqueConstraintError, UnknownFieldError
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.infrastructure import Infrastructure
@@ -16,22 +15,6 @@ from prisma_infra.pagination import Page
 from prisma_infra.pipeline import Middleware
 from prisma_infra.sync import SyncInfrastructure
 from prisma_infra.transaction import current_transaction
-
-
-@pytest.fixture
-async def infra() -> AsyncIterator[Infrastructure]:
-    async with memory_infrastructure() as started:
-        yield started
-
-
-def engine_of(infra: Infrastructure) -> MemoryEngine:
-    engine = infra.engine
-    assert isinstance(engine, MemoryEngine)
-    return engine
-
-
-def emails(infra: Infrastructure) -> list[str]:
-    return sorted(r["email"] for r in engine_of(infra).tables.get("User", []))
 
 
 async def test_commit_on_normal_exit(infra: Infrastructure) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from prisma_infra.cache.contract import CONTRACT, Check, run_check
 from prisma_infra.cache.memory import MemoryStore
 from prisma_infra.providers.cache import CacheStore
 from prisma_infra_memcached import MemcachedStore
 from prisma_infra_redis import RedisStore
+from prisma_infra_sdk.testing.contracts.cache import CONTRACT, Check, run_check
 from servers import Server
 
 pytestmark = pytest.mark.integration

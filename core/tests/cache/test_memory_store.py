@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from prisma_infra.cache.contract import CONTRACT, Check, run_check
 from prisma_infra.cache.memory import ENTRY_OVERHEAD, MemoryStore
+from prisma_infra_sdk.testing.contracts.cache import CONTRACT, Check, run_check
 
 
 @pytest.mark.parametrize("check", CONTRACT, ids=lambda c: c.__name__)

@@ -26,7 +26,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from prisma_infra.operation import Action, Operation, OperationContext
+from prisma_infra.operation import READ_ACTIONS, Action, Operation, OperationContext
 from prisma_infra.pipeline import Handler, Middleware
 from prisma_infra.policies.actor import ActorView
 from prisma_infra.policies.engine import AccessDeniedError, Plan, PolicyEngine, PolicyRegistry, policies_bypassed
@@ -41,18 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PolicyMiddleware", "policy_registry"]
 
-_READS = frozenset(
-    {
-        Action.FIND_UNIQUE,
-        Action.FIND_UNIQUE_OR_THROW,
-        Action.FIND_FIRST,
-        Action.FIND_FIRST_OR_THROW,
-        Action.FIND_MANY,
-        Action.COUNT,
-        Action.AGGREGATE,
-        Action.GROUP_BY,
-    }
-)
+_READS = READ_ACTIONS - {Action.QUERY_RAW}  # raw SQL is gated by policies.raw_roles instead
 _CREATES = frozenset({Action.CREATE, Action.CREATE_MANY, Action.CREATE_MANY_AND_RETURN})
 _FILTERED_WRITES = frozenset({Action.UPDATE, Action.UPDATE_MANY, Action.DELETE, Action.DELETE_MANY})
 _AS_FIRST = {Action.FIND_UNIQUE: Action.FIND_FIRST, Action.FIND_UNIQUE_OR_THROW: Action.FIND_FIRST_OR_THROW}

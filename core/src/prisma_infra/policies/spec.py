@@ -27,7 +27,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from prisma_infra.errors import ConfigurationError, closest_match
-from prisma_infra.operation import Action
+from prisma_infra.operation import READ_ACTIONS, Action
 
 __all__ = [
     "ACTION_GROUPS",
@@ -40,18 +40,8 @@ __all__ = [
 
 #: Policy action names and the Prisma actions each stands for.
 ACTION_GROUPS: dict[str, frozenset[Action]] = {
-    "read": frozenset(
-        {
-            Action.FIND_UNIQUE,
-            Action.FIND_UNIQUE_OR_THROW,
-            Action.FIND_FIRST,
-            Action.FIND_FIRST_OR_THROW,
-            Action.FIND_MANY,
-            Action.COUNT,
-            Action.AGGREGATE,
-            Action.GROUP_BY,
-        }
-    ),
+    "read": READ_ACTIONS - {Action.QUERY_RAW},
+
     "create": frozenset({Action.CREATE, Action.CREATE_MANY, Action.CREATE_MANY_AND_RETURN}),
     "update": frozenset({Action.UPDATE, Action.UPDATE_MANY}),
     "delete": frozenset({Action.DELETE, Action.DELETE_MANY}),
