@@ -14,10 +14,17 @@ Paths, all with a pool of ``POOL`` connections:
   Prisma engine: ``bare`` (every middleware disabled), ``cache-off`` (default middleware,
   ``cache.enabled = false``), ``default`` (default middleware, cache on: L1 hits after the first read).
 
-Each path runs sequentially (median/p95 µs, Python CPU per op), with 100 closed-loop workers and as a
-burst of 10,000 at once (ops/s; errors asserted 0). ``ROUNDS`` rounds (order rotated), medians reported.
-Target (issue 3): the Python side adds ≤ 0.15 ms per sequential op over Prisma in Node; bridge memory
-stays bounded under the burst (``database.max_in_flight``), shown against an engine allowed 10,000 in flight.
+Each path runs sequentially (median/p95 µs), with 100 closed-loop workers and as a burst of 10,000
+at once (ops/s; errors asserted 0). ``ROUNDS`` rounds, order rotated, medians reported. Besides wall
+time, CPU per op of this process (``python_cpu_us_per_op``) and of the path's Node process
+(``node_cpu_us_per_op``, from ``/proc``; Prisma in Node measures its own): steadier than wall time
+on a busy machine, and it says on which side of the pipe the work is.
+
+Target (issue 3): the Python side adds ≤ 0.15 ms per sequential op over Prisma in Node, i.e. median
+(c) − median (b) and (d) − (b) (``*_ms``, ``*_target_met``; ``*_cpu_added_us`` is the same in CPU:
+Python + bridge Node − Prisma-in-Node). Bridge memory: VmRSS/VmHWM of the Node child idle and after
+the bursts, bounded by ``database.max_in_flight`` — shown against an engine allowed 10,000 in flight.
+The Python work per op alone (no pipe, no Node): ``plugins/prisma/bench/python_side.py``.
 
 Settings: ``PRISMA_INFRA_BENCH_PG_URL`` (server URL without database), ``BENCH_ENGINE_ROUNDS``.
 """

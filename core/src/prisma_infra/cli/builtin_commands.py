@@ -60,6 +60,8 @@ def plugins_command(
 def add_builtin_commands(cli: typer.Typer) -> None:
     from prisma_infra.cli.config_cmd import config_app
     from prisma_infra.cli.plugins_cmd import plugins_app
+    from prisma_infra.cli.schema_cmd import schema_app
 
     cli.add_typer(plugins_app, name="plugins")
     cli.add_typer(config_app, name="config")
+    cli.add_typer(schema_app, name="schema")
