@@ -21,8 +21,8 @@ time, CPU per op of this process (``python_cpu_us_per_op``) and of the path's No
 on a busy machine, and it says on which side of the pipe the work is.
 
 Target (issue 3): the Python side adds ≤ 0.15 ms per sequential op over Prisma in Node, i.e. median
-(c) − median (b) and (d) − (b) (``*_ms``, ``*_target_met``; ``*_cpu_added_us`` is the same in CPU:
-Python + bridge Node − Prisma-in-Node). Bridge memory: VmRSS/VmHWM of the Node child idle and after
+(c) - median (b) and (d) - (b) (``*_ms``, ``*_target_met``; ``*_cpu_added_us`` is the same in CPU:
+Python + bridge Node - Prisma-in-Node). Bridge memory: VmRSS/VmHWM of the Node child idle and after
 the bursts, bounded by ``database.max_in_flight`` — shown against an engine allowed 10,000 in flight.
 The Python work per op alone (no pipe, no Node): ``plugins/prisma/bench/python_side.py``.
 
@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import itertools
 import json
 import os
@@ -237,17 +238,18 @@ def infrastructure(mode: str) -> Any:
     return Infrastructure(config, plugin_manager=plugins)
 
 
-def native(toolchain: Any, client: Any, ids: Sequence[int]) -> dict[str, Any]:
+def native(toolchain: Any, client: Any, ids: Sequence[int], *, sequential: bool) -> dict[str, Any]:
+    """One run of ``native_bench.cjs``: its sequential phase, or its concurrent ones."""
     settings = {
         "url": URL,
         "poolSize": POOL,
         "ids": list(ids),
         "model": "User",
-        "sequential": SEQUENTIAL,
-        "warmup": 3000,  # a fresh process: let V8 finish optimizing first
+        "warmup": 2000,  # a fresh process: let V8 optimize first (the bridge is warm by then)
+        "sequential": SEQUENTIAL if sequential else 0,
         "workers": WORKERS,
-        "workerOps": WORKER_OPS,
-        "burst": BURST,
+        "workerOps": 0 if sequential else WORKER_OPS,
+        "burst": 0 if sequential else BURST,
     }
     done = toolchain.run(NATIVE, str(client.client), input=json.dumps(settings).encode(), timeout=120)
     result: dict[str, Any] = json.loads(done.stdout.decode().strip().splitlines()[-1])
@@ -328,17 +330,27 @@ async def run(report: Report) -> None:
         burst10k: dict[str, list[dict[str, Any]]] = {name: [] for name in order}
         native_rss: list[float] = []
         after_burst: dict[str, float] = {}
-        for round_ in range(ROUNDS):  # interleaved, so that every path sees the same moments of load
+        # Interleaved rounds, so that every path sees the same moments of load; in each round every
+        # sequential measurement first, then the concurrent ones (a burst leaves work behind: GC in
+        # Node and Python, PostgreSQL backends) that would slow the next path's sequential run.
+        for round_ in range(ROUNDS):
             shift = round_ % len(order)
-            for name in order[shift:] + order[:shift]:
+            rotated = order[shift:] + order[:shift]
+            for name in rotated:
+                gc.collect()
+                await asyncio.sleep(0.1)
                 if name == "prisma-node":
-                    result = await asyncio.to_thread(native, toolchain, client, ids)
+                    result = await asyncio.to_thread(native, toolchain, client, ids, sequential=True)
                     seq[name].append(result["sequential"])
+                else:
+                    seq[name].append(await sequential(seq_paths[name], ids, pids.get(name)))
+            for name in rotated:
+                if name == "prisma-node":
+                    result = await asyncio.to_thread(native, toolchain, client, ids, sequential=False)
                     loop100[name].append(result["workers"])
                     burst10k[name].append(result["burst"])
                     native_rss.append(result["rss_mb_after_burst"])
                     continue
-                seq[name].append(await sequential(seq_paths[name], ids, pids.get(name)))
                 loop100[name].append(await closed_loop(conc_paths[name], ids, pids.get(name)))
                 burst10k[name].append(await burst(conc_paths[name], ids, pids.get(name)))
                 if name == "bridge":

@@ -1,12 +1,13 @@
 'use strict';
-// Prisma 7 in Node alone: the baseline the Python bridge is compared with.
+// Prisma 7 in Node alone: the baseline the Python bridge is compared with (benchmarks/bench_engine.py).
 //
-//   node native_bench.cjs <client.cjs>        (settings JSON on stdin)
+//   node native_bench.cjs <client.cjs>        (settings JSON on stdin; run with the toolchain's NODE_PATH)
 //
-// settings: {url, poolSize, ids, model, sequential, warmup, workers, workerOps, burst}
-// Prints one JSON line: sequential findUnique by id (median/p95/mean µs, CPU µs per op), `workers` closed-loop
-// workers doing `workerOps` operations in all (ops/s), a burst of `burst` at once (ops/s), and
-// this process's RSS after the burst. Run with the toolchain's NODE_PATH (see benchmarks/bench_engine.py).
+// settings: {url, poolSize, ids, model, warmup, sequential, workers, workerOps, burst}; a phase whose
+// count is 0 is skipped. Prints one JSON line:
+//   sequential: findUnique by id one after the other (median/p95/mean µs, CPU µs per op);
+//   workers:    `workers` closed-loop workers doing `workerOps` operations in all (ops/s, CPU per op);
+//   burst:      `burst` operations started at once (ops/s, CPU per op), then this process's RSS.
 const clientPath = process.argv[2];
 const { PrismaClient } = require(clientPath);
 const { PrismaPg } = require('@prisma/adapter-pg');
@@ -22,55 +23,65 @@ function summary(samples) {
   };
 }
 
+function cpuPerOp(since, ops) {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / ops;
+}
+
 async function main(settings) {
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: settings.url, max: settings.poolSize }) });
   const delegate = prisma[settings.model.charAt(0).toLowerCase() + settings.model.slice(1)];
   const ids = settings.ids;
   let next = 0;
-  const one = () => delegate.findUnique({ where: { id: ids[next++ % ids.length] } });
+  const one = () => {
+    const id = ids[next++ % ids.length];
+    return delegate.findUnique({ where: { id } }).then((row) => row !== null && row.id === id);
+  };
+
+  async function sequential(count) {
+    const samples = new Array(count);
+    const cpu = process.cpuUsage();
+    for (let i = 0; i < count; i++) {
+      const t0 = process.hrtime.bigint();
+      if (!(await one())) throw new Error('wrong result');
+      samples[i] = Number(process.hrtime.bigint() - t0) / 1e3;
+    }
+    return { ...summary(samples), node_cpu_us_per_op: cpuPerOp(cpu, count) };
+  }
+
+  async function workers(count, ops) {
+    let left = ops;
+    let errors = 0;
+    const worker = async () => {
+      while (left > 0) {
+        left--;
+        try { if (!(await one())) errors++; } catch { errors++; }
+      }
+    };
+    const t0 = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
+    await Promise.all(Array.from({ length: count }, worker));
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    return { ops, errors, ops_per_s: ops / seconds, node_cpu_us_per_op: cpuPerOp(cpu, ops) };
+  }
+
+  async function burst(count) {
+    const t0 = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
+    const results = await Promise.allSettled(Array.from({ length: count }, one));
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const errors = results.filter((r) => r.status !== 'fulfilled' || !r.value).length;
+    return { ops: count, errors, ops_per_s: count / seconds, node_cpu_us_per_op: cpuPerOp(cpu, count) };
+  }
 
   for (let i = 0; i < settings.warmup; i++) await one();
-  const samples = new Array(settings.sequential);
-  const cpu = process.cpuUsage();
-  for (let i = 0; i < settings.sequential; i++) {
-    const t0 = process.hrtime.bigint();
-    await one();
-    samples[i] = Number(process.hrtime.bigint() - t0) / 1e3;
+  const out = {};
+  if (settings.sequential > 0) out.sequential = await sequential(settings.sequential);
+  if (settings.workerOps > 0) out.workers = await workers(settings.workers, settings.workerOps);
+  if (settings.burst > 0) {
+    out.burst = await burst(settings.burst);
+    out.rss_mb_after_burst = process.memoryUsage().rss / 2 ** 20;
   }
-  const used = process.cpuUsage(cpu);
-  const out = { sequential: { ...summary(samples), node_cpu_us_per_op: (used.user + used.system) / settings.sequential } };
-
-  let errors = 0;
-  let left = settings.workerOps;
-  const worker = async () => {
-    while (left > 0) {
-      left--;
-      try { if ((await one()) === null) errors++; } catch { errors++; }
-    }
-  };
-  const cpuPerOp = (since, ops) => {
-    const u = process.cpuUsage(since);
-    return (u.user + u.system) / ops;
-  };
-  let t0 = process.hrtime.bigint();
-  let c0 = process.cpuUsage();
-  await Promise.all(Array.from({ length: settings.workers }, worker));
-  let seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  out.workers = {
-    ops: settings.workerOps, errors, ops_per_s: settings.workerOps / seconds,
-    node_cpu_us_per_op: cpuPerOp(c0, settings.workerOps),
-  };
-
-  t0 = process.hrtime.bigint();
-  c0 = process.cpuUsage();
-  const results = await Promise.allSettled(Array.from({ length: settings.burst }, one));
-  seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const failed = results.filter((r) => r.status !== 'fulfilled' || r.value === null).length;
-  out.burst = {
-    ops: settings.burst, errors: failed, ops_per_s: settings.burst / seconds,
-    node_cpu_us_per_op: cpuPerOp(c0, settings.burst),
-  };
-  out.rss_mb_after_burst = process.memoryUsage().rss / 2 ** 20;
   await prisma.$disconnect();
   process.stdout.write(JSON.stringify(out) + '\n');
 }
