@@ -41,7 +41,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy core/src plugin_sdk/src $(foreach p,$(sort $(wildcard plugins/*)),$(p)/src)
 
+# Measurements written to bench-results/latest.{json,md}; BENCH_ARGS=engine (or cache, ...) runs some.
 bench: install node services
+	$(BIN)/pip install -q --no-build-isolation -e "plugins/prisma[bench]"
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
