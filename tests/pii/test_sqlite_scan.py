@@ -11,9 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import prisma_infra_prisma.engine  # noqa: F401 - the real engine is required, never skipped
 import pytest
-
-pytest.importorskip("prisma_infra_prisma.engine", reason="the Prisma engine plugin is not installed")
 from faker import Faker
 from prisma_infra.config.model import DatabaseConfig
 from prisma_infra.infrastructure import Infrastructure

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+import prisma_infra_sdk.testing.contracts.pii as contracts
 import pytest
-
-contracts = pytest.importorskip("prisma_infra_sdk.testing.contracts.pii")
-
-from prisma_infra.pii.detectors import builtin_detectors  # noqa: E402
-from prisma_infra.providers import PiiDetector  # noqa: E402
+from prisma_infra.pii.detectors import builtin_detectors
+from prisma_infra.providers import PiiDetector
 
 POSITIVES: dict[str, list[tuple[str, str | None, str]]] = {
     "email": [("john.doe@example.com", None, "email")],
