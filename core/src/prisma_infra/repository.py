@@ -262,19 +262,7 @@ class Repository(StreamingMethods, BulkMethods):
         skip: int | None = None,
         distinct: Any = None,
     ) -> Record | None:
-        args = build_args(
-            {
-                "where": where,
-                "select": select,
-                "include": include,
-                "omit": omit,
-                "orderBy": order_by,
-                "cursor": cursor,
-                "take": take,
-                "skip": skip,
-                "distinct": distinct,
-            }
-        )
+        args = _find_args(where, select, include, omit, order_by, cursor, take, skip, distinct)
         result: Record | None = await self.run(Action.FIND_FIRST, args)
         return result
 
@@ -328,19 +316,7 @@ class Repository(StreamingMethods, BulkMethods):
         With ``paginate={"page": 1, "limit": 10}`` returns a `Page` (count + findMany);
         with ``cursor_paginate={"after": cursor_or_None, "limit": 20}`` a `CursorPage`.
         """
-        args = build_args(
-            {
-                "where": where,
-                "select": select,
-                "include": include,
-                "omit": omit,
-                "orderBy": order_by,
-                "cursor": cursor,
-                "take": take,
-                "skip": skip,
-                "distinct": distinct,
-            }
-        )
+        args = _find_args(where, select, include, omit, order_by, cursor, take, skip, distinct)
         return await self.find_compiled(args, paginate=paginate, cursor_paginate=cursor_paginate)
 
     async def find_compiled(
@@ -639,3 +615,22 @@ class Repository(StreamingMethods, BulkMethods):
         args = build_args({"where": where, "limit": limit})
         result: Record = await self.run(Action.DELETE_MANY, args)
         return result
+
+
+def _find_args(
+    where: Any, select: Any, include: Any, omit: Any, order_by: Any, cursor: Any, take: Any, skip: Any, distinct: Any
+) -> dict[str, Any]:
+    """Prisma's arguments of findFirst/findMany from the repository's keyword names."""
+    return build_args(
+        {
+            "where": where,
+            "select": select,
+            "include": include,
+            "omit": omit,
+            "orderBy": order_by,
+            "cursor": cursor,
+            "take": take,
+            "skip": skip,
+            "distinct": distinct,
+        }
+    )
