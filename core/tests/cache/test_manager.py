@@ -307,8 +307,6 @@ async def test_invalidated_entries_are_never_served_stale(schema: Schema, db: Fa
 async def test_ttl_jitter_spreads_expiry(schema: Schema, db: FakeDB) -> None:
     manager = await started(schema, cache={"ttl": 100, "jitter": 0.5})
     db.tables["Tag"] = [{"id": i, "name": str(i)} for i in range(30)]
-    from prisma_infra.cache.entry import unpack
-
     expiries = []
     for i in range(30):
         await run(manager, db, op("Tag", Action.FIND_UNIQUE, {"where": {"id": i}}))
@@ -316,7 +314,7 @@ async def test_ttl_jitter_spreads_expiry(schema: Schema, db: FakeDB) -> None:
         assert plan is not None
         local = plan.policy.tiers[0].local
         assert local is not None
-        entry = unpack(local.get(plan.keys[0]) or b"")
+        entry = local.get_entry(plan.keys[0])
         assert entry is not None
         expiries.append(entry.fresh_until - time.time())
     assert min(expiries) >= 99 and max(expiries) <= 150.5

@@ -8,18 +8,15 @@ orjson and restores only the listed paths, so a hit pays for the special
 values it holds, not for the size of the result. A result without special
 values is stored as plain orjson and decoded with one ``orjson.loads``.
 
-In-process tiers use pickle instead (`encode_local`/`decode_local`): it
-restores datetimes and Decimals in C, about twice as fast as the tagged JSON
-on typical rows, and it is safe there because only this process writes those
-bytes. Bytes read from a shared store are never unpickled: a process that
-can write to Redis must not be able to run code in this one.
+In-process tiers keep live objects instead (`prisma_infra.cache.live`). Bytes
+read from a shared store are only ever parsed as JSON, never unpickled: a
+process that can write to Redis must not be able to run code in this one.
 """
 
 from __future__ import annotations
 
 import binascii
 import math
-import pickle
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime, time
@@ -156,21 +153,3 @@ def decode(data: bytes) -> Any:
             key = item[-1]
             container[key] = decoders[item[0]](container[key])
     return root
-
-
-_PICKLE = 0x80
-
-
-def encode_local(value: Any) -> bytes:
-    """Bytes for an in-process tier (pickle): never written to a shared store."""
-    try:
-        return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception as exc:
-        raise Unencodable(f"{type(value).__name__} result cannot be copied: {exc}") from exc
-
-
-def decode_local(data: bytes) -> Any:
-    """Decode bytes this process wrote (pickle or the JSON codec)."""
-    if data[0] == _PICKLE:
-        return pickle.loads(data)
-    return decode(data)

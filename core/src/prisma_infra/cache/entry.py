@@ -54,5 +54,5 @@ def unpack(raw: bytes) -> Entry | None:
     start = _HEAD.size + layout.size
     if len(raw) <= start:
         return None
-    # A bytes copy (not a memoryview): pickle.loads is markedly slower on memoryviews.
+    # A bytes copy (not a memoryview): the decoders expect bytes.
     return Entry(fresh_until, stale_until, generations, raw[start:])

@@ -1,8 +1,10 @@
 """The in-process store: LRU with TTL, bounded by bytes and by entries.
 
-Values are bytes, never live objects: a hit decodes a fresh copy, so a caller
-that mutates its result cannot corrupt the cache or another caller's result,
-and the byte bound is real memory accounting rather than a guess.
+Through the `CacheStore` API it holds bytes, like any store. The cache
+manager's in-process tier uses `get_entry`/`set_entry` instead: a
+`~prisma_infra.cache.live.LocalEntry` whose result is copied on every hit (so
+a caller that mutates its result cannot corrupt the cache), charged at the
+size measured over its objects, so the byte bound is real memory accounting.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from prisma_infra.cache.live import LocalEntry
 from prisma_infra.providers.cache import CacheStore
 
 __all__ = ["MemoryStore"]
@@ -32,18 +35,19 @@ class MemoryStore(CacheStore):
         self.max_entries = int(self.options.get("max_entries", 100_000))
         if self.max_bytes <= 0 or self.max_entries <= 0:
             raise ValueError("cache.stores.memory: max_bytes and max_entries must be positive")
-        self._data: OrderedDict[str, tuple[bytes, float]] = OrderedDict()
+        # key -> (value, expires at (0: never), bytes charged)
+        self._data: OrderedDict[str, tuple[Any, float, int]] = OrderedDict()
         self.bytes = 0
         self.evictions = 0
         self.expirations = 0
 
     # -- synchronous primitives (the cache manager's hot path uses these directly) -------
 
-    def get(self, key: str) -> bytes | None:
+    def _lookup(self, key: str) -> Any:
         found = self._data.get(key)
         if found is None:
             return None
-        value, expires = found
+        value, expires, _ = found
         if expires and expires <= time.monotonic():
             self._remove(key)
             self.expirations += 1
@@ -51,19 +55,33 @@ class MemoryStore(CacheStore):
         self._data.move_to_end(key)
         return value
 
-    def set(self, key: str, value: bytes, ttl: float | None) -> None:
-        size = len(key) + len(value) + ENTRY_OVERHEAD
+    def _put(self, key: str, value: Any, size: int, ttl: float | None) -> None:
         if size > self.max_bytes:
             return
         if key in self._data:
             self._remove(key)
-        self._data[key] = (value, time.monotonic() + ttl if ttl else 0.0)
+        self._data[key] = (value, time.monotonic() + ttl if ttl else 0.0, size)
         self.bytes += size
         data = self._data
         while self.bytes > self.max_bytes or len(data) > self.max_entries:
             oldest = next(iter(data))
             self._remove(oldest)
             self.evictions += 1
+
+    def get(self, key: str) -> bytes | None:
+        found = self._lookup(key)
+        return found if type(found) is bytes else None
+
+    def set(self, key: str, value: bytes, ttl: float | None) -> None:
+        self._put(key, value, len(key) + len(value) + ENTRY_OVERHEAD, ttl)
+
+    def get_entry(self, key: str) -> LocalEntry | None:
+        """The cache manager's entry under ``key`` (``None`` when absent or expired)."""
+        found = self._lookup(key)
+        return found if type(found) is LocalEntry else None
+
+    def set_entry(self, key: str, entry: LocalEntry, ttl: float | None) -> None:
+        self._put(key, entry, len(key) + entry.live.size + ENTRY_OVERHEAD, ttl)
 
     def delete(self, key: str) -> None:
         if key in self._data:
@@ -78,15 +96,15 @@ class MemoryStore(CacheStore):
 
     def purge_expired(self) -> int:
         now = time.monotonic()
-        doomed = [k for k, (_, expires) in self._data.items() if expires and expires <= now]
+        doomed = [k for k, (_, expires, _) in self._data.items() if expires and expires <= now]
         for key in doomed:
             self._remove(key)
         self.expirations += len(doomed)
         return len(doomed)
 
     def _remove(self, key: str) -> None:
-        value, _ = self._data.pop(key)
-        self.bytes -= len(key) + len(value) + ENTRY_OVERHEAD
+        _, _, size = self._data.pop(key)
+        self.bytes -= size
 
     def __len__(self) -> int:
         return len(self._data)

@@ -8,7 +8,6 @@ call, so a stampede costs the database one query and the store one ``MGET``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -20,6 +19,7 @@ from prisma_infra.cache.entry import Entry, pack, unpack
 from prisma_infra.cache.generations import LocalDomain, SharedDomain
 from prisma_infra.cache.guard import StoreUnavailable
 from prisma_infra.cache.keys import NoScope
+from prisma_infra.cache.live import Live, LocalEntry, live
 from prisma_infra.operation import Operation
 
 if TYPE_CHECKING:
@@ -40,23 +40,31 @@ REFRESH = "cache.refresh"
 class _Flight:
     """The slow path of one key, which concurrent readers of that key wait for instead of repeating."""
 
-    __slots__ = ("done", "error", "local", "payload", "serve_stale", "version", "waiters")
+    __slots__ = ("done", "error", "live", "payload", "serve_stale", "version", "waiters")
 
     def __init__(self, version: int, serve_stale: bool) -> None:
         self.done = asyncio.Event()
         self.version = version
         self.serve_stale = serve_stale
         self.waiters = 0
+        #: What waiters copy their result from: a private copy of it, or a shared store's bytes.
+        self.live: Live | None = None
         self.payload: bytes | None = None
-        self.local = True
         self.error: BaseException | None = None
 
 
-def _decode(payload: bytes, local: bool) -> tuple[bool, Any]:
+def _decode(payload: bytes) -> tuple[bool, Any]:
     try:
-        return True, (codec.decode_local(payload) if local else codec.decode(payload))
+        return True, codec.decode(payload)
     except Exception:  # a corrupt entry is a miss, never an error
         return False, None
+
+
+def _live(result: Any) -> Live | None:
+    try:
+        return live(result)
+    except codec.Unencodable:
+        return None
 
 
 def _is_empty(value: Any) -> bool:
@@ -129,24 +137,20 @@ class ReadPath:
                 expected = domain.current(plan.tags)
                 plan.version, plan.expected = domain.version, expected
             stats = policy.stats[0]
-            raw = local.get(plan.keys[0])
-            if raw is not None and expected is not None:
-                entry = unpack(raw)
-                if entry is not None and entry.generations == expected:
-                    now = time.time()
-                    if now < entry.fresh_until:
-                        found, value = _decode(entry.payload, True)
-                        if found:
-                            stats.hits += 1
-                            stats.latency.observe(time.perf_counter() - started)
-                            return value
-                    elif serve_stale and now < entry.stale_until:
-                        found, value = _decode(entry.payload, True)
-                        if found:
-                            stats.stale_hits += 1
-                            self._refresh_later(operation, call, plan, ttl, swr, entry.generations)
-                            stats.latency.observe(time.perf_counter() - started)
-                            return value
+            entry = local.get_entry(plan.keys[0])
+            if entry is not None and entry.generations == expected:
+                now = time.time()
+                if now < entry.fresh_until:
+                    stats.hits += 1
+                    value = entry.live.copy()
+                    stats.latency.observe(time.perf_counter() - started)
+                    return value
+                if serve_stale and now < entry.stale_until:
+                    stats.stale_hits += 1
+                    self._refresh_later(operation, call, plan, ttl, swr, entry.generations)
+                    value = entry.live.copy()
+                    stats.latency.observe(time.perf_counter() - started)
+                    return value
             stats.misses += 1
         return await self._read_slow(operation, call, plan, ttl, swr, serve_stale, started)
 
@@ -173,9 +177,8 @@ class ReadPath:
             flight.error = exc
             self._land(plan.digest, flight)
             raise
-        if flight.waiters and flight.payload is None:
-            with contextlib.suppress(codec.Unencodable):
-                flight.payload, flight.local = codec.encode_local(value), True
+        if flight.waiters and flight.live is None and flight.payload is None:
+            flight.live = _live(value)
         self._land(plan.digest, flight)
         return value
 
@@ -185,8 +188,10 @@ class ReadPath:
         await flight.done.wait()
         if flight.error is not None:
             raise flight.error
+        if flight.live is not None:
+            return flight.live.copy()
         if flight.payload is not None:
-            found, value = _decode(flight.payload, flight.local)
+            found, value = _decode(flight.payload)
             if found:
                 return value
         return await call(operation)  # the leader was cancelled, or its result cannot be copied
@@ -232,10 +237,12 @@ class ReadPath:
                 entry = unpack(raw)
                 if entry is not None and list(entry.generations) == merged:
                     if now < entry.fresh_until:
-                        found, value = _decode(entry.payload, False)
+                        found, value = _decode(entry.payload)
                         if found:
                             stats.hits += 1
-                            flight.payload, flight.local = self._backfill(plan, i, entry, value, now)
+                            flight.live = self._backfill(plan, i, entry, value, now)
+                            if flight.live is None:
+                                flight.payload = entry.payload
                             stats.latency.observe(time.perf_counter() - started)
                             return value
                     elif serve_stale and now < entry.stale_until and stale is None:
@@ -251,37 +258,34 @@ class ReadPath:
             policy.bypassed += 1
             return await call(operation)
         if stale is not None and stale.generations == gens:
-            found, value = _decode(stale.payload, False)
+            found, value = _decode(stale.payload)
             if found:
                 stats = policy.stats[stale_tier]
                 stats.stale_hits += 1
-                flight.payload, flight.local = stale.payload, False
+                flight.payload = stale.payload
                 self._refresh_later(operation, call, plan, ttl, swr, gens)
                 stats.latency.observe(time.perf_counter() - started)
                 return value
         return await self._fill(operation, call, plan, ttl, swr, gens, flight)
 
-    def _backfill(
-        self, plan: Plan, found_at: int, entry: Entry, value: Any, now: float
-    ) -> tuple[bytes, bool]:
+    def _backfill(self, plan: Plan, found_at: int, entry: Entry, value: Any, now: float) -> Live | None:
         """Copy an entry found in a shared tier into the in-process tiers before it.
 
-        Returns the bytes (and whether they are local) that waiting readers decode their copies from.
+        Returns the private copy waiting readers copy their results from (``None``: they decode the bytes).
         """
         ttl = entry.stale_until - now
         local_tiers = [i for i in range(found_at) if plan.policy.tiers[i].local is not None]
         if ttl <= 0 or not local_tiers:
-            return entry.payload, False
-        try:
-            payload = codec.encode_local(value)
-        except codec.Unencodable:
-            return entry.payload, False
-        raw = pack(entry.fresh_until, entry.stale_until, entry.generations, payload)
+            return None
+        kept = _live(value)
+        if kept is None:
+            return None
+        local = LocalEntry(entry.fresh_until, entry.stale_until, entry.generations, kept)
         for i in local_tiers:
             store = plan.policy.tiers[i].local
             assert store is not None
-            store.set(plan.keys[i], raw, ttl)
-        return payload, True
+            store.set_entry(plan.keys[i], local, ttl)
+        return kept
 
     # -- fills -----------------------------------------------------------------------------
 
@@ -293,24 +297,29 @@ class ReadPath:
         policy = plan.policy
         policy.engine_calls += 1
         result = await call(operation)
-        try:
-            local: bytes | None = codec.encode_local(result)
-            shared = codec.encode(result) if policy.gen_tier >= 0 else None
-        except codec.Unencodable as exc:
-            log.debug("result of %s.%s is not cached: %s", policy.model, operation.action.value, exc)
-            local = shared = None
+        kept = _live(result)
+        shared: bytes | None = None
+        if kept is not None and policy.gen_tier >= 0:
+            try:
+                shared = codec.encode(result)
+            except codec.Unencodable as exc:
+                log.debug("result of %s.%s is not cached in shared stores: %s",
+                          policy.model, operation.action.value, exc)
+        elif kept is None:
+            log.debug("result of %s.%s is not cached: %s is not kept", policy.model, operation.action.value,
+                      type(result).__name__)
         if flight is not None:
             # Waiting readers can go now; the store writes below need not hold them up.
-            flight.payload, flight.local = local, True
+            flight.live = kept
             self._land(plan.digest, flight)
-        if local is not None and (policy.cache_empty or not _is_empty(result)):
-            await self._store(plan, gens, local, shared, ttl, swr)
+        if kept is not None and (policy.cache_empty or not _is_empty(result)):
+            await self._store(plan, gens, kept, shared, ttl, swr)
         return result
 
     async def _store(
-        self, plan: Plan, gens: tuple[int, ...], local: bytes, shared: bytes | None, ttl: float, swr: float
+        self, plan: Plan, gens: tuple[int, ...], kept: Live, shared: bytes | None, ttl: float, swr: float
     ) -> None:
-        """Write the entry to every tier: pickle in-process, the JSON codec in shared stores."""
+        """Write the entry to every tier: live objects in-process, the JSON codec in shared stores."""
         policy = plan.policy
         domain = policy.domain
         # A write during the engine call already made this entry invalid: do not spend memory on it.
@@ -327,23 +336,23 @@ class ReadPath:
         lifetime = stale_until - now
         if lifetime <= 0:
             return
-        local_raw = pack(fresh_until, stale_until, gens, local)
+        local = LocalEntry(fresh_until, stale_until, gens, kept)
         shared_raw = pack(fresh_until, stale_until, gens, shared) if shared is not None else None
         for i, tier in enumerate(policy.tiers):
             if tier.local is not None:
-                raw = local_raw
-                tier.local.set(plan.keys[i], raw, lifetime)
+                tier.local.set_entry(plan.keys[i], local, lifetime)
+                written = kept.size
             else:
                 if shared_raw is None:
                     continue
-                raw = shared_raw
                 try:
-                    await tier.guard.call(tier.store.set_many, {plan.keys[i]: raw}, lifetime)
+                    await tier.guard.call(tier.store.set_many, {plan.keys[i]: shared_raw}, lifetime)
                 except StoreUnavailable:
                     continue
+                written = len(shared_raw)
             stats = policy.stats[i]
             stats.fills += 1
-            stats.bytes_written += len(raw)
+            stats.bytes_written += written
 
     def _refresh_later(
         self, operation: Operation, call: Handler, plan: Plan, ttl: float, swr: float, gens: tuple[int, ...]
@@ -410,11 +419,13 @@ class ReadPath:
         domain = policy.domain
         for i, tier in enumerate(policy.tiers):
             expected: tuple[int, ...] | None
+            if tier.local is not None:
+                kept = tier.local.get_entry(plan.keys[i])
+                if kept is not None and kept.generations == domain.current(plan.tags) and now < kept.stale_until:
+                    return True, kept.live.copy()
+                continue
             try:
-                if tier.local is not None:
-                    raw = tier.local.get(plan.keys[i])
-                    expected = domain.current(plan.tags)
-                elif i == policy.gen_tier and isinstance(domain, SharedDomain):
+                if i == policy.gen_tier and isinstance(domain, SharedDomain):
                     values = await tier.guard.call(tier.store.get_many, plan.lookup_keys)
                     merged = domain.merge(plan.tags, values[1:])
                     raw = values[0]
@@ -430,7 +441,7 @@ class ReadPath:
                 continue
             entry = unpack(raw)
             if entry is not None and entry.generations == expected and now < entry.stale_until:
-                found, value = _decode(entry.payload, tier.local is not None)
+                found, value = _decode(entry.payload)
                 if found:
                     return True, value
         return False, None
