@@ -105,7 +105,7 @@ class StoreGuard:
             self.opened += 1
             self._backoff = self.retry_after
             log.warning(
-                "cache store %r is unavailable (%s): bypassed, retrying every %.1fs up to %.0fs until it recovers",
+                "cache store %r is unavailable (%s): bypassed, retrying every %gs up to %gs until it recovers",
                 self.name, reason, self.retry_after, self.retry_max,
             )
         else:
