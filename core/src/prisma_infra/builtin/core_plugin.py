@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.operation import Operation
-from prisma_infra.pipeline import Middleware
+from prisma_infra.pipeline import Handler, Middleware
 
 if TYPE_CHECKING:
     import typer
@@ -30,16 +30,20 @@ class ValidationMiddleware(Middleware):
     def __init__(self, infrastructure: Infrastructure) -> None:
         self.infrastructure = infrastructure
 
-    async def before(self, operation: Operation) -> Operation | None:
+    def wrap(self, call: Handler) -> Handler:
         from prisma_infra.schema.validate import validate_args
 
-        if operation.model is None:
-            return None
-        args = validate_args(self.infrastructure.schema, operation.model, operation.action.value, operation.args)
-        if args is operation.args:
-            return None
-        operation.args = args
-        return operation
+        infrastructure = self.infrastructure
+
+        async def handler(operation: Operation) -> Any:
+            if operation.model is not None:
+                args = operation.args
+                checked = validate_args(infrastructure.schema, operation.model, operation.action, args, copy=False)
+                if checked is not args:
+                    operation.args = checked
+            return await call(operation)
+
+        return handler
 
 
 @hookimpl(trylast=True)

@@ -67,9 +67,17 @@ _NESTED_ONE = frozenset({"select", "include", "omit"})
 
 
 def validate_args(
-    schema: Schema, model: str | Model | None, action: Action | str, args: Mapping[str, Any] | None
+    schema: Schema,
+    model: str | Model | None,
+    action: Action | str,
+    args: Mapping[str, Any] | None,
+    *,
+    copy: bool = True,
 ) -> dict[str, Any]:
     """Validate ``args`` of ``model.action`` and return them normalized (a new dict; ``args`` is untouched).
+
+    With ``copy=False``, ``args`` itself is returned when it is a dict that needs no
+    normalization (the pipeline's hot path: no allocation for arguments already in shape).
 
     :raises UnknownModelError: ``model`` is not in the schema (with the closest match).
     :raises UnknownFieldError: a field in where/select/include/omit/orderBy/data/cursor/distinct/by/having.
@@ -89,7 +97,7 @@ def validate_args(
         args = {}
     elif not is_mapping(args):
         raise ValidationError(f"Arguments of {rules.name}.{act} must be a mapping, got {type(args).__name__}.")
-    out = dict(args)
+    out: dict[str, Any] = dict(args) if copy or type(args) is not dict else args
     for key, value in args.items():
         if key not in spec.allowed:
             unknown_key(rules, key, sorted(spec.allowed), act, "argument")
@@ -102,7 +110,11 @@ def validate_args(
             if act == "count" and key == "select":
                 _check_field_flags(rules, value, "select", allow_all=True)
             else:
-                out[key] = _selection(schema, rules, key, value, key)
+                normalized = _selection(schema, rules, key, value, key)
+                if normalized is not value:
+                    if out is args:
+                        out = dict(args)
+                    out[key] = normalized
         elif key == "data":
             if act in ("createMany", "createManyAndReturn"):
                 check_create_many(schema, rules, value, "data")

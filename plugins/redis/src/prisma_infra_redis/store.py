@@ -39,6 +39,11 @@ class RedisStore(CacheStore):
     a shielded task of its own would also do, at ~100k instructions per
     command.)
 
+    redis-py's own ``socket_timeout`` is off unless set: the cache manager
+    already abandons every call after ``cache.store_timeout`` (or the store's
+    ``timeout``), and on Python 3.11 redis-py's costs a timer and a task per
+    command. Connections use TCP keepalive, so a dead peer is noticed.
+
     Connections are bounded by a semaphore of ``max_connections`` in front of
     redis-py's plain pool: taking a free slot costs no suspension, where
     redis-py's ``BlockingConnectionPool`` pays a condition and a timeout on
@@ -55,6 +60,8 @@ class RedisStore(CacheStore):
         self.safe_url = re.sub(r"//[^@/]*@", "//***@", self.url)
         self.key_prefix = str(self.options.get("key_prefix", "pi:"))
         self.pool_timeout = float(self.options.get("pool_timeout", 1.0))
+        timeout = self.options.get("socket_timeout")
+        self.socket_timeout = float(timeout) if timeout is not None else None
         self._client: Redis | None = None
         self._slots = asyncio.Semaphore(int(self.options.get("max_connections", 64)))
 
@@ -68,7 +75,8 @@ class RedisStore(CacheStore):
         pool = ConnectionPool.from_url(
             self.url,
             socket_connect_timeout=float(self.options.get("connect_timeout", 1.0)),
-            socket_timeout=float(self.options.get("socket_timeout", 2.0)),
+            socket_timeout=self.socket_timeout,
+            socket_keepalive=True,
             retry=Retry(NoBackoff(), 0),
         )
         return Redis(connection_pool=pool)
