@@ -15,14 +15,18 @@ Paths, all with a pool of ``POOL`` connections:
   ``cache.enabled = false``), ``default`` (default middleware, cache on: L1 hits after the first read).
 
 Each path runs sequentially (median/p95 µs), with 100 closed-loop workers and as a burst of 10,000
-at once (ops/s; errors asserted 0). ``ROUNDS`` rounds, order rotated, medians reported. Besides wall
+at once (ops/s; errors asserted 0). ``ROUNDS`` short rounds, order rotated, medians reported; Prisma
+in Node answers each round from one warm process (``native_bench.cjs`` serving), and the concurrent
+phases run in the first ``CONCURRENT_ROUNDS``. Besides wall
 time, CPU per op of this process (``python_cpu_us_per_op``) and of the path's Node process
 (``node_cpu_us_per_op``, from ``/proc``; Prisma in Node measures its own): steadier than wall time
 on a busy machine, and it says on which side of the pipe the work is.
 
-Target (issue 3): the Python side adds ≤ 0.15 ms per sequential op over Prisma in Node, i.e. median
-(c) - median (b) and (d) - (b) (``*_ms``, ``*_target_met``; ``*_cpu_added_us`` is the same in CPU:
-Python + bridge Node - Prisma-in-Node). Bridge memory: VmRSS/VmHWM of the Node child idle and after
+Target (issue 3): the Python side adds ≤ 0.15 ms per sequential op over Prisma in Node: the median
+over rounds of (c) - (b) and (d) - (b), each difference taken within one round (``*_ms``,
+``*_rounds_ms``, ``*_target_met``; ``*_cpu_added_us`` is the same in CPU: Python + bridge Node -
+Prisma-in-Node). Every path is warmed for ``BENCH_ENGINE_WARM_SECONDS`` first.
+Bridge memory: VmRSS/VmHWM of the Node child idle and after
 the bursts, bounded by ``database.max_in_flight`` — shown against an engine allowed 10,000 in flight.
 The Python work per op alone (no pipe, no Node): ``plugins/prisma/bench/python_side.py``.
 
@@ -55,8 +59,12 @@ URL = f"{SERVER}/{DB_NAME}"
 
 ROWS = 1000
 POOL = 10
-ROUNDS = int(os.environ.get("BENCH_ENGINE_ROUNDS", "3"))
-SEQUENTIAL = 1500
+ROUNDS = int(os.environ.get("BENCH_ENGINE_ROUNDS", "9"))
+#: Rounds that also run the concurrent phases (they take most of the time).
+CONCURRENT_ROUNDS = min(ROUNDS, 3)
+#: Seconds of reads per path before the first round: V8 and Prisma keep optimizing for thousands of calls.
+WARM_SECONDS = float(os.environ.get("BENCH_ENGINE_WARM_SECONDS", "4"))
+SEQUENTIAL = 1000
 WARMUP = 200
 WORKERS = 100
 WORKER_OPS = 5_000
@@ -238,18 +246,58 @@ def infrastructure(mode: str) -> Any:
     return Infrastructure(config, plugin_manager=plugins)
 
 
-def native(toolchain: Any, client: Any, ids: Sequence[int], *, sequential: bool) -> dict[str, Any]:
-    """One run of ``native_bench.cjs``: its sequential phase, or its concurrent ones."""
+class NativeServer:
+    """One warm ``native_bench.cjs --serve`` process: Prisma in Node measured in the same short rounds."""
+
+    def __init__(self, toolchain: Any, client: Any, ids: Sequence[int]) -> None:
+        self.toolchain, self.client, self.ids = toolchain, client, ids
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        tc = self.toolchain
+        self.process = await asyncio.create_subprocess_exec(
+            str(tc.node), str(NATIVE), str(self.client.client), cwd=tc.root, env=tc.env(),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        )
+        settings = {"url": URL, "poolSize": POOL, "ids": list(self.ids), "model": "User", "warmup": 2000,
+                    "serve": True}
+        ready = await self._ask(settings)
+        assert ready.get("ready"), ready
+        until = time.perf_counter() + WARM_SECONDS  # the same warm-up as the Python paths
+        while time.perf_counter() < until:
+            await self._ask({"sequential": 1000})
+
+    async def _ask(self, message: dict[str, Any]) -> dict[str, Any]:
+        assert self.process is not None and self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps(message).encode() + b"\n")
+        line = await self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("native_bench.cjs exited (see its stderr above)")
+        result: dict[str, Any] = json.loads(line)
+        return result
+
+    async def sequential(self) -> dict[str, Any]:
+        return await self._ask({"sequential": SEQUENTIAL})
+
+    async def close(self) -> None:
+        if self.process is not None:
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+            await self.process.wait()
+
+
+def native_concurrent(toolchain: Any, client: Any, ids: Sequence[int]) -> dict[str, Any]:
+    """One run of ``native_bench.cjs``'s concurrent phases, in a fresh process."""
     settings = {
         "url": URL,
         "poolSize": POOL,
         "ids": list(ids),
         "model": "User",
         "warmup": 2000,  # a fresh process: let V8 optimize first (the bridge is warm by then)
-        "sequential": SEQUENTIAL if sequential else 0,
+        "sequential": 0,
         "workers": WORKERS,
-        "workerOps": 0 if sequential else WORKER_OPS,
-        "burst": 0 if sequential else BURST,
+        "workerOps": WORKER_OPS,
+        "burst": BURST,
     }
     done = toolchain.run(NATIVE, str(client.client), input=json.dumps(settings).encode(), timeout=120)
     result: dict[str, Any] = json.loads(done.stdout.decode().strip().splitlines()[-1])
@@ -325,10 +373,16 @@ async def run(report: Report) -> None:
             seq_paths[f"repo/{mode}"] = conc_paths[f"repo/{mode}"] = infra.repository("user").find_unique
         pids = {"bridge": engine.pid, **{f"repo/{mode}": infra.engine.pid for mode, infra in infras.items()}}
 
-        # Warm every path (connections, Prisma's query plans, the L1 cache of repo/default).
+        # Warm every path (connections, V8's optimized code, Prisma's query plans, the L1 cache of
+        # repo/default): a bridge measured after 1,000 reads was still ~40% slower than later.
         for one in seq_paths.values():
-            for ident in ids:
-                await one(ident)
+            until = time.perf_counter() + WARM_SECONDS
+            while time.perf_counter() < until:
+                for ident in ids:
+                    await one(ident)
+        native_server = NativeServer(toolchain, client, ids)
+        stack.push_async_callback(native_server.close)
+        await native_server.start()
         await asyncio.sleep(0.5)
         idle = rss_mb(engine.pid)
 
@@ -337,9 +391,10 @@ async def run(report: Report) -> None:
         burst10k: dict[str, list[dict[str, Any]]] = {name: [] for name in order}
         native_rss: list[float] = []
         after_burst: dict[str, float] = {}
-        # Interleaved rounds, so that every path sees the same moments of load; in each round every
-        # sequential measurement first, then the concurrent ones (a burst leaves work behind: GC in
-        # Node and Python, PostgreSQL backends) that would slow the next path's sequential run.
+        # Interleaved short rounds, so that every path sees the same moments of load (this VM has slow
+        # phases lasting seconds); in each round every sequential measurement first, then (in the first
+        # CONCURRENT_ROUNDS) the concurrent ones: a burst leaves work behind (GC in Node and Python,
+        # PostgreSQL backends) that would slow the next path's sequential run.
         for round_ in range(ROUNDS):
             shift = round_ % len(order)
             rotated = order[shift:] + order[:shift]
@@ -347,13 +402,14 @@ async def run(report: Report) -> None:
                 gc.collect()
                 await asyncio.sleep(0.1)
                 if name == "prisma-node":
-                    result = await asyncio.to_thread(native, toolchain, client, ids, sequential=True)
-                    seq[name].append(result["sequential"])
+                    seq[name].append(await native_server.sequential())
                 else:
                     seq[name].append(await sequential(seq_paths[name], ids, pids.get(name)))
+            if round_ >= CONCURRENT_ROUNDS:
+                continue
             for name in rotated:
                 if name == "prisma-node":
-                    result = await asyncio.to_thread(native, toolchain, client, ids, sequential=False)
+                    result = await asyncio.to_thread(native_concurrent, toolchain, client, ids)
                     loop100[name].append(result["workers"])
                     burst10k[name].append(result["burst"])
                     native_rss.append(result["rss_mb_after_burst"])
@@ -407,7 +463,12 @@ async def run(report: Report) -> None:
     for name in ("bridge", "repo/bare", "repo/cache-off"):
         key = name.replace("repo/", "repo_").replace("-", "_")
         row = _medians(seq[name])
-        added[f"{key}_ms"] = (medians[name] - node) / 1000
+        # Paired by round: each round's path against Prisma in Node measured moments apart, so a
+        # slow phase of the machine (they last seconds here) cancels out instead of landing on one side.
+        pairs = zip(seq[name], seq["prisma-node"], strict=True)
+        per_round = [(p["median_us"] - n["median_us"]) / 1000 for p, n in pairs]
+        added[f"{key}_ms"] = statistics.median(per_round)
+        added[f"{key}_rounds_ms"] = [round(v, 3) for v in per_round]
         added[f"{key}_target_met"] = added[f"{key}_ms"] <= TARGET_MS
         added[f"{key}_cpu_added_us"] = row["python_cpu_us_per_op"] + row["node_cpu_us_per_op"] - node_cpu
     added["bridge_over_node_x"] = medians["bridge"] / node

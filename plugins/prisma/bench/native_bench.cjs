@@ -3,6 +3,10 @@
 //
 //   node native_bench.cjs <client.cjs>        (settings JSON on stdin; run with the toolchain's NODE_PATH)
 //
+// With "serve": true in the settings (one line), it warms up, prints {"ready": true}, then answers
+// each further line {"sequential": n} with one line {median_us, ...}: one warm process measured in
+// many short rounds, interleaved with the Python paths, until stdin closes.
+//
 // settings: {url, poolSize, ids, model, warmup, sequential, workers, workerOps, burst}; a phase whose
 // count is 0 is skipped. Prints one JSON line:
 //   sequential: findUnique by id one after the other (median/p95/mean µs, CPU µs per op);
@@ -75,6 +79,15 @@ async function main(settings) {
   }
 
   for (let i = 0; i < settings.warmup; i++) await one();
+  if (settings.serve) {
+    process.stdout.write(JSON.stringify({ ready: true }) + '\n');
+    for (let next = await lines.next(); !next.done; next = await lines.next()) {
+      const command = JSON.parse(next.value);
+      process.stdout.write(JSON.stringify(await sequential(command.sequential)) + '\n');
+    }
+    await prisma.$disconnect();
+    return;
+  }
   const out = {};
   if (settings.sequential > 0) out.sequential = await sequential(settings.sequential);
   if (settings.workerOps > 0) out.workers = await workers(settings.workers, settings.workerOps);
@@ -86,12 +99,8 @@ async function main(settings) {
   process.stdout.write(JSON.stringify(out) + '\n');
 }
 
-let input = '';
-process.stdin.setEncoding('utf8');
-process.stdin.on('data', (chunk) => { input += chunk; });
-process.stdin.on('end', () => {
-  main(JSON.parse(input)).catch((err) => {
-    process.stderr.write(`${err && err.stack ? err.stack : err}\n`);
-    process.exit(1);
-  });
+const lines = require('node:readline').createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+lines.next().then(({ value }) => main(JSON.parse(value))).catch((err) => {
+  process.stderr.write(`${err && err.stack ? err.stack : err}\n`);
+  process.exit(1);
 });
