@@ -44,7 +44,9 @@ async def test_store_frozen_then_thawed(
         assert state["failures"] >= 1 and "timed out" in str(state["last_error"])
     finally:
         os.kill(private_server.process.pid, signal.SIGCONT)
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and r.name == "prisma_infra.cache"]
+    warnings = [
+        r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and r.name == "prisma_infra.cache"
+    ]
     assert len(warnings) <= 1, warnings  # one warning when the breaker opens, never one per call
 
     for _ in range(100):
