@@ -93,9 +93,6 @@ class Live:
             if type(value) is list:
                 return [row.copy() for row in value]
             return value.copy()
-        kind = type(value)
-        if kind in _IMMUTABLE:
-            return value
         return copy_tree(value)
 
 
@@ -104,10 +101,9 @@ def live(result: Any) -> Live:
 
     :raises Unencodable: the result holds a type the cache does not keep (a custom object).
     """
-    size = _measure(result, set())
-    flat = _flat_rows(result)
-    value = ([row.copy() for row in result] if type(result) is list else result.copy()) if flat else copy_tree(result)
-    return Live(value, size, flat)
+    kept = Live(result, _measure(result, set()), _flat_rows(result))
+    kept.value = kept.copy()
+    return kept
 
 
 @dataclass(slots=True)
