@@ -43,14 +43,14 @@ class LoopbackStdin:
     """Stands in for the bridge's stdin: answers each request on the next loop turn."""
 
     def __init__(self, bridge: Any, loop: asyncio.AbstractEventLoop) -> None:
-        from prisma_infra_prisma.bridge import _Output
+        from prisma_infra_prisma.bridge import _Lines
 
-        self.output = _Output(bridge)
+        self.output = _Lines(bridge._receive)
         self.loop = loop
 
     def write(self, data: bytes) -> None:
         ident = int(data[6 : data.index(b",", 6)])  # b'{"id":N,...'
-        self.loop.call_soon(self.output.data_received, RESPONSE % (ident, 1))
+        self.loop.call_soon(self.output.feed, RESPONSE % (ident, 1))
 
     def close(self) -> None:
         pass
