@@ -43,7 +43,7 @@ import json
 import os
 import statistics
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +189,21 @@ def rss_mb(pid: int | None) -> dict[str, float]:
     return {"rss_mb": out["VmRSS"], "peak_rss_mb": out["VmHWM"]}
 
 
+@contextlib.contextmanager
+def on_one_cpu(pids: Sequence[int]) -> Iterator[int]:
+    """Pin ``pids`` (0: the calling thread) to the lowest CPU this process may use; restore after."""
+    cpu = min(os.sched_getaffinity(0))
+    saved = {pid: os.sched_getaffinity(pid) for pid in pids}
+    try:
+        for pid in pids:
+            os.sched_setaffinity(pid, {cpu})
+        yield cpu
+    finally:
+        for pid, cpus in saved.items():
+            with contextlib.suppress(ProcessLookupError):
+                os.sched_setaffinity(pid, cpus)
+
+
 # -- set-up --------------------------------------------------------------------------------
 
 
@@ -318,6 +333,27 @@ def _medians(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def python_side_added(seq: dict[str, list[dict[str, Any]]], medians: dict[str, float]) -> dict[str, Any]:
+    """Per path, the median over rounds of its latency minus Prisma in Node's in the same round."""
+    node_cpu = _medians(seq["prisma-node"])["node_cpu_us_per_op"]
+    added: dict[str, Any] = {}
+    for name in ("bridge", "repo/bare", "repo/cache-off"):
+        key = name.replace("repo/", "repo_").replace("-", "_")
+        row = _medians(seq[name])
+        # Paired by round: each round's path against Prisma in Node measured moments apart, so a
+        # slow phase of the machine (they last seconds here) cancels out instead of landing on one side.
+        pairs = zip(seq[name], seq["prisma-node"], strict=True)
+        per_round = [(p["median_us"] - n["median_us"]) / 1000 for p, n in pairs]
+        added[f"{key}_ms"] = statistics.median(per_round)
+        added[f"{key}_rounds_ms"] = [round(v, 3) for v in per_round]
+        added[f"{key}_target_met"] = added[f"{key}_ms"] <= TARGET_MS
+        added[f"{key}_cpu_added_us"] = row["python_cpu_us_per_op"] + row["node_cpu_us_per_op"] - node_cpu
+    added["bridge_over_node_x"] = medians["bridge"] / medians["prisma-node"]
+    if "asyncpg" in medians:
+        added["node_over_asyncpg_x"] = medians["prisma-node"] / medians["asyncpg"]
+    return added
+
+
 async def run(report: Report) -> None:
     from prisma_infra.config.model import DatabaseConfig
     from prisma_infra.operation import Action, Operation
@@ -395,16 +431,20 @@ async def run(report: Report) -> None:
         # phases lasting seconds); in each round every sequential measurement first, then (in the first
         # CONCURRENT_ROUNDS) the concurrent ones: a burst leaves work behind (GC in Node and Python,
         # PostgreSQL backends) that would slow the next path's sequential run.
-        for round_ in range(ROUNDS):
+        async def sequential_round(round_: int, table: dict[str, list[dict[str, Any]]]) -> list[str]:
             shift = round_ % len(order)
             rotated = order[shift:] + order[:shift]
             for name in rotated:
                 gc.collect()
                 await asyncio.sleep(0.1)
                 if name == "prisma-node":
-                    seq[name].append(await native_server.sequential())
+                    table[name].append(await native_server.sequential())
                 else:
-                    seq[name].append(await sequential(seq_paths[name], ids, pids.get(name)))
+                    table[name].append(await sequential(seq_paths[name], ids, pids.get(name)))
+            return rotated
+
+        for round_ in range(ROUNDS):
+            rotated = await sequential_round(round_, seq)
             if round_ >= CONCURRENT_ROUNDS:
                 continue
             for name in rotated:
@@ -418,6 +458,15 @@ async def run(report: Report) -> None:
                 burst10k[name].append(await burst(conc_paths[name], ids, pids.get(name)))
                 if name == "bridge":
                     after_burst = rss_mb(engine.pid)
+
+        # The same sequential rounds with the client side on one CPU: this thread, every bridge and the
+        # Prisma-in-Node process (PostgreSQL stays free). Every hand-off between Python and Node is then
+        # a switch on one CPU instead of a wake-up of another, which costs ~40 µs on this VM.
+        pinned: dict[str, list[dict[str, Any]]] = {name: [] for name in order}
+        assert native_server.process is not None
+        with on_one_cpu([0, native_server.process.pid, *pids.values()]):
+            for round_ in range(ROUNDS):
+                await sequential_round(round_, pinned)
 
         # The same burst on an engine allowed 10,000 requests in flight: what max_in_flight bounds.
         unbounded = PrismaEngine(DatabaseConfig(schema_path=str(SCHEMA), url=URL, pool_size=POOL, max_in_flight=BURST))
@@ -457,24 +506,22 @@ async def run(report: Report) -> None:
     for name in order:
         report.add(GROUP, f"find_unique, {BURST:,} at once: {labels[name]}", **_medians(burst10k[name]))
 
-    node = medians["prisma-node"]
-    node_cpu = _medians(seq["prisma-node"])["node_cpu_us_per_op"]
-    added: dict[str, Any] = {}
-    for name in ("bridge", "repo/bare", "repo/cache-off"):
-        key = name.replace("repo/", "repo_").replace("-", "_")
-        row = _medians(seq[name])
-        # Paired by round: each round's path against Prisma in Node measured moments apart, so a
-        # slow phase of the machine (they last seconds here) cancels out instead of landing on one side.
-        pairs = zip(seq[name], seq["prisma-node"], strict=True)
-        per_round = [(p["median_us"] - n["median_us"]) / 1000 for p, n in pairs]
-        added[f"{key}_ms"] = statistics.median(per_round)
-        added[f"{key}_rounds_ms"] = [round(v, 3) for v in per_round]
-        added[f"{key}_target_met"] = added[f"{key}_ms"] <= TARGET_MS
-        added[f"{key}_cpu_added_us"] = row["python_cpu_us_per_op"] + row["node_cpu_us_per_op"] - node_cpu
-    added["bridge_over_node_x"] = medians["bridge"] / node
-    if "asyncpg" in medians:
-        added["node_over_asyncpg_x"] = node / medians["asyncpg"]
+    added = python_side_added(seq, medians)
     report.add(GROUP, f"Python side added per sequential op over Prisma in Node (target ≤ {TARGET_MS} ms)", **added)
+    for name in order:
+        row = _medians(pinned[name])
+        report.add(
+            GROUP,
+            f"find_unique sequential, client on one CPU: {labels[name]}",
+            **row,
+            rounds_median_us=[round(r["median_us"], 1) for r in pinned[name]],
+        )
+    pinned_medians = {name: _medians(pinned[name])["median_us"] for name in order}
+    report.add(
+        GROUP,
+        f"Python side added per sequential op over Prisma in Node, client on one CPU (target ≤ {TARGET_MS} ms)",
+        **python_side_added(pinned, pinned_medians),
+    )
     report.add(
         GROUP,
         f"bridge RSS (max_in_flight={max_in_flight})",

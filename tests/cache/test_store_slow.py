@@ -99,3 +99,39 @@ async def test_cancelled_commands_never_complete_and_never_cross_replies(
             assert got == [[values[a], values[b]] for a, b in keys], "a reply reached the wrong request"
     finally:
         await store.close()
+
+
+async def test_redis_connections_stay_within_max_connections() -> None:
+    """A burst far wider than ``max_connections`` opens no more connections than that, and every
+    reply reaches its own caller; ``close`` drops them all."""
+    import uuid
+
+    import redis.asyncio as aioredis
+    from prisma_infra_redis import RedisStore
+    from servers import REDIS, require
+
+    require("Redis", REDIS)
+    name = f"pi-bound-{uuid.uuid4().hex[:8]}"
+    url = f"redis://{REDIS[0]}:{REDIS[1]}/0?client_name={name}"
+    store = RedisStore({"url": url, "max_connections": 3, "key_prefix": f"{name}:"})
+    admin = aioredis.Redis(host=REDIS[0], port=REDIS[1])
+
+    async def ours() -> int:
+        clients = await admin.client_list()
+        return sum(1 for client in clients if client.get("name") == name)
+
+    await store.start()
+    try:
+        await store.set_many({f"{name}:k{i}": str(i).encode() for i in range(40)}, 60)
+        replies = await asyncio.gather(*(store.get_many([f"{name}:k{i}", f"{name}:none"]) for i in range(40)))
+        assert replies == [[str(i).encode(), None] for i in range(40)]
+        assert 1 <= await ours() <= 3
+    finally:
+        await store.clear()
+        await store.close()
+    for _ in range(50):
+        if await ours() == 0:
+            break
+        await asyncio.sleep(0.02)
+    assert await ours() == 0, "close() must drop every connection"
+    await admin.aclose()
