@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -98,3 +99,30 @@ def test_configured_order_wins_then_order_attribute() -> None:
     items = [Trace("metrics", log, order=10), Trace("cache", log, order=5), Trace("audit", log, order=1)]
     assert [m.name for m in order_middleware(items)] == ["audit", "cache", "metrics"]
     assert [m.name for m in order_middleware(items, ["metrics", "cache"])] == ["metrics", "cache", "audit"]
+
+
+@pytest.mark.parametrize(
+    ("sections", "chained"),
+    [
+        ({"cache": {"enabled": False}, "audit": {"enabled": False}}, False),
+        ({"cache": {"enabled": True}, "audit": {"enabled": False}}, True),
+        ({"cache": {"enabled": False}, "audit": {"enabled": True, "sinks": ["file"]}}, True),
+    ],
+    ids=["both-idle", "cache-on", "audit-on"],
+)
+async def test_idle_middleware_leave_the_chain_once_started(
+    sections: dict[str, Any], chained: bool, tmp_path: Path
+) -> None:
+    """With every other middleware disabled, a started runtime whose cache is off and audit has no
+    sink calls the engine directly; either one active puts its handler back in the chain."""
+    from doubles import memory_infrastructure
+
+    sections = {**sections, "pipeline": {"disable": ["analytics", "metrics", "security", "policies", "validation"]}}
+    if "sinks" in sections["audit"]:
+        sections["audit"] = {**sections["audit"], "sink_options": {"file": {"path": str(tmp_path / "audit.jsonl")}}}
+    async with memory_infrastructure(**sections) as infra:
+        runtime = infra.runtime
+        assert [m.name for m in runtime.middleware] == ["audit", "cache"]
+        direct = runtime.handler == runtime.engine.execute
+        assert direct is not chained
+        assert await infra.call("User", "count", {}) >= 0

@@ -172,6 +172,9 @@ class Runtime:
                         plugin=plugin,
                     ) from exc
                 started.append(middleware)
+            # Composed again now that every middleware knows its configuration: one with nothing to
+            # do under it (no audit sink, cache disabled) leaves itself out of the chain.
+            self.handler = compose(self.middleware, self.engine.execute)
         except BaseException:
             for middleware in reversed(started):
                 await middleware.close()

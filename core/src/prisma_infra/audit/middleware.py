@@ -34,8 +34,12 @@ class AuditMiddleware(Middleware):
     def __init__(self, infrastructure: Infrastructure) -> None:
         self.infrastructure = infrastructure
         self.manager: AuditManager | None = None
+        #: Set by `start`: until then `wrap` cannot tell whether there will be sinks.
+        self.started = False
 
     def wrap(self, call: Handler) -> Handler:
+        if self.started and self.manager is None:  # no audit sink: nothing to do
+            return call
         writes = WRITE_ACTIONS
 
         async def handler(operation: Operation) -> Any:
@@ -53,6 +57,7 @@ class AuditMiddleware(Middleware):
         from prisma_infra.audit.masking import PiiSeam
         from prisma_infra.audit.writer import AuditWriter
 
+        self.started = True
         config = runtime.config.audit
         if not config.enabled or not config.sinks:
             return

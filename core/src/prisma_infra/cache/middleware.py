@@ -37,6 +37,8 @@ class CacheMiddleware(Middleware):
         self.manager: CacheManager | None = None
 
     def wrap(self, call: Handler) -> Handler:
+        if self.manager is not None and not self.manager.enabled:  # started with cache.enabled = false
+            return call
         reads = READ_ACTIONS
 
         async def handler(operation: Operation) -> Any:
@@ -70,7 +72,7 @@ class CacheMiddleware(Middleware):
         runtime.extras.setdefault("transaction_observers", []).append(manager)
         self.manager = manager
         # Warming runs through the whole pipeline (validation, policies) of this runtime.
-        await manager.start(runner=runtime.handler)
+        await manager.start(runner=lambda operation: runtime.handler(operation))  # the chain composed last
 
     async def close(self) -> None:
         manager, self.manager = self.manager, None
