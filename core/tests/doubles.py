@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from prisma_infra.config.model import DatabaseConfig
 from prisma_infra.errors import RecordNotFoundError, TransactionError, UniqueConstraintError
-from prisma_infra.hookspecs import hookimpl
 from prisma_infra.operation import Action, Operation
 from prisma_infra.providers import Engine
+from prisma_infra_sdk.testing.engine import MemoryEnginePlugin, matches
 
 if TYPE_CHECKING:
     from prisma_infra.infrastructure import Infrastructure
@@ -35,53 +35,6 @@ Row = dict[str, Any]
 
 def datamodel(name: str = "blog") -> dict[str, Any]:
     return json.loads((FIXTURES / f"{name}.json").read_text())  # type: ignore[no-any-return]
-
-
-def _compare(value: Any, op: str, arg: Any, insensitive: bool) -> bool:
-    if insensitive and isinstance(value, str) and isinstance(arg, str):
-        value, arg = value.lower(), arg.lower()
-    if op == "equals":
-        return bool(value == arg)
-    if op == "in":
-        return value in arg
-    if op == "notIn":
-        return value not in arg
-    if op in ("contains", "startsWith", "endsWith"):
-        if not isinstance(value, str):
-            return False
-        return {"contains": arg in value, "startsWith": value.startswith(arg), "endsWith": value.endswith(arg)}[op]
-    if value is None:
-        return False
-    return bool({"lt": value < arg, "lte": value <= arg, "gt": value > arg, "gte": value >= arg}[op])
-
-
-def matches(row: Mapping[str, Any], where: Mapping[str, Any]) -> bool:
-    for key, cond in where.items():
-        if key == "AND":
-            ok = all(matches(row, w) for w in (cond if isinstance(cond, list) else [cond]))
-        elif key == "OR":
-            ok = any(matches(row, w) for w in cond)
-        elif key == "NOT":
-            ok = not any(matches(row, w) for w in (cond if isinstance(cond, list) else [cond]))
-        elif isinstance(cond, Mapping):
-            if {"some", "every", "none", "is", "isNot"} & set(cond):
-                raise NotImplementedError(f"MemoryEngine: relation filter on {key!r}")
-            insensitive = cond.get("mode") == "insensitive"
-            ok = True
-            for op, arg in cond.items():
-                if op == "mode":
-                    continue
-                if op == "not":
-                    ok = not (matches(row, {key: arg}) if isinstance(arg, Mapping) else row.get(key) == arg)
-                else:
-                    ok = _compare(row.get(key), op, arg, insensitive)
-                if not ok:
-                    break
-        else:
-            ok = row.get(key) == cond
-        if not ok:
-            return False
-    return True
 
 
 class MemoryEngine(Engine):
@@ -251,22 +204,13 @@ def _flat(where: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-class DoubleEnginePlugin:
+class DoubleEnginePlugin(MemoryEnginePlugin):
     """Registers `MemoryEngine` under ``memory-double``; keeps the instances it built."""
 
     name = "double-engine"
 
     def __init__(self) -> None:
-        self.engines: list[MemoryEngine] = []
-
-    @hookimpl
-    def register_engines(self, register: Callable[[str, Any], None]) -> None:
-        def factory(config: DatabaseConfig) -> MemoryEngine:
-            engine = MemoryEngine(config)
-            self.engines.append(engine)
-            return engine
-
-        register("memory-double", factory)
+        super().__init__(MemoryEngine, "memory-double")  # type: ignore[arg-type]  # a double of its own
 
 
 def memory_infrastructure(fixture: str = "blog", provider: str = "postgresql", **sections: Any) -> Any:

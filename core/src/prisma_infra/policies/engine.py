@@ -114,6 +114,17 @@ def _actor_label(actor: ActorView) -> str:
     return f"actor {actor.id!r}{roles}"
 
 
+def _applies(roles: frozenset[str] | None, when: Mapping[str, Any] | None, actor: ActorView) -> bool:
+    """Whether a rule for ``roles`` (``None``: any) and condition ``when`` applies to ``actor``."""
+    if roles is not None and not (roles & actor.roles):
+        return False
+    if when is not None:
+        interpolated, missing = interpolate(when, actor)
+        if missing or not matches(interpolated, actor):
+            return False
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledRule:
     policy: str
@@ -125,13 +136,7 @@ class CompiledRule:
     where: Mapping[str, Any] | None
 
     def applies_to(self, actor: ActorView) -> bool:
-        if self.roles is not None and not (self.roles & actor.roles):
-            return False
-        if self.when is not None:
-            when, missing = interpolate(self.when, actor)
-            if missing or not matches(when, actor):
-                return False
-        return True
+        return _applies(self.roles, self.when, actor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,15 +154,7 @@ class CompiledFieldRule:
     unless: Mapping[str, Any] | None
 
     def applies_to(self, actor: ActorView) -> bool:
-        if self.except_roles & actor.roles:
-            return False
-        if self.roles is not None and not (self.roles & actor.roles):
-            return False
-        if self.when is not None:
-            when, missing = interpolate(self.when, actor)
-            if missing or not matches(when, actor):
-                return False
-        return True
+        return not (self.except_roles & actor.roles) and _applies(self.roles, self.when, actor)
 
 
 @dataclass(frozen=True, slots=True)

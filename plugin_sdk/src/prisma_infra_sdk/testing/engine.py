@@ -325,18 +325,24 @@ class MemoryEngine(Engine):
 
 
 class MemoryEnginePlugin:
-    """Registers `MemoryEngine` as ``sdk-memory``; keeps the engines it built in ``engines``."""
+    """Registers `MemoryEngine` as ``sdk-memory``; keeps the engines it built in ``engines``.
+
+    A subclass of `MemoryEngine` can be registered under another name:
+    ``MemoryEnginePlugin(MyEngine, "my-memory")``.
+    """
 
     name = "sdk-memory-engine"
 
-    def __init__(self) -> None:
+    def __init__(self, engine: Callable[[DatabaseConfig], MemoryEngine] = MemoryEngine, key: str = ENGINE_NAME) -> None:
         self.engines: list[MemoryEngine] = []
+        self._engine = engine
+        self._key = key
 
     @hookimpl
     def register_engines(self, register: Callable[[str, Any], None]) -> None:
         def factory(config: DatabaseConfig) -> MemoryEngine:
-            engine = MemoryEngine(config)
+            engine = self._engine(config)
             self.engines.append(engine)
             return engine
 
-        register(ENGINE_NAME, factory)
+        register(self._key, factory)
