@@ -54,13 +54,15 @@ class SecurityMiddleware(Middleware):
             monitor = self.monitor
             if monitor is None:
                 return await call(operation)
-            await monitor.started(operation)
+            # The checks run synchronously; a coroutine is awaited only when there is work to record.
+            if monitor.watches_start(operation):
+                await monitor.started(operation)
             try:
                 result = await call(operation)
             except PolicyDeniedError as exc:
                 await monitor.denied(operation, exc)
                 raise
-            if operation.action in _LIST_READS and isinstance(result, list):
+            if operation.action in _LIST_READS and isinstance(result, list) and monitor.is_bulk(len(result)):
                 await monitor.read(operation, len(result))
             return result
 

@@ -130,9 +130,18 @@ class SecurityMonitor:
             {"model": operation.model, "action": operation.action.value, "policy": policy, "rule": rule},
         )
 
-    async def read(self, operation: Operation, rows: int) -> None:
+    def watches_start(self, operation: Operation) -> bool:
+        """Whether `started` has anything to check for ``operation`` (lets callers skip the await)."""
+        return self.config.rate_threshold is not None or (operation.is_write and self._tz is not None)
+
+    def is_bulk(self, rows: int) -> bool:
+        """Whether a read of ``rows`` rows is over ``bulk_read_rows`` (`read` then records an event)."""
         limit = self.config.bulk_read_rows
-        if limit is not None and rows > limit:
+        return limit is not None and rows > limit
+
+    async def read(self, operation: Operation, rows: int) -> None:
+        if self.is_bulk(rows):
+            limit = self.config.bulk_read_rows
             await self._event(
                 "bulk_read",
                 operation,
