@@ -9,29 +9,31 @@ computed once per model by the `RepositoryFactory`, so a call costs little
 more than building the operation.
 
 Bulk writes live in `prisma_infra.bulk`, streaming and relation loading in
-`prisma_infra.streaming`; the repository only forwards to them.
+`prisma_infra.streaming`, search in `prisma_infra.search`; what is known of a
+model in `prisma_infra.model_info`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict, overload
 
 from typing_extensions import Unpack
 
 from prisma_infra.bulk import BulkMethods
 from prisma_infra.errors import RecordNotFoundError, ValidationError
+from prisma_infra.model_info import ModelInfo
 from prisma_infra.operation import Action, CacheOptions, Operation
 from prisma_infra.pagination import CursorPage, Page, cursor_page, offset_page, parse_cursor, parse_offset
-from prisma_infra.prisma_args import and_where, build_args
+from prisma_infra.prisma_args import build_args
 from prisma_infra.query import QueryBuilder
+from prisma_infra.search import SearchArgs, SearchMethods
 from prisma_infra.streaming import StreamingMethods
 from prisma_infra.transaction import OperationFactory
 
 if TYPE_CHECKING:
     from prisma_infra.infrastructure import Infrastructure
-    from prisma_infra.schema import Model, Relation, Schema
+    from prisma_infra.schema import Model, Schema
     from prisma_infra.transaction import Transaction
 
 __all__ = ["FindArgs", "ModelInfo", "Repository", "RepositoryFactory", "SearchArgs"]
@@ -49,84 +51,6 @@ class FindArgs(TypedDict, total=False):
     take: int | None
     skip: int | None
     distinct: Any
-
-
-class SearchArgs(TypedDict, total=False):
-    """The keywords shared by `Repository.search` overloads."""
-
-    where: Mapping[str, Any] | None
-    select: Any
-    include: Any
-    order_by: Any
-    take: int | None
-    skip: int | None
-
-
-#: Providers whose ``contains`` needs ``mode: "insensitive"`` to ignore case (the others ignore it by collation).
-_MODE_PROVIDERS = frozenset({"postgresql", "postgres", "cockroachdb", "mongodb"})
-
-
-@dataclass(frozen=True, slots=True)
-class ModelInfo:
-    """What repositories need to know about one model, computed once per schema."""
-
-    model: Model
-    name: str
-    key_fields: tuple[str, ...]
-    """The primary key's fields (or the first unique key's, for a model without ``@id``)."""
-    key_name: str
-    """Prisma's where-unique name for ``key_fields`` (``id``, ``a_b``, or the ``name:`` given)."""
-    string_fields: tuple[str, ...]
-    """Non-list String fields, without generated ids and foreign keys: the default search fields."""
-    relations: Mapping[str, Relation]
-    provider: str | None
-    insensitive_mode: bool
-    """Whether case-insensitive ``contains`` needs ``mode: "insensitive"`` on this provider."""
-
-    @classmethod
-    def build(cls, schema: Schema, model: Model, provider: str | None) -> ModelInfo:
-        if model.primary_key is not None:
-            key_fields, key_name = model.primary_key.fields, model.primary_key.key
-        elif model.unique_constraints:
-            first = model.unique_constraints[0]
-            key_fields, key_name = first.fields, first.key
-        else:  # Prisma requires an id or a unique key; keep going for hand-built schemas
-            key_fields, key_name = (), ""
-        strings = tuple(
-            f.name
-            for f in model.fields
-            if f.kind == "scalar"
-            and f.type == "String"
-            and not f.is_list
-            and not f.is_read_only
-            and not (f.is_id and f.default is not None and f.default.is_function)
-        )
-        relations = {f.name: f.relation for f in model.fields if f.relation is not None}
-        provider = provider or schema.provider
-        return cls(
-            model=model,
-            name=model.name,
-            key_fields=tuple(key_fields),
-            key_name=key_name,
-            string_fields=strings,
-            relations=relations,
-            provider=provider,
-            insensitive_mode=(provider or "").lower() in _MODE_PROVIDERS,
-        )
-
-    def unique_where(self, where: Any) -> dict[str, Any]:
-        """A where-unique: a mapping passes through; a bare key value (or tuple for compounds) is the primary key."""
-        if isinstance(where, Mapping):
-            return dict(where)
-        if len(self.key_fields) == 1:
-            return {self.key_fields[0]: where}
-        if isinstance(where, list | tuple) and len(where) == len(self.key_fields):
-            return {self.key_name: dict(zip(self.key_fields, where, strict=True))}
-        raise ValidationError(
-            f"{self.name}: a where-unique must be a mapping or a key value for ({', '.join(self.key_fields)}), "
-            f"got {where!r}",
-            model=self.name,
-        )
 
 
 class RepositoryFactory:
@@ -161,7 +85,7 @@ def _provider_of(infrastructure: Infrastructure) -> str | None:
         return infrastructure.schema.provider
 
 
-class Repository(StreamingMethods, BulkMethods):
+class Repository(SearchMethods, StreamingMethods, BulkMethods):
     """Prisma's model API for one model. Create with ``infra.repository("user")``.
 
     Reads return plain dicts (``None`` when nothing matches); ``*_many`` writes
@@ -443,103 +367,6 @@ class Repository(StreamingMethods, BulkMethods):
         )
         result: list[Record] = await self.run(Action.GROUP_BY, args)
         return result
-
-    # -- search --------------------------------------------------------------------------
-
-    def search_where(self, query: str, fields: Sequence[str] | None = None) -> dict[str, Any] | None:
-        """The filter matching ``query`` case-insensitively: every word in at least one of ``fields``.
-
-        ``fields`` defaults to ``models.<Model>.searchable`` in the settings, else every String
-        field (without generated ids and foreign keys). PostgreSQL gets ``mode: "insensitive"``;
-        MySQL/MariaDB collations and SQLite's LIKE already ignore (ASCII) case. For non-ASCII
-        words on those, the lower-, upper- and title-case spellings are matched too.
-        """
-        names = tuple(fields) if fields is not None else self._search_fields()
-        for name in names:
-            field = self.model.field(name)
-            if field.type != "String" or field.is_list or field.kind != "scalar":
-                raise ValidationError(
-                    f"{self.name}.{name} is not a String field and cannot be searched", model=self.name, field=name
-                )
-        if not names:
-            raise ValidationError(f"{self.name} has no String field to search", model=self.name)
-        words = query.split()
-        if not words:
-            return None
-        clauses = [{"OR": [c for name in names for c in self._contains(name, word)]} for word in words]
-        return clauses[0] if len(clauses) == 1 else {"AND": clauses}
-
-    def _search_fields(self) -> tuple[str, ...]:
-        configured = self._infra.config.model_settings(self.name).searchable
-        return tuple(configured) if configured else self.info.string_fields
-
-    def _contains(self, name: str, word: str) -> list[dict[str, Any]]:
-        if self.info.insensitive_mode:
-            return [{name: {"contains": word, "mode": "insensitive"}}]
-        if word.isascii():
-            return [{name: {"contains": word}}]
-        spellings = dict.fromkeys((word, word.lower(), word.upper(), word.title()))
-        return [{name: {"contains": s}} for s in spellings]
-
-    @overload
-    async def search(
-        self,
-        query: str,
-        fields: Sequence[str] | None = None,
-        *,
-        paginate: None = None,
-        cursor_paginate: None = None,
-        **args: Unpack[SearchArgs],
-    ) -> list[Record]: ...
-
-    @overload
-    async def search(
-        self,
-        query: str,
-        fields: Sequence[str] | None = None,
-        *,
-        paginate: Mapping[str, Any],
-        cursor_paginate: None = None,
-        **args: Unpack[SearchArgs],
-    ) -> Page[Record]: ...
-
-    @overload
-    async def search(
-        self,
-        query: str,
-        fields: Sequence[str] | None = None,
-        *,
-        paginate: None = None,
-        cursor_paginate: Mapping[str, Any],
-        **args: Unpack[SearchArgs],
-    ) -> CursorPage[Record]: ...
-
-    async def search(
-        self,
-        query: str,
-        fields: Sequence[str] | None = None,
-        *,
-        where: Mapping[str, Any] | None = None,
-        select: Any = None,
-        include: Any = None,
-        order_by: Any = None,
-        take: int | None = None,
-        skip: int | None = None,
-        paginate: Mapping[str, Any] | None = None,
-        cursor_paginate: Mapping[str, Any] | None = None,
-    ) -> list[Record] | Page[Record] | CursorPage[Record]:
-        """Records whose ``fields`` contain every word of ``query``, ignoring case, on every provider."""
-        args = build_args(
-            {
-                "where": and_where(where, self.search_where(query, fields)),
-                "select": select,
-                "include": include,
-                "orderBy": order_by,
-                "take": take,
-                "skip": skip,
-            }
-        )
-        return await self.find_compiled(args, paginate=paginate, cursor_paginate=cursor_paginate)
 
     # -- writes --------------------------------------------------------------------------
 
