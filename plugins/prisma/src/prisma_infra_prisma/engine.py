@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -23,6 +24,7 @@ from prisma_infra_prisma import codec
 from prisma_infra_prisma.bridge import Bridge
 from prisma_infra_prisma.errors import fields_for_index, to_exception
 from prisma_infra_prisma.generate import GeneratedClient, ensure_client, parse_datasource, read_schema
+from prisma_infra_prisma.placement import colocate
 from prisma_infra_prisma.toolchain import Toolchain, ensure_toolchain, shipped_js
 
 if TYPE_CHECKING:
@@ -80,6 +82,12 @@ class PrismaEngine(Engine):
             url = _sqlite_url(url, base)
         self._url = url
         self._options = dict(config.options)
+        self._colocate = bool(self._options.get("colocate", False))
+        if self._colocate and not hasattr(os, "sched_setaffinity"):
+            raise ConfigurationError(
+                "database.options.colocate needs CPU affinity (Linux); remove it on this platform",
+                problems=["database.options.colocate: not supported on this platform"],
+            )
         self._timeout = config.operation_timeout
         self._semaphore = asyncio.Semaphore(config.max_in_flight)
         self._bridge: Bridge | None = None
@@ -153,6 +161,8 @@ class PrismaEngine(Engine):
                 (time.perf_counter() - started) * 1000,
             )
             self._bridge = bridge
+            if self._colocate and bridge.pid is not None:
+                colocate(bridge.pid)
             return bridge
 
     async def close(self) -> None:

