@@ -1,4 +1,4 @@
-"""`PolicyEngine`: compiled policies, the per-operation `Plan`, and record-level `Decision`.
+"""`PolicyEngine`: compiles policies (`prisma_infra.policies.rules`) and answers for operations and records.
 
 The decision rule (documented in ``docs/policies.md``):
 
@@ -19,16 +19,27 @@ a deny rule deny everything (fail closed).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from prisma_infra.errors import ConfigurationError, PolicyDeniedError, closest_match
+from prisma_infra.errors import ConfigurationError, closest_match
 from prisma_infra.operation import Action
 from prisma_infra.policies.actor import ActorView, interpolate
-from prisma_infra.policies.evaluator import MissingRelationError, evaluate, matches
+from prisma_infra.policies.evaluator import MissingRelationError, matches
 from prisma_infra.policies.masking import Masker, mask_value
+from prisma_infra.policies.registry import PolicyRegistry
+from prisma_infra.policies.rules import (
+    AccessDeniedError,
+    CompiledFieldRule,
+    CompiledRule,
+    Decision,
+    FieldWriteDeniedError,
+    ModelPolicies,
+    Plan,
+    actor_label,
+    all_of,
+)
 from prisma_infra.policies.spec import ACTION_GROUPS, PolicySpec, check_names, expand_actions, parse_policies
 
 if TYPE_CHECKING:
@@ -64,199 +75,6 @@ def bypass_policies() -> Iterator[None]:
 
 def policies_bypassed() -> bool:
     return _bypass.get()
-
-
-class AccessDeniedError(PolicyDeniedError):
-    """A policy denied an action: names the policy and rule, the model and the action."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        policy: str | None = None,
-        rule: str | None = None,
-        model: str | None = None,
-        action: str | None = None,
-    ) -> None:
-        super().__init__(message, policy=policy, rule=rule)
-        self.model = model
-        self.action = action
-
-
-class FieldWriteDeniedError(AccessDeniedError):
-    """The data writes a field that a field rule forbids for this actor."""
-
-    def __init__(self, message: str, *, field: str, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.field = field
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """Whether one record (or the action) is allowed, and the policy and rule that decided."""
-
-    allowed: bool
-    policy: str | None = None
-    rule: str | None = None
-    reason: str = ""
-
-    def __bool__(self) -> bool:
-        return self.allowed
-
-    def error(self, model: str | None = None, action: str | None = None) -> AccessDeniedError:
-        return AccessDeniedError(self.reason, policy=self.policy, rule=self.rule, model=model, action=action)
-
-
-def _actor_label(actor: ActorView) -> str:
-    if actor.is_anonymous:
-        return "anonymous actor"
-    roles = f" (roles: {', '.join(sorted(actor.roles))})" if actor.roles else ""
-    return f"actor {actor.id!r}{roles}"
-
-
-def _applies(roles: frozenset[str] | None, when: Mapping[str, Any] | None, actor: ActorView) -> bool:
-    """Whether a rule for ``roles`` (``None``: any) and condition ``when`` applies to ``actor``."""
-    if roles is not None and not (roles & actor.roles):
-        return False
-    if when is not None:
-        interpolated, missing = interpolate(when, actor)
-        if missing or not matches(interpolated, actor):
-            return False
-    return True
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledRule:
-    policy: str
-    name: str
-    effect: Literal["allow", "deny"]
-    actions: frozenset[Action]
-    roles: frozenset[str] | None
-    when: Mapping[str, Any] | None
-    where: Mapping[str, Any] | None
-
-    def applies_to(self, actor: ActorView) -> bool:
-        return _applies(self.roles, self.when, actor)
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledFieldRule:
-    policy: str
-    name: str
-    fields: tuple[str, ...]
-    read: Literal["allow", "mask", "hide"]
-    mask: str
-    write: Literal["allow", "deny"]
-    write_actions: frozenset[Action]
-    roles: frozenset[str] | None
-    except_roles: frozenset[str]
-    when: Mapping[str, Any] | None
-    unless: Mapping[str, Any] | None
-
-    def applies_to(self, actor: ActorView) -> bool:
-        return not (self.except_roles & actor.roles) and _applies(self.roles, self.when, actor)
-
-
-@dataclass(frozen=True, slots=True)
-class ModelPolicies:
-    model: str
-    policies: tuple[str, ...]
-    rules: tuple[CompiledRule, ...]
-    field_rules: tuple[CompiledFieldRule, ...]
-
-
-def _and(parts: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else {"AND": list(parts)}
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """What policies require of one operation: an outright denial, or a row filter (``None``: no restriction)."""
-
-    model: str
-    action: Action
-    actor: ActorView
-    denial: Decision | None = None
-    filter: Mapping[str, Any] | None = None
-    allows: tuple[tuple[CompiledRule, Mapping[str, Any] | None], ...] = ()
-    denies: tuple[tuple[CompiledRule, Mapping[str, Any]], ...] = ()
-    governed: bool = False
-    default_policy: str | None = None
-
-    @property
-    def allowed(self) -> bool:
-        return self.denial is None
-
-    def decide(self, record: Mapping[str, Any], *, schema: Schema | None = None) -> Decision:
-        """The decision for one record; equals whether the database returns it under `filter`."""
-        if self.denial is not None:
-            return self.denial
-        if not self.governed:
-            return Decision(True, None, None, "no policy governs this model")
-        options: dict[str, Any] = {"schema": schema, "model": self.model if schema is not None else None}
-        for rule, where in self.denies:
-            if evaluate(where, record, **options) is not False:
-                return Decision(
-                    False,
-                    rule.policy,
-                    rule.name,
-                    f"Rule {rule.name!r} of policy {rule.policy!r} denies {self.action.value} on this {self.model} "
-                    f"for {_actor_label(self.actor)}.",
-                )
-        for rule, allow_where in self.allows:
-            if allow_where is None or evaluate(allow_where, record, **options) is True:
-                return Decision(True, rule.policy, rule.name, f"allowed by rule {rule.name!r}")
-        return Decision(
-            False,
-            self.default_policy,
-            None,
-            f"No rule of {self.model}'s policies allows {self.action.value} on this record "
-            f"for {_actor_label(self.actor)}.",
-        )
-
-
-class PolicyRegistry:
-    """Policies defined in code; they survive configuration reloads. Engines recompile when it changes."""
-
-    def __init__(self) -> None:
-        self._specs: dict[tuple[str, str], PolicySpec] = {}
-        self._listeners: list[Callable[[], None]] = []
-
-    def put(self, spec: PolicySpec) -> None:
-        """Add or replace a policy (by model and name); a policy that does not compile is rolled back."""
-        assert spec.model is not None
-        key = (spec.model.lower(), spec.name)
-        previous = self._specs.get(key)
-        self._specs[key] = spec
-        try:
-            self._notify()
-        except Exception:
-            if previous is None:
-                del self._specs[key]
-            else:
-                self._specs[key] = previous
-            self._notify()
-            raise
-
-    def remove(self, model: str, name: str) -> None:
-        self._specs.pop((model.lower(), name), None)
-        self._notify()
-
-    def specs(self) -> list[PolicySpec]:
-        return list(self._specs.values())
-
-    def subscribe(self, listener: Callable[[], None]) -> None:
-        self._listeners.append(listener)
-
-    def unsubscribe(self, listener: Callable[[], None]) -> None:
-        with contextlib.suppress(ValueError):
-            self._listeners.remove(listener)
-
-    def _notify(self) -> None:
-        for listener in list(self._listeners):
-            listener()
 
 
 _TO_MANY_OPS = ("some", "every", "none")
@@ -498,14 +316,14 @@ class PolicyEngine:
                     because = f" ({', '.join(missing)} unknown)" if missing else ""
                     reason = (
                         f"Rule {rule.name!r} of policy {rule.policy!r} denies {act.value} on {name} "
-                        f"for {_actor_label(view)}{because}."
+                        f"for {actor_label(view)}{because}."
                     )
                     return Plan(name, act, view, denial=Decision(False, rule.policy, rule.name, reason), governed=True)
                 denies.append((rule, where))
             elif not missing:
                 allows.append((rule, where))
         if not allows:
-            reason = f"No rule of policy {default_policy!r} allows {act.value} on {name} for {_actor_label(view)}."
+            reason = f"No rule of policy {default_policy!r} allows {act.value} on {name} for {actor_label(view)}."
             return Plan(
                 name,
                 act,
@@ -523,7 +341,7 @@ class PolicyEngine:
             name,
             act,
             view,
-            filter=_and(parts),
+            filter=all_of(parts),
             allows=tuple(allows),
             denies=tuple(denies),
             governed=True,
@@ -576,7 +394,7 @@ class PolicyEngine:
                 if name in data:
                     raise FieldWriteDeniedError(
                         f"Field rule {rule.name!r} of policy {rule.policy!r} forbids writing {model}.{name} "
-                        f"({action.value}) for {_actor_label(self.view(actor))}.",
+                        f"({action.value}) for {actor_label(self.view(actor))}.",
                         field=name,
                         policy=rule.policy,
                         rule=rule.name,
