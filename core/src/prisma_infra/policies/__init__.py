@@ -9,19 +9,12 @@ the same decision the database makes with the pushed-down filter.
 
 from prisma_infra.policies.actor import ActorView, interpolate
 from prisma_infra.policies.builder import PolicyBuilder
-from prisma_infra.policies.engine import (
-    AccessDeniedError,
-    Decision,
-    FieldWriteDeniedError,
-    Plan,
-    PolicyEngine,
-    PolicyRegistry,
-    bypass_policies,
-    policies_bypassed,
-)
+from prisma_infra.policies.engine import PolicyEngine, bypass_policies, policies_bypassed
 from prisma_infra.policies.evaluator import FALSE_FILTER, MissingRelationError, evaluate, matches
 from prisma_infra.policies.masking import mask_value, set_masker
 from prisma_infra.policies.middleware import PolicyMiddleware, policy_registry
+from prisma_infra.policies.registry import PolicyRegistry
+from prisma_infra.policies.rules import AccessDeniedError, Decision, FieldWriteDeniedError, Plan
 from prisma_infra.policies.spec import ACTION_GROUPS, FieldRuleSpec, PolicySpec, RuleSpec, parse_policies
 from prisma_infra.policies.where import include_for, merge_where, relations_needed
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from prisma_infra.policies.engine import PolicyRegistry
+from prisma_infra.policies.registry import PolicyRegistry
 from prisma_infra.policies.spec import FieldRuleSpec, PolicySpec, RuleSpec
 
 __all__ = ["PolicyBuilder"]

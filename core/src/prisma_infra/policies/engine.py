@@ -30,7 +30,6 @@ from prisma_infra.policies.evaluator import MissingRelationError, matches
 from prisma_infra.policies.masking import Masker, mask_value
 from prisma_infra.policies.registry import PolicyRegistry
 from prisma_infra.policies.rules import (
-    AccessDeniedError,
     CompiledFieldRule,
     CompiledRule,
     Decision,
@@ -47,18 +46,7 @@ if TYPE_CHECKING:
     from prisma_infra.policies.builder import PolicyBuilder
     from prisma_infra.schema import Model, Schema
 
-__all__ = [
-    "AccessDeniedError",
-    "CompiledFieldRule",
-    "CompiledRule",
-    "Decision",
-    "FieldWriteDeniedError",
-    "Plan",
-    "PolicyEngine",
-    "PolicyRegistry",
-    "bypass_policies",
-    "policies_bypassed",
-]
+__all__ = ["PolicyEngine", "bypass_policies", "policies_bypassed"]
 
 _bypass: ContextVar[bool] = ContextVar("prisma_infra_policies_bypass", default=False)
 

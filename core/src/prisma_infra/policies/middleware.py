@@ -29,9 +29,11 @@ from typing import TYPE_CHECKING, Any
 from prisma_infra.operation import READ_ACTIONS, Action, Operation, OperationContext
 from prisma_infra.pipeline import Handler, Middleware
 from prisma_infra.policies.actor import ActorView
-from prisma_infra.policies.engine import AccessDeniedError, Plan, PolicyEngine, PolicyRegistry, policies_bypassed
+from prisma_infra.policies.engine import PolicyEngine, policies_bypassed
 from prisma_infra.policies.evaluator import FALSE_FILTER, MissingRelationError
 from prisma_infra.policies.masking import pii_masker
+from prisma_infra.policies.registry import PolicyRegistry
+from prisma_infra.policies.rules import AccessDeniedError, Plan
 from prisma_infra.policies.where import expand_unique, include_for, merge_where, relations_needed
 
 if TYPE_CHECKING:
