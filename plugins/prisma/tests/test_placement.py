@@ -4,9 +4,10 @@ its helper threads anywhere; without it every thread inherits the loop thread's 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -31,20 +32,32 @@ def one_cpu() -> Iterator[int]:
         os.sched_setaffinity(0, before)
 
 
+SELECT_1 = Operation(None, Action.QUERY_RAW, {"sql": "SELECT 1 AS x", "params": []})
+
+
+@contextlib.asynccontextmanager
+async def started(schema: Path, colocate: bool) -> AsyncIterator[PrismaEngine]:
+    """A Prisma engine on an SQLite file beside ``schema``, started, closed after."""
+    config = DatabaseConfig(
+        schema_path=str(schema),
+        url=f"file:{schema.parent / 'test.db'}",  # type: ignore[arg-type]
+        options={"colocate": colocate},
+    )
+    engine = PrismaEngine(config)
+    try:
+        await engine.start()
+        yield engine
+    finally:
+        await engine.close()
+
+
 def _threads(pid: int) -> dict[int, set[int]]:
     return {int(t): os.sched_getaffinity(int(t)) for t in os.listdir(f"/proc/{pid}/task")}
 
 
 @pytest.mark.parametrize("colocate", [True, False], ids=["colocate", "inherit"])
 async def test_bridge_threads_placement(colocate: bool, one_cpu: int, sqlite_schema: Path) -> None:
-    config = DatabaseConfig(
-        schema_path=str(sqlite_schema),
-        url=f"file:{sqlite_schema.parent / 'test.db'}",  # type: ignore[arg-type]
-        options={"colocate": colocate},
-    )
-    engine = PrismaEngine(config)
-    try:
-        await engine.start()
+    async with started(sqlite_schema, colocate) as engine:
         pid = engine.pid
         assert pid is not None
         threads = _threads(pid)
@@ -55,26 +68,17 @@ async def test_bridge_threads_placement(colocate: bool, one_cpu: int, sqlite_sch
             assert all(len(cpus) >= 2 for cpus in helpers), threads
         else:
             assert all(cpus == {one_cpu} for cpus in helpers), threads
-        assert await engine.execute(Operation(None, Action.QUERY_RAW, {"sql": "SELECT 1 AS x", "params": []}))
-    finally:
-        await engine.close()
+        assert await engine.execute(SELECT_1)
 
 
 async def test_a_restarted_bridge_is_colocated_again(one_cpu: int, sqlite_schema: Path) -> None:
-    config = DatabaseConfig(
-        schema_path=str(sqlite_schema),
-        url=f"file:{sqlite_schema.parent / 'test.db'}",  # type: ignore[arg-type]
-        options={"colocate": True},
-    )
-    engine = PrismaEngine(config)
-    try:
-        await engine.start()
+    async with started(sqlite_schema, colocate=True) as engine:
         first = engine.pid
         assert first is not None
         os.kill(first, signal.SIGKILL)
         for _ in range(100):  # the next request after the bridge died starts a new one
             try:
-                await engine.execute(Operation(None, Action.QUERY_RAW, {"sql": "SELECT 1 AS x", "params": []}))
+                await engine.execute(SELECT_1)
                 break
             except EngineUnavailableError:  # sent before the death was noticed: fails fast, by design
                 await asyncio.sleep(0.02)
@@ -84,5 +88,3 @@ async def test_a_restarted_bridge_is_colocated_again(one_cpu: int, sqlite_schema
         threads = _threads(second)
         assert threads[second] == {one_cpu}
         assert any(len(cpus) >= 2 for thread, cpus in threads.items() if thread != second)
-    finally:
-        await engine.close()
