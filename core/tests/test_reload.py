@@ -193,35 +193,57 @@ class Alerts:
         self.alerts.append(alert)
 
 
-@pytest.mark.parametrize("polling", [False, True], ids=["inotify", "polling"])
-async def test_watcher_applies_valid_saves_and_rejects_invalid_ones(tmp_path: Path, polling: bool) -> None:
-    settings = tmp_path / "settings.toml"
-    settings.write_text('[default]\ndatabase.engine = "memory-double"\ncache.ttl = 10\n')
-    alerts = Alerts()
+SETTINGS = '[default]\ndatabase.engine = "memory-double"\ncache.ttl = {ttl}\n'
+
+
+def watched_infrastructure(settings: Path, alerts: Alerts) -> Infrastructure:
+    settings.write_text(SETTINGS.format(ttl=10))
     manager = PluginManager(autoload=False, environ={})
     manager.load_all()
     manager.register(DoubleEnginePlugin())
     manager.register(alerts)
-    infra = Infrastructure(load_config(settings, env={}), plugin_manager=manager)
-    async with infra:
+    return Infrastructure(load_config(settings, env={}), plugin_manager=manager)
+
+
+async def save(watcher: Any, settings: Path, text: str) -> Any:
+    """Write ``text`` (truncate, then write) and return the outcome of the reload it triggers."""
+    async with watcher.reloaded:
+        count = len(watcher.history)
+        await asyncio.to_thread(settings.write_text, text)
+        await asyncio.wait_for(watcher.reloaded.wait_for(lambda: len(watcher.history) > count), 10)
+    return watcher.history[-1]
+
+
+@pytest.mark.parametrize("polling", [False, True], ids=["inotify", "polling"])
+async def test_watcher_applies_valid_saves_and_rejects_invalid_ones(tmp_path: Path, polling: bool) -> None:
+    settings = tmp_path / "settings.toml"
+    alerts = Alerts()
+    async with watched_infrastructure(settings, alerts) as infra:
         watcher = await infra.watch(polling=polling, debounce_ms=50)
-
-        async def save(text: str) -> Any:
-            async with watcher.reloaded:
-                count = len(watcher.history)
-                settings.write_text(text)
-                await asyncio.wait_for(watcher.reloaded.wait_for(lambda: len(watcher.history) > count), 10)
-            return watcher.history[-1]
-
-        assert await save('[default]\ndatabase.engine = "memory-double"\ncache.ttl = 20\n') == {"cache.ttl": 20.0}
+        assert await save(watcher, settings, SETTINGS.format(ttl=20)) == {"cache.ttl": 20.0}
         assert infra.config.cache.ttl == 20.0
-        rejected = await save('[default]\ndatabase.engine = "memory-double"\ncache.ttl = "soon"\n')
+        rejected = await save(watcher, settings, SETTINGS.format(ttl='"soon"'))
         assert isinstance(rejected, ConfigurationError)
         assert infra.config.cache.ttl == 20.0
         assert alerts.alerts[-1]["name"] == "configuration_rejected"
         assert any("cache.ttl" in p and "settings.toml" in p for p in alerts.alerts[-1]["problems"])
-        assert await save('[default]\ndatabase.engine = "memory-double"\ncache.ttl = 30\n') == {"cache.ttl": 30.0}
+        assert await save(watcher, settings, SETTINGS.format(ttl=30)) == {"cache.ttl": 30.0}
         assert infra.config.cache.ttl == 30.0
+
+
+@pytest.mark.parametrize("polling", [False, True], ids=["inotify", "polling"])
+async def test_a_save_read_half_written_changes_nothing_until_complete(tmp_path: Path, polling: bool) -> None:
+    """An editor that truncates, then writes, can be read in between: that read is rejected and
+    the running configuration kept; the complete file is applied on the next event."""
+    settings = tmp_path / "settings.toml"
+    async with watched_infrastructure(settings, Alerts()) as infra:
+        watcher = await infra.watch(polling=polling, debounce_ms=50)
+        runtime = infra.runtime
+        half = await save(watcher, settings, "")
+        assert isinstance(half, ConfigurationError)
+        assert infra.runtime is runtime and infra.config.cache.ttl == 10.0
+        assert await save(watcher, settings, SETTINGS.format(ttl=20)) == {"cache.ttl": 20.0}
+        assert infra.config.cache.ttl == 20.0
 
 
 def test_config_diff_is_a_dry_run(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ changes nothing, and every write has its audit event.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import socket
 import uuid
@@ -99,7 +100,12 @@ async def test_settings_rewritten_under_load(tmp_path: Path) -> None:
         async def save(**changes: Any) -> Any:
             async with watcher.reloaded:
                 count = len(watcher.history)
-                settings.write_text(settings_text(**{**text, **changes}))
+                # Saved the way editors and deploy tools do (a new file renamed over the old one):
+                # a truncate-then-write save can be read half-written by the watcher, which then
+                # reports an error and applies the complete file on the next event (not tested here).
+                staged = settings.with_name(".staged-settings")
+                staged.write_text(settings_text(**{**text, **changes}))
+                os.replace(staged, settings)
                 await asyncio.wait_for(watcher.reloaded.wait_for(lambda: len(watcher.history) > count), 20)
             await asyncio.sleep(0.1)  # traffic on the new providers
             return watcher.history[-1]
