@@ -205,8 +205,7 @@ def on_one_cpu(pids: Sequence[int]) -> Iterator[int]:
     finally:
         os.sched_setaffinity(0, saved)
         for pid in pids:
-            with contextlib.suppress(ProcessLookupError, FileNotFoundError):
-                colocate(pid)
+            colocate(pid)
 
 
 # -- set-up --------------------------------------------------------------------------------

@@ -18,16 +18,19 @@ import os
 __all__ = ["colocate"]
 
 
-def colocate(pid: int) -> frozenset[int]:
+def colocate(pid: int) -> None:
     """Pin process ``pid``'s main thread to the calling thread's CPUs, its other threads to any CPU.
 
-    Returns the main thread's CPUs. Threads Node starts later inherit its main thread's CPUs.
+    Threads Node starts later inherit its main thread's CPUs. A process that has exited is left alone
+    (the engine notices the exit and starts another bridge, which is placed in turn).
     """
-    here = frozenset(os.sched_getaffinity(0))
+    here = os.sched_getaffinity(0)
     # The kernel keeps only the CPUs the process's cpuset allows.
     anywhere = set(range(os.cpu_count() or 1))
-    for name in os.listdir(f"/proc/{pid}/task"):
-        thread = int(name)
+    try:
+        threads = [int(name) for name in os.listdir(f"/proc/{pid}/task")]
+    except FileNotFoundError:
+        return
+    for thread in threads:
         with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
             os.sched_setaffinity(thread, here if thread == pid else anywhere)
-    return here
