@@ -10,11 +10,13 @@ into one preallocated buffer (asyncio's pipe transport allocates 256 KiB per
 read, which glibc serves with mmap/munmap: ~20 µs of kernel time per response
 on a VM). Output is split into lines right there and each waiting future is
 resolved at once (no reader task, no extra event-loop turn, no line-length
-limit). Deadlines are
-watched by one timer for the whole channel, not one per request. stderr (log
-lines, cold path) is read by a task through a ``StreamReader`` with a raised
+limit). Deadlines are watched by one timer for the whole channel, not one per request.
+stderr (log lines, cold path) is read by a task through a ``StreamReader`` with a raised
 limit. When the process dies every pending request fails at once with
 `EngineUnavailableError`.
+
+With ``busy_poll`` (seconds) both sides poll instead of sleeping, for that long at most: Python
+while a request is in flight, Node after answering its last one (docs/engine.md, "Busy polling").
 """
 
 from __future__ import annotations
@@ -121,12 +123,16 @@ class Bridge:
         cwd: str | None = None,
         errors: ErrorFactory,
         start_timeout: float = 30.0,
+        busy_poll: float = 0.0,
     ) -> None:
         self._argv = list(argv)
         self._env = dict(env)
         self._cwd = cwd
         self._errors = errors
         self._start_timeout = start_timeout
+        self._busy_poll = busy_poll
+        self._polling = False
+        self._poll_until = 0.0
         self._pending: dict[int, _Pending] = {}
         self._next_id = 0
         self._process: asyncio.subprocess.Process | None = None
@@ -353,7 +359,24 @@ class Bridge:
         if deadline < self._watch_at:
             self._arm(deadline)
         stdin.write(data)
+        if self._busy_poll:
+            self._poll_until = deadline - timeout + self._busy_poll
+            if not self._polling:
+                self._polling = True
+                loop.call_soon(self._poll)
         return future
+
+    def _poll(self) -> None:
+        """Keep the event loop turning while a request is in flight, up to the busy-poll budget.
+
+        A callback that is ready makes the loop poll its selector without blocking, so the response
+        is read as soon as it is written and other tasks run in between as usual.
+        """
+        loop = self._loop
+        if self._pending and loop is not None and loop.time() < self._poll_until:
+            loop.call_soon(self._poll)
+        else:
+            self._polling = False
 
     async def close(self, timeout: float = 5.0) -> None:
         """Ask the process to stop (stdin closed), then kill it if it does not."""

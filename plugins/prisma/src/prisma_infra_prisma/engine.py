@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -24,6 +23,7 @@ from prisma_infra_prisma import codec
 from prisma_infra_prisma.bridge import Bridge
 from prisma_infra_prisma.errors import fields_for_index, to_exception
 from prisma_infra_prisma.generate import GeneratedClient, ensure_client, parse_datasource, read_schema
+from prisma_infra_prisma.options import EngineOptions, parse_options
 from prisma_infra_prisma.placement import colocate
 from prisma_infra_prisma.toolchain import Toolchain, ensure_toolchain, shipped_js
 
@@ -55,6 +55,10 @@ class PrismaEngine(Engine):
     * ``log_queries`` (bool): log every SQL statement at DEBUG on ``prisma_infra.engine.bridge``.
     * ``adapter`` (dict): extra options for the driver adapter's pool.
     * ``start_timeout`` (float, seconds, default 60): how long the bridge may take to start.
+    * ``colocate`` (bool): the bridge's JavaScript thread on the event loop thread's CPUs.
+    * ``busy_poll`` (float, µs, default 0 = off): how long each side polls the pipe instead of sleeping.
+
+    They are checked when the engine is made (`prisma_infra_prisma.options.EngineOptions`).
     """
 
     name: ClassVar[str] = "prisma"
@@ -81,13 +85,7 @@ class PrismaEngine(Engine):
             base = self._schema_path if self._schema_path.is_dir() else self._schema_path.parent
             url = _sqlite_url(url, base)
         self._url = url
-        self._options = dict(config.options)
-        self._colocate = bool(self._options.get("colocate", False))
-        if self._colocate and not hasattr(os, "sched_setaffinity"):
-            raise ConfigurationError(
-                "database.options.colocate needs CPU affinity (Linux); remove it on this platform",
-                problems=["database.options.colocate: not supported on this platform"],
-            )
+        self._options = parse_options(config.options)
         self._timeout = config.operation_timeout
         self._semaphore = asyncio.Semaphore(config.max_in_flight)
         self._bridge: Bridge | None = None
@@ -96,6 +94,11 @@ class PrismaEngine(Engine):
         self._datamodel: Mapping[str, Any] | None = None
         self._toolchain: Toolchain | None = None
         self._client: GeneratedClient | None = None
+
+    @property
+    def options(self) -> EngineOptions:
+        """``database.options``, validated."""
+        return self._options
 
     @property
     def provider(self) -> str:
@@ -111,7 +114,7 @@ class PrismaEngine(Engine):
     def prepare(self) -> GeneratedClient:
         """Install the toolchain and generate the client (blocking; done once per schema)."""
         if self._client is None:
-            self._toolchain = ensure_toolchain(install=bool(self._options.get("install", True)))
+            self._toolchain = ensure_toolchain(install=self._options.install)
             self._client = ensure_client(self._schema_path, self._toolchain)
         return self._client
 
@@ -140,8 +143,9 @@ class PrismaEngine(Engine):
                 "connectTimeoutMs": round(self._config.connect_timeout * 1000),
                 "transactionTimeoutMs": round(self._config.transaction_timeout * 1000),
                 "transactionMaxWaitMs": round(self._config.transaction_max_wait * 1000),
-                "logQueries": bool(self._options.get("log_queries", False)),
-                "adapterOptions": self._options.get("adapter") or {},
+                "logQueries": self._options.log_queries,
+                "adapterOptions": self._options.adapter,
+                "busyPollUs": self._options.busy_poll,
             }
             env = self._toolchain.env({"PRISMA_INFRA_BRIDGE_CONFIG": orjson.dumps(settings).decode()})
             bridge = Bridge(
@@ -149,7 +153,8 @@ class PrismaEngine(Engine):
                 env=env,
                 cwd=str(self._toolchain.root),
                 errors=to_exception,
-                start_timeout=float(self._options.get("start_timeout", 60.0)),
+                start_timeout=self._options.start_timeout,
+                busy_poll=self._options.busy_poll / 1e6,
             )
             started = time.perf_counter()
             await bridge.start()
@@ -161,7 +166,7 @@ class PrismaEngine(Engine):
                 (time.perf_counter() - started) * 1000,
             )
             self._bridge = bridge
-            if self._colocate and bridge.pid is not None:
+            if self._options.colocate and bridge.pid is not None:
                 colocate(bridge.pid)
             return bridge
 
