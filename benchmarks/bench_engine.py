@@ -13,6 +13,9 @@ Paths, all with a pool of ``POOL`` connections:
 * ``repo/*`` — ``infra.repository("user").find_unique(id)`` through ``Infrastructure`` with the
   Prisma engine: ``bare`` (every middleware disabled), ``cache-off`` (default middleware,
   ``cache.enabled = false``), ``default`` (default middleware, cache on: L1 hits after the first read).
+* ``…+poll`` — ``bridge``, ``repo/bare`` and ``repo/cache-off`` again with
+  ``database.options.busy_poll = BUSY_POLL_US``: each side polls the pipe instead of sleeping
+  (sequential; ``bridge+poll`` also concurrent). Their CPU per op includes the polling.
 
 Each path runs sequentially (median/p95 µs), with 100 closed-loop workers and as a burst of 10,000
 at once (ops/s; errors asserted 0). ``ROUNDS`` short rounds, order rotated, medians reported; Prisma
@@ -70,6 +73,9 @@ WORKERS = 100
 WORKER_OPS = 5_000
 BURST = 10_000
 TARGET_MS = 0.15
+#: ``database.options.busy_poll`` of the ``+poll`` paths (µs; the value docs/engine.md suggests).
+BUSY_POLL_US = 300
+POLLED = ("bridge", "repo/bare", "repo/cache-off")
 GROUP = "engine"
 
 DDL = [
@@ -248,7 +254,7 @@ async def fill(engine: Any) -> list[int]:
     return ids
 
 
-def infrastructure(mode: str) -> Any:
+def infrastructure(mode: str, busy_poll: float = 0) -> Any:
     from prisma_infra.infrastructure import Infrastructure
     from prisma_infra.plugin_manager import PluginManager
     from prisma_infra.runtime import collect_registry
@@ -256,7 +262,13 @@ def infrastructure(mode: str) -> Any:
     plugins = PluginManager(environ={})
     plugins.load_all()
     config: dict[str, Any] = {
-        "database": {"engine": "prisma", "schema_path": str(SCHEMA), "url": URL, "pool_size": POOL},
+        "database": {
+            "engine": "prisma",
+            "schema_path": str(SCHEMA),
+            "url": URL,
+            "pool_size": POOL,
+            "options": {"busy_poll": busy_poll},
+        },
     }
     if mode == "bare":
         config["pipeline"] = {"disable": sorted(collect_registry(plugins)["middleware"])}
@@ -341,8 +353,10 @@ def python_side_added(seq: dict[str, list[dict[str, Any]]], medians: dict[str, f
     """Per path, the median over rounds of its latency minus Prisma in Node's in the same round."""
     node_cpu = _medians(seq["prisma-node"])["node_cpu_us_per_op"]
     added: dict[str, Any] = {}
-    for name in ("bridge", "repo/bare", "repo/cache-off"):
-        key = name.replace("repo/", "repo_").replace("-", "_")
+    for name in [*POLLED, *(f"{path}+poll" for path in POLLED)]:
+        if name not in seq:
+            continue
+        key = name.replace("repo/", "repo_").replace("-", "_").replace("+poll", "_busy_poll")
         row = _medians(seq[name])
         # Paired by round: each round's path against Prisma in Node measured moments apart, so a
         # slow phase of the machine (they last seconds here) cancels out instead of landing on one side.
@@ -381,17 +395,26 @@ async def run(report: Report) -> None:
             ids = await fill(setup)
         finally:
             await setup.close()
-        engine = PrismaEngine(DatabaseConfig(schema_path=str(SCHEMA), url=URL, pool_size=POOL))
-        stack.push_async_callback(engine.close)
-        await engine.start()
+        engines = {}
+        for name, busy_poll in (("bridge", 0), ("bridge+poll", BUSY_POLL_US)):
+            engines[name] = PrismaEngine(
+                DatabaseConfig(schema_path=str(SCHEMA), url=URL, pool_size=POOL, options={"busy_poll": busy_poll})
+            )
+            stack.push_async_callback(engines[name].close)
+            await engines[name].start()
+        engine = engines["bridge"]
         max_in_flight = engine._config.max_in_flight
 
-        def bridge(ident: int) -> Awaitable[Any]:
-            return engine.execute(Operation("User", Action.FIND_UNIQUE, {"where": {"id": ident}}))
+        def find_unique(engine: Any) -> One:
+            def one(ident: int) -> Awaitable[Any]:
+                return engine.execute(Operation("User", Action.FIND_UNIQUE, {"where": {"id": ident}}))
 
-        seq_paths: dict[str, One] = {"bridge": bridge}
-        conc_paths: dict[str, One] = {"bridge": bridge}
+            return one
+
+        seq_paths: dict[str, One] = {name: find_unique(e) for name, e in engines.items()}
+        conc_paths: dict[str, One] = dict(seq_paths)
         order = ["prisma-node", "bridge", "repo/bare", "repo/cache-off", "repo/default"]
+        polled_order = [f"{name}+poll" for name in POLLED]
         if asyncpg is not None:
             pool = await asyncpg.create_pool(URL, min_size=POOL, max_size=POOL)
             stack.push_async_callback(pool.close)
@@ -405,13 +428,17 @@ async def run(report: Report) -> None:
 
             seq_paths["asyncpg"], conc_paths["asyncpg"] = statement.fetchrow, pg_concurrent
             order.insert(0, "asyncpg")
-        infras = {mode: infrastructure(mode) for mode in ("bare", "cache-off", "default")}
+        infras = {f"repo/{mode}": infrastructure(mode) for mode in ("bare", "cache-off", "default")}
+        infras.update({f"repo/{mode}+poll": infrastructure(mode, BUSY_POLL_US) for mode in ("bare", "cache-off")})
         for infra in infras.values():
             await infra.start()
             stack.push_async_callback(infra.close)
-        for mode, infra in infras.items():
-            seq_paths[f"repo/{mode}"] = conc_paths[f"repo/{mode}"] = infra.repository("user").find_unique
-        pids = {"bridge": engine.pid, **{f"repo/{mode}": infra.engine.pid for mode, infra in infras.items()}}
+        for name, infra in infras.items():
+            seq_paths[name] = infra.repository("user").find_unique
+            if name in order:
+                conc_paths[name] = seq_paths[name]
+        pids = {**{name: e.pid for name, e in engines.items()}, **{n: i.engine.pid for n, i in infras.items()}}
+        order += polled_order
 
         # Warm every path (connections, V8's optimized code, Prisma's query plans, the L1 cache of
         # repo/default): a bridge measured after 1,000 reads was still ~40% slower than later.
@@ -427,8 +454,9 @@ async def run(report: Report) -> None:
         idle = rss_mb(engine.pid)
 
         seq: dict[str, list[dict[str, Any]]] = {name: [] for name in order}
-        loop100: dict[str, list[dict[str, Any]]] = {name: [] for name in order}
-        burst10k: dict[str, list[dict[str, Any]]] = {name: [] for name in order}
+        concurrent_order = [name for name in order if name == "prisma-node" or name in conc_paths]
+        loop100: dict[str, list[dict[str, Any]]] = {name: [] for name in concurrent_order}
+        burst10k: dict[str, list[dict[str, Any]]] = {name: [] for name in concurrent_order}
         native_rss: list[float] = []
         after_burst: dict[str, float] = {}
         # Interleaved short rounds, so that every path sees the same moments of load (this VM has slow
@@ -436,8 +464,9 @@ async def run(report: Report) -> None:
         # CONCURRENT_ROUNDS) the concurrent ones: a burst leaves work behind (GC in Node and Python,
         # PostgreSQL backends) that would slow the next path's sequential run.
         async def sequential_round(round_: int, table: dict[str, list[dict[str, Any]]]) -> list[str]:
-            shift = round_ % len(order)
-            rotated = order[shift:] + order[:shift]
+            paths = [name for name in order if name in table]
+            shift = round_ % len(paths)
+            rotated = paths[shift:] + paths[:shift]
             for name in rotated:
                 gc.collect()
                 await asyncio.sleep(0.1)
@@ -451,7 +480,7 @@ async def run(report: Report) -> None:
             rotated = await sequential_round(round_, seq)
             if round_ >= CONCURRENT_ROUNDS:
                 continue
-            for name in rotated:
+            for name in (name for name in rotated if name in loop100):
                 if name == "prisma-node":
                     result = await asyncio.to_thread(native_concurrent, toolchain, client, ids)
                     loop100[name].append(result["workers"])
@@ -466,10 +495,11 @@ async def run(report: Report) -> None:
         # The same sequential rounds with the client side on one CPU: this thread and the JavaScript
         # thread of every bridge and of the Prisma-in-Node process (their helper threads and PostgreSQL
         # stay free). Every hand-off between Python and Node is then a switch on one CPU instead of a
-        # wake-up of another, which costs ~40 µs on this VM.
-        pinned: dict[str, list[dict[str, Any]]] = {name: [] for name in order}
+        # wake-up of another, which costs ~40 µs on this VM. Not the busy-polling paths: polling on
+        # the CPU of the process it waits for would only take turns with it (the settings exclude it).
+        pinned: dict[str, list[dict[str, Any]]] = {name: [] for name in order if name not in polled_order}
         assert native_server.process is not None
-        with on_one_cpu([native_server.process.pid, *pids.values()]):
+        with on_one_cpu([native_server.process.pid, *(pids[name] for name in pinned if name in pids)]):
             for round_ in range(ROUNDS):
                 await sequential_round(round_, pinned)
 
@@ -496,6 +526,8 @@ async def run(report: Report) -> None:
         "repo/cache-off": "(d) repository, default middleware, cache.enabled=false",
         "repo/default": "(d) repository, default middleware (cache on: L1 hits)",
     }
+    for name in POLLED:
+        labels[f"{name}+poll"] = f"{labels[name]}, busy_poll={BUSY_POLL_US} µs"
     medians = {}
     for name in order:
         row = _medians(seq[name])
@@ -506,14 +538,14 @@ async def run(report: Report) -> None:
             **row,
             rounds_median_us=[round(r["median_us"], 1) for r in seq[name]],
         )
-    for name in order:
+    for name in concurrent_order:
         report.add(GROUP, f"find_unique, {WORKERS} concurrent: {labels[name]}", **_medians(loop100[name]))
-    for name in order:
+    for name in concurrent_order:
         report.add(GROUP, f"find_unique, {BURST:,} at once: {labels[name]}", **_medians(burst10k[name]))
 
     added = python_side_added(seq, medians)
     report.add(GROUP, f"Python side added per sequential op over Prisma in Node (target ≤ {TARGET_MS} ms)", **added)
-    for name in order:
+    for name in pinned:
         row = _medians(pinned[name])
         report.add(
             GROUP,
@@ -521,7 +553,7 @@ async def run(report: Report) -> None:
             **row,
             rounds_median_us=[round(r["median_us"], 1) for r in pinned[name]],
         )
-    pinned_medians = {name: _medians(pinned[name])["median_us"] for name in order}
+    pinned_medians = {name: _medians(pinned[name])["median_us"] for name in pinned}
     report.add(
         GROUP,
         f"Python side added per sequential op over Prisma in Node, client on one CPU (target ≤ {TARGET_MS} ms)",
