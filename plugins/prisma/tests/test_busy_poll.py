@@ -1,6 +1,6 @@
 """``database.options.busy_poll``: each side polls the pipe instead of sleeping, within its budget.
 
-Python keeps its event loop turning while a request is in flight, Node keeps its loop turning after
+Python keeps its event loop turning while one request is in flight, Node keeps its loop turning after
 answering its last request. Both are seen in CPU time on real PostgreSQL: a request held open by
 ``pg_sleep`` costs the polling process CPU, an idle engine costs nothing, and the budget bounds both.
 """
@@ -69,6 +69,13 @@ async def test_python_polls_while_a_request_is_in_flight(tmp_path: Path) -> None
         idle = await python_cpu_during(asyncio.sleep(SLEEP))
     assert waiting >= SLEEP / 3, f"the event loop slept while the request was in flight ({waiting:.3f}s CPU)"
     assert idle < 0.05, f"nothing in flight, yet {idle:.3f}s CPU"
+
+
+async def test_python_does_not_poll_with_several_requests_in_flight(tmp_path: Path) -> None:
+    async with pg_engine(tmp_path, busy_poll=1_000_000) as engine:
+        both = asyncio.gather(engine.execute(sleeping(SLEEP)), engine.execute(sleeping(SLEEP)))
+        waiting = await python_cpu_during(both)
+    assert waiting < 0.05, f"polled with two requests in flight ({waiting:.3f}s CPU)"
 
 
 async def test_python_polls_no_longer_than_its_budget(tmp_path: Path) -> None:

@@ -16,7 +16,8 @@ limit. When the process dies every pending request fails at once with
 `EngineUnavailableError`.
 
 With ``busy_poll`` (seconds) both sides poll instead of sleeping, for that long at most: Python
-while a request is in flight, Node after answering its last one (docs/engine.md, "Busy polling").
+while one request is in flight, Node after answering its last one (docs/engine.md, "Latency:
+busy polling").
 """
 
 from __future__ import annotations
@@ -359,7 +360,7 @@ class Bridge:
         if deadline < self._watch_at:
             self._arm(deadline)
         stdin.write(data)
-        if self._busy_poll:
+        if self._busy_poll and len(self._pending) == 1:
             self._poll_until = deadline - timeout + self._busy_poll
             if not self._polling:
                 self._polling = True
@@ -367,13 +368,15 @@ class Bridge:
         return future
 
     def _poll(self) -> None:
-        """Keep the event loop turning while a request is in flight, up to the busy-poll budget.
+        """Keep the event loop turning while one request is in flight, up to the busy-poll budget.
 
         A callback that is ready makes the loop poll its selector without blocking, so the response
-        is read as soon as it is written and other tasks run in between as usual.
+        is read as soon as it is written and other tasks run in between as usual. With several
+        requests in flight it stops: their answers come back to back, and a loop that sleeps
+        between them reads them in batches, which is what throughput needs.
         """
         loop = self._loop
-        if self._pending and loop is not None and loop.time() < self._poll_until:
+        if len(self._pending) == 1 and loop is not None and loop.time() < self._poll_until:
             loop.call_soon(self._poll)
         else:
             self._polling = False
