@@ -145,3 +145,24 @@ def test_good_options_are_taken(sqlite_schema: Path) -> None:
     engine = engine_with(sqlite_schema, busy_poll=250, start_timeout=5, log_queries=True)
     options = engine.options
     assert (options.busy_poll, options.start_timeout, options.log_queries, options.install) == (250, 5, True, True)
+
+
+async def test_busy_poll_is_swapped_on_reload_and_a_bad_value_changes_nothing(sqlite_schema: Path) -> None:
+    from prisma_infra import Infrastructure
+
+    database = {"engine": "prisma", "schema_path": str(sqlite_schema), "url": f"file:{sqlite_schema.parent / 'r.db'}"}
+    async with Infrastructure({"database": database}) as infra:
+        first = infra.engine
+        assert isinstance(first, PrismaEngine) and first.options.busy_poll == 0
+        await infra.configure({"database": {"options": {"busy_poll": 300}}})
+        polled = infra.engine
+        assert isinstance(polled, PrismaEngine) and polled is not first and polled.options.busy_poll == 300
+        assert await polled.execute(Operation(None, Action.QUERY_RAW, {"sql": "SELECT 7 AS x", "params": []})) == [
+            {"x": 7}
+        ]
+        with pytest.raises(ConfigurationError, match=r"database\.options\.busy_poll"):
+            await infra.configure({"database": {"options": {"busy_poll": -1}}})
+        assert infra.engine is polled and polled.pid is not None
+        assert await infra.engine.execute(
+            Operation(None, Action.QUERY_RAW, {"sql": "SELECT 8 AS x", "params": []})
+        ) == [{"x": 8}]
