@@ -9,6 +9,7 @@ without a database name).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -95,6 +96,17 @@ def write_schema(folder: Path, provider: str) -> Path:
 def sqlite_schema(tmp_path: Path) -> Path:
     """The test schema for SQLite, in the test's folder (its database goes beside it)."""
     return write_schema(tmp_path, "sqlite")
+
+
+@contextlib.asynccontextmanager
+async def started_engine(schema: Path, url: str, **options: object) -> AsyncIterator[PrismaEngine]:
+    """A Prisma engine for ``schema`` at ``url`` with these ``database.options``, started, closed after."""
+    engine = PrismaEngine(DatabaseConfig(schema_path=str(schema), url=url, options=options))  # type: ignore[arg-type]
+    try:
+        await engine.start()
+        yield engine
+    finally:
+        await engine.close()
 
 
 def raw(sql: str, *params: object) -> Operation:

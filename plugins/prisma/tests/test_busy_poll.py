@@ -20,7 +20,7 @@ from prisma_infra.errors import ConfigurationError
 from prisma_infra.operation import Action, Operation
 from prisma_infra_prisma import PrismaEngine
 
-from .conftest import PG_SERVER, write_schema
+from .conftest import PG_SERVER, started_engine, write_schema
 
 pytestmark = pytest.mark.integration
 
@@ -35,18 +35,9 @@ def sleeping(seconds: float) -> Operation:
 @contextlib.asynccontextmanager
 async def pg_engine(tmp_path: Path, busy_poll: float) -> AsyncIterator[PrismaEngine]:
     schema = write_schema(tmp_path, "postgresql")
-    config = DatabaseConfig(
-        schema_path=str(schema),
-        url=f"{PG_SERVER}/postgres",  # type: ignore[arg-type]
-        options={"busy_poll": busy_poll},
-    )
-    engine = PrismaEngine(config)
-    try:
-        await engine.start()
+    async with started_engine(schema, f"{PG_SERVER}/postgres", busy_poll=busy_poll) as engine:
         assert await engine.execute(sleeping(0))  # connected and warm
         yield engine
-    finally:
-        await engine.close()
 
 
 def node_cpu(pid: int | None) -> float:

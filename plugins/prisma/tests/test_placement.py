@@ -7,14 +7,15 @@ import asyncio
 import contextlib
 import os
 import signal
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from prisma_infra.config.model import DatabaseConfig
 from prisma_infra.errors import EngineUnavailableError
 from prisma_infra.operation import Action, Operation
 from prisma_infra_prisma import PrismaEngine
+
+from .conftest import started_engine
 
 pytestmark = pytest.mark.integration
 
@@ -35,20 +36,9 @@ def one_cpu() -> Iterator[int]:
 SELECT_1 = Operation(None, Action.QUERY_RAW, {"sql": "SELECT 1 AS x", "params": []})
 
 
-@contextlib.asynccontextmanager
-async def started(schema: Path, colocate: bool) -> AsyncIterator[PrismaEngine]:
-    """A Prisma engine on an SQLite file beside ``schema``, started, closed after."""
-    config = DatabaseConfig(
-        schema_path=str(schema),
-        url=f"file:{schema.parent / 'test.db'}",  # type: ignore[arg-type]
-        options={"colocate": colocate},
-    )
-    engine = PrismaEngine(config)
-    try:
-        await engine.start()
-        yield engine
-    finally:
-        await engine.close()
+def started(schema: Path, colocate: bool) -> contextlib.AbstractAsyncContextManager[PrismaEngine]:
+    """A Prisma engine on an SQLite file beside ``schema``."""
+    return started_engine(schema, f"file:{schema.parent / 'test.db'}", colocate=colocate)
 
 
 def _threads(pid: int) -> dict[int, set[int]]:
