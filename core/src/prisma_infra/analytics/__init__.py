@@ -12,7 +12,7 @@
   alert rules and scheduled reports from ``[analytics]`` settings.
 """
 
-from prisma_infra.analytics.engine import AnalyticsEngine, Plan, default_date_field
+from prisma_infra.analytics.engine import AnalyticsEngine
 from prisma_infra.analytics.kpi import Kpi, KpiState
 from prisma_infra.analytics.metrics import (
     AggregateMetric,
@@ -22,6 +22,7 @@ from prisma_infra.analytics.metrics import (
     SeriesMetric,
     SqlMetric,
 )
+from prisma_infra.analytics.plan import Plan, default_date_field
 from prisma_infra.analytics.query import AnalyticsQuery
 from prisma_infra.analytics.result import AnalyticsResult
 from prisma_infra.analytics.series import anomaly, slope

@@ -16,9 +16,8 @@ series in Python, with the buckets they need before the range fetched too.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from prisma_infra.analytics.buckets import (
@@ -30,24 +29,24 @@ from prisma_infra.analytics.buckets import (
     truncate,
     zone,
 )
-from prisma_infra.analytics.dialects import Dialect, dialect_for
+from prisma_infra.analytics.dialects import dialect_for
 from prisma_infra.analytics.metrics import AggregateMetric, MetricRegistry, MetricSpec, SeriesMetric, as_float
+from prisma_infra.analytics.plan import Period, Plan, default_date_field, utc_instant
 from prisma_infra.analytics.query import AnalyticsQuery
 from prisma_infra.analytics.result import AnalyticsResult
 from prisma_infra.analytics.sql import (
     Aggregate,
     CompiledSql,
     SqlWriter,
-    compile_aggregate_query,
     compile_where,
     group_value,
     scalar_field,
 )
-from prisma_infra.analytics.types import AnalyticsQueryError, GroupKey, Interval, Number, Point
+from prisma_infra.analytics.types import AnalyticsQueryError, GroupKey, Number, Point
 from prisma_infra.context import current_context
 from prisma_infra.errors import PrismaInfraError
 from prisma_infra.operation import Action
-from prisma_infra.schema.model import Field, Model, Schema
+from prisma_infra.schema.model import Field, Model
 
 if TYPE_CHECKING:
     from prisma_infra.infrastructure import Infrastructure
@@ -55,114 +54,6 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_MAX_ROWS", "AnalyticsEngine", "Plan", "default_date_field"]
 
 DEFAULT_MAX_ROWS = 100_000
-_DATE_NAMES = ("createdAt", "created_at", "createdOn", "created")
-
-
-def default_date_field(model: Model) -> Field | None:
-    """``createdAt``/``created_at`` when the model has it, else its first DateTime field."""
-    for name in _DATE_NAMES:
-        f = model.get_field(name)
-        if f is not None and f.type == "DateTime" and not f.is_list:
-            return f
-    return next((f for f in model.scalar_fields if f.type == "DateTime" and not f.is_list), None)
-
-
-@dataclasses.dataclass(frozen=True)
-class Period:
-    """One range the database aggregates over (a bucketed range, or a whole period)."""
-
-    key: datetime | None
-    """Bucket key for a whole period (no interval); ``None`` for the bucketed query."""
-    start: datetime | None
-    end: datetime | None
-
-
-@dataclasses.dataclass(frozen=True)
-class Plan:
-    """A checked query: fields, aggregates, periods and the path it takes."""
-
-    query: AnalyticsQuery
-    schema: Schema
-    model: Model
-    dialect: Dialect
-    specs: tuple[MetricSpec, ...]
-    aggregates: tuple[Aggregate, ...]
-    group_fields: tuple[Field, ...]
-    date_field: Field | None
-    interval: Interval | None
-    tz: tzinfo
-    start_wall: datetime | None
-    """First bucket shown (aligned to the interval), on the query's wall clock."""
-    end_wall: datetime | None
-    """End of the last bucket shown (exclusive)."""
-    fetch_wall: datetime | None
-    """First bucket fetched (``start_wall`` minus the lookback of series metrics)."""
-    periods: tuple[Period, ...]
-    use_prisma: bool
-    max_rows: int
-
-    policy_filter: Any = None
-    """The access policies' row filter for the caller, AND-ed into raw SQL (the Prisma path gets it
-    from the policies middleware)."""
-
-    @property
-    def where(self) -> dict[str, Any] | None:
-        return self.query.where_filter
-
-    @property
-    def sql_where(self) -> dict[str, Any] | None:
-        if self.policy_filter is None:
-            return self.where
-        if self.where is None:
-            return dict(self.policy_filter)
-        return {"AND": [self.where, self.policy_filter]}
-
-    def instant(self, wall: datetime | None) -> datetime | None:
-        return None if wall is None else localize(wall, self.tz).astimezone(UTC)
-
-    def sql_for(
-        self,
-        period: Period,
-        *,
-        grouped: bool = True,
-        bucketed: bool = True,
-        aggregates: Sequence[Aggregate] | None = None,
-    ) -> CompiledSql:
-        return compile_aggregate_query(
-            self.schema,
-            self.model,
-            self.dialect,
-            self.aggregates if aggregates is None else aggregates,
-            group_by=self.group_fields if grouped else (),
-            date_field=self.date_field,
-            interval=self.interval if bucketed else None,
-            start=period.start,
-            end=period.end,
-            where=self.sql_where,
-            tz=self.query.tz_name,
-            limit=self.max_rows + 1 if grouped or bucketed else None,
-        )
-
-    def statements(self) -> list[CompiledSql]:
-        """The raw SQL of the main queries (none on the Prisma path)."""
-        if self.use_prisma:
-            return []
-        return [self.sql_for(p, bucketed=self.interval is not None) for p in self.periods]
-
-    def prisma_where(self, period: Period) -> dict[str, Any] | None:
-        parts: list[dict[str, Any]] = []
-        if self.where:
-            parts.append(self.where)
-        if self.date_field is not None and (period.start is not None or period.end is not None):
-            bounds: dict[str, Any] = {}
-            if period.start is not None:
-                bounds["gte"] = period.start
-            if period.end is not None:
-                bounds["lt"] = period.end
-            parts.append({self.date_field.name: bounds})
-        if not parts:
-            return None
-        return parts[0] if len(parts) == 1 else {"AND": parts}
 
 
 class AnalyticsEngine:
@@ -245,8 +136,8 @@ class AnalyticsEngine:
             fetch_wall = add(start_wall, interval, -lookback) if start_wall is not None else None
             if start_wall is not None and end_wall is None:
                 end_wall = add(truncate(as_wall(now, tz), interval), interval)
-            instant = _instant(tz)
-            periods = [Period(None, instant(fetch_wall), instant(end_wall) if query.end is not None else None)]
+            end = utc_instant(end_wall, tz) if query.end is not None else None
+            periods = [Period(None, utc_instant(fetch_wall, tz), end)]
         else:
             fetch_wall = start_wall
             for spec in series_specs:
@@ -557,13 +448,6 @@ class AnalyticsEngine:
                     continue
                 totals[spec.key] = spec.metric.compute(per_period, spec.window or 1)[-1]
         return {s.key: totals.get(s.key) for s in plan.specs}
-
-
-def _instant(tz: tzinfo) -> Any:
-    def convert(wall: datetime | None) -> datetime | None:
-        return None if wall is None else localize(wall, tz).astimezone(UTC)
-
-    return convert
 
 
 def _sort_key(key: GroupKey) -> tuple[Any, ...]:

@@ -11,7 +11,8 @@ from prisma_infra.analytics.buckets import check_interval, parse_instant, parse_
 from prisma_infra.analytics.types import Interval
 
 if TYPE_CHECKING:
-    from prisma_infra.analytics.engine import AnalyticsEngine, Plan
+    from prisma_infra.analytics.engine import AnalyticsEngine
+    from prisma_infra.analytics.plan import Plan
     from prisma_infra.analytics.result import AnalyticsResult
     from prisma_infra.analytics.sql import CompiledSql
 
