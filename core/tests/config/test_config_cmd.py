@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
+from doubles import MemoryEngine
 from prisma_infra.cli.config_cmd import config_app
+from prisma_infra.errors import ConfigurationError
+from prisma_infra.hookspecs import hookimpl
+from prisma_infra.plugin_manager import PluginManager
 from typer.testing import CliRunner
 
 Write = Callable[..., Path]
@@ -166,3 +171,74 @@ def test_show_rejects_unknown_format(cli: typer.Typer, runner: CliRunner) -> Non
     result = runner.invoke(cli, ["config", "show", "--format", "xml"])
 
     assert result.exit_code == 2
+
+
+# -- the selected engine checks its own database.options ------------------------------------
+
+
+class FixtureEngine(MemoryEngine):
+    """Accepts only ``database.options.fixture`` (a known fixture name)."""
+
+    @classmethod
+    def check_options(cls, options: Mapping[str, Any]) -> None:
+        problems = [f"database.options.{key}: unknown setting" for key in options if key != "fixture"]
+        if options.get("fixture", "blog") not in ("blog",):
+            problems.append(f"database.options.fixture: no fixture named {options['fixture']!r}")
+        if problems:
+            raise ConfigurationError("invalid engine options", problems=problems)
+
+
+class FixtureEnginePlugin:
+    name = "fixture-engine"
+
+    @hookimpl
+    def register_engines(self, register: Callable[[str, Any], None]) -> None:
+        register("fixture", FixtureEngine)
+
+
+@pytest.fixture
+def cli_with_plugins() -> typer.Typer:
+    """The config commands with a plugin manager as the root context's object, as the real CLI has."""
+    plugins = PluginManager(autoload=False, environ={})
+    plugins.load_all()
+    plugins.register(FixtureEnginePlugin())
+    app = typer.Typer(context_settings={"obj": plugins})
+
+    @app.callback()
+    def root() -> None:
+        """Root."""
+
+    app.add_typer(config_app, name="config")
+    return app
+
+
+ENGINE_SETTINGS = '[default.database]\nengine = "fixture"\n[default.database.options]\nfixture = "blog"\n'
+
+
+def test_check_asks_the_engine_about_its_options(
+    cli_with_plugins: typer.Typer, runner: CliRunner, write: Write
+) -> None:
+    good = write("app/settings.toml", ENGINE_SETTINGS)
+    assert runner.invoke(cli_with_plugins, ["config", "check", "-s", str(good)]).exit_code == 0
+
+    bad = write("app/bad.toml", ENGINE_SETTINGS.replace('"blog"', '"shop"') + "colour = 3\n")
+    result = runner.invoke(cli_with_plugins, ["config", "check", "-s", str(bad)])
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "configuration invalid (2 problems):",
+        "  - database.options.colour: unknown setting",
+        "  - database.options.fixture: no fixture named 'shop'",
+    ]
+
+
+def test_diff_refuses_engine_options_the_engine_rejects(
+    cli_with_plugins: typer.Typer, runner: CliRunner, write: Write
+) -> None:
+    current = write("app/settings.toml", ENGINE_SETTINGS)
+    proposed = write("app/proposed.toml", ENGINE_SETTINGS.replace('"blog"', '"shop"'))
+
+    result = runner.invoke(cli_with_plugins, ["config", "diff", "-s", str(current), "-p", str(proposed)])
+
+    assert result.exit_code == 1
+    assert "  - database.options.fixture: no fixture named 'shop'" in result.stderr.splitlines()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -157,3 +159,23 @@ async def test_busy_poll_is_swapped_on_reload_and_a_bad_value_changes_nothing(sq
         assert await infra.engine.execute(
             Operation(None, Action.QUERY_RAW, {"sql": "SELECT 8 AS x", "params": []})
         ) == [{"x": 8}]
+
+
+def test_config_check_names_bad_engine_options(sqlite_schema: Path) -> None:
+    settings = sqlite_schema.parent / "settings.toml"
+    settings.write_text(
+        f'[default.database]\nengine = "prisma"\nschema_path = "{sqlite_schema.name}"\n'
+        "[default.database.options]\nbusy_poll = -5\ncolocat = true\n"
+    )
+    command = [sys.executable, "-m", "prisma_infra", "config", "check", "-s", str(settings)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.splitlines() == [
+        "configuration invalid (2 problems):",
+        "  - database.options.busy_poll: Input should be greater than or equal to 0 (got -5)",
+        "  - database.options.colocat: unknown setting; did you mean 'database.options.colocate'?",
+    ]
+    settings.write_text(settings.read_text().replace("busy_poll = -5\ncolocat = true\n", "busy_poll = 300\n"))
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("configuration OK")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import inspect
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -46,16 +47,44 @@ EnvOption = Annotated[
 ]
 
 
-def _load(settings: list[Path] | None, env: str | None) -> LoadedConfig:
-    """Load or exit with status 1 after printing every problem."""
+def _invalid(exc: ConfigurationError) -> typer.Exit:
+    """Print every problem of ``exc``; the exit (status 1) to raise."""
+    problems = exc.problems or [exc.message]
+    count = len(problems)
+    typer.echo(f"configuration invalid ({count} problem{'s' if count != 1 else ''}):", err=True)
+    for problem in problems:
+        typer.echo(f"  - {problem}", err=True)
+    return typer.Exit(1)
+
+
+def _load(ctx: typer.Context, settings: list[Path] | None, env: str | None) -> LoadedConfig:
+    """Load, and check the selected engine's ``database.options``; or exit with status 1 after
+    printing every problem."""
     try:
-        return load_config(settings or None, environment=env)
+        loaded = load_config(settings or None, environment=env)
+        _check_engine_options(ctx, loaded)
     except ConfigurationError as exc:
-        count = len(exc.problems)
-        typer.echo(f"configuration invalid ({count} problem{'s' if count != 1 else ''}):", err=True)
-        for problem in exc.problems or [exc.message]:
-            typer.echo(f"  - {problem}", err=True)
-        raise typer.Exit(1) from None
+        raise _invalid(exc) from None
+    return loaded
+
+
+def _check_engine_options(ctx: typer.Context, loaded: LoadedConfig) -> None:
+    """Let the engine named by ``database.engine`` check its options, when a plugin registers it.
+
+    Only with the CLI's plugin manager (the root context's object): an engine that is not
+    installed is reported when the infrastructure starts, with the package to install.
+    """
+    from prisma_infra.plugin_manager import PluginManager
+    from prisma_infra.providers.engine import Engine
+    from prisma_infra.runtime import collect_registry
+
+    plugins = ctx.find_root().obj
+    if not isinstance(plugins, PluginManager):
+        return
+    registered = collect_registry(plugins, exclude=plugins.disabled)["engines"].get(loaded.config.database.engine)
+    factory = registered.factory if registered is not None else None
+    if inspect.isclass(factory) and issubclass(factory, Engine):
+        factory.check_options(loaded.config.database.options)
 
 
 def _files(loaded: LoadedConfig) -> str:
@@ -63,20 +92,21 @@ def _files(loaded: LoadedConfig) -> str:
 
 
 @config_app.command()
-def check(settings: SettingsOption = None, env: EnvOption = None) -> None:
+def check(ctx: typer.Context, settings: SettingsOption = None, env: EnvOption = None) -> None:
     """Validate the configuration without starting anything; exit 1 listing every problem."""
-    loaded = _load(settings, env)
+    loaded = _load(ctx, settings, env)
     typer.echo(f"configuration OK (environment {loaded.environment}, files {_files(loaded)})")
 
 
 @config_app.command()
 def show(
+    ctx: typer.Context,
     settings: SettingsOption = None,
     env: EnvOption = None,
     output: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
 ) -> None:
     """Print the effective configuration, secrets masked, with the source of each value."""
-    loaded = _load(settings, env)
+    loaded = _load(ctx, settings, env)
     masked = mask_secrets(loaded.config.model_dump())
     if output is OutputFormat.json:
         document: dict[str, Any] = {
@@ -102,6 +132,7 @@ def show(
 
 @config_app.command()
 def diff(
+    ctx: typer.Context,
     proposed: Annotated[list[Path], typer.Option("--proposed", "-p", help="The edited settings file(s) to compare.")],
     settings: SettingsOption = None,
     env: EnvOption = None,
@@ -109,8 +140,8 @@ def diff(
     """Dry run of a reload: what changes, and which providers a swap would rebuild; exit 1 if invalid."""
     from prisma_infra.reload import config_changes, describe_swap
 
-    current = _load(settings, env)
-    candidate = _load(proposed, env or current.environment)
+    current = _load(ctx, settings, env)
+    candidate = _load(ctx, proposed, env or current.environment)
     changes = config_changes(current.config, candidate.config)
     if not changes:
         typer.echo("no change: a reload would swap nothing")

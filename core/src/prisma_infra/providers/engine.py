@@ -80,6 +80,16 @@ class Engine(ABC):
     async def ping(self) -> None:  # noqa: B027 - optional hook with a safe default
         """Raise `EngineUnavailableError` when the database cannot be reached."""
 
+    @classmethod  # noqa: B027 - optional hook with a safe default
+    def check_options(cls, options: Mapping[str, Any]) -> None:
+        """Check ``database.options`` for this engine without making one.
+
+        Called by ``prisma-infra config check`` and ``config diff``. Raise `ConfigurationError`
+        whose ``problems`` name each key at fault (``database.options.<key>: ...``). The default
+        accepts anything; an engine that validates its options when it is made should check the
+        same way here.
+        """
+
 
 #: What ``register_engines`` registers: called with the validated database settings.
 EngineFactory = Callable[["DatabaseConfig"], Engine]

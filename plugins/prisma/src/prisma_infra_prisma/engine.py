@@ -95,6 +95,10 @@ class PrismaEngine(Engine):
         self._toolchain: Toolchain | None = None
         self._client: GeneratedClient | None = None
 
+    @classmethod
+    def check_options(cls, options: Mapping[str, Any]) -> None:
+        parse_options(options)
+
     @property
     def options(self) -> EngineOptions:
         """``database.options``, validated."""
