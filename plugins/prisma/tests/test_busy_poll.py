@@ -138,6 +138,8 @@ def test_good_options_are_taken(sqlite_schema: Path) -> None:
     engine = engine_with(sqlite_schema, busy_poll=250, start_timeout=5, log_queries=True)
     options = engine.options
     assert (options.busy_poll, options.start_timeout, options.log_queries, options.install) == (250, 5, True, True)
+    # As an environment variable names it: PRISMA_INFRA_DATABASE__OPTIONS__BUSY_POLL.
+    assert engine_with(sqlite_schema, BUSY_POLL=120).options.busy_poll == 120
 
 
 async def test_busy_poll_is_swapped_on_reload_and_a_bad_value_changes_nothing(sqlite_schema: Path) -> None:

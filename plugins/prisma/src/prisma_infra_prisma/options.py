@@ -52,10 +52,17 @@ def _problem(error: Mapping[str, Any]) -> str:
     return f"{path}: {message}" + (f" (got {error['input']!r})" if error["loc"] else "")
 
 
+def _field_name(key: str) -> str:
+    lower = key.lower()
+    return lower if key not in EngineOptions.model_fields and lower in EngineOptions.model_fields else key
+
+
 def parse_options(options: Mapping[str, Any]) -> EngineOptions:
     """``database.options`` validated; every problem named by its key path in a `ConfigurationError`."""
+    # An environment variable (PRISMA_INFRA_DATABASE__OPTIONS__BUSY_POLL) names the key in upper case.
+    named = {_field_name(str(key)): value for key, value in options.items()}
     try:
-        return EngineOptions.model_validate(dict(options))
+        return EngineOptions.model_validate(named)
     except pydantic.ValidationError as exc:
         problems = [_problem(error) for error in exc.errors(include_url=False)]
         count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
