@@ -140,11 +140,14 @@ async def _bootstrap_database(schema: Path, provider: str) -> str:
     return url
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module", params=["postgresql", "mysql", "sqlite"])
+@pytest_asyncio.fixture(
+    scope="module", loop_scope="module", params=["postgresql", "mysql", "sqlite", "postgresql+busy_poll"]
+)
 async def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[PrismaEngine]:
-    provider: str = request.param
+    """An engine per database; ``+busy_poll``: the same suite with ``database.options.busy_poll``."""
+    provider, _, polled = str(request.param).partition("+")
     folder = tmp_path_factory.mktemp(provider)
     schema = write_schema(folder, provider)
     if provider == "sqlite":
@@ -159,6 +162,7 @@ async def engine(
         max_in_flight=100,
         transaction_timeout=5,
         transaction_max_wait=5,
+        options={"busy_poll": 300} if polled else {},
     )
     engine = PrismaEngine(config)
     for statement in DDL[provider]:
