@@ -355,13 +355,14 @@ class Bridge:
         data = codec.dumps(payload) + b"\n"
         loop = self._loop
         future: asyncio.Future[Any] = loop.create_future()
-        deadline = loop.time() + timeout
+        now = loop.time()
+        deadline = now + timeout
         self._pending[ident] = _Pending(future, model, action, deadline)
         if deadline < self._watch_at:
             self._arm(deadline)
         stdin.write(data)
         if self._busy_poll and len(self._pending) == 1:
-            self._poll_until = deadline - timeout + self._busy_poll
+            self._poll_until = now + self._busy_poll
             if not self._polling:
                 self._polling = True
                 loop.call_soon(self._poll)
