@@ -26,7 +26,7 @@ from prisma_infra_prisma.schema_sync import db_push
 
 SCHEMAS = Path(__file__).parent / "schema"
 PROVIDERS = ["postgresql", "mysql", "sqlite"]
-DB_NAME = "prisma_infra_analytics"
+DB_NAME = "prisma_infra_analytics" + os.environ.get("PRISMA_INFRA_TEST_DB_SUFFIX", "")
 PG_SERVER = os.environ.get("PRISMA_INFRA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432")
 MYSQL_SERVER = os.environ.get("PRISMA_INFRA_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306")
 

@@ -22,7 +22,7 @@ from prisma_infra_prisma.datasource import ScriptFailure, call_script, resolve_d
 from prisma_infra_prisma.schema_sync import db_push
 
 HERE = Path(__file__).parent
-DB_NAME = "prisma_infra_audit_it"
+DB_NAME = "prisma_infra_audit_it" + os.environ.get("PRISMA_INFRA_TEST_DB_SUFFIX", "")
 PG_SERVER = os.environ.get("PRISMA_INFRA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432")
 PROVIDERS = ["postgresql", "sqlite"]
 

@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
 HERE = Path(__file__).parent
 PG_SERVER = os.environ.get("PRISMA_INFRA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432")
-PG_DB = "prisma_infra_policies_test"
+PG_DB = "prisma_infra_policies_test" + os.environ.get("PRISMA_INFRA_TEST_DB_SUFFIX", "")
 
 ORGS = [{"id": 1, "name": "one", "tenantId": "t1"}, {"id": 2, "name": "two", "tenantId": "t2"}]
 USERS = [

@@ -22,7 +22,7 @@ from prisma_infra.operation import Action, Operation
 from prisma_infra_prisma import PrismaEngine
 
 HERE = Path(__file__).parent
-DB_NAME = "prisma_infra_engine_test"
+DB_NAME = "prisma_infra_engine_test" + os.environ.get("PRISMA_INFRA_TEST_DB_SUFFIX", "")
 PG_SERVER = os.environ.get("PRISMA_INFRA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432")
 MYSQL_SERVER = os.environ.get("PRISMA_INFRA_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306")
 
