@@ -9,6 +9,13 @@ pipeline, so they are not audited themselves), one multi-row ``INSERT`` per
 chunk, all chunks of a batch in one engine batch (atomic); a replayed event
 whose id is already stored is ignored.
 
+Every stored column is covered by the event's hash: `read` rebuilds each event from its
+``payload`` and then puts back every other column as stored (``id``, ``seq``, ``chain``,
+``time``, ``model``, ``action``, ``recordKey``, ``actor``, ``tenant``, ``hash``), so a row
+whose lookup column was edited with plain SQL no longer matches its hash, and
+verification names it. Untouched rows read exactly as before (the columns repeat the
+payload), so trails written earlier still verify: the hash scheme is unchanged.
+
 Options (``audit.sink_options.database``): ``table`` (default ``AuditEvent``).
 """
 
@@ -53,6 +60,8 @@ model AuditEvent {
 """
 
 _COLUMNS = ("id", "seq", "chain", "time", "model", "action", "recordKey", "actor", "tenant", "payload", "hash")
+#: Column → event key, for every column besides ``payload``.
+_EVENT_KEYS = {c: ("record_key" if c == "recordKey" else c) for c in _COLUMNS if c != "payload"}
 _ROWS_PER_INSERT = 50  # 11 parameters a row: well under SQLite's and PostgreSQL's limits
 _READ_BATCH = 500
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -222,18 +231,36 @@ class DatabaseSink(AuditSink):
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     async def read(self, criteria: AuditFilter | None = None) -> AsyncIterator[dict[str, Any]]:
-        """Events in trail order (chain, then seq), read in keyset batches."""
+        """Events in trail order (chain, then seq), read in keyset batches, every column as stored."""
         after: tuple[str, int] | None = None
         table = self._q(self.table)
+        columns = ", ".join(f"{self._q(c)} AS {self._q(c)}" for c in _COLUMNS)
         while True:
             where, params = self._where(criteria, after)
             rows = await self._query(
-                f"SELECT {self._q('payload')} AS payload, {self._q('chain')} AS chain, {self._q('seq')} AS seq "
-                f"FROM {table}{where} ORDER BY {self._q('chain')}, {self._q('seq')} LIMIT {_READ_BATCH}",
+                f"SELECT {columns} FROM {table}{where} ORDER BY {self._q('chain')}, {self._q('seq')} "
+                f"LIMIT {_READ_BATCH}",
                 params,
             )
             for row in rows:
-                yield orjson.loads(row["payload"])
+                yield _stored_event(row)
             if len(rows) < _READ_BATCH:
                 return
             after = (str(rows[-1]["chain"]), int(rows[-1]["seq"]))
+
+
+def _stored_event(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The event a row holds: its payload with every other column put back as stored (see the module docs)."""
+    try:
+        event: dict[str, Any] = orjson.loads(row["payload"])
+    except (orjson.JSONDecodeError, TypeError):
+        event = {"_unreadable": "payload"}
+    if not isinstance(event, dict):
+        event = {"_unreadable": "payload"}
+    for column, key in _EVENT_KEYS.items():
+        value = row.get(column)
+        if column == "seq" and isinstance(value, str) and value.lstrip("-").isdigit():
+            value = int(value)  # BIGINT may come back as text
+        if value != event.get(key):
+            event[key] = value  # an edited column: the hash no longer matches
+    return event
