@@ -1,0 +1,51 @@
+"""Fixtures: one started `Infrastructure` per provider (SQLite, PostgreSQL) per test module, seeded per test.
+
+The infrastructure runs the real Prisma engine with the recommended policy set
+(`policy_set.POLICY_SET`); `world` holds it with its database, ``infra`` gives
+each test the seed rows afresh (an attack that wrongly succeeds cannot spoil the
+next test).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from prisma_infra.infrastructure import Infrastructure
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from security_support import PROVIDERS, fresh_database, seed, settings
+
+
+@dataclass
+class World:
+    provider: str
+    schema: Path
+    url: str
+    folder: Path
+    infra: Infrastructure
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=PROVIDERS)
+async def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
+    provider: str = request.param
+    folder = tmp_path_factory.mktemp(f"security-{provider}")
+    schema, url = await fresh_database(provider, folder)
+    infra = Infrastructure(settings(schema, url, folder))
+    await infra.start()
+    assert infra.engine.provider == provider
+    try:
+        yield World(provider, schema, url, folder, infra)
+    finally:
+        await infra.close()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def infra(world: World) -> AsyncIterator[Infrastructure]:
+    await seed(world.infra)
+    yield world.infra
