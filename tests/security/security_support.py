@@ -71,6 +71,9 @@ SECRETS: tuple[str, ...] = (
     "Gus",
     "Globex",
 )
+#: The field rule of the policy set that protects each field.
+FIELD_RULES = {"email": "email-masked", "cardNumber": "card-hidden", "salary": "salary-masked",
+               "secret": "secret-hidden"}
 ACME_USERS = {1, 2}
 ACME_POSTS = {10, 11}
 ACME_COMMENTS = {101, 103}
@@ -175,7 +178,7 @@ def assert_field_refused(outcome: Outcome, field: str) -> None:
     names = [c.__name__ for c in type(value).__mro__]
     assert "FieldReadDeniedError" in names, f"expected FieldReadDeniedError for {field!r}, got {value!r}"
     assert getattr(value, "field", None) == field, f"the error names {getattr(value, 'field', None)!r}, not {field!r}"
-    assert getattr(value, "rule", None), f"the error names no rule: {value!r}"
+    assert getattr(value, "rule", None) == FIELD_RULES[field], f"the error names rule {getattr(value, 'rule', None)!r}"
     assert_no_secret(str(value))
 
 

@@ -32,7 +32,7 @@ def assert_acme_view_of_users(rows: list[dict[str, Any]]) -> None:
 async def test_repository_find_unique_of_a_globex_row(infra: Infrastructure) -> None:
     with infra.acting_as(ATTACKER):
         assert await infra.repository("post").find_unique(20) is None
-        assert await infra.repository("user").find_unique({"email": "gina@globex.test"}) is None
+        assert await infra.repository("tenant").find_unique("globex") is None
     with infra.acting_as(ADMIN):
         assert (await infra.repository("post").find_unique(20))["secret"] == "globex-plan-z"
 
