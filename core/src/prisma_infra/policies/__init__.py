@@ -14,7 +14,7 @@ from prisma_infra.policies.evaluator import FALSE_FILTER, MissingRelationError, 
 from prisma_infra.policies.masking import mask_value, set_masker
 from prisma_infra.policies.middleware import PolicyMiddleware, policy_registry
 from prisma_infra.policies.registry import PolicyRegistry
-from prisma_infra.policies.rules import AccessDeniedError, Decision, FieldWriteDeniedError, Plan
+from prisma_infra.policies.rules import AccessDeniedError, Decision, FieldReadDeniedError, FieldWriteDeniedError, Plan
 from prisma_infra.policies.spec import ACTION_GROUPS, FieldRuleSpec, PolicySpec, RuleSpec, parse_policies
 from prisma_infra.policies.where import include_for, merge_where, relations_needed
 
@@ -24,6 +24,7 @@ __all__ = [
     "AccessDeniedError",
     "ActorView",
     "Decision",
+    "FieldReadDeniedError",
     "FieldRuleSpec",
     "FieldWriteDeniedError",
     "MissingRelationError",

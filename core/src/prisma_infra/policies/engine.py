@@ -252,6 +252,7 @@ class PolicyEngine:
                         except_roles=frozenset(item.except_roles),
                         when=item.when,
                         unless=item.unless,
+                        on_query=item.on_query,
                     )
                 )
         return ModelPolicies(model.name, tuple(s.name for s in specs), tuple(rules), tuple(field_rules))
@@ -398,9 +399,15 @@ class PolicyEngine:
     def apply_field_rules(
         self, rules: Sequence[CompiledFieldRule], actor: ActorView, model: str, record: Mapping[str, Any]
     ) -> dict[str, Any]:
-        out = dict(record)
+        return self.mask_fields(self.unreadable_in(rules, actor, model, record), model, record)
+
+    def unreadable_in(
+        self, rules: Sequence[CompiledFieldRule], actor: ActorView, model: str, record: Mapping[str, Any]
+    ) -> dict[str, CompiledFieldRule]:
+        """Field → the rule that masks or hides it in ``record`` (``unless`` exemptions decided on ``record``)."""
+        found: dict[str, CompiledFieldRule] = {}
         for rule in rules:
-            if rule.read == "allow" or not any(name in out for name in rule.fields):
+            if rule.read == "allow" or not any(name in record for name in rule.fields):
                 continue
             if rule.unless is not None:
                 unless, missing = interpolate(rule.unless, actor)
@@ -411,13 +418,37 @@ class PolicyEngine:
                 if exempt:
                     continue
             for name in rule.fields:
-                if name not in out:
-                    continue
-                if rule.read == "hide":
-                    del out[name]
-                else:
-                    out[name] = mask_value(out[name], rule.mask, model=model, field=name, masker=self.masker)
+                if name in record and (name not in found or rule.read == "hide"):
+                    found[name] = rule  # several rules: hiding is stricter than masking
+        return found
+
+    def mask_fields(
+        self, unreadable: Mapping[str, CompiledFieldRule], model: str, record: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """A copy of ``record`` with ``unreadable`` fields removed (``hide``) or masked (``mask``)."""
+        out = dict(record)
+        for name, rule in unreadable.items():
+            if name not in out:
+                continue
+            if rule.read == "hide":
+                del out[name]
+            else:
+                out[name] = mask_value(out[name], rule.mask, model=model, field=name, masker=self.masker)
         return out
+
+    def read_restrictions(self, actor: Any, model: str, *, tenant: str | None = None) -> dict[str, CompiledFieldRule]:
+        """Field → the rule that masks or hides it for ``actor``: such a field is never queried on.
+
+        ``unless`` exemptions are per record, so they do not lift the restriction in queries.
+        """
+        found: dict[str, CompiledFieldRule] = {}
+        for rule in self.field_rules(actor, model, tenant=tenant):
+            if rule.read != "allow":
+                for name in rule.fields:
+                    # several rules: one that refuses is stricter than one that drops
+                    if name not in found or (found[name].on_query == "drop" and rule.on_query == "deny"):
+                        found[name] = rule
+        return found
 
     def explain(self, actor: Any, model: str, action: Action | str, *, tenant: str | None = None) -> dict[str, Any]:
         """What applies to ``actor``: the denial, or the allow/deny rules and the row filter."""

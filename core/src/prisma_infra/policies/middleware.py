@@ -28,13 +28,14 @@ from typing import TYPE_CHECKING, Any
 
 from prisma_infra.operation import READ_ACTIONS, Action, Operation, OperationContext
 from prisma_infra.pipeline import Handler, Middleware
-from prisma_infra.policies.actor import ActorView
 from prisma_infra.policies.engine import PolicyEngine, policies_bypassed
-from prisma_infra.policies.evaluator import FALSE_FILTER, MissingRelationError
+from prisma_infra.policies.evaluator import MissingRelationError
 from prisma_infra.policies.masking import pii_masker
+from prisma_infra.policies.reads import ReadScope as _Scope
+from prisma_infra.policies.reads import scope_read, scope_result, scope_selection, scope_where, scoped_context
 from prisma_infra.policies.registry import PolicyRegistry
 from prisma_infra.policies.rules import AccessDeniedError, Plan
-from prisma_infra.policies.where import expand_unique, include_for, merge_where, relations_needed
+from prisma_infra.policies.where import include_for, merge_where, relations_needed
 
 if TYPE_CHECKING:
     from prisma_infra.infrastructure import Infrastructure
@@ -46,7 +47,6 @@ __all__ = ["PolicyMiddleware", "policy_registry"]
 _READS = READ_ACTIONS - {Action.QUERY_RAW}  # raw SQL is gated by policies.raw_roles instead
 _CREATES = frozenset({Action.CREATE, Action.CREATE_MANY, Action.CREATE_MANY_AND_RETURN})
 _FILTERED_WRITES = frozenset({Action.UPDATE, Action.UPDATE_MANY, Action.DELETE, Action.DELETE_MANY})
-_AS_FIRST = {Action.FIND_UNIQUE: Action.FIND_FIRST, Action.FIND_UNIQUE_OR_THROW: Action.FIND_FIRST_OR_THROW}
 _NESTED_FK_OPS = frozenset({"connect", "disconnect"})
 
 
@@ -57,23 +57,6 @@ def policy_registry(infrastructure: Infrastructure) -> PolicyRegistry:
         registry = PolicyRegistry()
         infrastructure.__dict__["_policy_registry"] = registry
     return registry
-
-
-class _Scope:
-    """Per-operation memo of plans, so nested records do not recompute them."""
-
-    __slots__ = ("actor", "engine", "plans")
-
-    def __init__(self, engine: PolicyEngine, actor: ActorView) -> None:
-        self.engine = engine
-        self.actor = actor
-        self.plans: dict[str, Plan] = {}
-
-    def read_plan(self, model: str) -> Plan:
-        plan = self.plans.get(model)
-        if plan is None:
-            plan = self.plans[model] = self.engine.plan(self.actor, model, Action.FIND_MANY)
-        return plan
 
 
 class PolicyMiddleware(Middleware):
@@ -136,7 +119,7 @@ class PolicyMiddleware(Middleware):
     async def _run(self, engine: PolicyEngine, operation: Operation, call: Handler) -> Any:
         ctx = operation.context
         actor = engine.view(ctx.actor, ctx.tenant)
-        scope = _Scope(engine, actor)
+        scope = _Scope(engine, actor, operation.action)
         model = engine.schema.model(operation.model or "")
         action = operation.action
         args = dict(operation.args)
@@ -148,22 +131,18 @@ class PolicyMiddleware(Middleware):
             plan = self._plan(scope, model.name, action)
             if action in (Action.UPDATE, Action.UPDATE_MANY):
                 self._check_data(scope, model, action, args.get("data") or {})
-            args["where"] = merge_where(args.get("where"), plan.filter)
+            args["where"] = merge_where(scope_where(scope, model, args.get("where")), plan.filter)
         elif action is Action.UPSERT:
             update_plan = self._plan(scope, model.name, Action.UPDATE)
             create_plan = self._plan(scope, model.name, Action.CREATE)
             self._check_data(scope, model, Action.UPDATE, args.get("update") or {})
             self._check_data(scope, model, Action.CREATE, args.get("create") or {})
             await self._check_create_row(scope, model, create_plan, args.get("create") or {}, ctx)
-            args["where"] = merge_where(args.get("where"), update_plan.filter)
-        args = self._scope_selection(scope, model, args)
-        context = ctx
-        if ctx.actor is not None:
-            extra = {**ctx.extra, "policy_scope": actor.scope()}
-            context = dataclasses.replace(ctx, extra=extra, tenant=ctx.tenant or actor.tenant)
-        scoped = dataclasses.replace(operation, action=action, args=args, context=context)
+            args["where"] = merge_where(scope_where(scope, model, args.get("where")), update_plan.filter)
+        args = scope_selection(scope, model, args)
+        scoped = dataclasses.replace(operation, action=action, args=args, context=scoped_context(ctx, actor))
         result = await call(scoped)
-        return self._scope_result(scope, model, action, result)
+        return scope_result(scope, model, action, result)
 
     @staticmethod
     def _plan(scope: _Scope, model: str, action: Action) -> Plan:
@@ -175,15 +154,7 @@ class PolicyMiddleware(Middleware):
     def _scope_read(
         self, scope: _Scope, model: Model, action: Action, args: dict[str, Any]
     ) -> tuple[dict[str, Any], Action]:
-        plan = self._plan(scope, model.name, action)
-        if plan.filter is None:
-            return args, action
-        where = args.get("where")
-        if action in _AS_FIRST:
-            where = expand_unique(model, where or {})
-            action = _AS_FIRST[action]
-        args["where"] = merge_where(where, plan.filter)
-        return args, action
+        return scope_read(scope, model, action, args)  # see prisma_infra.policies.reads
 
     async def _scope_create(
         self, scope: _Scope, model: Model, action: Action, args: dict[str, Any], ctx: OperationContext
@@ -289,99 +260,3 @@ class PolicyMiddleware(Middleware):
                 context=OperationContext(transaction=ctx.transaction, deadline=ctx.deadline),
             )
             record[key] = await self.runtime.engine.execute(lookup)
-
-    # -- nested selections and results -------------------------------------------------------
-
-    def _scope_selection(self, scope: _Scope, model: Model, args: dict[str, Any]) -> dict[str, Any]:
-        schema = scope.engine.schema
-        for key in ("include", "select"):
-            selection = args.get(key)
-            if not isinstance(selection, Mapping):
-                continue
-            scoped: dict[str, Any] = {}
-            for name, value in selection.items():
-                field = model.get_field(name)
-                if name == "_count" and isinstance(value, Mapping):
-                    scoped[name] = self._scope_count(scope, model, value)
-                    continue
-                if field is None or not field.is_relation or value is False or value is None:
-                    scoped[name] = value
-                    continue
-                target = schema.model(field.type)
-                sub = dict(value) if isinstance(value, Mapping) else {}
-                if field.is_list:
-                    plan = scope.read_plan(target.name)
-                    if plan.denial is not None:
-                        sub["where"] = merge_where(sub.get("where"), FALSE_FILTER)
-                    elif plan.filter is not None:
-                        sub["where"] = merge_where(sub.get("where"), plan.filter)
-                sub = self._scope_selection(scope, target, sub)
-                scoped[name] = sub if (sub or isinstance(value, Mapping)) else value
-            args[key] = scoped
-        return args
-
-    def _scope_count(self, scope: _Scope, model: Model, value: Mapping[str, Any]) -> Any:
-        select = value.get("select")
-        if not isinstance(select, Mapping):
-            return value
-        out: dict[str, Any] = {}
-        for name, item in select.items():
-            field = model.get_field(name)
-            if field is None or not field.is_relation or not item:
-                out[name] = item
-                continue
-            plan = scope.read_plan(field.type)
-            extra = FALSE_FILTER if plan.denial is not None else plan.filter
-            if extra is None:
-                out[name] = item
-            else:
-                sub = dict(item) if isinstance(item, Mapping) else {}
-                sub["where"] = merge_where(sub.get("where"), extra)
-                out[name] = sub
-        return {**value, "select": out}
-
-    def _scope_result(self, scope: _Scope, model: Model, action: Action, result: Any) -> Any:
-        if result is None or action is Action.COUNT:
-            return result
-        if action is Action.AGGREGATE and isinstance(result, Mapping):
-            return self._mask_aggregates(scope, model, dict(result))
-        if isinstance(result, list):
-            if action is Action.GROUP_BY:
-                return [self._mask_aggregates(scope, model, self._scope_record(scope, model, r)) for r in result]
-            return [self._scope_record(scope, model, r) if isinstance(r, Mapping) else r for r in result]
-        if isinstance(result, Mapping) and action not in (Action.CREATE_MANY, Action.UPDATE_MANY, Action.DELETE_MANY):
-            return self._scope_record(scope, model, result)
-        return result
-
-    def _mask_aggregates(self, scope: _Scope, model: Model, row: dict[str, Any]) -> dict[str, Any]:
-        rules = scope.engine.field_rules(scope.actor, model.name)
-        if not rules:
-            return row
-        for key in ("_min", "_max"):
-            if isinstance(row.get(key), Mapping):
-                row[key] = scope.engine.apply_field_rules(rules, scope.actor, model.name, row[key])
-        return row
-
-    def _scope_record(self, scope: _Scope, model: Model, record: Mapping[str, Any]) -> dict[str, Any]:
-        engine = scope.engine
-        rules = engine.field_rules(scope.actor, model.name)
-        out = engine.apply_field_rules(rules, scope.actor, model.name, record) if rules else dict(record)
-        for key, value in out.items():
-            field = model.get_field(key)
-            if field is None or not field.is_relation or value is None:
-                continue
-            target = engine.schema.model(field.type)
-            if isinstance(value, list):
-                out[key] = [self._scope_record(scope, target, v) if isinstance(v, Mapping) else v for v in value]
-            elif isinstance(value, Mapping):
-                plan = scope.read_plan(target.name)
-                if plan.governed:
-                    try:
-                        allowed = plan.decide(value, schema=engine.schema).allowed
-                    except MissingRelationError:
-                        allowed = False
-                    if not allowed:
-                        out[key] = None
-                        continue
-                out[key] = self._scope_record(scope, target, value)
-        return out

@@ -23,6 +23,7 @@ __all__ = [
     "CompiledFieldRule",
     "CompiledRule",
     "Decision",
+    "FieldReadDeniedError",
     "FieldWriteDeniedError",
     "ModelPolicies",
     "Plan",
@@ -50,6 +51,17 @@ class AccessDeniedError(PolicyDeniedError):
 
 class FieldWriteDeniedError(AccessDeniedError):
     """The data writes a field that a field rule forbids for this actor."""
+
+    def __init__(self, message: str, *, field: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.field = field
+
+
+class FieldReadDeniedError(AccessDeniedError):
+    """A field the actor may not read was filtered, ordered, grouped, aggregated on, or used as cursor/distinct.
+
+    ``field``/``model`` name it, ``policy``/``rule`` the field rule, ``action`` the operation.
+    """
 
     def __init__(self, message: str, *, field: str, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
@@ -117,6 +129,7 @@ class CompiledFieldRule:
     except_roles: frozenset[str]
     when: Mapping[str, Any] | None
     unless: Mapping[str, Any] | None
+    on_query: Literal["deny", "drop"] = "deny"
 
     def applies_to(self, actor: ActorView) -> bool:
         return not (self.except_roles & actor.roles) and _applies(self.roles, self.when, actor)

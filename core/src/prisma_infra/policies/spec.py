@@ -117,6 +117,9 @@ class FieldRuleSpec(_Spec):
     """A filter on the actor: the restriction applies when it matches."""
     unless: dict[str, Any] | None = None
     """A record filter (placeholders allowed): matching records stay unmasked (``{ id = "{actor.id}" }``)."""
+    on_query: Literal["deny", "drop"] = "deny"
+    """A masked or hidden field used in a filter, orderBy, cursor, distinct, groupBy or aggregate:
+    ``deny`` refuses the query (`FieldReadDeniedError`), ``drop`` removes that part of it silently."""
     description: str | None = None
 
     @field_validator("fields", "roles", "except_roles", "write_actions", mode="before")
