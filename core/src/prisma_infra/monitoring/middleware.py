@@ -31,6 +31,7 @@ from prisma_infra.providers import MetricsExporter
 
 if TYPE_CHECKING:
     from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.pii.manager import PiiManager
     from prisma_infra.plugin_manager import Registration
     from prisma_infra.runtime import Runtime
     from prisma_infra.schema import Schema
@@ -71,7 +72,7 @@ class _State:
 
     def __init__(self, infrastructure: Infrastructure) -> None:
         self._infrastructure = weakref.ref(infrastructure)
-        self.monitor = Monitor(schema=self.schema, alert=self.alert)
+        self.monitor = Monitor(schema=self.schema, alert=self.alert, pii=self.pii)
         self.exporters: dict[tuple[str, str], _Held] = {}
         self.tasks: set[asyncio.Task[None]] = set()
 
@@ -82,6 +83,16 @@ class _State:
         try:
             return infrastructure.schema
         except PrismaInfraError:
+            return None
+
+    def pii(self) -> PiiManager | None:
+        """The infrastructure's PII manager (schema classification, settings), if it can be built."""
+        infrastructure = self._infrastructure()
+        if infrastructure is None:
+            return None
+        try:
+            return infrastructure.pii
+        except Exception:  # not started, or invalid PII settings: the default detectors still mask
             return None
 
     def alert(self, alert: Mapping[str, Any]) -> None:

@@ -6,7 +6,7 @@ One per `Infrastructure`, kept across configuration reloads and published as
 * a ring of one-second slots (operations, errors, rows, cache results and a
   latency histogram each) for ``monitoring.history_seconds``;
 * totals per model and action, per error class and per cache result;
-* the last ``monitoring.recent_errors`` failures with stack traces and masked args;
+* the last ``monitoring.recent_errors`` failures with masked messages, stack traces and args;
 * the last ``monitoring.slow_operations`` slow operations with masked args and
   an index suggestion;
 * query-analysis findings (N+1 patterns, slow patterns), one per pattern.
@@ -33,11 +33,12 @@ from prisma_infra.monitoring.analysis import (
     suggest_index,
     where_shape,
 )
-from prisma_infra.monitoring.masking import mask_args
+from prisma_infra.monitoring.masking import mask_args, mask_error_text
 from prisma_infra.monitoring.series import BOUNDS, Slot, TimeSeries, percentile
 from prisma_infra.operation import READ_ACTIONS, Operation
 
 if TYPE_CHECKING:
+    from prisma_infra.pii.manager import PiiManager
     from prisma_infra.schema import Schema
 
 __all__ = ["CACHE_RESULTS", "Monitor", "Usage"]
@@ -81,9 +82,11 @@ class Monitor:
         *,
         schema: Callable[[], Schema | None] | None = None,
         alert: AlertSink | None = None,
+        pii: Callable[[], PiiManager | None] | None = None,
     ) -> None:
         self.started_at = time.time()
         self._schema = schema or (lambda: None)
+        self._pii = pii or (lambda: None)
         self._alert = alert
         self.errors = 0
         self.error_classes: dict[str, int] = {}
@@ -119,10 +122,18 @@ class Monitor:
         if detector is None or (detector.threshold, detector.window) != (config.n_plus_one_threshold, window):
             self.detector = NPlusOneDetector(config.n_plus_one_threshold, window)
 
-    def bind(self, *, schema: Callable[[], Schema | None] | None = None, alert: AlertSink | None = None) -> None:
-        """Point the monitor at the current schema and alert sink (done at every runtime start)."""
+    def bind(
+        self,
+        *,
+        schema: Callable[[], Schema | None] | None = None,
+        alert: AlertSink | None = None,
+        pii: Callable[[], PiiManager | None] | None = None,
+    ) -> None:
+        """Point the monitor at the current schema, alert sink and PII manager (done at every runtime start)."""
         if schema is not None:
             self._schema = schema
+        if pii is not None:
+            self._pii = pii
         if alert is not None:
             self._alert = alert
 
@@ -220,18 +231,20 @@ class Monitor:
         self.error_classes[name] = self.error_classes.get(name, 0) + 1
         if self.recent_errors.maxlen == 0:
             return
-        trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))[-2 * _MAX_TRACEBACK :]
+        pii = self._pii()
+        # Masked before truncation, so a value cut in half is still recognised.
         self.recent_errors.append(
             {
                 "time": now,
                 "model": operation.model,
                 "action": operation.action.value,
                 "error_class": name,
-                "message": str(error)[:_MAX_MESSAGE],
+                "message": mask_error_text(str(error), operation.args, pii=pii)[:_MAX_MESSAGE],
                 "duration_ms": _ms(seconds),
                 "request_id": operation.context.request_id,
-                "args": mask_args(operation.args),
-                "traceback": trace[-_MAX_TRACEBACK:],
+                "args": mask_args(operation.args, model=operation.model, pii=pii),
+                "traceback": mask_error_text(trace, operation.args, pii=pii)[-_MAX_TRACEBACK:],
             }
         )
 
@@ -249,7 +262,7 @@ class Monitor:
             "duration_ms": _ms(seconds),
             "failed": error is not None,
             "request_id": operation.context.request_id,
-            "args": mask_args(operation.args),
+            "args": mask_args(operation.args, model=operation.model, pii=self._pii()),
             "suggestion": advice.message if advice is not None else None,
             "index": advice.as_dict() if advice is not None else None,
         }
