@@ -32,6 +32,7 @@ from prisma_infra.analytics.buckets import (
 from prisma_infra.analytics.dialects import dialect_for
 from prisma_infra.analytics.metrics import AggregateMetric, MetricRegistry, MetricSpec, SeriesMetric, as_float
 from prisma_infra.analytics.plan import Period, Plan, default_date_field, utc_instant
+from prisma_infra.analytics.policy import apply_policies
 from prisma_infra.analytics.query import AnalyticsQuery
 from prisma_infra.analytics.result import AnalyticsResult
 from prisma_infra.analytics.sql import (
@@ -43,9 +44,8 @@ from prisma_infra.analytics.sql import (
     scalar_field,
 )
 from prisma_infra.analytics.types import AnalyticsQueryError, GroupKey, Number, Point
-from prisma_infra.context import current_context
-from prisma_infra.errors import PrismaInfraError
 from prisma_infra.operation import Action
+from prisma_infra.policies.engine import bypass_policies
 from prisma_infra.schema.model import Field, Model
 
 if TYPE_CHECKING:
@@ -160,7 +160,12 @@ class AnalyticsEngine:
             else:
                 periods = [Period(start_wall, query.start, query.end)]
         use_prisma = interval is None and all(a.metric.prisma is not None for a in aggregates.values())
-        policy_filter = None if use_prisma else self._policy_filter(model)
+        used = [(f, "analytics group_by") for f in group_fields]
+        used += [(a.field, f"analytics metric {a.key!r}") for a in aggregates.values() if a.field is not None]
+        if date_field is not None and (interval is not None or query.start is not None or query.end is not None):
+            used.append((date_field, "analytics date_field"))
+        row_filter, caller_where = apply_policies(self.infrastructure, model, query.where_filter, used)
+        policy_filter = None if use_prisma else row_filter
         if policy_filter is not None:
             compile_where(schema, model, policy_filter, SqlWriter(dialect))
         return Plan(
@@ -181,19 +186,8 @@ class AnalyticsEngine:
             use_prisma=use_prisma,
             max_rows=self.max_rows,
             policy_filter=policy_filter,
+            caller_where=caller_where,
         )
-
-    def _policy_filter(self, model: Model) -> Any:
-        """The caller's row filter from the access policies (raises when reading is denied)."""
-        try:
-            policies = self.infrastructure.runtime.extras.get("policies")
-        except PrismaInfraError:
-            return None
-        row_filter = getattr(policies, "row_filter", None)
-        if not callable(row_filter):
-            return None
-        ambient = current_context()
-        return row_filter(ambient.actor, model.name, Action.FIND_MANY, tenant=ambient.tenant)
 
     def _aggregate(self, model: Model, spec: MetricSpec) -> Aggregate:
         metric = spec.metric
@@ -245,7 +239,10 @@ class AnalyticsEngine:
         )
 
     async def _raw(self, compiled: CompiledSql) -> list[dict[str, Any]]:
-        rows = await self.infrastructure.call(None, Action.QUERY_RAW, compiled.as_args())
+        # The statement is built from the schema with the caller's row filter in it (apply_policies):
+        # it is not the caller's raw SQL, so policies.raw_roles does not apply to it.
+        with bypass_policies():
+            rows = await self.infrastructure.call(None, Action.QUERY_RAW, compiled.as_args())
         return list(rows or [])
 
     def _too_many(self, plan: Plan) -> AnalyticsQueryError:

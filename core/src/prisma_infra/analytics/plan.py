@@ -71,10 +71,12 @@ class Plan:
     policy_filter: Any = None
     """The access policies' row filter for the caller, AND-ed into raw SQL (the Prisma path gets it
     from the policies middleware)."""
+    caller_where: Any = None
+    """The query's filter as the policies let the caller run it (restricted fields dropped or refused)."""
 
     @property
     def where(self) -> dict[str, Any] | None:
-        return self.query.where_filter
+        return dict(self.caller_where) if self.caller_where else None
 
     @property
     def sql_where(self) -> dict[str, Any] | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from prisma_infra.context import current_context
@@ -46,15 +46,30 @@ class ModelCache:
     ) -> Any:
         """The cached result of ``action(args)`` for the ambient actor/tenant, or ``default`` (no engine call).
 
-        ``args`` must be the arguments as the cache saw them (after validation, which
-        normally leaves them unchanged).
+        ``args`` are the arguments as the caller gave them to the read (validation normally
+        leaves them unchanged). The access policies apply as to that read: the entry looked up
+        is the one the scoped read filled (row filter in ``where``), a field the actor may not
+        read is refused in ``args`` (`FieldReadDeniedError`), and the value comes back masked.
         """
-        found, value = await self.manager.peek(self._operation(action, args, tags, key))
-        return value if found else default
+        operation, finish = self._scoped(self._operation(action, args, tags, key))
+        found, value = await self.manager.peek(operation)
+        return finish(value) if found else default
 
     async def contains(self, action: Action | str = Action.FIND_MANY, args: Mapping[str, Any] | None = None) -> bool:
-        found, _ = await self.manager.peek(self._operation(action, args, (), None))
+        operation, _ = self._scoped(self._operation(action, args, (), None))
+        found, _ = await self.manager.peek(operation)
         return found
+
+    def _scoped(self, operation: Operation) -> tuple[Operation, Callable[[Any], Any]]:
+        """``operation`` as the policies middleware sends it on, and the scoping of its result."""
+        from prisma_infra.policies.engine import PolicyEngine
+        from prisma_infra.policies.reads import prepare_read
+
+        engine = self.manager.extras.get("policies")
+        prepared = prepare_read(engine, operation) if isinstance(engine, PolicyEngine) else None
+        if prepared is None:
+            return operation, _same
+        return prepared.operation, prepared.finish
 
     async def invalidate(self) -> None:
         """Invalidate every entry that read this model (its own and those that include it), everywhere."""
@@ -70,3 +85,7 @@ class ModelCache:
     def stats(self) -> dict[str, Any]:
         """Hits, misses, stale hits, fills, bytes and hit latency per tier for this model."""
         return self.manager.model_stats(self.model)
+
+
+def _same(value: Any) -> Any:
+    return value

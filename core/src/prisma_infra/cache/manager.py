@@ -79,6 +79,8 @@ class CacheManager(ReadPath):
         self._sync_tasks: list[asyncio.Task[None]] = []
         self._warm_task: asyncio.Task[None] | None = None
         self._runner: Handler | None = None
+        #: The runtime's extras: `ModelCache.get` scopes what it returns with ``extras["policies"]``.
+        self.extras: Mapping[str, Any] = {}
         self._started = False
         self.invalidations = 0
         self.transaction_bypasses = 0

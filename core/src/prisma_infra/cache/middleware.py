@@ -68,6 +68,7 @@ class CacheMiddleware(Middleware):
 
         manager = CacheManager(runtime.config, self.infrastructure.schema, runtime.registry["cache_backends"])
         runtime.extras["cache_manager"] = manager
+        manager.extras = runtime.extras  # the facade's reads are scoped by the runtime's policies
         # Entries filled between a write in a transaction and its commit are retired on commit.
         runtime.extras.setdefault("transaction_observers", []).append(manager)
         self.manager = manager

@@ -117,8 +117,13 @@ class PolicyBuilder:
         when: Mapping[str, Any] | None = None,
         unless: Mapping[str, Any] | None = None,
         name: str | None = None,
+        on_query: Literal["deny", "drop"] = "deny",
     ) -> PolicyBuilder:
-        """Mask ``fields`` in results (``unless`` a record filter matches, e.g. the actor's own row)."""
+        """Mask ``fields`` in results (``unless`` a record filter matches, e.g. the actor's own row).
+
+        ``on_query``: a query that filters, orders, groups or aggregates on them is refused (``deny``)
+        or loses that part (``drop``).
+        """
         return self._field_rule(
             fields,
             name,
@@ -129,6 +134,7 @@ class PolicyBuilder:
             except_roles=except_roles,
             when=when,
             unless=unless,
+            on_query=on_query,
         )
 
     def hide(
@@ -140,10 +146,19 @@ class PolicyBuilder:
         when: Mapping[str, Any] | None = None,
         unless: Mapping[str, Any] | None = None,
         name: str | None = None,
+        on_query: Literal["deny", "drop"] = "deny",
     ) -> PolicyBuilder:
-        """Remove ``fields`` from results."""
+        """Remove ``fields`` from results (``on_query`` as for `mask`)."""
         return self._field_rule(
-            fields, name, "hide", read="hide", roles=roles, except_roles=except_roles, when=when, unless=unless
+            fields,
+            name,
+            "hide",
+            read="hide",
+            roles=roles,
+            except_roles=except_roles,
+            when=when,
+            unless=unless,
+            on_query=on_query,
         )
 
     def protect(
