@@ -198,8 +198,41 @@ async def test_execute_raw_with_declared_models(infra: Infrastructure) -> None:
     await infra.call(None, "executeRaw", {"sql": "VACUUM"})
     declared, undeclared = await trail(infra)
     assert declared["model"] == "User" and declared["action"] == "executeRaw"
-    assert declared["details"] == {"sql": 'UPDATE "User" SET karma = $1', "params": 1, "affected": 2}
-    assert undeclared["model"] is None
+    assert declared["details"] == {
+        "sql": 'UPDATE "User" SET karma = $1',
+        "params": 1,
+        "affected": 2,
+        "written": ["User"],
+    }
+    assert undeclared["model"] is None and undeclared["details"]["written"] is None  # VACUUM: may write any
+
+
+async def test_raw_sql_is_stored_with_its_literals_masked(infra: Infrastructure) -> None:
+    engine = engine_of(infra)
+    engine.responses[Action.EXECUTE_RAW] = lambda op: 1
+    sql = "UPDATE \"User\" SET email = 'alice@example.com', karma = 98765 /* for bob */ WHERE name = $1"
+    await infra.call(None, "executeRaw", {"sql": sql, "params": ["Zebulon"]})
+    (event,) = await trail(infra)
+    assert event["details"]["sql"] == 'UPDATE "User" SET email = ?, karma = ?  WHERE name = $1'
+    assert event["details"]["params"] == 1
+    for secret in ("alice", "98765", "bob", "Zebulon"):
+        assert secret not in repr(event)
+
+
+async def test_a_query_raw_that_writes_is_audited(infra: Infrastructure) -> None:
+    engine = engine_of(infra)
+    engine.responses[Action.QUERY_RAW] = lambda op: [{"id": 1, "email": "alice@example.com"}]
+    await infra.call(None, "queryRaw", {"sql": "SELECT id FROM \"User\" WHERE karma > 3"})
+    returning = 'UPDATE "User" SET karma = 0 WHERE email = \'alice@example.com\' RETURNING id, email'
+    await infra.call(None, "queryRaw", {"sql": returning})
+    cte = 'WITH gone AS (DELETE FROM "User" WHERE karma < 0 RETURNING *) SELECT count(*) FROM gone'
+    await infra.call("User", "queryRaw", {"sql": cte})
+    events = await trail(infra)
+    assert [e["action"] for e in events] == ["queryRaw", "queryRaw"]  # the plain SELECT is no event
+    assert events[0]["details"]["sql"] == 'UPDATE "User" SET karma = ? WHERE email = ? RETURNING id, email'
+    assert events[0]["details"]["affected"] == 1 and events[0]["details"]["written"] == ["User"]
+    assert "alice" not in repr(events)
+    assert events[1]["model"] is None and events[1]["details"]["written"] == ["User"]
 
 
 async def test_reads_produce_no_event_and_no_extra_call(infra: Infrastructure) -> None:

@@ -148,6 +148,6 @@ def op(
 
 async def run(manager: CacheManager, db: FakeDB, operation: Operation) -> Any:
     """What the cache middleware does with one operation."""
-    if operation.action.is_write:
+    if manager.is_write(operation):
         return await manager.write(operation, db)
     return await manager.read(operation, db)

@@ -370,6 +370,34 @@ async def test_raw_reads_cached_only_on_known_tables(schema: Schema, db: FakeDB)
     await manager.close()
 
 
+async def test_a_query_raw_that_writes_invalidates_and_is_never_cached(schema: Schema, db: FakeDB) -> None:
+    seed(db)
+    manager = await started(schema)
+    await run(manager, db, op("Post"))
+    await run(manager, db, op("User"))
+    returning = {"sql": 'UPDATE "Post" SET views = views + 1 WHERE id = $1 RETURNING views', "params": ["p1"]}
+    await run(manager, db, op(None, Action.QUERY_RAW, returning))
+    await run(manager, db, op(None, Action.QUERY_RAW, returning))
+    assert db.reads == 4  # both ran: a write is never answered from the cache
+    await run(manager, db, op("Post"))
+    await run(manager, db, op("User"))
+    assert db.reads == 5  # Post invalidated, User kept
+    cte = {"sql": 'WITH gone AS (DELETE FROM "User" WHERE id = 9 RETURNING id) SELECT count(*) FROM gone'}
+    await run(manager, db, op("Post", Action.QUERY_RAW, cte))
+    await run(manager, db, op("User"))
+    assert db.reads == 7
+    # Unclassified SQL writes the models it names; naming none, everything.
+    await run(manager, db, op(None, Action.QUERY_RAW, {"sql": 'CALL bump("Post")'}))
+    await run(manager, db, op("Post"))
+    await run(manager, db, op("User"))
+    assert db.reads == 9  # the CALL, then Post again; User kept
+    await run(manager, db, op(None, Action.QUERY_RAW, {"sql": "DO $$ BEGIN PERFORM 1; END $$"}))
+    await run(manager, db, op("Post"))
+    await run(manager, db, op("User"))
+    assert db.reads == 12
+    await manager.close()
+
+
 async def test_writes_in_a_transaction_invalidate_again_on_commit(schema: Schema, db: FakeDB) -> None:
     seed(db)
     manager = await started(schema)

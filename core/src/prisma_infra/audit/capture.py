@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from prisma_infra.audit.events import Event, image, json_safe, key_of, make_event
+from prisma_infra.cache.sql import TableMap, analyze, mask_sql, raw_sql
 from prisma_infra.operation import Action, Operation
 from prisma_infra.pipeline import Handler
 from prisma_infra.prisma_args import after_where, and_where, keys_where
@@ -83,6 +84,7 @@ class AuditCapture:
         self.seam = seam
         self.read_batch_size = read_batch_size
         self._models: dict[str, ModelAudit] = {}
+        self._tables = TableMap(schema)
         try:
             provider = engine.provider
         except Exception:
@@ -181,7 +183,7 @@ class AuditCapture:
     async def run(self, op: Operation, call: Handler) -> tuple[Any, list[Event]]:
         """Run ``op`` through ``call`` and return its result and events (``op`` carries its transaction)."""
         action = op.action
-        if action is Action.EXECUTE_RAW or op.model is None:
+        if action.is_raw or op.model is None:
             result = await call(op)
             return result, self._raw_events(op, result)
         info = self.model(op.model)
@@ -292,15 +294,24 @@ class AuditCapture:
         return result, events
 
     def _raw_events(self, op: Operation, result: Any) -> list[Event]:
+        """One event per model declared in ``args["models"]`` (else one without a model).
+
+        The SQL is kept with its literals masked and the parameters counted, never their values;
+        rows a ``queryRaw ... RETURNING`` gave back are counted, not stored. ``written`` names the
+        models the SQL writes as the kernel reads it (``None``: unknown, it may write any).
+        """
         declared = op.args.get("models") or ()
         if isinstance(declared, str):
             declared = (declared,)
         models: list[str | None] = [self.schema.model(m).name for m in declared] or [None]
-        sql = op.args.get("sql") or op.args.get("query")
+        sql = raw_sql(op.args)
+        provider = self.schema.provider
+        written = self._tables.written(analyze(sql, provider)) if sql is not None else None
         details = {
-            "sql": str(sql)[:_RAW_SQL_KEPT] if sql is not None else None,
+            "sql": mask_sql(sql, provider, limit=_RAW_SQL_KEPT) if sql is not None else None,
             "params": len(op.args.get("params") or ()),
-            "affected": result if isinstance(result, int) else None,
+            "affected": len(result) if isinstance(result, list) else result if isinstance(result, int) else None,
+            "written": sorted(written) if written is not None else None,
         }
         ctx = op.context
         return [

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from prisma_infra.cache.sql import raw_writes
 from prisma_infra.errors import ConfigurationError, closest_match
-from prisma_infra.operation import WRITE_ACTIONS, Operation
+from prisma_infra.operation import WRITE_ACTIONS, Action, Operation
 from prisma_infra.pipeline import Handler, Middleware
 
 if TYPE_CHECKING:
@@ -41,10 +42,21 @@ class AuditMiddleware(Middleware):
         if self.started and self.manager is None:  # no audit sink: nothing to do
             return call
         writes = WRITE_ACTIONS
+        raw_query = Action.QUERY_RAW
 
         async def handler(operation: Operation) -> Any:
             manager = self.manager
-            if manager is None or operation.action not in writes or not manager.audits(operation):
+            if manager is None:
+                return await call(operation)
+            action = operation.action
+            if action is raw_query:
+                # A queryRaw that writes (UPDATE ... RETURNING, a CTE with a write) is audited like executeRaw.
+                if not raw_writes(operation, self.infrastructure.schema.provider):
+                    return await call(operation)
+                if operation.model is None or manager.audits(operation):
+                    return await manager.capture(operation, call)
+                return await call(operation)
+            if action not in writes or not manager.audits(operation):
                 return await call(operation)
             return await manager.capture(operation, call)
 

@@ -25,7 +25,7 @@ from prisma_infra.cache.keys import ALL_TAG, NoScope, actor_id, digest, model_ta
 from prisma_infra.cache.memory import MemoryStore
 from prisma_infra.cache.policy import RAW_MODEL, ModelPolicy, Plan, Tier
 from prisma_infra.cache.reads import Handler, ReadPath, _Flight
-from prisma_infra.cache.sql import TableMap, read_tables, written_tables
+from prisma_infra.cache.sql import TableMap, analyze, raw_sql, raw_writes
 from prisma_infra.config.model import CacheConfig, InfraConfig
 from prisma_infra.errors import ConfigurationError, closest_match
 from prisma_infra.operation import READ_ACTIONS, Action, CacheOptions, Operation, OperationContext
@@ -289,11 +289,13 @@ class CacheManager(ReadPath):
         if operation.model is not None:
             return self.schema.models_touched(operation.model, operation.args)
         declared = self._declared(operation.args)
-        sql = operation.args.get("sql") or operation.args.get("query")
-        if not isinstance(sql, str):
+        sql = raw_sql(operation.args)
+        if sql is None:
             return declared or None
-        tables, _ = read_tables(sql)
-        models, complete = self._tables.models(tables)
+        found = analyze(sql, self.schema.provider)
+        if found.writes:  # a queryRaw that writes is never cached (the middleware runs it as a write)
+            return None
+        models, complete = self._tables.models(found.read)
         if declared:
             return declared | models
         return models if complete and models else None
@@ -304,19 +306,21 @@ class CacheManager(ReadPath):
             declared = (declared,)
         return frozenset(self.schema.model(m).name for m in declared)
 
+    def is_write(self, operation: Operation) -> bool:
+        """A write to invalidate after: every write action, and a ``queryRaw`` whose SQL writes."""
+        return operation.action not in READ_ACTIONS or raw_writes(operation, self.schema.provider)
+
     def written_models(self, operation: Operation) -> frozenset[str] | None:
         """Models a write changes; ``None`` means unknown (raw SQL on unknown tables): everything."""
         if operation.model is not None and not operation.action.is_raw:
             return self.schema.models_written(operation.model, operation.action, operation.args)
         declared = self._declared(operation.args)
-        sql = operation.args.get("sql") or operation.args.get("query")
-        if isinstance(sql, str):
-            models, complete = self._tables.models(written_tables(sql))
-            if declared:
-                return declared | models
-            if complete and models:
-                return models
-            return None
+        sql = raw_sql(operation.args)
+        if sql is not None:
+            models = self._tables.written(analyze(sql, self.schema.provider))
+            if declared:  # the caller's declaration completes what the SQL does not say
+                return declared | (models or frozenset())
+            return models or None
         return declared or None
 
     # -- writes and invalidation -----------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from prisma_infra.operation import READ_ACTIONS, Operation
+from prisma_infra.operation import READ_ACTIONS, Action, Operation
 from prisma_infra.pipeline import Handler, Middleware
 
 if TYPE_CHECKING:
@@ -40,12 +40,13 @@ class CacheMiddleware(Middleware):
         if self.manager is not None and not self.manager.enabled:  # started with cache.enabled = false
             return call
         reads = READ_ACTIONS
+        raw_query = Action.QUERY_RAW
 
         async def handler(operation: Operation) -> Any:
             manager = self.manager
             if manager is None or not manager.enabled:
                 return await call(operation)
-            if operation.action not in reads:
+            if operation.action not in reads or (operation.action is raw_query and manager.is_write(operation)):
                 return await manager.write(operation, call)
             if operation.context.transaction is not None:
                 operation.state[CACHE_STATE] = "bypass"
