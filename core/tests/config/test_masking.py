@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from prisma_infra.config.masking import MASK, is_secret_key, mask_secrets, mask_url
+from prisma_infra.config.masking import MASK, is_secret_key, mask_secrets, mask_text, mask_url
 from prisma_infra.config.model import AuditConfig, DatabaseConfig, InfraConfig
 from pydantic import SecretStr
 
@@ -94,3 +94,51 @@ def test_mask_a_whole_config_dump() -> None:
     assert masked["audit"]["hash_key"] == MASK
     assert "hunter2" not in repr(masked) and "hmac-key" not in repr(masked)
     assert masked["cache"]["ttl"] == 60.0
+
+
+@pytest.mark.parametrize("key", ["Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "signature"])
+def test_credential_headers_are_secret_keys(key: str) -> None:
+    assert is_secret_key(key)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Bearer xyz", f"Bearer {MASK}"),
+        ("bearer eyJhbGciOi.eyJzdWIi.c2ln", f"bearer {MASK}"),
+        ("Basic dXNlcjpwYXNz==", f"Basic {MASK}"),
+        ("Authorization: Token abc123", f"Authorization: {MASK}"),
+        ("Cookie: sid=abc; theme=dark", f"Cookie: {MASK}"),
+        ("https://h.io/hook?token=abc&x=1", f"https://h.io/hook?token={MASK}&x=1"),
+        ("https://h.io/a?access_token=t&api_key=k&key=s", f"https://h.io/a?access_token={MASK}&api_key={MASK}&key={MASK}"),
+        ("https://b.s3.io/o?X-Amz-Credential=AK&X-Amz-Signature=ff&sig=s2", (
+            f"https://b.s3.io/o?X-Amz-Credential={MASK}&X-Amz-Signature={MASK}&sig={MASK}"
+        )),
+        ("https://h.io/cb#access_token=t&state=1", f"https://h.io/cb#access_token={MASK}&state=1"),
+        ("/relative/path?password=pw&secret=s", f"/relative/path?password={MASK}&secret={MASK}"),
+        ("https://user:pw@h.io/x?page=2", f"https://user:{MASK}@h.io/x?page=2"),
+        ("plain words, no credential", "plain words, no credential"),
+    ],
+)
+def test_mask_text_hides_credentials_wherever_they_are_written(text: str, expected: str) -> None:
+    assert mask_text(text) == expected
+
+
+def test_webhook_headers_and_urls_are_masked() -> None:
+    config = InfraConfig.model_validate(
+        {
+            "analytics": {
+                "sinks": [
+                    {
+                        "name": "ops",
+                        "type": "webhook",
+                        "url": "https://hooks.example.com/T1?token=s3cr3t&channel=ops",
+                        "headers": {"Authorization": "Bearer xyz-123", "Cookie": "sid=abc", "X-Trace": "keep"},
+                    }
+                ]
+            }
+        }
+    )
+    sink = mask_secrets(config.model_dump())["analytics"]["sinks"][0]
+    assert sink["url"] == f"https://hooks.example.com/T1?token={MASK}&channel=ops"
+    assert sink["headers"] == {"Authorization": MASK, "Cookie": MASK, "X-Trace": "keep"}
