@@ -128,3 +128,36 @@ def test_error_mapping() -> None:
     assert invalid.field == "email" and invalid.detail == long.strip()
     other = to_exception({"code": "P2010", "message": "raw failed", "meta": {"a": 1}}, None, "queryRaw")
     assert type(other) is EngineError and other.code == "P2010" and other.meta == {"a": 1}
+
+
+def test_error_texts_carry_no_values() -> None:
+    tree = (
+        "Invalid `prisma.user.findMany()` invocation:\n\n{\n  where: {\n    email: {\n"
+        '      equals: "alice@example.com",\n      bogus: "zed@example.org",\n      ~~~~~\n'
+        "?     in?: String[],\n    },\n    karma: 987654321\n  }\n}\n\nUnknown argument `bogus`."
+    )
+    invalid = to_exception({"code": None, "kind": "validation", "message": tree}, "User", "findMany")
+    assert isinstance(invalid, ValidationError) and invalid.field == "bogus"
+    assert invalid.detail is not None and "?     in?: String[]," in invalid.detail and "karma: ***" in invalid.detail
+    pg = {
+        "code": "P2010",
+        "message": 'Raw query failed. Code: `22P02`. Message: `invalid input syntax for type integer: "alice@x.io"`',
+        "meta": {"driverAdapterError": {"cause": {"originalMessage": 'for type integer: "alice@x.io"'}}},
+    }
+    raw = to_exception(pg, None, "queryRaw")
+    mysql = {
+        "code": "P2010",
+        "message": "Message: `Duplicate entry 'bob@x.io' for key 'User_email_key'`",
+        "meta": {"driverAdapterError": {"cause": {"constraint": {"index": "User_email_key"}}}},
+    }
+    duplicate = to_exception(mysql, None, "executeRaw")
+    detail = to_exception(
+        {"code": "P2010", "message": 'Key (email)=(carol@x.io) already exists; card 4242 4242 4242 4242'}, None, "q"
+    )
+    for error in (invalid, raw, duplicate, detail):
+        text = f"{error} {error.detail} {getattr(error, 'meta', None)}"
+        for value in ("alice@", "zed@", "987654321", "bob@", "carol@", "4242 4242 4242 4242"):
+            assert value not in text, (value, text)
+    # Names of constraints, columns, tables stay: they are what one needs to act.
+    assert "for key 'User_email_key'" in str(duplicate) and "Key (email)=(***)" in str(detail)
+    assert duplicate.meta == mysql["meta"]

@@ -16,6 +16,7 @@ from prisma_infra.errors import (
     EngineUnavailableError,
     ForeignKeyConstraintError,
     OperationTimeoutError,
+    PrismaInfraError,
     RecordNotFoundError,
     TransactionError,
     UniqueConstraintError,
@@ -236,6 +237,31 @@ async def test_validation_error(engine: PrismaEngine) -> None:
         await run(engine, "User", "findMany", where={"nope": 1})
     with pytest.raises(ValidationError):
         await run(engine, "Nope", "findMany")
+
+
+async def test_engine_errors_carry_no_values(engine: PrismaEngine) -> None:
+    """Prisma and the database echo values (argument trees, casts, duplicate entries): none reaches the error."""
+    await make_user(engine, "dup-erin@example.com")
+    failures: list[PrismaInfraError] = []
+    where = {"email": {"equals": "erin@example.com", "bogus": "frank@example.org"}, "karma": 987654321}
+    with pytest.raises(ValidationError) as caught:
+        await run(engine, "User", "findMany", where=where)
+    failures.append(caught.value)
+    table = "`User`" if engine.provider == "mysql" else '"User"'
+    insert = f"INSERT INTO {table} (email) VALUES ('dup-erin@example.com')"
+    with pytest.raises(PrismaInfraError) as duplicate:
+        await engine.execute(Operation(None, Action.EXECUTE_RAW, {"sql": insert, "params": []}))
+    failures.append(duplicate.value)
+    if engine.provider == "postgresql":
+        cast = {"sql": "SELECT $1::int AS n", "params": ["grace@example.net"]}
+        with pytest.raises(PrismaInfraError) as invalid:
+            await engine.execute(Operation(None, Action.QUERY_RAW, cast))
+        failures.append(invalid.value)
+    for error in failures:
+        text = f"{error} {error.detail} {getattr(error, 'meta', None)}"
+        for value in ("erin@", "frank@", "grace@", "987654321"):
+            assert value not in text, (value, text)
+    assert "bogus" in str(failures[0])  # what is wrong stays said
 
 
 # ---------------------------------------------------------------------------- transactions

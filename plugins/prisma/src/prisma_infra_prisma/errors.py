@@ -1,11 +1,22 @@
-"""Prisma's errors, as the bridge reports them, mapped to prisma-infra's exceptions."""
+"""Prisma's errors, as the bridge reports them, mapped to prisma-infra's exceptions.
+
+Prisma and the databases echo values in their messages (``invalid input syntax
+for type integer: "alice@example.com"``, ``Duplicate entry '...' for key``,
+``Key (email)=(...)``, the arguments tree of a validation error). `scrub` masks
+them before any text reaches an exception (message, ``detail``, ``meta``), and so
+the caller, the logs and the monitor: quoted values (names of constraints,
+columns, tables and relations stay), values after ``=`` in key lists, numbers of
+the arguments tree, and whatever the PII detectors find.
+"""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any
 
+from prisma_infra.cache.sql import mask_sql
 from prisma_infra.errors import (
     EngineError,
     EngineUnavailableError,
@@ -17,12 +28,80 @@ from prisma_infra.errors import (
     UniqueConstraintError,
     ValidationError,
 )
+from prisma_infra.pii.text import mask_text
 
-__all__ = ["fields_for_index", "to_exception"]
+__all__ = ["BridgeLogMasking", "fields_for_index", "scrub", "to_exception"]
 
 #: Prisma codes meaning the database cannot be reached or the connection broke.
 _UNAVAILABLE = frozenset({"P1001", "P1002", "P1008", "P1017"})
 _ARGUMENT = re.compile(r"(?:Argument|Unknown argument|Unknown field|field) `([^`]+)`")
+
+
+#: A quoted name right after one of these words (or before one of `_NAME_AFTER`) is an identifier, kept.
+_NAME_BEFORE = frozenset(
+    {"relation", "key", "constraint", "table", "column", "index", "field", "model", "type", "database", "schema",
+     "enum", "argument", "function", "sequence", "view", "trigger", "role", "user"}
+)  # fmt: skip
+_NAME_AFTER = frozenset({"record", "records", "model", "relation", "table", "column", "field", "constraint"})
+_QUOTED = re.compile(r"(?P<q>[\"'])(?P<body>(?:(?!(?P=q)).)*)(?P=q)")
+_KEY_VALUES = re.compile(r"\)=\((?P<values>[^)]*)\)")
+_TREE_LINE = re.compile(r"^(?P<key>\s+[\w$]+\??:\s*)(?P<rest>.*)$", re.MULTILINE)
+_NUMBER = re.compile(r"(?<![\w.])-?\d[\d_]*(?:\.\d+)?(?:[eE][+-]?\d+)?n?(?![\w.])")
+_MASK = "***"
+
+
+def _quoted(match: re.Match[str]) -> str:
+    text = match.string
+    before = re.findall(r"[\w]+", text[max(0, match.start() - 24) : match.start()])
+    after = re.findall(r"[\w]+", text[match.end() : match.end() + 24])
+    if (before and before[-1].lower() in _NAME_BEFORE) or (after and after[0].lower() in _NAME_AFTER):
+        return match.group(0)
+    return f"{match.group('q')}{_MASK}{match.group('q')}"
+
+
+def _tree_line(match: re.Match[str]) -> str:
+    rest = match.group("rest")
+    if rest.startswith(("{", "}")) or match.group("key").lstrip().startswith(("?", "+")):
+        return match.group(0)
+    return match.group("key") + _NUMBER.sub(_MASK, rest)
+
+
+def scrub(text: str) -> str:
+    """``text`` from Prisma or a database with the values it echoes masked (see the module doc)."""
+    if not text:
+        return text
+    text = _QUOTED.sub(_quoted, text)
+    text = _KEY_VALUES.sub(f")=({_MASK})", text)
+    text = _TREE_LINE.sub(_tree_line, text)
+    return mask_text(text)
+
+
+class BridgeLogMasking(logging.Filter):
+    """Masks what the bridge logs (Prisma's warnings and errors, the ``log_queries`` lines) with `scrub`;
+    a query line also loses the literals of its SQL. Installed on ``prisma_infra.engine.bridge``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if text.startswith("query: "):
+            text = "query: " + mask_sql(text[7:])
+        record.msg, record.args = scrub(text), None
+        return True
+
+
+def _install_log_masking() -> None:
+    logger = logging.getLogger("prisma_infra.engine.bridge")
+    if not any(isinstance(f, BridgeLogMasking) for f in logger.filters):
+        logger.addFilter(BridgeLogMasking())
+
+
+def _scrub_meta(value: Any) -> Any:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, Mapping):
+        return {k: _scrub_meta(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub_meta(v) for v in value]
+    return value
 
 
 def _cause(meta: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -89,8 +168,8 @@ def _short(message: str) -> str:
 def to_exception(error: Mapping[str, Any], model: str | None, action: str) -> PrismaInfraError:
     """The kernel exception for an error payload ``{code, name, message, meta}`` from the bridge."""
     code = error.get("code")
-    message = str(error.get("message") or "engine error").strip()
-    meta = error.get("meta") if isinstance(error.get("meta"), Mapping) else None
+    message = scrub(str(error.get("message") or "engine error").strip())
+    meta = _scrub_meta(error.get("meta")) if isinstance(error.get("meta"), Mapping) else None
     model = (meta or {}).get("modelName") or model
     where = f"{model}.{action}" if model else action
     if code == "P2002":
@@ -133,3 +212,6 @@ def to_exception(error: Mapping[str, Any], model: str | None, action: str) -> Pr
     if code is None and error.get("name") == "BridgeError":
         return ValidationError(f"{where}: {message}", model=model)
     return EngineError(f"{where}: {_short(message)}", code=code, meta=meta, detail=message)
+
+
+_install_log_masking()

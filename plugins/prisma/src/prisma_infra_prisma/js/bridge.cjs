@@ -104,7 +104,18 @@ const prisma = new PrismaClient({
 prisma.$on('warn', (e) => log('warning', e.message));
 // Failed queries also reach their caller as errors: keep Prisma's copy at debug level.
 prisma.$on('error', (e) => log('debug', e.message));
-if (config.logQueries) prisma.$on('query', (e) => log('debug', `${e.query} ${e.params} (${e.duration} ms)`));
+// The query log names how many parameters a statement took, never their values (the Python side
+// also masks the literals of raw SQL on this line: prisma_infra_prisma.errors).
+function paramCount(params) {
+  try {
+    return JSON.parse(params).length;
+  } catch {
+    return '?';
+  }
+}
+if (config.logQueries) {
+  prisma.$on('query', (e) => log('debug', `query: ${e.query} (${paramCount(e.params)} params, ${e.duration} ms)`));
+}
 
 // ---------------------------------------------------------------- values
 
