@@ -161,3 +161,20 @@ def test_error_texts_carry_no_values() -> None:
     # Names of constraints, columns, tables stay: they are what one needs to act.
     assert "for key 'User_email_key'" in str(duplicate) and "Key (email)=(***)" in str(detail)
     assert duplicate.meta == mysql["meta"]
+
+
+def test_the_bridge_log_lines_are_masked() -> None:
+    import logging
+
+    from prisma_infra_prisma.errors import BridgeLogMasking
+
+    def masked(message: str) -> str:
+        record = logging.LogRecord("prisma_infra.engine.bridge", logging.DEBUG, __file__, 1, "%s", (message,), None)
+        assert BridgeLogMasking().filter(record)
+        return record.getMessage()
+
+    query = masked("query: SELECT * FROM \"User\" WHERE email = 'ann@x.io' AND karma > 98765 (1 params, 0.4 ms)")
+    assert query == 'query: SELECT * FROM "User" WHERE email = ? AND karma > ? (1 params, 0.4 ms)'
+    warning = masked('Message: `invalid input syntax for type integer: "ann@x.io"`, call +44 20 7946 0789')
+    assert "ann@" not in warning and "7946 0789" not in warning
+    assert any(isinstance(f, BridgeLogMasking) for f in logging.getLogger("prisma_infra.engine.bridge").filters)

@@ -9,6 +9,10 @@ The document is the `Monitor` snapshot plus:
   (plain or async); ``None`` (the page shows an empty state) until it exists;
 * ``panels``: the data of every plugin panel.
 
+Nothing in it holds a value in clear: the monitor masks errors, tracebacks and
+arguments when it records them (`prisma_infra.monitoring.masking`), panel errors
+and cache store errors are masked here.
+
 Analytics contract (what the page draws):
 
 * ``dashboard_kpis()`` → ``[{"name", "unit"?, "value"?, "status"? ("ok" | "warning" |
@@ -28,9 +32,11 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from prisma_infra.config.masking import mask_url
 from prisma_infra.errors import PrismaInfraError
 from prisma_infra.monitoring.health import readiness
 from prisma_infra.monitoring.middleware import monitor_for
+from prisma_infra.pii.text import mask_text
 from prisma_infra.plugin_manager import await_me_maybe
 from prisma_infra.web.panels import Panel, panel_data
 
@@ -124,6 +130,11 @@ async def _ask(analytics: Any, method: str, timeout: float) -> list[Any] | None:
     return list(value or [])
 
 
+def _masked(text: Any) -> Any:
+    """A store's last error as the page may show it (a URL's password or a key's value may be in it)."""
+    return mask_url(mask_text(text)) if isinstance(text, str) else text
+
+
 def _cache_summary(manager: Any) -> dict[str, Any] | None:
     stats = getattr(manager, "stats", None)
     if not callable(stats):
@@ -133,7 +144,7 @@ def _cache_summary(manager: Any) -> dict[str, Any] | None:
     except Exception:
         return None
     stores = {
-        name: {"state": info.get("state"), "shared": info.get("shared"), "last_error": info.get("last_error")}
+        name: {"state": info.get("state"), "shared": info.get("shared"), "last_error": _masked(info.get("last_error"))}
         for name, info in (found.get("stores") or {}).items()
         if isinstance(info, Mapping)
     }

@@ -12,8 +12,8 @@ mapping with ``title`` and ``data``, or any object with those attributes.
 
 ``data`` runs every time the dashboard refreshes (once per
 ``monitoring.dashboard_interval`` however many browsers watch), bounded by
-``monitoring.readiness_timeout``; an error is shown in the panel, never breaks
-the page.
+``monitoring.readiness_timeout``; an error is shown in the panel (its message
+masked by `prisma_infra.pii.mask_text`), never breaks the page.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from prisma_infra.errors import PluginError
+from prisma_infra.pii.text import mask_text
 from prisma_infra.plugin_manager import await_me_maybe
 
 if TYPE_CHECKING:
@@ -94,7 +95,9 @@ async def panel_data(
             async with asyncio.timeout(timeout):
                 entry["data"] = await await_me_maybe(_call(panel.data, infrastructure))
         except (Exception, TimeoutError) as exc:
-            entry["error"] = "timed out" if isinstance(exc, TimeoutError) else f"{type(exc).__name__}: {exc}"
+            # The page shows the error: masked like every other text it serves.
+            timed_out = isinstance(exc, TimeoutError)
+            entry["error"] = "timed out" if timed_out else f"{type(exc).__name__}: {mask_text(str(exc))}"
         return entry
 
     return list(await asyncio.gather(*(one(name, plugin, panel) for name, (plugin, panel) in panels.items())))

@@ -48,6 +48,8 @@ _KEY_VALUES = re.compile(r"\)=\((?P<values>[^)]*)\)")
 _TREE_LINE = re.compile(r"^(?P<key>\s+[\w$]+\??:\s*)(?P<rest>.*)$", re.MULTILINE)
 _NUMBER = re.compile(r"(?<![\w.])-?\d[\d_]*(?:\.\d+)?(?:[eE][+-]?\d+)?n?(?![\w.])")
 _MASK = "***"
+#: A ``log_queries`` line of the bridge: ``query: <sql> (<n> params, <ms> ms)``.
+_QUERY_LINE = re.compile(r"query: (?P<sql>.*)(?P<tail> \(\S+ params, \S+ ms\))", re.DOTALL)
 
 
 def _quoted(match: re.Match[str]) -> str:
@@ -82,9 +84,12 @@ class BridgeLogMasking(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         text = record.getMessage()
-        if text.startswith("query: "):
-            text = "query: " + mask_sql(text[7:])
-        record.msg, record.args = scrub(text), None
+        query = _QUERY_LINE.fullmatch(text)
+        if query is not None:  # SQL: its literals go, its quoted names stay
+            text = mask_text(f"query: {mask_sql(query.group('sql'))}{query.group('tail')}")
+        else:
+            text = scrub(text)
+        record.msg, record.args = text, None
         return True
 
 

@@ -114,7 +114,7 @@ function paramCount(params) {
   }
 }
 if (config.logQueries) {
-  prisma.$on('query', (e) => log('debug', `query: ${e.query} (${paramCount(e.params)} params, ${e.duration} ms)`));
+  prisma.$on('query', (e) => log('debug', `query: ${e.query} (${paramCount(e.params)} params, ${Number(e.duration).toFixed(1)} ms)`));
 }
 
 // ---------------------------------------------------------------- values
