@@ -122,8 +122,9 @@ async def test_nothing_leaves_in_clear(infra: Infrastructure, caplog: pytest.Log
     assert refused["message"].startswith("card **** **** **** 1111 declined for ")
     assert "ValueError" in refused["traceback"] and "declined" in refused["traceback"]
     assert errors["UniqueConstraintError"]["args"]["data"]["email"] == "z***@example.com"
-    slow = [s for s in snapshot["slow_operations"] if s["action"] == "findMany"]
-    assert slow and slow[0]["args"]["where"]["email"] == "z***@example.com"
+    slow = {s["action"]: s for s in snapshot["slow_operations"]}
+    assert slow["findMany"]["args"]["where"]["email"] == "z***@example.com"
+    assert slow["queryRaw"]["args"]["sql"] == 'SELECT id FROM "User" WHERE email = ?'  # a raw query stays readable
     queries = [r.getMessage() for r in caplog.records if r.getMessage().startswith("query: ")]
     assert any(q.startswith('query: SELECT id FROM "User" WHERE email = ? (0 params, ') for q in queries), queries
     places = {

@@ -66,3 +66,10 @@ def test_recent_errors_hold_masked_messages_and_tracebacks() -> None:
         assert secret not in error["traceback"]
         assert secret not in repr(error["args"])
     assert "**** **** **** 4242" in error["message"]
+
+
+def test_raw_sql_keeps_its_shape_without_literals() -> None:
+    args = {"sql": "SELECT * FROM \"User\" WHERE email = 'alice@example.com' AND id = $1", "params": ["Zebulon"]}
+    masked = mask_args(args, raw=True)
+    assert masked == {"sql": 'SELECT * FROM "User" WHERE email = ? AND id = $1', "params": ["Z***"]}
+    assert mask_args(args)["sql"] == "S" + MASK  # not raw: a string like any other

@@ -243,7 +243,7 @@ class Monitor:
                 "message": mask_error_text(str(error), operation.args, pii=pii)[:_MAX_MESSAGE],
                 "duration_ms": _ms(seconds),
                 "request_id": operation.context.request_id,
-                "args": mask_args(operation.args, model=operation.model, pii=pii),
+                "args": mask_args(operation.args, model=operation.model, pii=pii, raw=operation.action.is_raw),
                 "traceback": mask_error_text(trace, operation.args, pii=pii)[-_MAX_TRACEBACK:],
             }
         )
@@ -262,7 +262,7 @@ class Monitor:
             "duration_ms": _ms(seconds),
             "failed": error is not None,
             "request_id": operation.context.request_id,
-            "args": mask_args(operation.args, model=operation.model, pii=self._pii()),
+            "args": mask_args(operation.args, model=operation.model, pii=self._pii(), raw=operation.action.is_raw),
             "suggestion": advice.message if advice is not None else None,
             "index": advice.as_dict() if advice is not None else None,
         }
