@@ -224,12 +224,22 @@ def _ctes(tokens: Sequence[Token]) -> set[str]:
     return found
 
 
-@functools.lru_cache(maxsize=2048)
+#: Texts longer than this are analysed every time rather than kept in the cache of `analyze`.
+_CACHED_LENGTH = 8192
+
+
 def analyze(sql: str, dialect: str | None = None) -> RawSql:
     """Classify ``sql`` (see the module doc); ``dialect`` is the provider (``mysql`` lexes differently).
 
-    Results are cached by text: applications run the same few statements with different parameters.
+    Results are cached by text (applications run the same few statements with different
+    parameters); long texts are not kept.
     """
+    if len(sql) > _CACHED_LENGTH:
+        return _analyze(sql, dialect)
+    return _analyze_cached(sql, dialect)
+
+
+def _analyze(sql: str, dialect: str | None) -> RawSql:
     tokens = tokenize(sql, dialect)
     writes = unclassified = False
     written: list[str] = []
@@ -276,6 +286,9 @@ def analyze(sql: str, dialect: str | None = None) -> RawSql:
         unclassified=unclassified,
         names=tuple(n for n in dict.fromkeys(names) if n.lower() not in ctes),
     )
+
+
+_analyze_cached = functools.lru_cache(maxsize=2048)(_analyze)
 
 
 def _lead(statement: Sequence[Token]) -> int:
