@@ -291,8 +291,7 @@ async def bulk_upsert(
         for record in batch:
             missing = [f for f in fields if f not in record]
             if missing:
-                raise ValidationError(f"bulk_upsert record lacks key field(s) {missing}: {dict(record)!r}",
-                                      model=repo.name)
+                raise ValidationError(f"bulk_upsert record lacks key field(s) {missing}", model=repo.name)
             by_key[key_of(record, fields)] = record
         select = {f: True for f in (*pk, *fields)}
         found = await tx_repo.run(Action.FIND_MANY, {"where": keys_where(fields, by_key), "select": select})

@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from prisma_infra.config.model import InfraConfig
 from prisma_infra.context import RequestContext, acting_as, current_context
-from prisma_infra.errors import PrismaInfraError
+from prisma_infra.errors import PrismaInfraError, ValidationError
 from prisma_infra.operation import Action, Operation, OperationContext
 from prisma_infra.plugin_manager import PluginManager
 from prisma_infra.runtime import Runtime, collect_registry, select_engine
+from prisma_infra.schema.limits import check_input, safe_name
 
 if TYPE_CHECKING:
     from prisma_infra.cache import CacheManager, ModelCache
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 __all__ = ["Infrastructure"]
 
 log = logging.getLogger("prisma_infra")
+#: The keyword arguments `Infrastructure.call` takes for the operation context.
+_CONTEXT_KEYS = frozenset(OperationContext.__dataclass_fields__)
 
 
 class Infrastructure:
@@ -306,6 +309,10 @@ class Infrastructure:
         """
         if runtime is None:
             runtime = self.runtime
+        # Before any middleware walks the arguments (policies, cache keys, validation): bounded depth,
+        # string keys, no lone surrogates, no NaN/Infinity the engine would store as NULL.
+        provider = getattr(self._schema, "provider", None)
+        check_input(operation.model, operation.action.value, operation.args, provider=provider)
         runtime.users += 1
         try:
             if not runtime.notify_completed:
@@ -337,10 +344,17 @@ class Infrastructure:
         self, model: str | None, action: Action | str, args: Mapping[str, Any] | None = None, **context: Any
     ) -> Any:
         """Build and run one operation: ``await infra.call("User", "findMany", {"take": 5})``."""
+        if model is not None and not isinstance(model, str):
+            raise ValidationError(f"A model is named by a string, got {type(model).__name__}.")
         canonical = self.schema.model(model).name if model is not None else None
+        if args is not None and not isinstance(args, Mapping):
+            raise ValidationError(f"Arguments of {canonical}.{action} must be a mapping, got {type(args).__name__}.")
+        unknown = sorted(set(context) - _CONTEXT_KEYS)
+        if unknown:
+            raise ValidationError(f"Unknown context option(s) {', '.join(map(safe_name, unknown))} for call().")
         operation = Operation(
             model=canonical,
-            action=Action(action),
+            action=Action.parse(action),
             args=dict(args or {}),
             context=self.operation_context(**context),
         )

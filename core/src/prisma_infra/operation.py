@@ -35,6 +35,21 @@ class Action(StrEnum):
     QUERY_RAW = "queryRaw"
     EXECUTE_RAW = "executeRaw"
 
+    @classmethod
+    def parse(cls, value: Action | str) -> Action:
+        """``value`` as an `Action`; `ValidationError` names it (or its type) and the closest action."""
+        if isinstance(value, Action):
+            return value
+        try:
+            return cls(value)
+        except ValueError:
+            from prisma_infra.errors import ValidationError, closest_match
+            from prisma_infra.schema.limits import safe_name
+
+            match = closest_match(value, [a.value for a in cls]) if isinstance(value, str) else None
+            hint = f" Did you mean {match!r}?" if match else f" Known: {', '.join(a.value for a in cls)}."
+            raise ValidationError(f"Unknown action {safe_name(value)}.{hint}") from None
+
     @property
     def is_write(self) -> bool:
         return self in WRITE_ACTIONS

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from prisma_infra.errors import ValidationError
+from prisma_infra.schema._rules import describe
 
 __all__ = [
     "after_where",
@@ -117,12 +118,14 @@ def _as_tuple(value: Any, fields: Sequence[str]) -> tuple[Any, ...]:
         try:
             return tuple(value[f] for f in fields)
         except KeyError as exc:
-            raise ValidationError(f"Cursor {dict(value)!r} lacks key field {exc.args[0]!r}") from None
+            raise ValidationError(f"A cursor over ({', '.join(fields)}) lacks the key field {exc.args[0]!r}") from None
     if len(fields) == 1:
         return (value,)
     if isinstance(value, list | tuple) and len(value) == len(fields):
         return tuple(value)
-    raise ValidationError(f"A cursor over ({', '.join(fields)}) needs {len(fields)} values, got {value!r}")
+    raise ValidationError(
+        f"A cursor over ({', '.join(fields)}) needs {len(fields)} values, got {describe(value)}"  # never the value
+    )
 
 
 def after_where(fields: Sequence[str], after: Any, *, descending: bool = False) -> dict[str, Any]:

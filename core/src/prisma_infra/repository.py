@@ -170,7 +170,11 @@ class Repository(SearchMethods, StreamingMethods, BulkMethods):
         found = await self.find_unique(where, select=select, include=include, omit=omit)
         if found is None:
             unique = self.info.unique_where(where)
-            raise RecordNotFoundError(f"No {self.name} record found where {unique!r}", model=self.name, where=unique)
+            raise RecordNotFoundError(  # fields only in the message: the values may be PII
+                f"No {self.name} record found by {', '.join(unique) if isinstance(unique, dict) else 'that key'}",
+                model=self.name,
+                where=unique,
+            )
         return found
 
     async def find_first(

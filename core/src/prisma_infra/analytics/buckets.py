@@ -57,7 +57,7 @@ def parse_instant(value: datetime | date | str) -> datetime:
         try:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            raise AnalyticsQueryError(f"Not an ISO 8601 date or time: {value!r}") from None
+            raise AnalyticsQueryError(f"Not an ISO 8601 date or time (a str of length {len(value)})") from None
     if not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
@@ -70,6 +70,13 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
         return parse_instant(value)
     count, unit = int(match[1]), match[2].lower()[0]
     now = now or datetime.now(UTC)
+    try:
+        return _before(now, count, unit)
+    except (OverflowError, ValueError):  # before year 1: timedelta/datetime cannot hold it
+        raise AnalyticsQueryError(f"since({count}{unit}) reaches before year 1: use a shorter duration") from None
+
+
+def _before(now: datetime, count: int, unit: str) -> datetime:
     if unit == "h":
         return now - timedelta(hours=count)
     if unit == "d":

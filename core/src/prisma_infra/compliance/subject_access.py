@@ -212,7 +212,9 @@ async def subject_access(
                 and m.field(m.primary_key.fields[0]).type == "String"
             ]
         else:
-            raise ValidationError(f"An id subject ({subject!r}) needs model=: which model is it the id of?")
+            raise ValidationError(
+                f"An id subject ({type(subject).__name__}) needs model=: which model is it the id of?"
+            )
         for candidate in candidates:
             repo = infrastructure.repository(candidate.name)
             if len(repo.info.key_fields) != 1:

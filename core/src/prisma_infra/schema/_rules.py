@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn, TypeGuard
 
 from prisma_infra.errors import UnknownFieldError, ValidationError, closest_match
+from prisma_infra.schema.limits import safe_name
 from prisma_infra.schema.model import Model, Schema
 from prisma_infra.schema.types import NUMERIC_TYPES, value_checker
 
@@ -192,8 +193,13 @@ def _never(v: Any) -> bool:
 
 
 def describe(value: Any) -> str:
-    text = repr(value)
-    return f"{type(value).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
+    """The type of a rejected value, and its length for sized ones: never the value (it may be PII)."""
+    name = type(value).__name__
+    if isinstance(value, str | bytes | bytearray):
+        return f"{name} of length {len(value)}"
+    if isinstance(value, Mapping | list | tuple | set | frozenset):
+        return f"{name} of {len(value)} items"
+    return name
 
 
 def bad_value(rules: ModelRules, rule: FieldRule, value: Any, path: str, expected: str | None = None) -> NoReturn:
@@ -210,11 +216,18 @@ def unknown_key(
 ) -> NoReturn:
     """An unknown operator or argument (not a field): names the model, the place and the closest match."""
     known = list(known)
-    match = closest_match(key, known)
+    match = closest_match(key, known) if isinstance(key, str) else None
     hint = f" Did you mean {match!r}?" if match else f" Expected one of: {', '.join(known)}."
     subject = f"{rules.name}.{field}" if field else rules.name
-    raise ValidationError(f"Unknown {what} {key!r} for {subject} in {path}.{hint}", model=rules.name, field=field)
+    raise ValidationError(
+        f"Unknown {what} {safe_name(key)} for {subject} in {path}.{hint}", model=rules.name, field=field
+    )
 
 
-def unknown_field(rules: ModelRules, key: str, known: Iterable[str], path: str) -> NoReturn:
+def unknown_field(rules: ModelRules, key: Any, known: Iterable[str], path: str) -> NoReturn:
+    """An unknown field; a key that is not a plain identifier is named by type and length only."""
+    if not (isinstance(key, str) and safe_name(key).startswith("'")):
+        raise ValidationError(
+            f"Unknown field ({safe_name(key)}) on model {rules.name!r} in {path}.", model=rules.name, field=None
+        )
     raise UnknownFieldError(rules.name, key, known, where=path)

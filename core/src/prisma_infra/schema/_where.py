@@ -9,6 +9,7 @@ from prisma_infra.schema._rules import (
     FieldRule,
     ModelRules,
     bad_value,
+    describe,
     is_mapping,
     rules_for,
     unknown_field,
@@ -99,7 +100,7 @@ def _check_compound(rules: ModelRules, key: str, value: Any, path: str) -> None:
     parts = rules.compound_keys[key]
     if not is_mapping(value) or set(value) != set(parts):
         raise ValidationError(
-            f"{path}.{key} on {rules.name} takes exactly the fields {', '.join(parts)}, got {value!r}.",
+            f"{path}.{key} on {rules.name} takes exactly the fields {', '.join(parts)}, got {describe(value)}.",
             model=rules.name,
             field=key,
         )

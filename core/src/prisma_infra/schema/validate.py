@@ -26,6 +26,7 @@ from prisma_infra.schema._rules import (
     unknown_key,
 )
 from prisma_infra.schema._where import check_having, check_where, check_where_unique
+from prisma_infra.schema.limits import check_input, safe_name
 from prisma_infra.schema.model import Model, Schema
 
 __all__ = ["validate_args"]
@@ -73,26 +74,34 @@ def validate_args(
     args: Mapping[str, Any] | None,
     *,
     copy: bool = True,
+    checked: bool = False,
 ) -> dict[str, Any]:
     """Validate ``args`` of ``model.action`` and return them normalized (a new dict; ``args`` is untouched).
 
     With ``copy=False``, ``args`` itself is returned when it is a dict that needs no
     normalization (the pipeline's hot path: no allocation for arguments already in shape).
+    ``checked=True`` skips `check_input` (depth, keys, surrogates, NaN), for callers that ran it already.
 
     :raises UnknownModelError: ``model`` is not in the schema (with the closest match).
     :raises UnknownFieldError: a field in where/select/include/omit/orderBy/data/cursor/distinct/by/having.
     :raises ValidationError: an unknown argument, action or operator, or a value of the wrong type.
     """
     act: str = action.value if isinstance(action, Action) else action
+    if not isinstance(act, str):
+        raise ValidationError(f"An action is a string such as 'findMany', got {describe(act)}.")
     if act in _RAW:
         return dict(args or {})
     spec = _SPECS.get(act)
     if spec is None:
         match = closest_match(act, _SPECS)
-        raise ValidationError(f"Unknown action {act!r}." + (f" Did you mean {match!r}?" if match else ""))
+        raise ValidationError(f"Unknown action {safe_name(act)}." + (f" Did you mean {match!r}?" if match else ""))
     if model is None:
         raise ValidationError(f"Action {act!r} needs a model.")
+    if not isinstance(model, str | Model):
+        raise ValidationError(f"A model is named by a string, got {describe(model)}.")
     rules = rules_for(schema, model)
+    if checked is False:
+        check_input(rules.name, act, args, provider=schema.provider)
     if args is None:
         args = {}
     elif not is_mapping(args):
@@ -153,6 +162,11 @@ def validate_args(
 def _selection(schema: Schema, rules: ModelRules, key: str, value: Any, path: str) -> Mapping[str, Any]:
     """``select``/``include``/``omit`` of ``rules``' model; returns the normalized mapping."""
     if isinstance(value, list | tuple):  # ["posts", "profile"] is {"posts": True, "profile": True}
+        if not all(isinstance(name, str) for name in value):
+            raise ValidationError(
+                f"{path} on {rules.name} takes field names (strings) in a list, got {describe(value)}.",
+                model=rules.name,
+            )
         value = dict.fromkeys(value, True)
     elif not is_mapping(value):
         raise ValidationError(
@@ -229,7 +243,10 @@ def _check_count_selection(schema: Schema, rules: ModelRules, value: Any, path: 
         return
     counted = value.get("select") if is_mapping(value) else None
     if not isinstance(counted, Mapping) or set(value) != {"select"}:
-        raise ValidationError(f"{path} on {rules.name} takes true or {{select: {{relation: true}}}}, got {value!r}.")
+        raise ValidationError(
+            f"{path} on {rules.name} takes true or {{select: {{relation: true}}}}, got {describe(value)}.",
+            model=rules.name,
+        )
     to_many = [n for n in rules.relations if rules.fields[n].to_many]
     for name, sub in counted.items():
         rule = rules.fields.get(name)
@@ -248,7 +265,10 @@ def _check_count_selection(schema: Schema, rules: ModelRules, value: Any, path: 
 def _check_order(schema: Schema, rules: ModelRules, order: Any, path: str, *, aggregates: bool = False) -> None:
     for item in order if isinstance(order, list | tuple) else (order,):
         if not is_mapping(item):
-            raise ValidationError(f"{path} on {rules.name} takes {{field: 'asc' | 'desc'}} objects, got {item!r}.")
+            raise ValidationError(
+                f"{path} on {rules.name} takes {{field: 'asc' | 'desc'}} objects, got {describe(item)}.",
+                model=rules.name,
+            )
         for name, direction in item.items():
             rule = rules.fields.get(name)
             if rule is None:
@@ -281,8 +301,11 @@ def _check_order(schema: Schema, rules: ModelRules, order: Any, path: str, *, ag
 
 def _check_scalar_names(rules: ModelRules, value: Any, path: str) -> None:
     names = [value] if isinstance(value, str) else value
-    if not isinstance(names, list | tuple) or not names:
-        raise ValidationError(f"{path} on {rules.name} takes a field name or a non-empty list of them, got {value!r}.")
+    if not isinstance(names, list | tuple) or not names or not all(isinstance(n, str) for n in names):
+        raise ValidationError(
+            f"{path} on {rules.name} takes a field name or a non-empty list of them, got {describe(value)}.",
+            model=rules.name,
+        )
     for name in names:
         rule = rules.fields.get(name)
         if rule is None or rule.kind == "object":
@@ -299,7 +322,9 @@ def _check_field_flags(
     directions: bool = False,
 ) -> None:
     if not is_mapping(value):
-        raise ValidationError(f"{path} on {rules.name} takes an object of scalar fields, got {value!r}.")
+        raise ValidationError(
+            f"{path} on {rules.name} takes an object of scalar fields, got {describe(value)}.", model=rules.name
+        )
     candidates = [n for n in rules.scalars if not numeric or rules.fields[n].numeric]
     for name, flag in value.items():
         if not (allow_all and name == "_all"):
@@ -324,7 +349,16 @@ def _check_aggregate(rules: ModelRules, key: str, value: Any) -> None:
     _check_field_flags(rules, value, key, allow_all=key == "_count", numeric=key in ("_avg", "_sum"))
 
 
+_INT64_MAX = 2**63 - 1
+
+
 def _check_int(rules: ModelRules, path: str, value: Any, *, non_negative: bool) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or (non_negative and value < 0):
+    if (
+        not isinstance(value, int)
+        or isinstance(value, bool)
+        or (non_negative and value < 0)
+        or not -_INT64_MAX <= value <= _INT64_MAX
+    ):
         expected = "a non-negative integer" if non_negative else "an integer"
+        expected += f" within ±{_INT64_MAX}"
         raise ValidationError(f"{path} on {rules.name} takes {expected}, got {describe(value)}.", model=rules.name)
