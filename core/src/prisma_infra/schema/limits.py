@@ -22,7 +22,8 @@ __all__ = ["MAX_DEPTH", "check_input", "safe_name"]
 MAX_DEPTH: Final = 64
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+# A name quoted in messages: identifier-like, and no run of 4 digits (a card number or phone is not a name).
+_IDENTIFIER = re.compile(r"(?!.*[0-9]{4})[A-Za-z_][A-Za-z0-9_]{0,63}")
 _SEQUENCES = (list, tuple, set, frozenset)
 
 
