@@ -11,6 +11,7 @@ import pytest
 from prisma_infra.errors import UniqueConstraintError
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.infrastructure import Infrastructure
+from prisma_infra.web import BearerAuth
 from prometheus_client.parser import text_string_to_metric_families
 
 pytestmark = pytest.mark.integration
@@ -83,8 +84,10 @@ async def test_prometheus_scrape_and_health_on_the_real_engine(blog: Callable[..
         with pytest.raises(UniqueConstraintError):
             await users.create({"email": "a@example.com", "name": "A again"})
         await users.find_many()
-        transport = httpx.ASGITransport(app=infra.web_app())
-        async with httpx.AsyncClient(transport=transport, base_url="http://infra") as http:
+        token = "scrape-token-0123456789"
+        transport = httpx.ASGITransport(app=infra.web_app(authenticate=BearerAuth(token)))
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost", headers=headers) as http:
             metrics = await http.get("/metrics")
             ready = await http.get("/readyz")
             health = await http.get("/healthz")

@@ -472,11 +472,15 @@ class Infrastructure:
             raise PrismaInfraError("Monitoring is not available: the 'metrics' middleware is disabled")
         return monitor  # type: ignore[no-any-return]
 
-    def web_app(self, *, debug: bool = False) -> InfraApp:
-        """The kernel's Starlette app: ``/healthz``, ``/readyz``, the live dashboard, plugin routes."""
+    def web_app(self, *, debug: bool = False, **access: Any) -> InfraApp:
+        """The kernel's Starlette app: ``/healthz``, ``/readyz``, the live dashboard, plugin routes.
+
+        ``access``: ``authenticate``, ``role``, ``allowed_hosts`` of `prisma_infra.web.create_app`
+        (default: ``monitoring.web``).
+        """
         from prisma_infra.web import create_app
 
-        return create_app(self, debug=debug)
+        return create_app(self, debug=debug, **access)
 
     # -- end monitoring --------------------------------------------------------------------
 

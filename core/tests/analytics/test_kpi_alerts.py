@@ -16,7 +16,7 @@ from analytics_doubles import START, daily_posts, engine_of, sqlite_infrastructu
 from prisma_infra.alerts import AlertRule, read_operational
 from prisma_infra.errors import ConfigurationError
 from prisma_infra.hookspecs import hookimpl
-from prisma_infra.web import create_app
+from prisma_infra.web import BearerAuth, create_app
 
 NOW = START + timedelta(days=5, hours=1)  # day 5 is current; day 4 is the last complete one
 
@@ -178,7 +178,11 @@ async def test_dashboard_shows_kpis_and_alerts() -> None:
         **kpi_settings(alerts=[{"name": "always", "kpi": "posts", "operator": ">=", "threshold": 0}])
     ) as infra:
         await infra.kpis.evaluate_kpi("posts", now=NOW)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(infra)), base_url="http://t") as http:
+        token = "dashboard-token-0123456789"
+        app = create_app(infra, authenticate=BearerAuth(token))
+        headers = {"Authorization": f"Bearer {token}"}
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost", headers=headers) as http:
             document = (await http.get("/dashboard/api/snapshot")).json()
     assert document["kpis"][0]["name"] == "posts" and document["kpis"][0]["status"] == "critical"
     assert {a["name"] for a in document["alerts"]} == {"always"}

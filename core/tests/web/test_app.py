@@ -18,9 +18,17 @@ from prisma_infra.web import Panel, create_app, plotly_js_path
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+TOKEN = "test-token-0123456789abcdef"
+WEB = {"web": {"token": TOKEN}}
+
 
 def client(app: Any) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://infra")
+    """An authenticated client (the app is closed by default), on an allowed Host."""
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://localhost",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
 
 
 class WebPlugin:
@@ -51,7 +59,7 @@ async def raw_asgi(scope: Any, receive: Any, send: Any) -> None:
 
 @pytest.fixture
 async def infra() -> AsyncIterator[Any]:
-    async with memory_infrastructure() as started:
+    async with memory_infrastructure(monitoring=WEB) as started:
         yield started
 
 
@@ -103,7 +111,7 @@ async def test_analytics_contract_fills_kpis_and_alerts(infra: Any) -> None:
 
 
 async def test_server_sent_events_push_snapshots() -> None:
-    async with memory_infrastructure(monitoring={"dashboard_interval": 0.1}) as infra:
+    async with memory_infrastructure(monitoring={"dashboard_interval": 0.1, **WEB}) as infra:
         app = create_app(infra)
         chunks: list[bytes] = []
         disconnect = asyncio.Event()
@@ -126,7 +134,8 @@ async def test_server_sent_events_push_snapshots() -> None:
         scope = {
             "type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
             "method": "GET", "scheme": "http", "path": "/dashboard/api/events", "raw_path": b"/dashboard/api/events",
-            "root_path": "", "query_string": b"", "headers": [], "server": ("infra", 80), "client": ("t", 1),
+            "root_path": "", "query_string": b"", "server": ("localhost", 80), "client": ("t", 1),
+            "headers": [(b"host", b"localhost"), (b"authorization", f"Bearer {TOKEN}".encode())],
         }
         await asyncio.wait_for(app(scope, receive, send), timeout=10)
     events = [c for c in chunks if c.startswith(b"event: snapshot")]
@@ -151,7 +160,7 @@ async def test_plugin_routes_and_panels() -> None:
             "broken": {"title": "Broken", "data": failing},
         },
     )
-    infra = memory_infrastructure()
+    infra = memory_infrastructure(monitoring=WEB)
     infra.plugin_manager.register(plugin)
     async with infra, client(create_app(infra)) as http:
         assert (await http.get("/hello")).text == "hello from Infrastructure"
@@ -180,7 +189,9 @@ async def test_bad_registrations_name_the_plugin(plugin: WebPlugin, message: str
 
 async def test_standalone_app_starts_and_closes_the_infrastructure(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PRISMA_INFRA_DISABLE_PLUGIN_AUTOLOAD", "1")
-    config = InfraConfig.model_validate({"database": {"engine": "memory-double"}, "cache": {"enabled": False}})
+    config = InfraConfig.model_validate(
+        {"database": {"engine": "memory-double"}, "cache": {"enabled": False}, "monitoring": WEB}
+    )
     engine_plugin = DoubleEnginePlugin()
     infra = Infrastructure(config, plugins=[engine_plugin, WebPlugin(routes={"/hello": hello})])
     app = create_app(infra)  # plugins are not loaded yet: routes come with the lifespan
@@ -196,7 +207,9 @@ async def test_mounted_app_loads_plugin_routes_on_first_request(monkeypatch: pyt
     from starlette.routing import Mount
 
     monkeypatch.setenv("PRISMA_INFRA_DISABLE_PLUGIN_AUTOLOAD", "1")
-    config = InfraConfig.model_validate({"database": {"engine": "memory-double"}, "cache": {"enabled": False}})
+    config = InfraConfig.model_validate(
+        {"database": {"engine": "memory-double"}, "cache": {"enabled": False}, "monitoring": WEB}
+    )
     infra = Infrastructure(config, plugins=[DoubleEnginePlugin(), WebPlugin(routes={"/hello": hello})])
     outer = Starlette(routes=[Mount("/infra", app=create_app(infra))])
     async with infra, client(outer) as http:  # the outer application owns the lifecycle

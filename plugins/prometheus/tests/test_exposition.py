@@ -12,7 +12,7 @@ import httpx
 import prisma_infra_prometheus.plugin
 import pytest
 from doubles import memory_infrastructure
-from prisma_infra.web import create_app
+from prisma_infra.web import BearerAuth, create_app
 from prisma_infra_prometheus import asgi_app, wsgi_app
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
@@ -44,15 +44,26 @@ async def infra() -> AsyncIterator[Any]:
         yield started
 
 
+TOKEN = "scraper-token-0123456789"
+
+
 def client(app: Any) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://infra")
+    """A scraper with a bearer token (``authorization`` in Prometheus' scrape config), on an allowed Host."""
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost", headers=headers)
+
+
+def kernel_app(infra: Any) -> Any:
+    return create_app(infra, authenticate=BearerAuth(TOKEN))
 
 
 async def test_scrape_the_kernel_web_app(infra: Any) -> None:
-    async with client(create_app(infra)) as http:
+    async with client(kernel_app(infra)) as http:
         response = await http.get("/metrics")
         head = await http.head("/metrics")
         post = await http.post("/metrics")
+        anonymous = await http.get("/metrics", headers={"Authorization": ""})
+    assert anonymous.status_code == 401  # /metrics is behind the web app's authentication
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
     assert operations_total(response.text) == {("User", "create"): 1, ("User", "findMany"): 2}
@@ -105,7 +116,7 @@ async def test_wsgi_app(infra: Any) -> None:
 async def test_without_the_exporter_configured_the_scrape_explains() -> None:
     infra = memory_infrastructure()
     infra.plugin_manager.register(prisma_infra_prometheus.plugin, name="prometheus")
-    async with infra, client(create_app(infra)) as http:
+    async with infra, client(kernel_app(infra)) as http:
         response = await http.get("/metrics")
     assert response.status_code == 503 and "monitoring.exporters" in response.text
     environ: dict[str, Any] = {}

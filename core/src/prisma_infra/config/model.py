@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 __all__ = [
     "AnalyticsConfig",
@@ -25,6 +25,7 @@ __all__ = [
     "PoliciesConfig",
     "Section",
     "SecurityConfig",
+    "WebConfig",
 ]
 
 
@@ -225,6 +226,36 @@ class AuditConfig(Section):
     # -- end audit
 
 
+# -- monitoring.web (owned by prisma_infra.web; see docs/monitoring.md)
+class WebConfig(Section):
+    """Who may use the kernel's web app (dashboard, snapshot, events, ``/metrics``, plugin routes)."""
+
+    auth: str = "bearer"
+    """``bearer``, ``basic``, ``none`` (open: explicit, logged loudly) or ``package.module:callable``."""
+    token: SecretStr | None = None
+    """The bearer token (``auth = "bearer"``): in ``.secrets.toml`` or ``PRISMA_INFRA_MONITORING__WEB__TOKEN``."""
+    users: dict[str, SecretStr] = Field(default_factory=dict)
+    """User name → password (``auth = "basic"``)."""
+    roles: list[str] = Field(default_factory=lambda: ["monitoring"])
+    """Roles of the actor a valid bearer token or basic password authenticates."""
+    role: str | None = "monitoring"
+    """Role the actor must have (403 otherwise); ``None``: any authenticated actor."""
+    allowed_hosts: list[str] | None = None
+    """``Host`` names served (``*.example.com`` patterns, ``*``: any); ``None``: dashboard_host and localhost."""
+    realm: str = "prisma-infra"
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_patterns(cls, hosts: list[str] | None) -> list[str] | None:
+        for host in hosts or ():
+            if "*" in host[1:] or (host.startswith("*") and host != "*" and not host.startswith("*.")):
+                raise ValueError(f"{host!r}: a wildcard is '*' alone or a leading '*.' (e.g. '*.example.com')")
+        return hosts
+
+
+# -- end monitoring.web
+
+
 class MonitoringConfig(Section):
     enabled: bool = True
     """Measure every operation (the ``metrics`` middleware); off, it passes operations through untouched."""
@@ -253,6 +284,7 @@ class MonitoringConfig(Section):
     dashboard_port: int = Field(default=8765, ge=0, le=65535)
     dashboard_interval: float = Field(default=1.0, ge=0.1, le=60)
     """Seconds between two live updates pushed to the dashboard."""
+    web: WebConfig = Field(default_factory=WebConfig)  # -- monitoring.web
 
 
 class PluginsConfig(Section):

@@ -2,10 +2,26 @@
 
     from prisma_infra.web import create_app
     app = create_app(infra)        # serve with uvicorn, or app.mount("/infra", ...) in your own app
+
+Closed by default: see `prisma_infra.web.auth` (``monitoring.web``).
 """
 
 from prisma_infra.web.app import InfraApp, create_app, plotly_js_path
+from prisma_infra.web.auth import FROM_SETTINGS, Authenticator, BasicAuth, BearerAuth, build_authenticator
 from prisma_infra.web.dashboard import ANALYTICS_KEY, DashboardData
 from prisma_infra.web.panels import Panel, PanelData
 
-__all__ = ["ANALYTICS_KEY", "DashboardData", "InfraApp", "Panel", "PanelData", "create_app", "plotly_js_path"]
+__all__ = [
+    "ANALYTICS_KEY",
+    "FROM_SETTINGS",
+    "Authenticator",
+    "BasicAuth",
+    "BearerAuth",
+    "DashboardData",
+    "InfraApp",
+    "Panel",
+    "PanelData",
+    "build_authenticator",
+    "create_app",
+    "plotly_js_path",
+]

@@ -12,6 +12,11 @@ Routes (relative to where the app is mounted):
 * every ``register_routes`` entry of every plugin (``/metrics`` from the
   prometheus plugin, ...).
 
+Every route but the two health checks requires an authenticated actor with the
+role ``monitoring.web.role`` (``monitoring.web.auth``: bearer token by default,
+HTTP basic, your own authenticator, or ``none`` to open it explicitly), and every
+request a ``Host`` in the allow-list (DNS rebinding); see `prisma_infra.web.auth`.
+
 Run standalone (``prisma-infra dashboard``), the app starts the infrastructure
 in its lifespan and closes it at shutdown. Mounted into another application
 (``app.mount("/infra", create_app(infra))``), that application owns the
@@ -25,12 +30,13 @@ import asyncio
 import contextlib
 import inspect
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
@@ -38,7 +44,9 @@ from starlette.types import Receive, Scope, Send
 
 from prisma_infra.errors import PluginError, PrismaInfraError
 from prisma_infra.monitoring.health import liveness, readiness
+from prisma_infra.web.auth import FROM_SETTINGS, Authenticator, AuthGuard, WebAccess, _FromSettings
 from prisma_infra.web.dashboard import DashboardData
+from prisma_infra.web.hosts import HostGuard
 from prisma_infra.web.panels import collect_panels
 
 if TYPE_CHECKING:
@@ -74,13 +82,32 @@ def _started(infrastructure: Infrastructure) -> bool:
 
 
 class InfraApp(Starlette):
-    """The Starlette app of one `Infrastructure`; ``app.state.infrastructure`` is it."""
+    """The Starlette app of one `Infrastructure`; ``app.state.infrastructure`` is it.
 
-    def __init__(self, infrastructure: Infrastructure, *, debug: bool = False) -> None:
+    Every route but ``/healthz`` and ``/readyz`` needs an authenticated actor with the
+    required role (`prisma_infra.web.auth`); every request needs an allowed ``Host``.
+    """
+
+    def __init__(
+        self,
+        infrastructure: Infrastructure,
+        *,
+        debug: bool = False,
+        authenticate: Authenticator | str | None = None,
+        role: str | _FromSettings | None = FROM_SETTINGS,
+        allowed_hosts: Sequence[str] | None = None,
+    ) -> None:
         self.infrastructure = infrastructure
         self.dashboard = DashboardData(infrastructure)
+        self.access = WebAccess(infrastructure, authenticate=authenticate, role=role, allowed_hosts=allowed_hosts)
+        self.access.current()  # a missing secret or an open app is logged now, not at the first request
         self._extensions_loaded = False
-        super().__init__(debug=debug, routes=_routes(), lifespan=self._lifespan)
+        super().__init__(
+            debug=debug,
+            routes=_routes(),
+            lifespan=self._lifespan,
+            middleware=[Middleware(HostGuard, access=self.access), Middleware(AuthGuard, access=self.access)],
+        )
         self.state.infrastructure = infrastructure
         self.load_extensions()
 
@@ -244,10 +271,22 @@ def _routes() -> list[BaseRoute]:
     ]
 
 
-def create_app(infrastructure: Infrastructure, *, debug: bool = False) -> InfraApp:
+def create_app(
+    infrastructure: Infrastructure,
+    *,
+    debug: bool = False,
+    authenticate: Authenticator | str | None = None,
+    role: str | _FromSettings | None = FROM_SETTINGS,
+    allowed_hosts: Sequence[str] | None = None,
+) -> InfraApp:
     """The kernel's Starlette app for ``infrastructure``: health, dashboard and plugin routes.
 
     :param infrastructure: started or not; when not, the app's lifespan starts and closes it.
     :param debug: Starlette's debug mode (tracebacks in error responses).
+    :param authenticate: ``authenticate(request) -> actor | None`` (plain or async), or one of
+        ``monitoring.web.auth``'s values; default: ``monitoring.web.auth``.
+    :param role: the role the actor needs (``None``: any actor); default ``monitoring.web.role``.
+    :param allowed_hosts: ``Host`` names served; default ``monitoring.web.allowed_hosts``, else
+        ``monitoring.dashboard_host`` and localhost.
     """
-    return InfraApp(infrastructure, debug=debug)
+    return InfraApp(infrastructure, debug=debug, authenticate=authenticate, role=role, allowed_hosts=allowed_hosts)

@@ -25,16 +25,21 @@ PortOption = Annotated[
 def dashboard_command(
     settings: SettingsOption = None, env: EnvOption = None, host: HostOption = None, port: PortOption = None
 ) -> None:
-    """Serve the live dashboard, /healthz, /readyz and plugin routes (uvicorn)."""
+    """Serve the live dashboard, /healthz, /readyz and plugin routes (uvicorn), behind monitoring.web.auth."""
+    # Tokens are never options here: a command line is visible to every user of the machine (ps).
     import uvicorn
 
     from prisma_infra.config.loader import load_config
     from prisma_infra.errors import ConfigurationError
     from prisma_infra.infrastructure import Infrastructure
     from prisma_infra.web import create_app
+    from prisma_infra.web.auth import build_authenticator, default_hosts, open_access
 
     try:
         loaded = load_config(settings or None, environment=env)
+        web = loaded.config.monitoring.web
+        # Refuse to serve rather than serve a closed app that answers 401 to everyone, or an open one by accident.
+        authenticate = build_authenticator(web)
     except ConfigurationError as exc:
         typer.echo(f"configuration invalid: {exc.message}", err=True)
         for problem in exc.problems:
@@ -43,6 +48,14 @@ def dashboard_command(
     monitoring = loaded.config.monitoring
     host = host or monitoring.dashboard_host
     port = monitoring.dashboard_port if port is None else port
-    app = create_app(Infrastructure(loaded))
-    typer.echo(f"prisma-infra dashboard on http://{host}:{port}/dashboard/")
+    if authenticate is open_access:
+        typer.echo(
+            "WARNING: monitoring.web.auth = 'none': the dashboard and every plugin route are open to anyone "
+            f"who can reach {host}:{port}",
+            err=True,
+        )
+    hosts = web.allowed_hosts if web.allowed_hosts is not None else default_hosts(host)
+    app = create_app(Infrastructure(loaded), allowed_hosts=hosts)
+    listing = ", ".join(hosts)
+    typer.echo(f"prisma-infra dashboard on http://{host}:{port}/dashboard/ (auth: {web.auth}; hosts: {listing})")
     uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=3)

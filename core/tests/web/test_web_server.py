@@ -1,0 +1,70 @@
+"""The closed web app served by a real uvicorn on 127.0.0.1, spoken to over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import uvicorn
+from doubles import memory_infrastructure
+
+TOKEN = "real-server-token-0123456789"
+
+
+class _Server(uvicorn.Server):
+    """Tells the test when it listens, instead of the test polling for it."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.listening = asyncio.Event()
+
+    async def startup(self, sockets: Any = None) -> None:
+        await super().startup(sockets)
+        self.listening.set()
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Any) -> AsyncIterator[str]:
+    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve())
+    waiter = asyncio.create_task(server.listening.wait())
+    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+    assert server.listening.is_set(), task.exception()
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def test_real_server_needs_the_token_and_an_allowed_host() -> None:
+    settings = {"web": {"token": TOKEN}, "dashboard_interval": 0.1}
+    async with (
+        memory_infrastructure(monitoring=settings) as infra,
+        serving(infra.web_app()) as url,
+        httpx.AsyncClient(base_url=url) as http,
+    ):
+        anonymous = await http.get("/dashboard/api/snapshot")
+        health = await http.get("/healthz")
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        snapshot = await http.get("/dashboard/api/snapshot", headers=auth)
+        rebound = await http.get("/dashboard/api/snapshot", headers={**auth, "Host": "evil.example:80"})
+        refused_stream = await http.get("/dashboard/api/events")
+        async with http.stream("GET", "/dashboard/api/events", headers=auth) as stream:
+            assert stream.status_code == 200
+            received = b""
+            async for chunk in stream.aiter_bytes():
+                received += chunk
+                if b"event: snapshot" in received:
+                    break
+    assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"].startswith("Bearer")
+    assert health.status_code == 200
+    assert snapshot.status_code == 200 and snapshot.json()["started"] is True
+    assert rebound.status_code == 400
+    assert refused_stream.status_code == 401
+    assert b"event: snapshot" in received
