@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from prisma_infra.config import load_config
@@ -41,6 +42,9 @@ CHROMIUM_ARGS = [
 ]
 
 
+TOKEN = "browser-test-token-0123456789"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -54,7 +58,14 @@ async def infra(tmp_path: Path) -> AsyncIterator[Infrastructure]:
 
     folder = tmp_path / "blog"
     shutil.copytree(ROOT / "examples" / "blog", folder, ignore=shutil.ignore_patterns("*.db", "generated"))
-    overrides = {"monitoring": {"dashboard_interval": 0.5, "exporters": ["prometheus"], "n_plus_one_threshold": 5}}
+    overrides = {
+        "monitoring": {
+            "dashboard_interval": 0.5,
+            "exporters": ["prometheus"],
+            "n_plus_one_threshold": 5,
+            "web": {"token": TOKEN},  # the web app is closed by default
+        }
+    }
     loaded = load_config(folder / "settings.toml", environment="test", overrides=overrides)
     await db_push(resolve_database(loaded.config.database, Path(loaded.config.base_dir)))
     async with Infrastructure(loaded) as started:
@@ -106,6 +117,9 @@ async def test_dashboard_in_headless_chromium(infra: Infrastructure, server: str
     before = infra.monitor.operations
     assert before >= 20
 
+    async with httpx.AsyncClient(base_url=server) as http:
+        assert (await http.get("/dashboard/")).status_code == 401  # no token, no dashboard
+
     console_errors: list[str] = []
     async with async_playwright() as playwright:
         # A fresh profile (Playwright's way of passing --user-data-dir).
@@ -115,6 +129,8 @@ async def test_dashboard_in_headless_chromium(infra: Infrastructure, server: str
             args=CHROMIUM_ARGS,
             headless=True,
             viewport={"width": 1400, "height": 1000},
+            # Sent with every request the page makes, the EventSource stream included.
+            extra_http_headers={"Authorization": f"Bearer {TOKEN}"},
         )
         try:
             page = await browser.new_page()
