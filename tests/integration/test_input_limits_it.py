@@ -1,0 +1,126 @@
+"""NaN and Infinity on the real Prisma engine: refused wherever the database would lose them.
+
+What the engine does with them when nothing refuses them (measured with the checks bypassed):
+a float NaN or ±Infinity, in data or in a filter, reaches the database as NULL on every provider
+(so ``where={"rating": nan}`` matched the NULL rows, and ``delete_many`` of it deleted them); a
+``Decimal('NaN')`` round-trips on PostgreSQL only (SQLite: engine error; MariaDB: no NaN in DECIMAL);
+``Decimal('Infinity')`` fails everywhere. So the checks refuse all of them but PostgreSQL's Decimal NaN.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from it_support import MYSQL_SERVER, PG_SERVER, _admin, settings
+from prisma_infra.config.model import DatabaseConfig
+from prisma_infra.errors import ValidationError
+from prisma_infra.infrastructure import Infrastructure
+from prisma_infra.operation import Action, Operation
+from prisma_infra.schema.limits import check_input
+from prisma_infra_prisma.datasource import resolve_database
+from prisma_infra_prisma.schema_sync import db_push
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
+
+SCHEMAS = Path(__file__).parent / "schema_limits"
+DB_NAME = "prisma_infra_limits" + os.environ.get("PRISMA_INFRA_TEST_DB_SUFFIX", "")
+_MYSQL_TABLE = (
+    "CREATE TABLE `Reading` (`id` INTEGER NOT NULL AUTO_INCREMENT, `label` VARCHAR(191) NOT NULL, "
+    "`rating` DOUBLE NULL, `amount` DECIMAL(65,30) NULL, PRIMARY KEY (`id`))"
+)
+
+
+async def _fresh(provider: str) -> str:
+    schema = SCHEMAS / provider / "schema.prisma"
+    if provider == "sqlite":
+        url = f"file:{tempfile.mkdtemp()}/limits.db"
+    elif provider == "postgresql":
+        url = f"{PG_SERVER}/{DB_NAME}"
+        _admin(provider, f"{PG_SERVER}/postgres", f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        _admin(provider, f"{PG_SERVER}/postgres", f'CREATE DATABASE "{DB_NAME}"')
+    else:  # the wasm schema engine cannot push to MySQL: one table, by hand
+        url = f"{MYSQL_SERVER}/{DB_NAME}"
+        _admin(provider, f"{MYSQL_SERVER}/mysql", f"DROP DATABASE IF EXISTS `{DB_NAME}`")
+        _admin(provider, f"{MYSQL_SERVER}/mysql", f"CREATE DATABASE `{DB_NAME}`")
+        _admin(provider, url, _MYSQL_TABLE)
+        return url
+    await db_push(resolve_database(DatabaseConfig(schema_path=str(schema), url=url), schema.parent))  # type: ignore[arg-type]
+    return url
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=["sqlite", "postgresql", "mysql"])
+async def infra(request: pytest.FixtureRequest) -> AsyncIterator[Infrastructure]:
+    provider: str = request.param
+    url = await _fresh(provider)
+    config = settings(provider, url)
+    config["database"]["schema_path"] = str(SCHEMAS / provider / "schema.prisma")
+    started = Infrastructure(config)
+    await started.start()
+    readings = started.repository("reading")
+    await readings.create({"label": "null"})
+    await readings.create({"label": "one", "rating": 1.0, "amount": Decimal("1")})
+    try:
+        yield started
+    finally:
+        await started.close()
+
+
+NON_FINITE: list[Any] = [math.nan, math.inf, -math.inf]
+
+
+@pytest.mark.parametrize("value", NON_FINITE)
+async def test_float_nan_and_infinity_are_refused_and_never_match_null(infra: Infrastructure, value: float) -> None:
+    readings = infra.repository("reading")
+    for call in (
+        lambda: readings.create({"label": "x", "rating": value}),
+        lambda: readings.create({"label": "x", "amount": value}),  # a float NaN for a Decimal became NULL too
+        lambda: readings.find_many({"rating": value}),
+        lambda: readings.find_many({"rating": {"gt": value}}),
+        lambda: readings.update_many({"label": "one"}, {"rating": value}),
+        lambda: readings.delete_many({"rating": value}),
+    ):
+        with pytest.raises(ValidationError, match="non-finite float") as err:
+            await call()
+        assert err.value.model == "Reading"
+    assert sorted(r["label"] for r in await readings.find_many()) == ["null", "one"]  # nothing deleted or written
+    assert [r["rating"] for r in await readings.find_many({"label": "one"})] == [1.0]
+
+
+async def test_decimal_nan_is_kept_on_postgresql_and_refused_elsewhere(infra: Infrastructure) -> None:
+    readings = infra.repository("reading")
+    provider = infra.engine.provider
+    if provider == "postgresql":
+        row = await readings.create({"label": "nan", "amount": Decimal("NaN")})
+        assert row["amount"].is_nan()
+        assert [r["label"] for r in await readings.find_many({"amount": Decimal("NaN")})] == ["nan"]  # not NULL rows
+        await readings.delete_many({"label": "nan"})
+    else:
+        with pytest.raises(ValidationError, match="non-finite Decimal"):
+            await readings.create({"label": "nan", "amount": Decimal("NaN")})
+        with pytest.raises(ValidationError, match="non-finite Decimal"):
+            await readings.find_many({"amount": Decimal("NaN")})
+    with pytest.raises(ValidationError, match="non-finite Decimal"):
+        await readings.create({"label": "inf", "amount": Decimal("Infinity")})
+    assert await readings.count() == 2
+
+
+async def test_what_the_engine_does_without_the_check(infra: Infrastructure) -> None:
+    """The reason for the check, measured: with the check bypassed, a float NaN is stored as NULL."""
+    readings = infra.repository("reading")
+    args = {"data": {"label": "lost", "rating": math.nan}}
+    with pytest.raises(ValidationError):
+        check_input("Reading", "create", args)
+    engine = infra.engine
+    row = await engine.execute(Operation("Reading", Action.CREATE, args))
+    assert row["rating"] is None  # NaN was lost on the way: that is why it is refused
+    matched = await engine.execute(Operation("Reading", Action.FIND_MANY, {"where": {"rating": math.nan}}))
+    assert {r["label"] for r in matched} == {"null", "lost"}  # and a NaN filter matches NULL rows
+    await readings.delete_many({"label": "lost"})
