@@ -36,8 +36,9 @@ _SINCE = re.compile(r"^\s*(\d+)\s*(h|d|w|m|y|hours?|days?|weeks?|months?|years?)
 
 
 def check_interval(interval: str) -> Interval:
-    if interval not in INTERVALS:
-        raise AnalyticsQueryError(f"Unknown interval {interval!r}: use one of {', '.join(INTERVALS)}")
+    if not isinstance(interval, str) or interval not in INTERVALS:
+        shown = repr(interval) if isinstance(interval, str) and interval.isidentifier() else type(interval).__name__
+        raise AnalyticsQueryError(f"Unknown interval {shown}: use one of {', '.join(INTERVALS)}")
     return interval
 
 
@@ -53,6 +54,8 @@ def zone(name: str | None) -> tzinfo:
 
 def parse_instant(value: datetime | date | str) -> datetime:
     """An aware instant: naive datetimes and dates are UTC; strings are ISO 8601."""
+    if not isinstance(value, str | date):
+        raise AnalyticsQueryError(f"A date or time is a datetime, a date or an ISO string, not {type(value).__name__}")
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from prisma_infra.analytics.buckets import check_interval, parse_instant, parse_since, zone
 from prisma_infra.analytics.types import Interval
@@ -17,6 +17,12 @@ if TYPE_CHECKING:
     from prisma_infra.analytics.sql import CompiledSql
 
 __all__ = ["AnalyticsQuery", "MetricArg"]
+
+
+def _bad(method: str, expected: str, value: Any) -> NoReturn:
+    from prisma_infra.analytics.types import AnalyticsQueryError
+
+    raise AnalyticsQueryError(f"{method} takes {expected}, got {type(value).__name__}")
 
 #: A metric as asked for: ``"count"``, ``"sum:views"``, ``{"sum": "views", "as": "views"}``...
 MetricArg = str | Mapping[str, Any]
@@ -48,6 +54,8 @@ class AnalyticsQuery:
         """The metrics to compute (replaces the previous list); see `prisma_infra.analytics.metrics`."""
         if isinstance(metrics, str | Mapping):
             metrics = [metrics]
+        if not isinstance(metrics, list | tuple):
+            _bad("metrics()", "a metric or a list of metrics", metrics)
         chosen = tuple(metrics)
         if not chosen:
             from prisma_infra.analytics.types import AnalyticsQueryError
@@ -59,7 +67,10 @@ class AnalyticsQuery:
 
     def group_by(self, fields: str | Sequence[str]) -> AnalyticsQuery:
         """Scalar fields to group by (replaces the previous list)."""
-        return self._with(group_fields=(fields,) if isinstance(fields, str) else tuple(fields))
+        names = (fields,) if isinstance(fields, str) else fields
+        if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+            _bad("group_by()", "a field name or a list of them", fields)
+        return self._with(group_fields=tuple(names))
 
     def date_range(
         self, start: datetime | date | str | None = None, end: datetime | date | str | None = None
@@ -75,6 +86,8 @@ class AnalyticsQuery:
 
     def since(self, since: str | datetime | date, until: datetime | date | str | None = None) -> AnalyticsQuery:
         """``since("30d")`` (also ``h``, ``w``, ``m``, ``y``) or an ISO date; until now unless ``until``."""
+        if not isinstance(since, str | date):
+            _bad("since()", "a duration such as '30d', an ISO string, a date or a datetime", since)
         start = parse_since(since) if isinstance(since, str) else parse_instant(since)
         return self._with(start=start, end=parse_instant(until) if until is not None else None)
 
@@ -84,16 +97,22 @@ class AnalyticsQuery:
 
     def where(self, where: Mapping[str, Any] | None = None, /, **equals: Any) -> AnalyticsQuery:
         """Add a filter (AND with the previous ones): Prisma's shape, a subset of operators (see ``sql``)."""
+        if where is not None and not isinstance(where, Mapping):
+            _bad("where()", "a mapping of field filters", where)
         added = tuple(dict(w) for w in (where, equals) if w)
         return self._with(filters=(*self.filters, *added)) if added else self
 
     def date_field(self, name: str) -> AnalyticsQuery:
         """The DateTime field that dates a row (default: ``createdAt``/``created_at``, else the first DateTime)."""
+        if not isinstance(name, str):
+            _bad("date_field()", "a field name", name)
         return self._with(date_field_name=name)
 
     def tz(self, name: str | None) -> AnalyticsQuery:
         """Bucket on the wall clock of an IANA zone (PostgreSQL only; UTC elsewhere)."""
         if name is not None:
+            if not isinstance(name, str):
+                _bad("tz()", "an IANA zone name", name)
             zone(name)
         return self._with(tz_name=name)
 
