@@ -57,10 +57,11 @@ def parse_instant(value: datetime | date | str) -> datetime:
     if not isinstance(value, str | date):
         raise AnalyticsQueryError(f"A date or time is a datetime, a date or an ISO string, not {type(value).__name__}")
     if isinstance(value, str):
+        text = value
         try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            raise AnalyticsQueryError(f"Not an ISO 8601 date or time (a str of length {len(value)})") from None
+            raise AnalyticsQueryError(f"Not an ISO 8601 date or time (a str of length {len(text)})") from None
     if not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
