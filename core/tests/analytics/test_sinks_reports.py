@@ -114,7 +114,9 @@ async def test_webhook_gives_up_and_never_raises(hook: Hook) -> None:
 
 async def test_email_sink_delivers_through_smtp(smtp: tuple[Mailbox, int]) -> None:
     box, port = smtp
-    sink = EmailSink("mail", host="127.0.0.1", port=port, sender="infra@example.com", recipients=["ops@example.com"])
+    sink = EmailSink(  # plain SMTP only when asked for (TLS: core/tests/alerts/test_smtp_tls.py)
+        "mail", host="127.0.0.1", port=port, sender="infra@example.com", recipients=["ops@example.com"], security="none"
+    )
     assert await deliver([sink], ALERT) == {"mail": None}
     (message,) = box.messages
     assert message["Subject"] == "[critical] errors" and message["To"] == "ops@example.com"
@@ -140,7 +142,7 @@ async def test_scheduled_report_to_webhook_and_email(hook: Hook, smtp: tuple[Mai
             "kpis": [{"name": "posts", "model": "Post"}],
             "sinks": [
                 {"name": "hook", "type": "webhook", "url": hook.url},
-                {"name": "mail", "type": "email", "port": port, "recipients": ["boss@example.com"]},
+                {"name": "mail", "type": "email", "port": port, "recipients": ["boss@example.com"], "security": "none"},
             ],
             "reports": [
                 {

@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from prisma_infra.alerts.delivery import Dispatcher
 from prisma_infra.alerts.rules import AlertRule, RuleState, read_operational
 from prisma_infra.alerts.scheduler import Job, Schedule, Scheduler
 from prisma_infra.alerts.sinks import AlertSink, Notification, build_sink, deliver
@@ -74,6 +75,8 @@ class AnalyticsService:
         section = config.analytics
         self._check_names(section)
         self.sinks: dict[str, AlertSink] = {s.name: build_sink(s) for s in section.sinks}
+        # Alerts go to webhooks and e-mail in the background: evaluation never waits on a network.
+        self.dispatcher = Dispatcher({s.name: s.queue for s in section.sinks})
         self.kpis: dict[str, Kpi] = {k.name: Kpi(k) for k in section.kpis}
         self.rules: list[AlertRule] = [
             AlertRule(
@@ -195,6 +198,7 @@ class AnalyticsService:
     async def close(self) -> None:
         await self.scheduler.stop()
         self._remember()
+        await self.dispatcher.close()
         for sink in self.sinks.values():
             await sink.close()
 
@@ -284,7 +288,11 @@ class AnalyticsService:
             payload=alert,
             severity=str(alert["severity"]),
         )
-        await deliver(sinks, notification)
+        await self.dispatcher.submit(sinks, notification)
+
+    async def flush_alerts(self) -> None:
+        """Wait until every alert handed to the sinks was delivered or given up."""
+        await self.dispatcher.drain()
 
     # -- reports -----------------------------------------------------------------------------
 
@@ -334,6 +342,7 @@ class AnalyticsService:
             "kpis": {name: kpi.state.as_dict() for name, kpi in self.kpis.items()},
             "rules": {rule.name: {"rule": rule.describe(), **rule.state.as_dict()} for rule in self.rules},
             "sinks": {name: sink.stats() for name, sink in self.sinks.items()},
+            "alerts_pending": self.dispatcher.pending,
             "recent_alerts": list(self.recent[-20:]),
         }
 

@@ -146,14 +146,22 @@ class AlertSinkConfig(Section):
     url: str | None = None
     headers: dict[str, str] = Field(default_factory=dict)
     timeout: float = Field(default=5.0, gt=0)
+    """Seconds one delivery may take in all (every attempt, wait and byte of the answer)."""
     retries: int = Field(default=3, ge=1, le=20)
     """Attempts (with exponential backoff) before a delivery is given up."""
+    max_response_bytes: int = Field(default=65_536, ge=1)
+    """Bytes of a webhook's answer read at most (the rest is never read)."""
+    queue: int = Field(default=100, ge=1)
+    """Alerts waiting for this sink at most; more are dropped (counted and logged)."""
     # email
     host: str = "127.0.0.1"
     port: int = Field(default=25, ge=1, le=65535)
     username: str | None = None
     password: SecretStr | None = None
-    security: Literal["none", "starttls", "ssl"] = "none"
+    security: Literal["none", "starttls", "ssl"] = "starttls"
+    """``starttls`` (refused when the server does not offer it), ``ssl``; ``none`` (plain) must be explicit."""
+    ca_file: str | None = None
+    """CA certificates (PEM) the SMTP server's certificate is verified against (default: the system's)."""
     sender: str = "prisma-infra@localhost"
     recipients: list[str] = Field(default_factory=list)
     # log
