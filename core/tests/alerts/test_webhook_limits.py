@@ -10,7 +10,9 @@ import pytest
 from alert_servers import RawHTTP, answer, drip, flood
 from prisma_infra.alerts import Notification, WebhookSink, deliver
 
-ALERT = Notification(kind="alert", subject="[critical] errors", text="t", payload={"name": "errors"}, severity="critical")
+ALERT = Notification(
+    kind="alert", subject="[critical] errors", text="t", payload={"name": "errors"}, severity="critical"
+)
 
 
 @pytest.fixture
