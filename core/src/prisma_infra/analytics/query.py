@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from prisma_infra.analytics.buckets import check_interval, parse_instant, parse_since, zone
 from prisma_infra.analytics.types import Interval
+from prisma_infra.schema.limits import check_input
 
 if TYPE_CHECKING:
     from prisma_infra.analytics.engine import AnalyticsEngine
@@ -99,6 +100,8 @@ class AnalyticsQuery:
         """Add a filter (AND with the previous ones): Prisma's shape, a subset of operators (see ``sql``)."""
         if where is not None and not isinstance(where, Mapping):
             _bad("where()", "a mapping of field filters", where)
+        for given in (where, equals):  # depth, string keys, no surrogates or NaN: as for every other input
+            check_input(self.model, "analytics", given)
         added = tuple(dict(w) for w in (where, equals) if w)
         return self._with(filters=(*self.filters, *added)) if added else self
 
