@@ -9,6 +9,7 @@ a float NaN or ±Infinity, in data or in a filter, reaches the database as NULL 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import tempfile
@@ -19,9 +20,12 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from it_support import MYSQL_SERVER, PG_SERVER, _admin, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from it_support import MYSQL_SERVER, PG_SERVER, _admin
+from it_support import settings as infra_settings
 from prisma_infra.config.model import DatabaseConfig
-from prisma_infra.errors import ValidationError
+from prisma_infra.errors import PrismaInfraError, ValidationError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action, Operation
 from prisma_infra.schema.limits import check_input
@@ -60,7 +64,7 @@ async def _fresh(provider: str) -> str:
 async def infra(request: pytest.FixtureRequest) -> AsyncIterator[Infrastructure]:
     provider: str = request.param
     url = await _fresh(provider)
-    config = settings(provider, url)
+    config = infra_settings(provider, url)
     config["database"]["schema_path"] = str(SCHEMAS / provider / "schema.prisma")
     started = Infrastructure(config)
     await started.start()
@@ -124,3 +128,38 @@ async def test_what_the_engine_does_without_the_check(infra: Infrastructure) -> 
     matched = await engine.execute(Operation("Reading", Action.FIND_MANY, {"where": {"rating": math.nan}}))
     assert {r["label"] for r in matched} == {"null", "lost"}  # and a NaN filter matches NULL rows
     await readings.delete_many({"label": "lost"})
+
+
+_READS = ["findMany", "findFirst", "count", "aggregate", "groupBy", "findUnique", "dropTable"]
+_NAMES = ["id", "label", "rating", "amount", "where", "select", "orderBy", "take", "skip", "by", "_count", "_sum"]
+_NAMES += ["AND", "OR", "NOT", "equals", "not", "in", "gt", "lt", "contains", "startsWith", "mode", "nope"]
+_LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**65), max_value=2**65),
+    st.floats(),
+    st.sampled_from(["asc", "desc", "one", "%", "\ud800", "insensitive", Decimal("NaN"), Decimal("Infinity"), b"x"]),
+)
+_VALUES = st.recursive(
+    _LEAVES,
+    lambda children: st.one_of(
+        st.lists(children, max_size=3), st.dictionaries(st.sampled_from([*_NAMES, 1]), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+async def test_fuzzed_reads_on_the_real_engine_raise_only_project_errors(infra: Infrastructure) -> None:
+    """A smaller run of the pipeline fuzz (core/tests/fuzz) against the real engine: reads only."""
+    calls: list[tuple[str, Any]] = []
+
+    @settings(max_examples=150, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(action=st.sampled_from(_READS), args=st.dictionaries(st.sampled_from(_NAMES), _VALUES, max_size=3))
+    def collect(action: str, args: Any) -> None:
+        calls.append((action, args))
+
+    collect()  # hypothesis is synchronous: draw the examples, then run them on the loop
+    for action, args in calls:
+        with contextlib.suppress(PrismaInfraError):  # refusals are fine; anything else fails the test
+            await infra.call("Reading", action, args)
+    assert len(calls) == 150 and await infra.repository("reading").count() == 2
