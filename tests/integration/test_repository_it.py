@@ -47,9 +47,10 @@ async def test_crud(infra: Infrastructure) -> None:
     slim = await users.find_unique({"email": "ann@x.io"}, select=["id", "email"])
     assert slim == {"id": ann["id"], "email": "ann@x.io"}
     assert await users.find_unique({"email": "nobody@x.io"}) is None
-    with pytest.raises(RecordNotFoundError, match="No User record found where") as info:
+    with pytest.raises(RecordNotFoundError, match="No User record found by email") as info:
         await users.find_unique_or_raise({"email": "nobody@x.io"})
     assert info.value.model == "User" and info.value.where == {"email": "nobody@x.io"}
+    assert "nobody" not in str(info.value)  # the e-mail stays out of the message
     assert (await users.find_unique_or_raise(ann["id"]))["name"] == "Ann"
     assert (await users.update(ann["id"], {"karma": {"increment": 5}}))["karma"] == 5
     assert (await users.find_first({"karma": {"gt": 1}}, order_by="-id"))["id"] == ann["id"]  # type: ignore[index]
