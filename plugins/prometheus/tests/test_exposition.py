@@ -12,7 +12,7 @@ import httpx
 import prisma_infra_prometheus.plugin
 import pytest
 from doubles import memory_infrastructure
-from prisma_infra.web import BearerAuth, create_app
+from prisma_infra.web import BearerAuth, create_app, require_auth
 from prisma_infra_prometheus import asgi_app, wsgi_app
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
@@ -134,3 +134,14 @@ def test_discovered_through_the_entry_point() -> None:
     assert plugins.is_loaded("prometheus")
     assert "prometheus" in plugins.collect("register_metrics_exporters")
     assert "/metrics" in plugins.collect("register_routes")
+
+
+async def test_metrics_mounted_in_your_app_behind_the_kernel_guard(infra: Any) -> None:
+    guarded = require_auth(asgi_app(infra), infra, authenticate=BearerAuth(TOKEN))
+    user_app = Starlette(routes=[Route("/metrics", guarded)])
+    async with client(user_app) as http:
+        scraped = await http.get("/metrics")
+        anonymous = await http.get("/metrics", headers={"Authorization": ""})
+        rebound = await http.get("/metrics", headers={"Host": "attacker.example"})
+    assert scraped.status_code == 200 and "prisma_infra_operations_total" in scraped.text
+    assert anonymous.status_code == 401 and rebound.status_code == 400

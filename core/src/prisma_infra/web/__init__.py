@@ -7,7 +7,14 @@ Closed by default: see `prisma_infra.web.auth` (``monitoring.web``).
 """
 
 from prisma_infra.web.app import InfraApp, create_app, plotly_js_path
-from prisma_infra.web.auth import FROM_SETTINGS, Authenticator, BasicAuth, BearerAuth, build_authenticator
+from prisma_infra.web.auth import (
+    FROM_SETTINGS,
+    Authenticator,
+    BasicAuth,
+    BearerAuth,
+    build_authenticator,
+    require_auth,
+)
 from prisma_infra.web.dashboard import ANALYTICS_KEY, DashboardData
 from prisma_infra.web.panels import Panel, PanelData
 
@@ -24,4 +31,5 @@ __all__ = [
     "build_authenticator",
     "create_app",
     "plotly_js_path",
+    "require_auth",
 ]

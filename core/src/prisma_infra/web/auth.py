@@ -49,6 +49,7 @@ __all__ = [
     "build_authenticator",
     "default_hosts",
     "open_access",
+    "require_auth",
 ]
 
 log = logging.getLogger("prisma_infra.web")
@@ -313,3 +314,19 @@ class AuthGuard:
         scope.setdefault("state", {})["actor"] = actor
         await self.app(scope, receive, send)
 
+
+def require_auth(
+    app: ASGIApp,
+    infrastructure: Infrastructure,
+    *,
+    authenticate: Authenticator | str | None = None,
+    role: str | _FromSettings | None = FROM_SETTINGS,
+    allowed_hosts: Collection[str] | None = None,
+) -> ASGIApp:
+    """``app`` behind the kernel web app's guards (``monitoring.web`` unless given): for an ASGI app
+    you mount yourself, e.g. ``Route("/metrics", require_auth(asgi_app(infra), infra))``."""
+    from prisma_infra.web.hosts import HostGuard
+
+    access = WebAccess(infrastructure, authenticate=authenticate, role=role, allowed_hosts=allowed_hosts)
+    access.current()
+    return HostGuard(AuthGuard(app, access, open_paths=()), access)
