@@ -148,6 +148,8 @@ async def test_open_only_when_explicit_and_loudly(caplog: pytest.LogCaptureFixtu
         async with infra_with(auth="none") as infra, client(infra.web_app()) as http:
             assert (await http.get("/dashboard/api/snapshot")).status_code == 200
             assert (await http.get("/whoami")).json()["actor"]["id"] == "anonymous"
+        async with infra_with(token=TOKEN) as closed, client(create_app(closed, authenticate="none")) as http:
+            assert (await http.get("/dashboard/api/snapshot")).status_code == 200  # opened by argument: as explicit
     assert any("OPEN to anyone" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
 
 

@@ -8,6 +8,7 @@ usable on their own::
         await deliver(sinks, Notification(kind="alert", ...))
 """
 
+from prisma_infra.alerts.delivery import Dispatcher
 from prisma_infra.alerts.rules import OPERATORS, AlertRule, RuleState, Transition, read_operational
 from prisma_infra.alerts.scheduler import Job, Schedule, Scheduler
 from prisma_infra.alerts.sinks import (
@@ -17,9 +18,11 @@ from prisma_infra.alerts.sinks import (
     EmailSink,
     LogSink,
     Notification,
+    SinkDeadlineError,
     WebhookSink,
     build_sink,
     deliver,
+    deliver_one,
 )
 
 __all__ = [
@@ -28,6 +31,7 @@ __all__ = [
     "AlertRule",
     "AlertSink",
     "Attachment",
+    "Dispatcher",
     "EmailSink",
     "Job",
     "LogSink",
@@ -35,9 +39,11 @@ __all__ = [
     "RuleState",
     "Schedule",
     "Scheduler",
+    "SinkDeadlineError",
     "Transition",
     "WebhookSink",
     "build_sink",
     "deliver",
+    "deliver_one",
     "read_operational",
 ]

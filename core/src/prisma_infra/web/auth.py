@@ -219,7 +219,9 @@ class WebAccess:
         config = self.infrastructure.config
         web = config.monitoring.web
         if self._resolved is None or web is not self._seen:
-            self._resolved = (self._build(web), self._role_for(web), self._hosts_for(config.monitoring.dashboard_host))
+            authenticate = self._build(web)
+            hosts = self._hosts_for(config.monitoring.dashboard_host)
+            self._resolved = (authenticate, self._role_for(web, authenticate), hosts)
             self._seen = web
         return self._resolved
 
@@ -240,10 +242,10 @@ class WebAccess:
             )
         return authenticate
 
-    def _role_for(self, web: WebConfig) -> str | None:
+    def _role_for(self, web: WebConfig, authenticate: Authenticator) -> str | None:
         if not isinstance(self._role, _FromSettings):
             return self._role
-        return None if web.auth.strip().lower() == "none" else web.role
+        return None if authenticate is open_access else web.role
 
     def _hosts_for(self, bind: str) -> list[str]:
         if self._allowed_hosts is not None:
