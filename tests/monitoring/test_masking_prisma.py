@@ -21,6 +21,7 @@ from prisma_infra.hookspecs import hookimpl
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Operation
 from prisma_infra.pipeline import Handler, Middleware
+from prisma_infra.web import BearerAuth
 
 pytestmark = pytest.mark.integration
 
@@ -100,10 +101,12 @@ async def test_nothing_leaves_in_clear(infra: Infrastructure, caplog: pytest.Log
         # A listening socket of our own: the client's connection waits in its backlog until uvicorn accepts.
         listener = socket.create_server(("127.0.0.1", 0))
         port = listener.getsockname()[1]
-        server = uvicorn.Server(uvicorn.Config(infra.web_app(), log_level="warning"))
+        token = "masking-test-token-0123456789"  # the web app is closed by default
+        server = uvicorn.Server(uvicorn.Config(infra.web_app(authenticate=BearerAuth(token)), log_level="warning"))
         serving = asyncio.create_task(server.serve(sockets=[listener]))
         try:
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+            headers = {"Authorization": f"Bearer {token}"}
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10, headers=headers) as http:
                 served = await http.get("/dashboard/api/snapshot")
                 async with http.stream("GET", "/dashboard/api/events") as events:
                     first = b""
