@@ -39,6 +39,7 @@ __all__ = ["AuditManager"]
 log = logging.getLogger("prisma_infra.audit")
 
 _MAX_OPEN_TRANSACTIONS = 10_000
+_SCOPED_BATCH = 500  # events checked against the policies per round trip
 TimeBound = str | dt.datetime | dt.date | None
 
 
@@ -268,17 +269,36 @@ class AuditManager:
         limit: int | None = None,
         sink: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Matching events in trail order (at most ``limit``)."""
+        """Matching events in trail order (at most ``limit``), as the ambient actor may see them.
+
+        The model's access policies apply (`prisma_infra.audit.scoping`): events of records
+        the actor may not read are left out, fields it may not read are masked or removed.
+        """
+        from prisma_infra.audit.scoping import AuditScope
+
+        scope = AuditScope.current(self._infra, self.seam)
         found: list[dict[str, Any]] = []
+        batch: list[dict[str, Any]] = []
         async for event in self.stream(model=model, record_id=record_id, actor=actor, action=action, since=since,
                                        until=until, sink=sink):
-            found.append(event)
+            if scope is None:
+                found.append(event)
+            else:
+                batch.append(event)
+                if len(batch) >= _SCOPED_BATCH:
+                    found.extend(await scope.apply(batch))
+                    batch.clear()
             if limit is not None and len(found) >= limit:
                 break
-        return found
+        if batch:
+            found.extend(await scope.apply(batch) if scope is not None else batch)
+        return found[:limit] if limit is not None else found
 
     async def history(self, model: str, record_id: Any, *, sink: str | None = None) -> list[dict[str, Any]]:
-        """Every event of one record, oldest first: ``await infra.audit.history("User", 5)``."""
+        """Every event of one record, oldest first: ``await infra.audit.history("User", 5)``.
+
+        Scoped by the model's access policies like `query`.
+        """
         return await self.query(model=model, record_id=record_id, sink=sink)
 
     async def export(

@@ -10,7 +10,7 @@ from prisma_infra.errors import ValidationError
 if TYPE_CHECKING:
     from prisma_infra.schema import Model, Schema
 
-__all__ = ["expand_unique", "include_for", "merge_where", "relations_needed"]
+__all__ = ["expand_unique", "fields_read", "include_for", "merge_where", "relations_needed"]
 
 
 def merge_where(where: Any, extra: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -85,6 +85,33 @@ def _walk(schema: Schema, model: Model, where: Any, tree: dict[str, Any]) -> Non
         ops = set(value) <= {"is", "isNot", "some", "every", "none"} and bool(value)
         for inner in value.values() if ops else [value]:
             _walk(schema, target, inner, sub)
+
+
+def fields_read(schema: Schema, model: str | Model, where: Any) -> tuple[set[str], set[str]]:
+    """The scalar fields (compound keys expanded) and the relations a filter reads on ``model`` itself."""
+    found = schema.model(model)
+    scalars: set[str] = set()
+    relations: set[str] = set()
+    stack = [where]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list | tuple):
+            stack.extend(item)
+            continue
+        if not isinstance(item, Mapping):
+            continue
+        for key, value in item.items():
+            if key in ("AND", "OR", "NOT"):
+                stack.append(value)
+                continue
+            field = found.get_field(key)
+            if field is not None and field.is_relation:
+                relations.add(key)
+            elif field is not None:
+                scalars.add(key)
+            else:
+                scalars.update(found.unique_keys.get(key, (key,)))
+    return scalars, relations
 
 
 def include_for(tree: Mapping[str, Any]) -> dict[str, Any]:
