@@ -17,6 +17,7 @@ __all__ = [
     "EngineUnavailableError",
     "ForeignKeyConstraintError",
     "OperationTimeoutError",
+    "OutcomeUnknownError",
     "PluginError",
     "PolicyDeniedError",
     "PrismaInfraError",
@@ -153,6 +154,14 @@ class EngineError(PrismaInfraError):
 
 class EngineUnavailableError(EngineError):
     """The data engine cannot be reached (not started, crashed, or shut down)."""
+
+
+class OutcomeUnknownError(EngineUnavailableError):
+    """A write was in flight when the engine died: it may or may not have been applied.
+
+    Check the database before retrying it. A write that never reached the engine raises
+    plain `EngineUnavailableError` instead (safe to retry).
+    """
 
 
 class OperationTimeoutError(PrismaInfraError):

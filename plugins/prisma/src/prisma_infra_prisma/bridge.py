@@ -12,8 +12,12 @@ on a VM). Output is split into lines right there and each waiting future is
 resolved at once (no reader task, no extra event-loop turn, no line-length
 limit). Deadlines are watched by one timer for the whole channel, not one per request.
 stderr (log lines, cold path) is read by a task through a ``StreamReader`` with a raised
-limit. When the process dies every pending request fails at once with
-`EngineUnavailableError`.
+limit. When the process dies every pending request fails at once: with
+`OutcomeUnknownError` when it was a write outside a transaction (or a commit) whose bytes had
+reached the pipe, so the database may have applied it; with plain `EngineUnavailableError` when
+it was a read, a statement of an interactive transaction (the database rolls that back when its
+connection drops) or a request still waiting in the write buffer (it never left this process).
+stdin is written by hand (`_Writer`) to know exactly which bytes reached the pipe.
 
 With ``busy_poll`` (seconds) both sides poll instead of sleeping, for that long at most: Python
 while one request is in flight, Node after answering its last one (docs/engine.md, "Latency:
@@ -31,7 +35,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
-from prisma_infra.errors import EngineUnavailableError, OperationTimeoutError, PrismaInfraError
+from prisma_infra.errors import EngineUnavailableError, OperationTimeoutError, OutcomeUnknownError, PrismaInfraError
+from prisma_infra.operation import WRITE_ACTIONS
 
 from prisma_infra_prisma import codec
 
@@ -54,18 +59,46 @@ _STDERR_LIMIT = 16 * 1024 * 1024
 _READ_SIZE = 256 * 1024
 #: How late past its deadline a request may be failed (one timer serves every request).
 _SLACK = 0.02
+#: Actions whose effect is unknown when the process dies after they were sent outside a transaction.
+#: ``queryRaw`` is among them: ``UPDATE ... RETURNING`` travels as one.
+_WRITES = frozenset({a.value for a in WRITE_ACTIONS} | {"queryRaw"})
+
+
+def _outcome_at_risk(action: str, args: Any, tx_id: str | None) -> bool:
+    """Whether losing the process after sending this request leaves its effect unknown.
+
+    Inside an interactive transaction only the commit is: anything else is rolled back by the
+    database with the connection. A ``$batch`` is one transaction committed by the bridge.
+    """
+    if action == "$commit":
+        return True
+    if tx_id is not None:
+        return False
+    if action == "$batch":
+        return any(op.get("action") in _WRITES for op in args.get("operations", ()))
+    return action in _WRITES
 
 
 class _Pending:
-    """A request waiting for its response."""
+    """A request waiting for its response; ``end``: its last byte's offset in the stream to the child."""
 
-    __slots__ = ("action", "deadline", "future", "model")
+    __slots__ = ("action", "at_risk", "deadline", "end", "future", "model")
 
-    def __init__(self, future: asyncio.Future[Any], model: str | None, action: str, deadline: float) -> None:
+    def __init__(
+        self,
+        future: asyncio.Future[Any],
+        model: str | None,
+        action: str,
+        deadline: float,
+        end: int = 0,
+        at_risk: bool = False,
+    ) -> None:
         self.future = future
         self.model = model
         self.action = action
         self.deadline = deadline
+        self.end = end
+        self.at_risk = at_risk
 
     @property
     def where(self) -> str:
@@ -102,15 +135,67 @@ class _Lines:
                 receive(line)
 
 
-class _Input(asyncio.Protocol):
-    """The child's stdin (write side); losing it means the child is gone."""
+class _Writer:
+    """The child's stdin, non-blocking; ``written`` counts the bytes that reached the pipe.
 
-    def __init__(self, bridge: Bridge) -> None:
-        self.bridge = bridge
+    An asyncio write transport would serve as well but drops its buffer without telling how
+    much of it was written when the pipe breaks, and that is what tells a request the child
+    may have read from one it cannot have.
+    """
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        if exc is not None:
-            self.bridge._lost(f"its input broke: {exc}")
+    __slots__ = ("buffer", "fd", "loop", "lost", "queued", "written")
+
+    def __init__(self, fd: int, loop: asyncio.AbstractEventLoop, lost: Callable[[str], None]) -> None:
+        os.set_blocking(fd, False)
+        self.fd: int | None = fd
+        self.loop = loop
+        self.lost = lost
+        self.buffer = bytearray()
+        self.queued = 0  # bytes handed to `write`
+        self.written = 0  # bytes the pipe took
+
+    def write(self, data: bytes) -> None:
+        self.queued += len(data)
+        if self.buffer:
+            self.buffer += data
+            return
+        sent = self._send(data)
+        if 0 <= sent < len(data):
+            self.buffer += data[sent:]
+            assert self.fd is not None
+            self.loop.add_writer(self.fd, self._flush)
+
+    def _send(self, data: bytes | bytearray) -> int:
+        """Bytes written (0 when the pipe is full), -1 when it broke."""
+        fd = self.fd
+        if fd is None:
+            return -1
+        try:
+            sent = os.write(fd, data)
+        except (BlockingIOError, InterruptedError):
+            return 0
+        except OSError as exc:
+            self.close()
+            self.lost(f"its input broke: {exc}")
+            return -1
+        self.written += sent
+        return sent
+
+    def _flush(self) -> None:
+        sent = self._send(self.buffer)
+        if sent > 0:
+            del self.buffer[:sent]
+        if not self.buffer and self.fd is not None:
+            self.loop.remove_writer(self.fd)
+
+    def close(self) -> None:
+        """Close the pipe (end of input for the child); what is still buffered is dropped."""
+        fd, self.fd = self.fd, None
+        if fd is not None:
+            if self.buffer:
+                self.loop.remove_writer(fd)
+                self.buffer.clear()
+            os.close(fd)
 
 
 class Bridge:
@@ -137,7 +222,7 @@ class Bridge:
         self._pending: dict[int, _Pending] = {}
         self._next_id = 0
         self._process: asyncio.subprocess.Process | None = None
-        self._stdin: asyncio.WriteTransport | None = None
+        self._stdin: _Writer | None = None
         self._stdout: int | None = None  # the read end of the child's stdout, non-blocking
         self._buffer = bytearray(_READ_SIZE)
         self._view = memoryview(self._buffer)
@@ -188,8 +273,7 @@ class Bridge:
         os.set_blocking(parent_out, False)
         self._stdout = parent_out
         loop.add_reader(parent_out, self._readable)
-        stdin, _ = await loop.connect_write_pipe(lambda: _Input(self), os.fdopen(parent_in, "wb", buffering=0))
-        self._stdin = stdin
+        self._stdin = _Writer(parent_in, loop, self._lost)
         assert process.stderr is not None
         self._tasks = [
             loop.create_task(self._read_stderr(process.stderr)),
@@ -297,9 +381,23 @@ class Bridge:
             self._watch.cancel()
             self._watch = None
         pending, self._pending = self._pending, {}
+        written = self._stdin.written if self._stdin is not None else 0
         for item in pending.values():
-            if not item.future.done():
+            if item.future.done():
+                continue
+            if item.at_risk and item.end <= written:
+                item.future.set_exception(
+                    OutcomeUnknownError(
+                        f"{item.where}: {self._exit_reason} after the request was sent; "
+                        "the database may or may not have applied it"
+                    )
+                )
+            elif item.end <= written:
                 item.future.set_exception(EngineUnavailableError(f"{item.where}: {self._exit_reason}"))
+            else:
+                item.future.set_exception(
+                    EngineUnavailableError(f"{item.where}: {self._exit_reason} before the request was sent")
+                )
 
     # -- deadlines ---------------------------------------------------------------------------
 
@@ -357,7 +455,8 @@ class Bridge:
         future: asyncio.Future[Any] = loop.create_future()
         now = loop.time()
         deadline = now + timeout
-        self._pending[ident] = _Pending(future, model, action, deadline)
+        end = stdin.queued + len(data)
+        self._pending[ident] = _Pending(future, model, action, deadline, end, _outcome_at_risk(action, args, tx_id))
         if deadline < self._watch_at:
             self._arm(deadline)
         stdin.write(data)
