@@ -92,7 +92,7 @@ class PolicyMiddleware(Middleware):
             engine = self.engine
             if engine is None or not engine.enabled or policies_bypassed():
                 return await call(operation)
-            if operation.model is None:
+            if operation.action.is_raw:  # gated by action: a model name on a raw call changes nothing
                 self._check_raw(engine, operation)
                 return await call(operation)
             if not engine.governs(operation.model) and not engine.models:
