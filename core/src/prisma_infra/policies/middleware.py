@@ -169,7 +169,7 @@ class PolicyMiddleware(Middleware):
     def _check_data(self, scope: _Scope, model: Model, action: Action, data: Any) -> None:
         if not isinstance(data, Mapping):
             return
-        scope.engine.check_write(scope.actor, model.name, action, data)
+        scope.engine.check_write(scope.actor, model.name, action, _with_foreign_keys(model, data))
         for key, value in data.items():
             field = model.get_field(key)
             if field is None or not field.is_relation or not isinstance(value, Mapping):
@@ -260,3 +260,22 @@ class PolicyMiddleware(Middleware):
                 context=OperationContext(transaction=ctx.transaction, deadline=ctx.deadline),
             )
             record[key] = await self.runtime.engine.execute(lookup)
+
+
+def _with_foreign_keys(model: Model, data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``data`` with each relation that holds a foreign key standing for its key fields.
+
+    ``{"tenant": {"connect": ...}}`` writes ``tenantId`` as surely as ``{"tenantId": ...}``
+    does, so field rules on the key fields must see it.
+    """
+    out: dict[str, Any] | None = None
+    for key in data:
+        field = model.get_field(key)
+        relation = field.relation if field is not None and field.is_relation else None
+        if relation is None or not relation.holds_foreign_key:
+            continue
+        if out is None:
+            out = dict(data)
+        for fk in relation.fields:
+            out.setdefault(fk, None)
+    return data if out is None else out
