@@ -92,7 +92,7 @@ class PolicyMiddleware(Middleware):
             engine = self.engine
             if engine is None or not engine.enabled or policies_bypassed():
                 return await call(operation)
-            if operation.action.is_raw:  # gated by action: a model name on a raw call changes nothing
+            if operation.action.is_raw or operation.model is None:  # raw SQL is gated by action, named model or not
                 self._check_raw(engine, operation)
                 return await call(operation)
             if not engine.governs(operation.model) and not engine.models:
@@ -131,12 +131,15 @@ class PolicyMiddleware(Middleware):
             plan = self._plan(scope, model.name, action)
             if action in (Action.UPDATE, Action.UPDATE_MANY):
                 self._check_data(scope, model, action, args.get("data") or {})
+                await self._check_links(scope, model, args.get("data") or {}, ctx)
             args["where"] = merge_where(scope_where(scope, model, args.get("where")), plan.filter)
         elif action is Action.UPSERT:
             update_plan = self._plan(scope, model.name, Action.UPDATE)
             create_plan = self._plan(scope, model.name, Action.CREATE)
             self._check_data(scope, model, Action.UPDATE, args.get("update") or {})
             self._check_data(scope, model, Action.CREATE, args.get("create") or {})
+            for data in (args.get("update") or {}, args.get("create") or {}):
+                await self._check_links(scope, model, data, ctx)
             await self._check_create_row(scope, model, create_plan, args.get("create") or {}, ctx)
             args["where"] = merge_where(scope_where(scope, model, args.get("where")), update_plan.filter)
         args = scope_selection(scope, model, args)
@@ -164,6 +167,7 @@ class PolicyMiddleware(Middleware):
         rows = data if isinstance(data, list | tuple) else [data or {}]
         for row in rows:
             self._check_data(scope, model, action, row)
+            await self._check_links(scope, model, row, ctx)
             await self._check_create_row(scope, model, plan, row, ctx)
 
     def _check_data(self, scope: _Scope, model: Model, action: Action, data: Any) -> None:
@@ -188,6 +192,48 @@ class PolicyMiddleware(Middleware):
                     rule="nested-write",
                     model=model.name,
                     action=op,
+                )
+
+    async def _check_links(self, scope: _Scope, model: Model, data: Any, ctx: OperationContext) -> None:
+        """Refuse linking (by foreign key or ``connect``) a row of a governed model the actor cannot read.
+
+        The same error whether the row is missing or unreadable, so the refusal reveals nothing.
+        """
+        if not isinstance(data, Mapping):
+            return
+        assert self.runtime is not None
+        for field in model.relation_fields:
+            relation = field.relation
+            if relation is None or not relation.holds_foreign_key or not scope.engine.governs(field.type):
+                continue
+            value = data.get(field.name)
+            connect = value.get("connect") if isinstance(value, Mapping) else None
+            if isinstance(connect, Mapping):
+                keys: Mapping[str, Any] = connect
+            else:
+                pairs = zip(relation.fields, relation.references, strict=False)
+                keys = {ref: data[fk] for fk, ref in pairs if fk in data}
+                if not keys or any(v is None or isinstance(v, Mapping) for v in keys.values()):
+                    continue
+            plan = scope.read_plan(field.type)
+            where = keys if plan.filter is None else merge_where(keys, plan.filter)
+            found = None
+            if plan.denial is None:
+                lookup = Operation(
+                    model=field.type,
+                    action=Action.FIND_FIRST,
+                    args={"where": where, "select": {ref: True for ref in relation.references}},
+                    context=OperationContext(transaction=ctx.transaction, deadline=ctx.deadline),
+                )
+                found = await self.runtime.engine.execute(lookup)
+            if found is None:
+                raise AccessDeniedError(
+                    f"{model.name}.{field.name} links a {field.type} that does not exist or that the actor may not "
+                    "read.",
+                    policy=plan.denial.policy if plan.denial is not None else plan.default_policy,
+                    rule="link-unreadable",
+                    model=model.name,
+                    action="connect",
                 )
 
     async def _check_create_row(
