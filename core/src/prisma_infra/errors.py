@@ -172,6 +172,14 @@ class TransactionError(PrismaInfraError):
     """A transaction could not be started, committed, or has expired (Prisma P2028)."""
 
 
+class PolicyError(PrismaInfraError):
+    """A policy cannot be applied to this input (an actor attribute that is not a value, ...)."""
+
+    def __init__(self, message: str, *, attribute: str | None = None) -> None:
+        super().__init__(message)
+        self.attribute = attribute
+
+
 class PolicyDeniedError(PrismaInfraError):
     """An access policy denied the operation; names the policy and the rule."""
 

@@ -8,10 +8,15 @@ attributes on an object, so both shapes work without conversion.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
+import uuid
 from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from typing import Any
+
+from prisma_infra.errors import PolicyError
 
 __all__ = ["UNRESOLVED", "ActorView", "Unresolved", "interpolate", "placeholders"]
 
@@ -114,16 +119,33 @@ class ActorView(Mapping[str, Any]):
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _resolve(name: str, actor: ActorView) -> Any:
+#: What an actor attribute may be when a placeholder takes it: a value, never a filter.
+_SCALARS = (str, int, float, bool, Decimal, uuid.UUID, datetime.date, datetime.time)
+#: Operators whose operand is a list: there a placeholder may take a list of values.
+_LIST_OPERATORS = frozenset({"in", "notIn", "hasSome", "hasEvery"})
+
+
+def _resolve(name: str, actor: ActorView, *, list_ok: bool = False) -> Any:
     value = actor.tenant if name == "tenant" else actor.path(name.removeprefix("actor."))
-    return UNRESOLVED if value is None else value
+    if value is None:
+        return UNRESOLVED
+    if isinstance(value, _SCALARS) or (
+        list_ok and isinstance(value, list | tuple) and all(isinstance(v, _SCALARS) for v in value)
+    ):
+        return list(value) if isinstance(value, tuple) else value
+    attribute = name.removeprefix("actor.")
+    raise PolicyError(
+        f"Actor attribute {attribute!r} is a {type(value).__name__}: a policy placeholder takes a single value "
+        "(str, int, bool, UUID, Decimal, date), or a list of them only under in/notIn/hasSome/hasEvery.",
+        attribute=attribute,
+    )
 
 
-def _interpolate(value: Any, actor: ActorView, missing: list[str]) -> Any:
+def _interpolate(value: Any, actor: ActorView, missing: list[str], *, list_ok: bool = False) -> Any:
     if isinstance(value, str):
         whole = _PLACEHOLDER.fullmatch(value)
         if whole:  # keep the attribute's type: {actor.id} stays an int
-            found = _resolve(whole.group(1), actor)
+            found = _resolve(whole.group(1), actor, list_ok=list_ok)
             if found is UNRESOLVED:
                 missing.append(whole.group(1))
             return found
@@ -139,7 +161,7 @@ def _interpolate(value: Any, actor: ActorView, missing: list[str]) -> Any:
 
         return _PLACEHOLDER.sub(repl, value)
     if isinstance(value, Mapping):
-        return {k: _interpolate(v, actor, missing) for k, v in value.items()}
+        return {k: _interpolate(v, actor, missing, list_ok=k in _LIST_OPERATORS) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_interpolate(v, actor, missing) for v in value]
     return value
