@@ -49,3 +49,39 @@ async def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 async def infra(world: World) -> AsyncIterator[Infrastructure]:
     await seed(world.infra)
     yield world.infra
+
+
+
+#: Attacks that still succeed, each with the open part of issue 13 it belongs to, keyed by
+#: test function and parameter id (after the provider). They are strict xfails: the suite
+#: says so on every run, and a fix turns them into failures until the line is removed.
+KNOWN_GAPS: dict[tuple[str, str], str] = {
+    **{
+        ("test_value_injection_in_filters_and_search", p): "item 15: % and _ are LIKE wildcards (Prisma escapes "
+        "nothing; SQLite sends LIKE without ESCAPE)"
+        for p in ("%", "_", "acme%")
+    },
+    ("test_audit_query_is_scoped_and_masked", ""): "item 5: a reader's audit query still shows events of other "
+    "tenants' records and unmasked fields",
+    ("test_audit_export_is_scoped", ""): "item 5: audit export is not scoped",
+    ("test_cursor_on_a_globex_row_is_no_oracle", "cursor_paginate"): "item 3: cursor_paginate(after=<unreadable "
+    "id>) positions on that row",
+    ("test_field_oracle_is_refused", "orderby-relation-hidden-field"): "item 3: refused, but as AccessDeniedError "
+    "(relation-order), not FieldReadDeniedError naming the field",
+    **{
+        ("test_analytics_field_attack", f"min-masked-email-{path}"): "analytics: min of a String field raises "
+        "ValueError (outside the hierarchy) in the ADMIN control"
+        for path in ("prisma", "sql")
+    },
+    ("test_invalid_policy_reload_keeps_the_old_policies", "bad-mask"): "a field rule with an unknown mask strategy "
+    "is accepted",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        param = callspec.id.partition("-")[2] if callspec is not None else ""
+        reason = KNOWN_GAPS.get((getattr(item, "originalname", item.name), param))
+        if reason is not None:
+            item.add_marker(pytest.mark.xfail(strict=True, reason=f"open: {reason}"))
