@@ -9,6 +9,7 @@ attributes on an object, so both shapes work without conversion.
 from __future__ import annotations
 
 import datetime
+import enum
 import hashlib
 import re
 import uuid
@@ -18,7 +19,7 @@ from typing import Any
 
 from prisma_infra.errors import PolicyError
 
-__all__ = ["UNRESOLVED", "ActorView", "Unresolved", "interpolate", "placeholders"]
+__all__ = ["UNRESOLVED", "ActorView", "Unresolved", "interpolate", "placeholders", "when_record"]
 
 _PLACEHOLDER = re.compile(r"\{(actor(?:\.[A-Za-z_][A-Za-z0-9_]*)+|tenant)\}")
 
@@ -125,20 +126,32 @@ _SCALARS = (str, int, float, bool, Decimal, uuid.UUID, datetime.date, datetime.t
 _LIST_OPERATORS = frozenset({"in", "notIn", "hasSome", "hasEvery"})
 
 
+def _scalar(value: Any) -> Any:
+    """``value`` as a plain value (an enum member gives its value), or ``None`` if it is none."""
+    if isinstance(value, enum.Enum):
+        value = value.value
+    return value if isinstance(value, _SCALARS) else None
+
+
+def _not_a_value(attribute: str, value: Any, usage: str) -> PolicyError:
+    # The type only: the value itself may be anything the application put on the actor.
+    return PolicyError(
+        f"Actor attribute {attribute!r} is a {type(value).__name__}: {usage} takes a single value "
+        "(str, int, float, bool, UUID, Decimal, date/datetime), or a list of them only under "
+        "in/notIn/hasSome/hasEvery.",
+        attribute=attribute,
+    )
+
+
 def _resolve(name: str, actor: ActorView, *, list_ok: bool = False) -> Any:
     value = actor.tenant if name == "tenant" else actor.path(name.removeprefix("actor."))
     if value is None:
         return UNRESOLVED
-    if isinstance(value, _SCALARS) or (
-        list_ok and isinstance(value, list | tuple) and all(isinstance(v, _SCALARS) for v in value)
-    ):
-        return list(value) if isinstance(value, tuple) else value
-    attribute = name.removeprefix("actor.")
-    raise PolicyError(
-        f"Actor attribute {attribute!r} is a {type(value).__name__}: a policy placeholder takes a single value "
-        "(str, int, bool, UUID, Decimal, date), or a list of them only under in/notIn/hasSome/hasEvery.",
-        attribute=attribute,
-    )
+    if _scalar(value) is not None:
+        return _scalar(value)
+    if list_ok and isinstance(value, list | tuple) and all(_scalar(v) is not None for v in value):
+        return [_scalar(v) for v in value]
+    raise _not_a_value(name.removeprefix("actor."), value, "a policy placeholder")
 
 
 def _interpolate(value: Any, actor: ActorView, missing: list[str], *, list_ok: bool = False) -> Any:
@@ -185,3 +198,65 @@ def placeholders(template: Any) -> set[str]:
         for v in template:
             found |= placeholders(v)
     return found
+
+
+_VALUE_OPERATORS = frozenset(
+    {"equals", "in", "notIn", "lt", "lte", "gt", "gte", "contains", "startsWith", "endsWith", "not", "mode"}
+    | {"has", "hasSome", "hasEvery", "isEmpty"}
+)
+_TO_MANY = frozenset({"some", "every", "none"})
+
+
+def when_record(when: Any, actor: Any, *, prefix: str = "") -> dict[str, Any]:
+    """The actor's attributes a ``when`` condition reads, each checked to be a value.
+
+    ``when`` is matched against this record, never against the actor itself: an
+    attribute that is a dict, or an object with its own ``__eq__``, cannot decide
+    the condition (`PolicyError` naming the attribute). Scalars and lists of
+    scalars pass; a relation-shaped condition (``{"org": {"is": {...}}}``) reads
+    the attribute's own attributes the same way.
+    """
+    record: dict[str, Any] = {}
+    if not isinstance(when, Mapping):
+        return record
+    for key, cond in when.items():
+        if key in ("AND", "OR", "NOT"):
+            for item in cond if isinstance(cond, list | tuple) else [cond]:
+                _merge(record, when_record(item, actor, prefix=prefix))
+            continue
+        name = f"{prefix}{key}"
+        value = _get(actor, key)
+        if isinstance(cond, Mapping) and cond and not set(cond) <= _VALUE_OPERATORS:
+            _merge(record, {key: _related(name, cond, value)})
+        elif value is None or _scalar(value) is not None:
+            record[key] = _scalar(value)
+        elif isinstance(value, list | tuple) and all(_scalar(v) is not None for v in value):
+            record[key] = [_scalar(v) for v in value]
+        else:
+            raise _not_a_value(name, value, "a when condition")
+    return record
+
+
+def _related(name: str, cond: Mapping[str, Any], value: Any) -> Any:
+    if value is None:
+        return None
+    subs = [v for v in cond.values() if isinstance(v, Mapping)]
+    if set(cond) <= _TO_MANY:
+        if not isinstance(value, list | tuple):
+            raise _not_a_value(name, value, "a some/every/none condition")
+        return [when_record({"AND": subs}, item, prefix=f"{name}.") for item in value]
+    if _scalar(value) is not None or isinstance(value, list | tuple):
+        raise PolicyError(
+            f"Actor attribute {name!r} is a {type(value).__name__}: the when condition reads attributes of it.",
+            attribute=name,
+        )
+    inner = {"AND": subs} if set(cond) <= {"is", "isNot"} else cond
+    return when_record(inner, value, prefix=f"{name}.")
+
+
+def _merge(into: dict[str, Any], more: Mapping[str, Any]) -> None:
+    for key, value in more.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value

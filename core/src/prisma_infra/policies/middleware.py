@@ -29,13 +29,13 @@ from typing import TYPE_CHECKING, Any
 from prisma_infra.operation import READ_ACTIONS, Action, Operation, OperationContext
 from prisma_infra.pipeline import Handler, Middleware
 from prisma_infra.policies.engine import PolicyEngine, policies_bypassed
-from prisma_infra.policies.evaluator import MissingRelationError
 from prisma_infra.policies.masking import pii_masker
 from prisma_infra.policies.reads import ReadScope as _Scope
 from prisma_infra.policies.reads import scope_read, scope_result, scope_selection, scope_where, scoped_context
 from prisma_infra.policies.registry import PolicyRegistry
 from prisma_infra.policies.rules import AccessDeniedError, Plan
-from prisma_infra.policies.where import include_for, merge_where, relations_needed
+from prisma_infra.policies.where import merge_where
+from prisma_infra.policies.writes import WriteCheck
 
 if TYPE_CHECKING:
     from prisma_infra.infrastructure import Infrastructure
@@ -47,7 +47,6 @@ __all__ = ["PolicyMiddleware", "policy_registry"]
 _READS = READ_ACTIONS - {Action.QUERY_RAW}  # raw SQL is gated by policies.raw_roles instead
 _CREATES = frozenset({Action.CREATE, Action.CREATE_MANY, Action.CREATE_MANY_AND_RETURN})
 _FILTERED_WRITES = frozenset({Action.UPDATE, Action.UPDATE_MANY, Action.DELETE, Action.DELETE_MANY})
-_NESTED_FK_OPS = frozenset({"connect", "disconnect"})
 
 
 def policy_registry(infrastructure: Infrastructure) -> PolicyRegistry:
@@ -129,19 +128,20 @@ class PolicyMiddleware(Middleware):
             await self._scope_create(scope, model, action, args, ctx)
         elif action in _FILTERED_WRITES:
             plan = self._plan(scope, model.name, action)
-            if action in (Action.UPDATE, Action.UPDATE_MANY):
-                self._check_data(scope, model, action, args.get("data") or {})
-                await self._check_links(scope, model, args.get("data") or {}, ctx)
-            args["where"] = merge_where(scope_where(scope, model, args.get("where")), plan.filter)
+            where = scope_where(scope, model, args.get("where"))
+            if action in (Action.UPDATE, Action.UPDATE_MANY) and "data" in args:
+                known = where if isinstance(where, Mapping) else None
+                args["data"] = await self._writes(scope, ctx).data(model, action, args["data"], known=known)
+            args["where"] = merge_where(where, plan.filter)
         elif action is Action.UPSERT:
             update_plan = self._plan(scope, model.name, Action.UPDATE)
-            create_plan = self._plan(scope, model.name, Action.CREATE)
-            self._check_data(scope, model, Action.UPDATE, args.get("update") or {})
-            self._check_data(scope, model, Action.CREATE, args.get("create") or {})
-            for data in (args.get("update") or {}, args.get("create") or {}):
-                await self._check_links(scope, model, data, ctx)
-            await self._check_create_row(scope, model, create_plan, args.get("create") or {}, ctx)
-            args["where"] = merge_where(scope_where(scope, model, args.get("where")), update_plan.filter)
+            writes = self._writes(scope, ctx)
+            where = scope_where(scope, model, args.get("where"))
+            if "update" in args:
+                known = where if isinstance(where, Mapping) else None
+                args["update"] = await writes.data(model, Action.UPDATE, args["update"], known=known)
+            args["create"] = await writes.create(model, Action.CREATE, args.get("create") or {})
+            args["where"] = merge_where(where, update_plan.filter)
         args = scope_selection(scope, model, args)
         scoped = dataclasses.replace(operation, action=action, args=args, context=scoped_context(ctx, actor))
         result = await call(scoped)
@@ -162,166 +162,15 @@ class PolicyMiddleware(Middleware):
     async def _scope_create(
         self, scope: _Scope, model: Model, action: Action, args: dict[str, Any], ctx: OperationContext
     ) -> None:
-        plan = self._plan(scope, model.name, action)
+        writes = self._writes(scope, ctx)
         data = args.get("data")
-        rows = data if isinstance(data, list | tuple) else [data or {}]
-        for row in rows:
-            self._check_data(scope, model, action, row)
-            await self._check_links(scope, model, row, ctx)
-            await self._check_create_row(scope, model, plan, row, ctx)
+        if isinstance(data, list | tuple):
+            args["data"] = [await writes.create(model, action, row) for row in data]
+        elif "data" in args:
+            args["data"] = await writes.create(model, action, data)
+        else:
+            writes.plan(model.name, action)  # validation names the missing data; the denial comes first
 
-    def _check_data(self, scope: _Scope, model: Model, action: Action, data: Any) -> None:
-        if not isinstance(data, Mapping):
-            return
-        scope.engine.check_write(scope.actor, model.name, action, _with_foreign_keys(model, data))
-        for key, value in data.items():
-            field = model.get_field(key)
-            if field is None or not field.is_relation or not isinstance(value, Mapping):
-                continue
-            target = field.type
-            if not scope.engine.governs(target):
-                continue
-            relation = field.relation
-            for op in value:
-                if op in _NESTED_FK_OPS and relation is not None and relation.holds_foreign_key:
-                    continue
-                raise AccessDeniedError(
-                    f"Nested '{op}' of {target} through {model.name}.{key} is not checked against {target}'s "
-                    f"policies: write {target} with its own operation.",
-                    policy=None,
-                    rule="nested-write",
-                    model=model.name,
-                    action=op,
-                )
-
-    async def _check_links(self, scope: _Scope, model: Model, data: Any, ctx: OperationContext) -> None:
-        """Refuse linking (by foreign key or ``connect``) a row of a governed model the actor cannot read.
-
-        The same error whether the row is missing or unreadable, so the refusal reveals nothing.
-        """
-        if not isinstance(data, Mapping):
-            return
+    def _writes(self, scope: _Scope, ctx: OperationContext) -> WriteCheck:
         assert self.runtime is not None
-        for field in model.relation_fields:
-            relation = field.relation
-            if relation is None or not relation.holds_foreign_key or not scope.engine.governs(field.type):
-                continue
-            value = data.get(field.name)
-            connect = value.get("connect") if isinstance(value, Mapping) else None
-            if isinstance(connect, Mapping):
-                keys: Mapping[str, Any] = connect
-            else:
-                pairs = zip(relation.fields, relation.references, strict=False)
-                keys = {ref: data[fk] for fk, ref in pairs if fk in data}
-                if not keys or any(v is None or isinstance(v, Mapping) for v in keys.values()):
-                    continue
-            plan = scope.read_plan(field.type)
-            where = keys if plan.filter is None else merge_where(keys, plan.filter)
-            found = None
-            if plan.denial is None:
-                lookup = Operation(
-                    model=field.type,
-                    action=Action.FIND_FIRST,
-                    args={"where": where, "select": {ref: True for ref in relation.references}},
-                    context=OperationContext(transaction=ctx.transaction, deadline=ctx.deadline),
-                )
-                found = await self.runtime.engine.execute(lookup)
-            if found is None:
-                raise AccessDeniedError(
-                    f"{model.name}.{field.name} links a {field.type} that does not exist or that the actor may not "
-                    "read.",
-                    policy=plan.denial.policy if plan.denial is not None else plan.default_policy,
-                    rule="link-unreadable",
-                    model=model.name,
-                    action="connect",
-                )
-
-    async def _check_create_row(
-        self, scope: _Scope, model: Model, plan: Plan, data: Any, ctx: OperationContext
-    ) -> None:
-        if plan.filter is None or not isinstance(data, Mapping):
-            return
-        record = self._record_from_data(model, data)
-        tree = relations_needed(scope.engine.schema, model, plan.filter)
-        if tree:
-            await self._load_relations(model, record, tree, ctx)
-        try:
-            decision = plan.decide(record, schema=scope.engine.schema)
-        except MissingRelationError as exc:  # pragma: no cover - _load_relations fills every relation
-            raise AccessDeniedError(exc.message, policy=plan.default_policy, model=model.name) from exc
-        if not decision.allowed:
-            raise AccessDeniedError(
-                f"create on {model.name} denied: the data is outside what the policies allow. {decision.reason}",
-                policy=decision.policy,
-                rule=decision.rule,
-                model=model.name,
-                action="create",
-            )
-
-    @staticmethod
-    def _record_from_data(model: Model, data: Mapping[str, Any]) -> dict[str, Any]:
-        """The row a create would produce, as far as it is known: scalars, connected keys, literal defaults."""
-        record: dict[str, Any] = {}
-        for key, value in data.items():
-            field = model.get_field(key)
-            if field is not None and field.is_relation:
-                relation = field.relation
-                connect = value.get("connect") if isinstance(value, Mapping) else None
-                if relation is not None and relation.holds_foreign_key and isinstance(connect, Mapping):
-                    for fk, ref in zip(relation.fields, relation.references, strict=False):
-                        if ref in connect:
-                            record[fk] = connect[ref]
-                continue
-            record[key] = value
-        for field in model.scalar_fields:
-            if field.name not in record and field.default is not None and not field.default.is_function:
-                record[field.name] = field.default.value
-        return record
-
-    async def _load_relations(
-        self, model: Model, record: dict[str, Any], tree: Mapping[str, Any], ctx: OperationContext
-    ) -> None:
-        """Fill the relations a create filter reads: to-one targets by foreign key, to-many as empty."""
-        assert self.runtime is not None
-        for key, subtree in tree.items():
-            field = model.field(key)
-            relation = field.relation
-            if field.is_list:
-                record[key] = []
-                continue
-            if relation is None or not relation.holds_foreign_key:
-                record[key] = None
-                continue
-            keys = {ref: record.get(fk) for fk, ref in zip(relation.fields, relation.references, strict=False)}
-            if any(v is None for v in keys.values()):
-                record[key] = None
-                continue
-            args: dict[str, Any] = {"where": keys}
-            if subtree:
-                args["include"] = include_for(subtree)
-            lookup = Operation(
-                model=field.type,
-                action=Action.FIND_FIRST,
-                args=args,
-                context=OperationContext(transaction=ctx.transaction, deadline=ctx.deadline),
-            )
-            record[key] = await self.runtime.engine.execute(lookup)
-
-
-def _with_foreign_keys(model: Model, data: Mapping[str, Any]) -> Mapping[str, Any]:
-    """``data`` with each relation that holds a foreign key standing for its key fields.
-
-    ``{"tenant": {"connect": ...}}`` writes ``tenantId`` as surely as ``{"tenantId": ...}``
-    does, so field rules on the key fields must see it.
-    """
-    out: dict[str, Any] | None = None
-    for key in data:
-        field = model.get_field(key)
-        relation = field.relation if field is not None and field.is_relation else None
-        if relation is None or not relation.holds_foreign_key:
-            continue
-        if out is None:
-            out = dict(data)
-        for fk in relation.fields:
-            out.setdefault(fk, None)
-    return data if out is None else out
+        return WriteCheck(scope, self.runtime.engine.execute, ctx)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from prisma_infra.errors import PolicyDeniedError
 from prisma_infra.operation import Action
-from prisma_infra.policies.actor import ActorView, interpolate
+from prisma_infra.policies.actor import ActorView, interpolate, when_record
 from prisma_infra.policies.evaluator import evaluate, matches
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ def _applies(roles: frozenset[str] | None, when: Mapping[str, Any] | None, actor
         return False
     if when is not None:
         interpolated, missing = interpolate(when, actor)
-        if missing or not matches(interpolated, actor):
+        if missing or not matches(interpolated, when_record(interpolated, actor)):
             return False
     return True
 
