@@ -1,7 +1,8 @@
 """Every ```python block in the README and docs/ runs, in order, as one script per page.
 
 Blocks run in a scratch copy of ``examples/blog`` (the page's working folder),
-so they may use its settings file and its SQLite database. A block marked with
+so they may use its settings file and its SQLite database; a page that starts with
+``<!-- docs-test: example NAME -->`` runs in a copy of ``examples/NAME`` instead. A block marked with
 an HTML comment ``<!-- docs-test: shell -->`` before it is run as a shell command
 instead; no block is ever skipped.
 """
@@ -19,6 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [p for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))] if p.exists()]
+EXAMPLE = re.compile(r"\A\s*(?:#[^\n]*\n\s*)?<!-- docs-test: example (?P<name>\w+) -->")
 BLOCK = re.compile(r"(<!-- docs-test: (?P<mode>\w+) -->\s*)?```(?P<lang>python|console)\n(?P<code>.*?)```", re.S)
 
 
@@ -36,8 +38,10 @@ PAGES_WITH_CODE = [p for p in PAGES if blocks(p)]
 @pytest.mark.integration
 @pytest.mark.parametrize("page", PAGES_WITH_CODE, ids=[p.name for p in PAGES_WITH_CODE])
 def test_page_examples_run(page: Path, tmp_path: Path) -> None:
-    workdir = tmp_path / "blog"
-    shutil.copytree(ROOT / "examples" / "blog", workdir, ignore=shutil.ignore_patterns("*.db", "generated"))
+    example = EXAMPLE.match(page.read_text())
+    name = example["name"] if example else "blog"
+    workdir = tmp_path / name
+    shutil.copytree(ROOT / "examples" / name, workdir, ignore=shutil.ignore_patterns("*.db", "generated"))
     env = {
         **os.environ,
         "PRISMA_INFRA_ENV": "development",
