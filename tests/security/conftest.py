@@ -61,9 +61,6 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {
         "nothing; SQLite sends LIKE without ESCAPE)"
         for p in ("%", "_", "acme%")
     },
-    ("test_audit_query_is_scoped_and_masked", ""): "item 5: a reader's audit query still shows events of other "
-    "tenants' records and unmasked fields",
-    ("test_audit_export_is_scoped", ""): "item 5: audit export is not scoped",
     ("test_cursor_on_a_globex_row_is_no_oracle", "cursor_paginate"): "item 3: cursor_paginate(after=<unreadable "
     "id>) positions on that row",
     ("test_field_oracle_is_refused", "orderby-relation-hidden-field"): "item 3: refused, but as AccessDeniedError "

@@ -19,7 +19,7 @@ from conftest import World
 from policy_set import ADMIN, ATTACKER, GLOBEX_READER
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.policies import merge_where
-from security_support import ACME_USERS, USERS, assert_no_secret, attempt, ids, is_refusal, settings
+from security_support import ACME_POSTS, ACME_USERS, USERS, assert_no_secret, attempt, ids, is_refusal, settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
@@ -199,6 +199,29 @@ async def test_audit_export_is_scoped(infra: Infrastructure, tmp_path: Path) -> 
         assert is_refusal(outcome[1]), outcome
         return
     assert_no_secret(target.read_text())
+
+
+async def test_every_audit_read_path_gives_the_same_scoped_events(infra: Infrastructure, tmp_path: Path) -> None:
+    """query, stream, history and export (JSON lines and CSV) share one scoping: same events, same masking."""
+    await seeded_audit(infra)
+    with infra.acting_as(ADMIN):
+        await infra.repository("post").delete(20)  # a deleted globex record: hidden by its last image
+        await infra.repository("post").delete(10)  # a deleted acme record: shown, its secret hidden
+    await infra.audit.flush()
+    jsonl, csv_file = tmp_path / "export.jsonl", tmp_path / "export.csv"
+    with infra.acting_as(ATTACKER):
+        queried = await infra.audit.query(model="Post")
+        streamed = [e async for e in infra.audit.stream(model="Post")]
+        history = await infra.audit.history("Post", 10) + await infra.audit.history("Post", 20)
+        exported = await infra.audit.export(jsonl, model="Post")
+        await infra.audit.export(csv_file, model="Post", format="csv")
+    assert queried == streamed
+    assert {e["id"] for e in history} <= {e["id"] for e in queried}
+    assert exported == len(queried) == len(jsonl.read_text().splitlines())
+    assert len(csv_file.read_text().splitlines()) == exported + 1  # the header
+    assert 10 in event_ids(history) and event_ids(queried) <= ACME_POSTS, event_ids(queried)
+    assert any(e["action"] == "delete" and e["before"] for e in history)
+    assert_no_secret([queried, history, jsonl.read_text(), csv_file.read_text()])
 
 
 async def test_audit_verify_reveals_no_values(infra: Infrastructure) -> None:

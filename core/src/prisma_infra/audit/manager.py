@@ -14,7 +14,8 @@ import csv
 import datetime as dt
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from contextlib import aclosing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -248,14 +249,34 @@ class AuditManager:
         since: TimeBound = None,
         until: TimeBound = None,
         sink: str | None = None,
-    ) -> AsyncIterator[dict[str, Any]]:
-        """Matching events in trail order, streamed (``since`` inclusive, ``until`` exclusive)."""
+    ) -> AsyncGenerator[dict[str, Any], None]:
+        """Matching events in trail order, streamed (``since`` inclusive, ``until`` exclusive).
+
+        Every read of the trail (`stream`, `query`, `history`, `export`) goes through here, so
+        the model's access policies always apply (`prisma_infra.audit.scoping`): events of
+        records the ambient actor may not read are left out, fields it may not read are masked
+        or removed. Events are checked in batches, so a scoped stream yields in bursts.
+        """
+        from prisma_infra.audit.scoping import AuditScope
+
         await self.flush()
         _, source = self._source(sink)
         criteria = self._filter(model=model, record_id=record_id, actor=actor, action=action, since=since,
                                 until=until)
+        scope = AuditScope.current(self._infra, self.seam)
+        if scope is None:
+            async for event in source.read(criteria):
+                yield event
+            return
+        batch: list[dict[str, Any]] = []
         async for event in source.read(criteria):
-            yield event
+            batch.append(event)
+            if len(batch) >= _SCOPED_BATCH:
+                for shown in await scope.apply(batch):
+                    yield shown
+                batch = []
+        for shown in await scope.apply(batch):
+            yield shown
 
     async def query(
         self,
@@ -269,35 +290,23 @@ class AuditManager:
         limit: int | None = None,
         sink: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Matching events in trail order (at most ``limit``), as the ambient actor may see them.
-
-        The model's access policies apply (`prisma_infra.audit.scoping`): events of records
-        the actor may not read are left out, fields it may not read are masked or removed.
-        """
-        from prisma_infra.audit.scoping import AuditScope
-
-        scope = AuditScope.current(self._infra, self.seam)
+        """Matching events in trail order (at most ``limit``), as the ambient actor may see them (see `stream`)."""
         found: list[dict[str, Any]] = []
-        batch: list[dict[str, Any]] = []
-        async for event in self.stream(model=model, record_id=record_id, actor=actor, action=action, since=since,
-                                       until=until, sink=sink):
-            if scope is None:
+        if limit is not None and limit <= 0:
+            return found
+        events = self.stream(model=model, record_id=record_id, actor=actor, action=action, since=since, until=until,
+                             sink=sink)
+        async with aclosing(events):  # stopping at ``limit`` closes the sink's reader now, not at collection
+            async for event in events:
                 found.append(event)
-            else:
-                batch.append(event)
-                if len(batch) >= _SCOPED_BATCH:
-                    found.extend(await scope.apply(batch))
-                    batch.clear()
-            if limit is not None and len(found) >= limit:
-                break
-        if batch:
-            found.extend(await scope.apply(batch) if scope is not None else batch)
-        return found[:limit] if limit is not None else found
+                if limit is not None and len(found) >= limit:
+                    break
+        return found
 
     async def history(self, model: str, record_id: Any, *, sink: str | None = None) -> list[dict[str, Any]]:
         """Every event of one record, oldest first: ``await infra.audit.history("User", 5)``.
 
-        Scoped by the model's access policies like `query`.
+        Scoped by the model's access policies like `stream`.
         """
         return await self.query(model=model, record_id=record_id, sink=sink)
 
@@ -313,7 +322,10 @@ class AuditManager:
         action: str | None = None,
         sink: str | None = None,
     ) -> int:
-        """Write matching events to ``path`` as JSON lines (``jsonl``) or CSV; returns how many."""
+        """Write matching events to ``path`` as JSON lines (``jsonl``) or CSV; returns how many.
+
+        The events are those `stream` gives the ambient actor: scoped by the access policies.
+        """
         if format not in ("jsonl", "csv"):
             raise ConfigurationError(f"export format must be 'jsonl' or 'csv', not {format!r}")
         fh = await asyncio.to_thread(_open_export, Path(path))

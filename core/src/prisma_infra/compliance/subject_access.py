@@ -16,7 +16,8 @@ performed as actor.
 
 PII in records is shown in clear only to an authorised caller: one whose role
 is in ``audit.report_roles`` (or ``pii.reveal_roles``); everyone else gets the
-masked values. Audit events are shown as stored (masked when written).
+masked values. Audit events are those `infra.audit.stream` shows the caller:
+scoped by the access policies (`prisma_infra.audit.scoping`).
 """
 
 from __future__ import annotations
