@@ -11,11 +11,13 @@ Targets (issue 4): L1 hit ≤ 30 µs median; Redis hit ≤ raw GET + 100 µs;
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import json
 import statistics
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -139,6 +141,46 @@ async def concurrent_reads(infra: Infrastructure, count: int) -> dict[str, float
             "reads_per_s": count / elapsed}
 
 
+async def sleep_lateness(loop_of_hits: Callable[[], Awaitable[Any]], hits: int) -> float:
+    """How late (ms) a 50 ms sleep in another task wakes while ``hits`` sequential cache hits run."""
+    async def sleeper() -> float:
+        started = time.perf_counter()
+        await asyncio.sleep(0.05)
+        return (time.perf_counter() - started - 0.05) * 1e3
+
+    task = asyncio.create_task(sleeper())
+    await asyncio.sleep(0)  # the sleeper's timer is set
+    for _ in range(hits):
+        await loop_of_hits()
+    return await task
+
+
+async def fairness(report: Report, args: dict[str, Any]) -> None:
+    """Cost per L1 hit of yielding to the event loop (``cache.yield_every``) against never yielding.
+
+    Means, not medians: one hit in ``yield_every`` pays for the yield, which a median hides.
+    Settings alternate in short rounds, measured moments apart, as in `paired`.
+    """
+    settings = {"never (0, previous behaviour)": 0, "every hit (1)": 1, "every 32 hits (default)": 32}
+    async with contextlib.AsyncExitStack() as stack:
+        calls: dict[str, Callable[[], Awaitable[Any]]] = {}
+        for label, every in settings.items():
+            infra = await stack.enter_async_context(infrastructure({"tiers": ["memory"], "ttl": 600,
+                                                                    "yield_every": every}))
+            calls[label] = functools.partial(infra.call, "Post", "findMany", args)
+            assert await calls[label]() == ROWS
+        means: dict[str, list[float]] = {label: [] for label in settings}
+        for _ in range(20):
+            for label, call in calls.items():
+                means[label].append((await time_sequential(call, iterations=500, warmup=10))["mean_us"])
+        base = statistics.median(means["never (0, previous behaviour)"])
+        for label, call in calls.items():
+            mean = statistics.median(means[label])
+            report.add("cache", f"L1 hit, whole pipeline, yield to the loop: {label}", mean_us=mean,
+                       over_never_us=mean - base, lateness_of_50ms_sleep_over_20000_hits_ms=await sleep_lateness(
+                           call, 20_000))
+
+
 async def run(report: Report) -> None:
     import redis.asyncio as aioredis
     from pymemcache.client.base import Client as MemcacheClient
@@ -176,6 +218,7 @@ async def run(report: Report) -> None:
         report.add("cache", "L1 hit, cache manager alone (no other middleware)",
                    **await time_sequential(manager_only, iterations=50000))
         report.add("cache", "10,000 concurrent L1 reads", **await concurrent_reads(infra, 10_000))
+    await fairness(report, args)
 
     # -- Redis ---------------------------------------------------------------------------
     client = aioredis.Redis.from_url(REDIS_URL)

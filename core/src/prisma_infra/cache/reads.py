@@ -84,6 +84,8 @@ class ReadPath:
     _flights: dict[str, _Flight]
     _refreshing: set[str]
     _runner: Handler | None
+    #: In-process hits answered since the last yield (shared by all tasks: a hit never switches task).
+    _unyielded: int = 0
 
     if TYPE_CHECKING:
 
@@ -144,15 +146,30 @@ class ReadPath:
                     stats.hits += 1
                     value = entry.live.copy()
                     stats.latency.observe(time.perf_counter() - started)
+                    await self._fair()
                     return value
                 if serve_stale and now < entry.stale_until:
                     stats.stale_hits += 1
                     self._refresh_later(operation, call, plan, ttl, swr, entry.generations)
                     value = entry.live.copy()
                     stats.latency.observe(time.perf_counter() - started)
+                    await self._fair()
                     return value
             stats.misses += 1
         return await self._read_slow(operation, call, plan, ttl, swr, serve_stale, started)
+
+    async def _fair(self) -> None:
+        """Yield to the event loop once per ``cache.yield_every`` in-process hits.
+
+        Such a hit awaits nothing, so a loop of them would starve every other task
+        (timers, sockets); one ``sleep(0)`` per batch costs far less than one per hit.
+        """
+        every = self.config.yield_every
+        if every:
+            self._unyielded += 1
+            if self._unyielded >= every:
+                self._unyielded = 0
+                await asyncio.sleep(0)
 
     # -- coalesced slow path ---------------------------------------------------------------
 
@@ -422,7 +439,9 @@ class ReadPath:
             if tier.local is not None:
                 kept = tier.local.get_entry(plan.keys[i])
                 if kept is not None and kept.generations == domain.current(plan.tags) and now < kept.stale_until:
-                    return True, kept.live.copy()
+                    value = kept.live.copy()
+                    await self._fair()
+                    return True, value
                 continue
             try:
                 if i == policy.gen_tier and isinstance(domain, SharedDomain):

@@ -76,6 +76,8 @@ class CacheConfig(Section):
     """Options per store name (``cache.stores.redis.url`` ...)."""
     warm: list[dict[str, Any]] = Field(default_factory=list)
     warm_interval: float | None = Field(default=None, gt=0)
+    yield_every: int = Field(default=32, ge=0)
+    """In-process hits answered in a row before one yields to the event loop (``0``: never yield)."""
 
 
 # -- analytics (owned by prisma_infra.analytics / prisma_infra.alerts; see docs/analytics.md)
