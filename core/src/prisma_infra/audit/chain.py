@@ -25,6 +25,9 @@ import orjson
 
 __all__ = ["GENESIS", "ChainHead", "Hasher", "VerifyResult", "canonical", "verify_events"]
 
+#: Events read past a first mismatch to tell a keyed trail (none matches) from an edited one.
+_KEY_PROBE = 16
+
 #: ``prev_hash`` of the first event of a chain.
 GENESIS = "0" * 64
 
@@ -54,7 +57,10 @@ class Hasher:
         return hash(self.keyed)
 
     def digest(self, event: Mapping[str, Any]) -> str:
-        data = canonical(event)
+        return self.mac(canonical(event))
+
+    def mac(self, data: bytes) -> str:
+        """HMAC-SHA256 of ``data`` under the key, or its SHA-256 without one (hex)."""
         if self._key is not None:
             return hmac.new(self._key, data, hashlib.sha256).hexdigest()
         return hashlib.sha256(data).hexdigest()
@@ -95,11 +101,23 @@ class VerifyResult:
     position: int | None = None
     """0-based position of the first bad event in the trail as read."""
     reason: str = ""
+    needs_key: bool = False
+    """The trail (or its anchor) is keyed and no key was given: nothing can be told about it."""
+    anchored: dict[str, int] = field(default_factory=dict)
+    """Chain → seq of the anchor the trail was checked against (`prisma_infra.audit.anchor`)."""
 
     def describe(self) -> str:
         if self.ok:
             chains = ", ".join(f"{name}: {n}" for name, n in sorted(self.chains.items())) or "no events"
-            return f"audit trail OK: {self.checked} events verified ({chains})"
+            anchors = ", ".join(f"{name} at seq {n}" for name, n in sorted(self.anchored.items()))
+            return f"audit trail OK: {self.checked} events verified ({chains})" + (
+                f"; matches its anchor ({anchors})" if anchors else ""
+            )
+        if self.needs_key:
+            return (
+                f"audit trail NOT VERIFIED: {self.reason}, so the trail was written with audit.hash_key. "
+                "Give the key (--key, PRISMA_INFRA_AUDIT_KEY or audit.hash_key) to verify it"
+            )
         bad = self.first_bad or {}
         return (
             f"audit trail BROKEN at event {bad.get('id')} (seq {bad.get('seq')}, chain {bad.get('chain')!r}, "
@@ -110,6 +128,18 @@ class VerifyResult:
 async def _aiter(events: Iterable[Mapping[str, Any]]) -> AsyncIterator[Mapping[str, Any]]:
     for event in events:
         yield event
+
+
+async def _plain_hash_follows(stream: AsyncIterable[Mapping[str, Any]], hasher: Hasher) -> bool:
+    """Whether one of the next events has a plain SHA-256 hash: then the trail is unkeyed and was edited."""
+    count = 0
+    async for event in stream:
+        if hasher.digest(event) == event.get("hash"):
+            return True
+        count += 1
+        if count >= _KEY_PROBE:
+            break
+    return False
 
 
 async def verify_events(
@@ -131,6 +161,14 @@ async def verify_events(
     stream = events if isinstance(events, AsyncIterable) else _aiter(events)
     position = -1
     async for event in stream:
+        if (
+            position == -1
+            and not hasher.keyed
+            and isinstance(event.get("seq"), int)
+            and hasher.digest(event) != event.get("hash")
+            and not await _plain_hash_follows(stream, hasher)
+        ):
+            return VerifyResult(ok=False, needs_key=True, reason="its events' hashes are not plain SHA-256")
         position += 1
         chain = str(event.get("chain") or "")
         seq = event.get("seq")

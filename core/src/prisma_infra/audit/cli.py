@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -30,19 +30,23 @@ SinkOption = Annotated[
 
 
 async def with_infrastructure(
-    settings: list[Path] | None, env: str | None, work: Callable[[Infrastructure], Awaitable[T]]
+    settings: list[Path] | None,
+    env: str | None,
+    work: Callable[[Infrastructure], Awaitable[T]],
+    *,
+    overrides: Mapping[str, Any] | None = None,
 ) -> T:
     """Start the infrastructure from the settings, run ``work``, stop it."""
     from prisma_infra.infrastructure import Infrastructure
 
-    infra = Infrastructure.from_settings(*(settings or ()), environment=env)
+    infra = Infrastructure.from_settings(*(settings or ()), environment=env, overrides=overrides)
     async with infra:
         return await work(infra)
 
 
-def _fail(message: str) -> typer.Exit:
+def _fail(message: str, code: int = 1) -> typer.Exit:
     typer.secho(message, fg=typer.colors.RED, err=True)
-    return typer.Exit(1)
+    return typer.Exit(code)
 
 
 @audit_app.command("verify")
@@ -54,33 +58,66 @@ def verify(
         Path | None,
         typer.Option("--path", help="Verify this JSON-lines trail file directly (no database, no sinks started)."),
     ] = None,
+    anchor: Annotated[
+        Path | None,
+        typer.Option("--anchor", help="Anchor file to check the trail's tail against (default: audit.anchor)."),
+    ] = None,
+    key: Annotated[
+        str | None,
+        typer.Option("--key", envvar="PRISMA_INFRA_AUDIT_KEY", show_envvar=True,
+                     help="The audit hash key (audit.hash_key) of a keyed trail."),
+    ] = None,
     allow_truncated_start: Annotated[
         bool, typer.Option("--allow-truncated-start", help="Accept a trail whose oldest events were archived.")
     ] = False,
 ) -> None:
-    """Check the hash chain; exit 1 naming the first edited, deleted or reordered event."""
-    from prisma_infra.audit.chain import VerifyResult, verify_events
+    """Check the hash chain and its anchor; exit 1 naming the first edited, deleted or reordered event.
+
+    Exit 2 when the trail is keyed and no key was given (nothing can be told without it).
+    """
+    from prisma_infra.audit.anchor import Anchor, AnchorStore, verify_anchored
+    from prisma_infra.audit.anchor_stores import FileAnchorStore, build_anchor_store
+    from prisma_infra.audit.chain import VerifyResult
     from prisma_infra.audit.file_sink import iter_trail
     from prisma_infra.audit.manager import AuditManager
     from prisma_infra.config.loader import load_config
     from prisma_infra.errors import PrismaInfraError
 
+    overrides = {"audit": {"hash_key": key}} if key else None
+    pinned = FileAnchorStore(anchor) if anchor is not None else None
     result: VerifyResult
     try:
         if path is not None:
-            config = load_config(list(settings) if settings else None, environment=env).config
+            config = load_config(list(settings) if settings else None, environment=env, overrides=overrides).config
             hasher = AuditManager.hasher_for(config.audit)
-            result = asyncio.run(
-                verify_events(iter_trail(path), hasher, allow_truncated_start=allow_truncated_start)
-            )
+
+            async def offline() -> VerifyResult:
+                anchors: list[Anchor] = []
+                store: AnchorStore | None = pinned
+                if store is None and config.audit.anchor.store is not None:
+                    store = build_anchor_store(config.audit.anchor, Path(config.base_dir))
+                if store is not None:
+                    await store.start()
+                    try:
+                        anchors = await store.latest()
+                    finally:
+                        await store.close()
+                return await verify_anchored(iter_trail(path), hasher, anchors, sink=sink or "file",
+                                             allow_truncated_start=allow_truncated_start)
+
+            result = asyncio.run(offline())
         else:
 
             async def work(infra: Infrastructure) -> VerifyResult:
-                return await infra.audit.verify(sink=sink, allow_truncated_start=allow_truncated_start)
+                anchors = await pinned.latest() if pinned is not None else None
+                return await infra.audit.verify(sink=sink, allow_truncated_start=allow_truncated_start,
+                                                anchors=anchors)
 
-            result = asyncio.run(with_infrastructure(settings, env, work))
+            result = asyncio.run(with_infrastructure(settings, env, work, overrides=overrides))
     except PrismaInfraError as exc:
         raise _fail(f"Error: {exc}") from None
+    if result.needs_key:
+        raise _fail(result.describe(), code=2)
     if not result.ok:
         raise _fail(result.describe())
     typer.echo(result.describe())

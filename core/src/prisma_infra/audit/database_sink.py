@@ -35,7 +35,7 @@ from prisma_infra.providers.audit import AuditSink
 if TYPE_CHECKING:
     from prisma_infra.providers.engine import Engine
 
-__all__ = ["PRISMA_MODEL", "DatabaseSink"]
+__all__ = ["PRISMA_MODEL", "DatabaseSink", "RawSql"]
 
 #: The Prisma model matching the table this sink creates; add it to schema.prisma to manage the table there.
 PRISMA_MODEL = """\
@@ -94,21 +94,11 @@ def _ddl(provider: str, table: str) -> list[str]:
     ]
 
 
-class DatabaseSink(AuditSink):
-    """Audit events as rows of one table (see the module documentation).
+class RawSql:
+    """Plain SQL through the engine (never the pipeline, so it is not audited itself), quoted per provider."""
 
-    The kernel binds it to the running engine (`bind_engine`) before `start`.
-    """
-
-    name: ClassVar[str] = "database"
-
-    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
-        super().__init__(options)
-        self.table = str(self.options.get("table", "AuditEvent"))
-        if not _NAME.match(self.table):
-            raise ConfigurationError(f"audit.sink_options.database.table: {self.table!r} is not a plain table name")
-        self._engine: Engine | None = None
-        self._provider = ""
+    _engine: Engine | None = None
+    _provider = ""
 
     def bind_engine(self, engine: Engine) -> None:
         """Use ``engine`` (the infrastructure's) for every statement."""
@@ -118,10 +108,10 @@ class DatabaseSink(AuditSink):
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            raise PrismaInfraError("the database audit sink has no engine: it must be used through the infrastructure")
+            raise PrismaInfraError(
+                f"the {type(self).__name__} has no engine: it must be used through the infrastructure"
+            )
         return self._engine
-
-    # -- SQL helpers ------------------------------------------------------------------------
 
     def _q(self, name: str) -> str:
         return f"`{name}`" if self._provider == "mysql" else f'"{name}"'
@@ -139,6 +129,21 @@ class DatabaseSink(AuditSink):
             Operation(model=None, action=Action.QUERY_RAW, args={"sql": sql, "params": list(params)})
         )
         return list(rows or [])
+
+
+class DatabaseSink(RawSql, AuditSink):
+    """Audit events as rows of one table (see the module documentation).
+
+    The kernel binds it to the running engine (`bind_engine`) before `start`.
+    """
+
+    name: ClassVar[str] = "database"
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        super().__init__(options)
+        self.table = str(self.options.get("table", "AuditEvent"))
+        if not _NAME.match(self.table):
+            raise ConfigurationError(f"audit.sink_options.database.table: {self.table!r} is not a plain table name")
 
     # -- lifecycle --------------------------------------------------------------------------
 

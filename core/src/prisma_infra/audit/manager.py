@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import orjson
 
+from prisma_infra.audit.anchor import Anchor, verify_anchored
 from prisma_infra.audit.capture import BEFORE_ACTIONS, AuditCapture
-from prisma_infra.audit.chain import Hasher, VerifyResult, verify_events
+from prisma_infra.audit.chain import Hasher, VerifyResult
 from prisma_infra.audit.events import EVENT_FIELDS, Event, actor_id, json_safe, make_event, parse_time, record_key
 from prisma_infra.audit.types import AuditFilter, QueryableSink
 from prisma_infra.audit.writer import AuditError, AuditWriter, SinkStatus
@@ -354,16 +355,25 @@ class AuditManager:
             await asyncio.to_thread(fh.close)
         return count
 
-    async def verify(self, *, sink: str | None = None, allow_truncated_start: bool = False) -> VerifyResult:
-        """Check the hash chain of a queryable sink; the result names the first bad event."""
+    async def verify(
+        self, *, sink: str | None = None, allow_truncated_start: bool = False, anchors: Sequence[Anchor] | None = None
+    ) -> VerifyResult:
+        """Check the hash chain of a queryable sink, and its tail against the latest anchors (``audit.anchor``).
+
+        The result names the first bad event, or asks for the key (``needs_key``) when the
+        trail is keyed and ``audit.hash_key`` is not set. ``anchors`` replaces the stored ones.
+        """
         await self.flush()
         name, source = self._source(sink)
         heads: dict[str, tuple[int, str]] = {}
         recorded = self.writer.recorded_head()
         if recorded is not None and not self.writer.is_buffering(name):
             heads[self.writer.chain] = recorded
-        return await verify_events(
-            source.read(None), self.writer.hasher, expected_heads=heads, allow_truncated_start=allow_truncated_start
+        if anchors is None:
+            anchors = await self.writer.anchors()
+        return await verify_anchored(
+            source.read(None), self.writer.hasher, anchors, sink=name, expected_heads=heads,
+            allow_truncated_start=allow_truncated_start,
         )
 
     @staticmethod

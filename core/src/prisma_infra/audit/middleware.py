@@ -11,7 +11,9 @@ from prisma_infra.operation import WRITE_ACTIONS, Action, Operation
 from prisma_infra.pipeline import Handler, Middleware
 
 if TYPE_CHECKING:
+    from prisma_infra.audit.anchor import AnchorPublisher
     from prisma_infra.audit.manager import AuditManager
+    from prisma_infra.config.model import AnchorConfig, AuditConfig
     from prisma_infra.infrastructure import Infrastructure
     from prisma_infra.providers.audit import AuditSink
     from prisma_infra.runtime import Runtime
@@ -105,6 +107,8 @@ class AuditMiddleware(Middleware):
         if writer is not None and not writer.closed and writer.hasher == hasher:
             writer.sink_timeout, writer.retry_max_wait = config.sink_timeout, config.retry_max_wait
             await writer.set_sinks(sinks)
+            if (writer.anchor.settings if writer.anchor is not None else None) != _anchor_settings(config):
+                await writer.set_anchor(_anchor_publisher(config, base_dir, runtime))
         else:
             writer = AuditWriter(
                 sinks,
@@ -113,6 +117,7 @@ class AuditMiddleware(Middleware):
                 hasher=hasher,
                 sink_timeout=config.sink_timeout,
                 retry_max_wait=config.retry_max_wait,
+                anchor=_anchor_publisher(config, base_dir, runtime),
             )
             await writer.start()
             writers[key] = writer
@@ -134,6 +139,27 @@ class AuditMiddleware(Middleware):
         manager, self.manager = self.manager, None
         if manager is not None:
             await manager.close()
+
+
+def _anchor_settings(config: AuditConfig) -> AnchorConfig | None:
+    return config.anchor if config.anchor.store is not None else None
+
+
+def _anchor_publisher(config: AuditConfig, base_dir: Path, runtime: Runtime) -> AnchorPublisher | None:
+    """The writer's anchor publisher for ``audit.anchor`` (``None`` when it is off)."""
+    from prisma_infra.audit.anchor import AnchorPublisher
+    from prisma_infra.audit.anchor_stores import build_anchor_store
+
+    settings = _anchor_settings(config)
+    if settings is None:
+        return None
+    return AnchorPublisher(
+        build_anchor_store(settings, base_dir, runtime.engine),
+        every_events=settings.every_events,
+        every_seconds=settings.every_seconds,
+        timeout=settings.timeout,
+        settings=settings,
+    )
 
 
 def _resolve(path: str, base_dir: Path) -> Path:

@@ -28,9 +28,10 @@ from typing import Any
 import orjson
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 
+from prisma_infra.audit.anchor import Anchor, AnchorPublisher
 from prisma_infra.audit.buffer import DurableBuffer
 from prisma_infra.audit.chain import ChainHead, Hasher
-from prisma_infra.audit.types import HeadSink
+from prisma_infra.audit.types import HeadSink, QueryableSink
 from prisma_infra.errors import PrismaInfraError
 from prisma_infra.providers.audit import AuditSink
 
@@ -72,6 +73,12 @@ class _Channel:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     clear: asyncio.Event = field(default_factory=asyncio.Event)
     replay: asyncio.Task[None] | None = None
+    head: tuple[int, str] | None = None
+    """(seq, hash) of the last event this sink stored in this process: what its anchor records."""
+
+    def stored_up_to(self, events: Sequence[Mapping[str, Any]]) -> None:
+        if events:
+            self.head = int(events[-1]["seq"]), str(events[-1]["hash"])
 
 
 class AuditWriter:
@@ -86,6 +93,7 @@ class AuditWriter:
         hasher: Hasher | None = None,
         sink_timeout: float = 5.0,
         retry_max_wait: float = 30.0,
+        anchor: AnchorPublisher | None = None,
     ) -> None:
         self.chain = chain
         self.hasher = hasher or Hasher()
@@ -93,6 +101,7 @@ class AuditWriter:
         self.sink_timeout = sink_timeout
         self.retry_max_wait = retry_max_wait
         self.head = ChainHead()
+        self.anchor = anchor
         self._channels = [_Channel(name, sink, DurableBuffer(self.buffer_dir, name)) for name, sink in sinks.items()]
         self._queue: asyncio.Queue[tuple[list[dict[str, Any]], asyncio.Future[None]] | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
@@ -116,6 +125,7 @@ class AuditWriter:
         """Start the sinks (one that fails starts buffering), find the chain head, start writing."""
         for channel in self._channels:
             await self._open(channel)
+        await self._start_anchor()
         await self._find_head()
         for channel in self._channels:
             self._resume(channel)
@@ -194,11 +204,47 @@ class AuditWriter:
             except Exception as exc:
                 log.warning("audit sink %r failed to close: %s", channel.name, exc)
 
+    # -- anchors (prisma_infra.audit.anchor) ------------------------------------------------
+
+    async def _start_anchor(self) -> None:
+        if self.anchor is None:
+            return
+        try:
+            await self.anchor.start()
+        except Exception as exc:  # anchoring is retried at each publish; writing goes on
+            log.warning("the audit anchor store did not start: %s", exc)
+
+    async def set_anchor(self, anchor: AnchorPublisher | None) -> None:
+        """Anchor through ``anchor`` from now on (a reload changed ``audit.anchor``)."""
+        await self.flush()
+        previous, self.anchor = self.anchor, anchor
+        if previous is not None:
+            await self._publish_anchor(previous)
+            await previous.close()
+        await self._start_anchor()
+
+    async def anchors(self) -> list[Anchor]:
+        """The latest anchors as stored (none when ``audit.anchor`` is off); raises when unreadable."""
+        if self.anchor is None:
+            return []
+        try:
+            return await asyncio.wait_for(self.anchor.store.latest(), self.anchor.timeout)
+        except Exception as exc:
+            raise AuditError(f"the audit anchors could not be read ({type(exc).__name__}: {exc})") from exc
+
+    async def _publish_anchor(self, anchor: AnchorPublisher) -> None:
+        heads = {c.name: c.head for c in self._channels if c.head is not None and isinstance(c.sink, QueryableSink)}
+        await anchor.publish(self.chain, heads, self.hasher)
+
     async def _find_head(self) -> None:
         head = self.head
         saved = await asyncio.to_thread(self._read_head)
         if saved is not None:
             head.advance_to(*saved)
+        if self.anchor is not None:  # a trail cut short (and its head file removed) must not restart the chain
+            anchored = await self.anchor.chain_head(self.chain, self.hasher)
+            if anchored is not None:
+                head.advance_to(*anchored)
         for channel in self._channels:
             last = await asyncio.to_thread(channel.buffer.last)
             if last is not None and last.get("chain") == self.chain:
@@ -242,6 +288,9 @@ class AuditWriter:
         self._closing.set()
         for channel in self._channels:
             await self._close_channel(channel)
+        if self.anchor is not None:
+            await self._publish_anchor(self.anchor)
+            await self.anchor.close()
         if self._head_fd is not None:
             os.close(self._head_fd)
             self._head_fd = None
@@ -309,6 +358,8 @@ class AuditWriter:
                 self._write_head()  # one small pwrite, no fsync: cheaper in the loop than a thread hop
             except OSError as exc:
                 log.warning("could not record the audit chain head: %s", exc)
+            if self.anchor is not None and self.anchor.due(len(events)):
+                await self._publish_anchor(self.anchor)
         for _, future in batch:
             if future.done():
                 continue
@@ -335,6 +386,7 @@ class AuditWriter:
                 self._start_replay(channel)
             return
         channel.stored += len(events)
+        channel.stored_up_to(events)
 
     # -- replay -----------------------------------------------------------------------------
 
@@ -384,6 +436,7 @@ class AuditWriter:
             if events:
                 await asyncio.wait_for(channel.sink.write(events), self.sink_timeout)
                 channel.stored += len(events)
+                channel.stored_up_to(events)
             async with channel.lock:
                 empty = await asyncio.to_thread(channel.buffer.commit, offset)
                 if empty:

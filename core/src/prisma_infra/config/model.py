@@ -6,12 +6,14 @@ the closest valid key instead of being silently ignored.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 __all__ = [
     "AnalyticsConfig",
+    "AnchorConfig",
     "AuditConfig",
     "CacheConfig",
     "DatabaseConfig",
@@ -214,6 +216,59 @@ class AnalyticsConfig(Section):
 # -- end analytics
 
 
+# -- audit.anchor (owned by prisma_infra.audit.anchor; see docs/audit.md)
+_ANCHOR_LOCATIONS = {
+    "file": "audit/anchors.jsonl",
+    "database": "AuditAnchor",
+    "redis": "prisma-infra:audit:anchors",
+    "nats": "audit.anchors",
+}
+
+
+class AnchorConfig(Section):
+    """Where and how often the chain head is anchored outside the trail (off until ``store`` is set)."""
+
+    store: Literal["file", "database", "redis", "nats"] | None = None
+    """``file``, ``database`` (a table of the application's database), ``redis`` or ``nats`` (JetStream)."""
+    location: str | None = None
+    """File path, table name, Redis key or NATS subject prefix (default per store: see docs/audit.md)."""
+    url: SecretStr | None = None
+    """Redis or NATS server URL (default ``redis://127.0.0.1:6379/0`` / ``nats://127.0.0.1:4222``)."""
+    stream: str = Field(default="AUDIT_ANCHORS", pattern=r"^[A-Za-z0-9_-]+$")
+    """JetStream stream holding the anchors (``nats``), created when missing."""
+    every_events: int | None = Field(default=1000, ge=1)
+    """Anchor after this many events (``None``: only by time)."""
+    every_seconds: float | None = Field(default=60.0, gt=0)
+    """Anchor when events were written and this many seconds passed since the last anchor."""
+    timeout: float = Field(default=2.0, gt=0)
+    """Seconds the store may take (connecting, publishing)."""
+
+    @model_validator(mode="after")
+    def _check_location(self) -> AnchorConfig:
+        if self.store is None:
+            return self
+        location = self.where
+        if not location.strip():
+            raise ValueError(f"audit.anchor.location: empty for store {self.store!r}")
+        if self.store == "database" and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", location):
+            raise ValueError(f"audit.anchor.location: {location!r} is not a plain table name")
+        if self.store == "nats" and not re.fullmatch(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*", location):
+            raise ValueError(f"audit.anchor.location: {location!r} is not a NATS subject (no wildcards)")
+        if self.every_events is None and self.every_seconds is None:
+            raise ValueError("audit.anchor: set every_events or every_seconds (or both)")
+        return self
+
+    @property
+    def where(self) -> str:
+        """The location, or the store's default one."""
+        if self.location is not None:
+            return self.location
+        return _ANCHOR_LOCATIONS[self.store] if self.store is not None else ""
+
+
+# -- end audit.anchor
+
+
 class AuditConfig(Section):
     enabled: bool = True
     sinks: list[str] = Field(default_factory=list)
@@ -233,6 +288,8 @@ class AuditConfig(Section):
     """Longest pause, in seconds, between two replays of a sink's buffer (exponential backoff)."""
     report_roles: list[str] = Field(default_factory=list)
     """Actor roles that see PII in compliance reports (everyone else gets masked values)."""
+    anchor: AnchorConfig = Field(default_factory=AnchorConfig)
+    """Signed checkpoints of the chain head in a second store (`prisma_infra.audit.anchor`)."""
     # -- end audit
 
 
