@@ -48,10 +48,17 @@ def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def config_changes(old: InfraConfig | None, new: InfraConfig) -> dict[str, Any]:
-    """Dotted key paths whose value differs, mapped to the new value (``None`` when removed)."""
-    before = _flatten(old.model_dump(mode="json")) if old is not None else {}
-    after = _flatten(new.model_dump(mode="json"))
-    return {key: after.get(key) for key in sorted(before.keys() | after.keys()) if before.get(key) != after.get(key)}
+    """Dotted key paths whose value differs, mapped to the new value (``None`` when removed).
+
+    Values are compared as Python objects, where a ``SecretStr`` equals another
+    only with the same secret (the JSON dump masks them all alike, which hid a
+    rotated token); the values returned, logged and passed to hooks are the
+    masked JSON ones, so a secret never leaves the configuration.
+    """
+    before = _flatten(old.model_dump()) if old is not None else {}
+    after = _flatten(new.model_dump())
+    shown = _flatten(new.model_dump(mode="json"))
+    return {key: shown.get(key) for key in sorted(before.keys() | after.keys()) if before.get(key) != after.get(key)}
 
 
 def describe_swap(changes: Mapping[str, Any]) -> list[str]:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import uvicorn
-from doubles import memory_infrastructure
+from doubles import DoubleEnginePlugin, memory_infrastructure
+from prisma_infra.config.loader import load_config
+from prisma_infra.infrastructure import Infrastructure
+from prisma_infra.plugin_manager import PluginManager
 
 TOKEN = "real-server-token-0123456789"
 
@@ -68,3 +72,27 @@ async def test_real_server_needs_the_token_and_an_allowed_host() -> None:
     assert rebound.status_code == 400
     assert refused_stream.status_code == 401
     assert b"event: snapshot" in received
+
+
+async def test_a_token_rotated_in_the_secrets_file_takes_effect_without_a_restart(tmp_path: Path) -> None:
+    """Only the secret changes: the reload must still see it (the JSON dump masks every secret alike)."""
+    settings, secrets = tmp_path / "settings.toml", tmp_path / ".secrets.toml"
+    settings.write_text('[default]\ndatabase.engine = "memory-double"\ncache.enabled = false\n')
+    secrets.write_text(f'[default]\nmonitoring.web.token = "{TOKEN}"\n')
+    rotated = "rotated-token-9876543210abcdef"
+    plugins = PluginManager(autoload=False, environ={})
+    plugins.load_all()
+    plugins.register(DoubleEnginePlugin())
+    infra = Infrastructure(load_config(settings, env={}), plugin_manager=plugins)
+    async with infra, serving(infra.web_app()) as url, httpx.AsyncClient(base_url=url) as http:
+        watcher = await infra.watch(polling=True, debounce_ms=50)
+        before = await http.get("/dashboard/api/snapshot", headers={"Authorization": f"Bearer {TOKEN}"})
+        async with watcher.reloaded:
+            await asyncio.to_thread(secrets.write_text, f'[default]\nmonitoring.web.token = "{rotated}"\n')
+            await asyncio.wait_for(watcher.reloaded.wait_for(lambda: bool(watcher.history)), 10)
+        old = await http.get("/dashboard/api/snapshot", headers={"Authorization": f"Bearer {TOKEN}"})
+        new = await http.get("/dashboard/api/snapshot", headers={"Authorization": f"Bearer {rotated}"})
+    assert before.status_code == 200
+    assert watcher.history == [{"monitoring.web.token": "**********"}]  # masked, never the token
+    assert old.status_code == 401
+    assert new.status_code == 200
