@@ -142,6 +142,23 @@ class DurableBuffer:
                 return None
             return None
 
+    def find(self, ids: set[str]) -> dict[str, dict[str, Any]]:
+        """The events with these ids anywhere in the file (replayed or not), by id."""
+        found: dict[str, dict[str, Any]] = {}
+        with self._lock:
+            try:
+                with self.path.open("rb") as fh:
+                    for line in fh:
+                        if not line.endswith(b"\n"):
+                            break  # torn by a crash mid-append: never acknowledged
+                        with contextlib.suppress(orjson.JSONDecodeError):
+                            event = orjson.loads(line)
+                            if isinstance(event, dict) and event.get("id") in ids:
+                                found[str(event["id"])] = event
+            except FileNotFoundError:
+                pass
+        return found
+
     # -- replay progress ------------------------------------------------------------------
 
     def commit(self, offset: int) -> bool:

@@ -5,6 +5,11 @@ id and go to the writer when it commits (`on_commit`); a rollback drops them
 (`discard`). A single write outside any transaction runs inside a transaction
 the manager opens around it, so its before-image is read in the same
 transaction, and its events are emitted once that transaction commits.
+
+With ``audit.outbox`` on (an `OutboxRelay`), every write outside an engine batch
+runs in a transaction — the caller's or one opened for it — and its events are
+saved in the outbox in that transaction; once the writer stored them the relay
+deletes the rows (`prisma_infra.audit.relay`).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from prisma_infra.pipeline import Handler
 
 if TYPE_CHECKING:
     from prisma_infra.audit.masking import PiiSeam
+    from prisma_infra.audit.relay import OutboxRelay
     from prisma_infra.config.model import AuditConfig
     from prisma_infra.infrastructure import Infrastructure
 
@@ -57,6 +63,7 @@ class AuditManager:
         seam: PiiSeam,
         *,
         skip_models: frozenset[str] = frozenset(),
+        outbox: OutboxRelay | None = None,
     ) -> None:
         self._infra = infrastructure
         self.config = config
@@ -64,6 +71,7 @@ class AuditManager:
         self.capture_ = capture
         self.seam = seam
         self._skip = skip_models
+        self.outbox = outbox
         self._pending: OrderedDict[str, list[Event]] = OrderedDict()
         self._audited: dict[str, bool] = {}
 
@@ -85,25 +93,36 @@ class AuditManager:
         from prisma_infra.transaction import Transaction, in_batch
 
         tx_id = operation.context.transaction
+        outbox = self.outbox
         own = (
             tx_id is None
-            and self.config.before_images
-            and operation.action in BEFORE_ACTIONS
+            and (outbox is not None or (self.config.before_images and operation.action in BEFORE_ACTIONS))
             and not in_batch()
         )
         if not own:
             result, events = await self.capture_.run(operation, call)
             if tx_id is None:
-                await self.emit(events)
+                await self.emit(events)  # an engine batch (committed already) or a write without a transaction
             else:
+                if outbox is not None:
+                    await outbox.put(events, operation.context)
                 self._hold(tx_id, events)
             return result
         database = self._infra.config.database
         tx = Transaction(self._infra, timeout=database.transaction_timeout, max_wait=database.transaction_max_wait)
         async with tx:
-            result, events = await self.capture_.run(operation.with_context(transaction=tx.id), call)
-        await self.emit(events)
+            inside = operation.with_context(transaction=tx.id)
+            result, events = await self.capture_.run(inside, call)
+            if outbox is not None:
+                await outbox.put(events, inside.context)
+        await self._relay(events)
         return result
+
+    async def _relay(self, events: list[Event]) -> None:
+        """Emit a committed write's events, then let the outbox drop its rows."""
+        await self.emit(events)
+        if self.outbox is not None and events:
+            self.outbox.acknowledge(events)
 
     def _hold(self, tx_id: str, events: list[Event]) -> None:
         pending = self._pending.get(tx_id)
@@ -118,7 +137,7 @@ class AuditManager:
         """The transaction committed: emit its events (a transaction observer)."""
         events = self._pending.pop(transaction_id, None)
         if events:
-            await self.emit(events)
+            await self._relay(events)
 
     def discard(self, transaction_id: str) -> None:
         """The transaction rolled back: forget its events (a transaction observer)."""
@@ -192,6 +211,8 @@ class AuditManager:
     async def close(self) -> None:
         if self._pending:
             log.warning("audit: %d transactions still open at shutdown; their events are dropped", len(self._pending))
+        if self.outbox is not None:
+            await self.outbox.close()
         await self.writer.release()
 
     # -- reading ----------------------------------------------------------------------------

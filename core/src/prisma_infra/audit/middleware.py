@@ -69,6 +69,8 @@ class AuditMiddleware(Middleware):
         from prisma_infra.audit.database_sink import DatabaseSink
         from prisma_infra.audit.manager import AuditManager
         from prisma_infra.audit.masking import PiiSeam
+        from prisma_infra.audit.outbox import Outbox
+        from prisma_infra.audit.relay import OutboxRelay
         from prisma_infra.audit.writer import AuditWriter
 
         self.started = True
@@ -130,7 +132,14 @@ class AuditMiddleware(Middleware):
             read_batch_size=config.read_batch_size,
             before_images=config.before_images,
         )
-        manager = AuditManager(self.infrastructure, config, writer, capture, seam, skip_models=frozenset(skip))
+        relay = None
+        if config.outbox:
+            relay = OutboxRelay(Outbox(runtime.engine, writer.chain), writer)
+            await relay.outbox.start()
+            await relay.recover_once()  # before the first write: rows a crash left go first
+        manager = AuditManager(
+            self.infrastructure, config, writer, capture, seam, skip_models=frozenset(skip), outbox=relay
+        )
         runtime.extras["audit"] = manager
         runtime.extras.setdefault("transaction_observers", []).append(manager)
         self.manager = manager

@@ -388,6 +388,22 @@ class AuditWriter:
         channel.stored += len(events)
         channel.stored_up_to(events)
 
+    # -- outbox recovery --------------------------------------------------------------------
+
+    def holders(self) -> list[tuple[AuditSink | None, DurableBuffer]]:
+        """Per sink: the sink when it started (else ``None``) and its durable buffer (for outbox recovery)."""
+        return [(c.sink if c.started else None, c.buffer) for c in self._channels]
+
+    async def resend(self, events: list[dict[str, Any]]) -> None:
+        """Store already-chained ``events`` again in every sink (each drops what it holds, by id or seq).
+
+        For recovery at start, before anything is submitted: the events keep their chain fields.
+        """
+        results = await asyncio.gather(*(self._deliver(c, events) for c in self._channels), return_exceptions=True)
+        failed = [r for r in results if isinstance(r, BaseException)]
+        if failed:
+            raise AuditError(f"audit events could not be stored nor buffered: {failed[0]}") from failed[0]
+
     # -- replay -----------------------------------------------------------------------------
 
     def _start_replay(self, channel: _Channel) -> None:

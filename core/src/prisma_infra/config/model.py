@@ -288,6 +288,8 @@ class AuditConfig(Section):
     """Longest pause, in seconds, between two replays of a sink's buffer (exponential backoff)."""
     report_roles: list[str] = Field(default_factory=list)
     """Actor roles that see PII in compliance reports (everyone else gets masked values)."""
+    outbox: bool = False
+    """Save each write's events in ``_prisma_infra_audit_outbox`` in the write's own transaction (docs/audit.md)."""
     anchor: AnchorConfig = Field(default_factory=AnchorConfig)
     """Signed checkpoints of the chain head in a second store (`prisma_infra.audit.anchor`)."""
     # -- end audit
