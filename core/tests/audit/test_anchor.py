@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,8 @@ async def test_a_trail_longer_than_its_anchor_is_fine_and_only_the_latest_anchor
 
 async def test_an_empty_or_missing_trail_with_an_anchor_fails(tmp_path: Path) -> None:
     anchor = anchor_at(chained(2, Hasher()), 2, Hasher())
-    for trail in ([], iter_trail(tmp_path / "absent.jsonl")):
+    trails: list[Iterable[dict[str, Any]]] = [[], iter_trail(tmp_path / "absent.jsonl")]
+    for trail in trails:
         result = await verify_anchored(trail, Hasher(), [anchor], sink="file")
         assert not result.ok and "holds no event" in result.reason and "emptied or removed" in result.reason
     assert (await verify_anchored([], Hasher(), [], sink="file")).ok

@@ -245,6 +245,8 @@ async def verify_anchored(
     if not result.ok:
         return result
     for anchor in sorted(mine, key=lambda a: a.chain):
+        if anchor.seq <= 0:
+            continue  # an anchor of an empty chain asks for nothing
         last = seen.get(anchor.chain, (0, ""))[0]
         if last < anchor.seq:
             if last == 0:
