@@ -56,6 +56,25 @@ def test_unknown_action_names_model_policy_rule_and_suggests() -> None:
     assert "unknown action 'reed'" in problem and "Did you mean 'read'?" in problem
 
 
+def test_unknown_mask_strategy_names_model_policy_field_rule_and_strategy() -> None:
+    fields = [{"name": "card", "fields": ["title"], "read": "mask", "mask": "parital"}]
+    (problem,) = _problems([{"name": "posts", "fields": fields}])
+    assert problem.startswith("models.Post.policies[0] ('posts') fields[0] (field rule 'card'): mask")
+    assert "unknown mask strategy 'parital'" in problem and "Did you mean 'partial'?" in problem
+
+
+def test_unknown_mask_strategy_in_code_is_a_configuration_error() -> None:
+    engine = PolicyEngine(SCHEMA)
+    policy = engine.define("Post", "posts")
+    with pytest.raises(ConfigurationError) as info:
+        policy.mask("title", strategy="nope", name="titles")
+    assert "'titles' of policy 'posts' on model Post" in info.value.message
+    assert "unknown mask strategy 'nope'" in info.value.message
+    assert policy.spec.fields == []  # nothing was added
+    policy.mask("title", strategy="redact", name="titles")
+    assert [rule.mask for rule in policy.spec.fields] == ["redact"]
+
+
 def test_bad_effect_and_missing_name() -> None:
     problems = _problems([{"rules": [{"name": "r1", "effect": "permit", "actions": "read"}]}])
     assert any("policies[0]: name: Field required" in p for p in problems)

@@ -17,14 +17,18 @@ one of the same model and name), so a mistake fails where it is written.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
+import pydantic
+
+from prisma_infra.errors import ConfigurationError
 from prisma_infra.policies.registry import PolicyRegistry
 from prisma_infra.policies.spec import FieldRuleSpec, PolicySpec, RuleSpec
 
 __all__ = ["PolicyBuilder"]
 
 Names = str | Sequence[str]
+_Rule = TypeVar("_Rule", RuleSpec, FieldRuleSpec)
 
 
 def _names(value: Names | None) -> list[str] | None:
@@ -51,6 +55,18 @@ class PolicyBuilder:
         self._spec = spec
         return self
 
+    def _made(self, kind: type[_Rule], **values: Any) -> _Rule:
+        """A rule of this policy; a bad value is a `ConfigurationError` naming the model, policy and rule."""
+        try:
+            return kind(**values)
+        except pydantic.ValidationError as exc:
+            problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+            raise ConfigurationError(
+                f"Invalid rule {values.get('name')!r} of policy {self._spec.name!r} on model {self._spec.model}: "
+                + "; ".join(problems),
+                problems=problems,
+            ) from None
+
     def _rule(
         self,
         effect: Literal["allow", "deny"],
@@ -62,7 +78,8 @@ class PolicyBuilder:
         description: str | None,
     ) -> PolicyBuilder:
         action_list = _names(actions) or []
-        rule = RuleSpec(
+        rule = self._made(
+            RuleSpec,
             name=name or f"{effect}:{'+'.join(action_list)}#{len(self._spec.rules) + 1}",
             effect=effect,
             actions=action_list,
@@ -102,8 +119,11 @@ class PolicyBuilder:
     def _field_rule(self, fields: Names, name: str | None, default: str, **options: Any) -> PolicyBuilder:
         field_list = _names(fields) or []
         options = {k: (_names(v) if k in ("roles", "except_roles") else v) for k, v in options.items() if v is not None}
-        rule = FieldRuleSpec(
-            name=name or f"{default}:{'+'.join(field_list)}#{len(self._spec.fields) + 1}", fields=field_list, **options
+        rule = self._made(
+            FieldRuleSpec,
+            name=name or f"{default}:{'+'.join(field_list)}#{len(self._spec.fields) + 1}",
+            fields=field_list,
+            **options,
         )
         return self._replace(fields=[*self._spec.fields, rule])
 

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from prisma_infra.errors import ConfigurationError, closest_match
 from prisma_infra.operation import READ_ACTIONS, Action
+from prisma_infra.pii.masking import STRATEGIES
 
 __all__ = [
     "ACTION_GROUPS",
@@ -126,6 +127,17 @@ class FieldRuleSpec(_Spec):
     @classmethod
     def _listify(cls, value: Any) -> Any:
         return _as_list(value)
+
+    @field_validator("mask")
+    @classmethod
+    def _known_strategy(cls, value: str) -> str:
+        # Checked when the policy is loaded: an unknown one would mask every value to None at
+        # read time, silently, and a reload carrying it must be refused with the old policies kept.
+        if value not in STRATEGIES:
+            match = closest_match(value, STRATEGIES)
+            hint = f" Did you mean {match!r}?" if match else ""
+            raise ValueError(f"unknown mask strategy {value!r} (known: {', '.join(STRATEGIES)}).{hint}")
+        return value
 
 
 class PolicySpec(_Spec):
