@@ -301,7 +301,9 @@ MATRIX: dict[str, dict[str, Entry]] = {
     "web routes": {
         "/healthz": HEALTH,
         "/readyz": HEALTH,
-        **dict.fromkeys(("/", "/dashboard", "/dashboard/", "/dashboard/static/{name}"), ROUTES),
+        **dict.fromkeys(("/", "/dashboard", "/dashboard/"), ROUTES),
+        "/dashboard/static/{name}": (*ROUTES,
+                                     f"{WEB}test_static_serves_only_its_files_and_unknown_paths_need_the_token"),
         **dict.fromkeys(("/dashboard/api/snapshot", "/dashboard/api/events", "/metrics"), VALUES),
     },
 }

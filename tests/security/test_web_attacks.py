@@ -215,3 +215,18 @@ async def test_snapshot_carries_no_numeric_record_values(served: Served) -> None
         bodies = {path: (await read(http, path, {}))[1] for path in served.guarded}
     leaked = {path: sorted(set(NUMBERS.findall(body))) for path, body in bodies.items() if NUMBERS.search(body)}
     assert not leaked, leaked
+
+
+ESCAPES = ["../app.py", "..%2Fapp.py", "%2e%2e%2fauth.py", "dashboard.html", "/etc/passwd", "..%2F..%2Fpyproject.toml"]
+
+
+async def test_static_serves_only_its_files_and_unknown_paths_need_the_token(served: Served) -> None:
+    async with httpx.AsyncClient(base_url=served.url, timeout=10) as http:
+        for name in ESCAPES:
+            response = await http.get(f"/dashboard/static/{name}", headers=bearer(TOKEN))
+            assert response.status_code == 404, f"static {name}: {response.status_code} {response.text[:200]}"
+            assert "import " not in response.text and "root:" not in response.text
+        # the guard answers before the router: an unknown path tells an anonymous client nothing
+        assert (await http.get("/dashboard/api/nope")).status_code == 401
+        assert (await http.post("/dashboard/api/snapshot")).status_code == 401
+        assert (await http.get("/dashboard/static/dashboard.js", headers=bearer(TOKEN))).status_code == 200
