@@ -70,9 +70,6 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {
         "ValueError (outside the hierarchy) in the ADMIN control"
         for path in ("prisma", "sql")
     },
-    ("test_snapshot_carries_no_numeric_record_values", ""): "web: the monitor keeps numbers of operation args in "
-    "clear (pii.text mask_args, by design for ids and limits), so salaries the policies mask to null reach the "
-    "dashboard snapshot and SSE (slow_operations/recent_errors args)",
 }
 
 

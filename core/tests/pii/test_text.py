@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 import pytest
 from prisma_infra.pii import PiiManager, known_values, mask_args, mask_text
@@ -87,3 +88,19 @@ def test_mask_args_uses_the_schema_classification(crm_schema: Schema) -> None:
 def test_mask_args_without_a_schema_still_recognises_values() -> None:
     masked = mask_args({"where": {"contact": "bob@example.org", "code": CARD, "password": "x"}})
     assert masked["where"] == {"contact": "b***@example.org", "code": "**** **** **** 4242", "password": "***"}
+
+
+def test_mask_args_masks_numbers_of_fields_but_keeps_keys_and_limits(crm_schema: Schema) -> None:
+    manager = PiiManager(crm_schema)
+    args = {
+        "where": {"id": 3, "customerId": 7, "total": {"gt": Decimal("1234.56")}},
+        "data": {"total": 99.5},
+        "take": 10,
+        "skip": 20,
+    }
+    masked = mask_args(args, model="Order", manager=manager)
+    assert masked["where"] == {"id": 3, "customerId": 7, "total": {"gt": "***"}}
+    assert masked["data"] == {"total": "***"}
+    assert (masked["take"], masked["skip"]) == (10, 20)
+    raw = mask_args({"query": "UPDATE x SET salary = $1 WHERE id = $2", "parameters": [90000, 4]})
+    assert raw["parameters"] == ["***", "***"]

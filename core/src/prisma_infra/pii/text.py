@@ -128,6 +128,15 @@ def mask_text(
         return re.sub(r"\d{3,}|'[^']*'|\"[^\"]*\"", MASK, text)
 
 
+def _key_fields(model: Model) -> frozenset[str]:
+    """The fields whose values identify rows (ids, foreign keys): shown, so an operation can be traced."""
+    keys = set(model.id_fields)
+    for relation in model.relations:
+        if relation.holds_foreign_key:
+            keys.update(relation.fields)
+    return frozenset(keys)
+
+
 class _ArgsMasker:
     def __init__(self, manager: PiiManager) -> None:
         self.manager = manager
@@ -141,8 +150,13 @@ class _ArgsMasker:
             return {}
 
     def mask(self, value: Any, depth: int, model: Model | None, category: str | None, field: str | None) -> Any:
-        if value is None or isinstance(value, bool | int | float):
+        if value is None or isinstance(value, bool):
             return value
+        if isinstance(value, int | float) or type(value).__name__ == "Decimal":
+            # A field's number is a record value (a salary, a balance); keys and take/skip/limits stay readable.
+            if field is None or (model is not None and field in _key_fields(model)):
+                return str(value) if type(value).__name__ == "Decimal" else value
+            return MASK
         if isinstance(value, str):
             if category == "secret":
                 return MASK
@@ -164,8 +178,6 @@ class _ArgsMasker:
             return f"<{len(value)} bytes>"
         if isinstance(value, dt.date | dt.time):
             return MASK
-        if type(value).__name__ == "Decimal":  # amounts stay readable, like other numbers
-            return str(value)
         return MASK
 
     def mapping(
@@ -185,6 +197,8 @@ class _ArgsMasker:
                 out[key] = self.mask(item, depth + 1, model, known.get(key) or secret, key)
             elif category is None and _SECRET_FIELD.search(key):
                 out[key] = self.mask(item, depth + 1, model, "secret", key)
+            elif key == "parameters" and field is None:  # raw SQL's bound values are record values
+                out[key] = self.mask(item, depth + 1, model, category, key)
             else:  # an operator (equals, in, set, ...) or an argument (where, data, ...): same field
                 out[key] = self.mask(item, depth + 1, model, category, field)
         if len(items) > _MAX_ITEMS:
