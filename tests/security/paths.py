@@ -202,6 +202,11 @@ MATRIX: dict[str, dict[str, Entry]] = {
         "watch": NotData("operator: watches the settings files and reloads them (reload)"),
         "web_app": VALUES,
     },
+    "SyncInfrastructure": {  # every other attribute is Infrastructure's, proxied through its loop thread
+        "from_settings": LIFECYCLE,
+        "start": (f"{EP}test_sync_facade_carries_the_actor",),
+        "close": LIFECYCLE,
+    },
     "ModelCache": {
         "clear": (f"{CA}test_cache_facade_invalidate_and_clear_stay_scoped",),
         "contains": (f"{CA}test_cache_facade_get_of_another_tenants_entry",),

@@ -9,17 +9,20 @@ with a control (the platform admin gets the rows).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import World
 from policy_set import ADMIN, ATTACKER
 from prisma_infra.errors import ConstraintError, RecordNotFoundError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action, Operation
 from prisma_infra.repository import Repository
+from prisma_infra.sync import SyncInfrastructure
 from security_support import (
     ACME_POSTS,
     ACME_USERS,
@@ -28,6 +31,7 @@ from security_support import (
     assert_refused_or_not_found,
     attempt,
     ids,
+    settings,
     snapshot,
 )
 from test_cache_audit import seeded_audit
@@ -200,3 +204,43 @@ async def test_pii_unmask_is_refused_to_a_reader(infra: Infrastructure) -> None:
 
 async def _unmask(infra: Infrastructure, token: str) -> str:
     return infra.pii.unmask(token)
+
+
+def sync_attack(world: World) -> dict[str, Any]:
+    """The same attacks through the synchronous facade (its own loop thread): the actor must travel with the call."""
+    sync = SyncInfrastructure(Infrastructure(settings(world.schema, world.url, world.folder / "sync"))).start()
+    try:
+        with sync.acting_as(ATTACKER):
+            found = {
+                "users": sync.repository("user").find_many(),
+                "globex": sync.query("post").where(GLOBEX).all(),
+                "streamed": [r for batch in sync.repository("post").stream(GLOBEX) for r in batch],
+                "call": sync.call("User", "findUnique", {"where": {"id": 3}}),
+                "write": sync.repository("post").update_many(GLOBEX, {"title": "pwned"}),
+            }
+            with sync.transaction() as tx:
+                found["in-transaction"] = tx.repository("post").find_many(GLOBEX)
+        with sync.acting_as(ADMIN):
+            found["control"] = sync.repository("post").count(GLOBEX)
+        found["anonymous"] = _refusal(lambda: sync.repository("user").find_many())
+        return found
+    finally:
+        sync.close()
+
+
+def _refusal(run: Callable[[], Any]) -> Any:
+    try:
+        return run()
+    except Exception as exc:  # the facade re-raises the async error as is
+        return exc
+
+
+async def test_sync_facade_carries_the_actor(world: World, infra: Infrastructure) -> None:
+    before = await snapshot(infra)
+    found = await asyncio.to_thread(sync_attack, world)
+    assert await snapshot(infra) == before
+    assert ids(found.pop("users")) == ACME_USERS
+    assert found.pop("control") == 2
+    anonymous = found.pop("anonymous")
+    assert_refused(("error", anonymous))
+    assert found == {"globex": [], "streamed": [], "call": None, "write": {"count": 0}, "in-transaction": []}, found

@@ -27,6 +27,7 @@ from prisma_infra.operation import Action
 from prisma_infra.pii.manager import PiiManager
 from prisma_infra.query import QueryBuilder
 from prisma_infra.repository import Repository
+from prisma_infra.sync import SyncInfrastructure
 from prisma_infra.transaction import OperationFactory, Transaction
 from security_support import fresh_database, settings
 
@@ -34,8 +35,9 @@ HERE = Path(__file__).parent
 
 CLASSES: dict[str, type[Any]] = {
     cls.__name__: cls
-    for cls in (Repository, QueryBuilder, OperationFactory, Transaction, Infrastructure, ModelCache, CacheManager,
-                AuditManager, AnalyticsQuery, AnalyticsEngine, AnalyticsService, ComplianceReports, PiiManager)
+    for cls in (Repository, QueryBuilder, OperationFactory, Transaction, Infrastructure, SyncInfrastructure,
+                ModelCache, CacheManager, AuditManager, AnalyticsQuery, AnalyticsEngine, AnalyticsService,
+                ComplianceReports, PiiManager)
 }
 MODULES = ("prisma_infra.streaming", "prisma_infra.bulk", "prisma_infra.search", "prisma_infra.pagination")
 
