@@ -61,10 +61,6 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {
         "nothing; SQLite sends LIKE without ESCAPE)"
         for p in ("%", "_", "acme%")
     },
-    ("test_cursor_on_a_globex_row_is_no_oracle", "cursor_paginate"): "item 3: cursor_paginate(after=<unreadable "
-    "id>) positions on that row",
-    ("test_field_oracle_is_refused", "orderby-relation-hidden-field"): "item 3: refused, but as AccessDeniedError "
-    "(relation-order), not FieldReadDeniedError naming the field",
     **{
         ("test_analytics_field_attack", f"min-masked-email-{path}"): "analytics: min of a String field raises "
         "ValueError (outside the hierarchy) in the ADMIN control"

@@ -218,14 +218,17 @@ async def test_orderby_relation_count_oracle(infra: Infrastructure) -> None:
         assert [r["id"] for r in outcome[1]] == [11, 10]
 
 
-@pytest.mark.parametrize("via", ["cursor", "cursor_paginate"])
+@pytest.mark.parametrize("via", ["cursor", "cursor-tiebreak", "cursor_paginate"])
 async def test_cursor_on_a_globex_row_is_no_oracle(infra: Infrastructure, via: str) -> None:
     """A cursor positions on the cursor row's values: on an unreadable row it must find what a missing row finds."""
+    by_views = [{"views": "desc"}, {"id": "asc"}]
 
     async def run(cursor_id: str) -> Any:
         repo = infra.repository("post")
         if via == "cursor":
             rows = await repo.find_many(order_by={"views": "desc"}, cursor={"id": int(cursor_id)}, skip=1)
+        elif via == "cursor-tiebreak":
+            rows = await repo.find_many(order_by=by_views, cursor={"id": int(cursor_id)}, skip=1)
         else:
             rows = (await repo.find_many(order_by={"views": "desc"},
                                          cursor_paginate={"after": int(cursor_id), "limit": 10})).items
@@ -235,3 +238,17 @@ async def test_cursor_on_a_globex_row_is_no_oracle(infra: Infrastructure, via: s
         own = await run("11")
     assert own == [10]  # the control: a cursor on an own row works
     await assert_no_oracle(infra, run, "20", "999")
+
+
+async def test_nested_cursor_on_a_globex_row_is_no_oracle(infra: Infrastructure) -> None:
+    """An included to-many's cursor on a hidden related row (globex comment 100 on acme post 10) finds nothing."""
+
+    async def run(cursor_id: str) -> Any:
+        comments = {"cursor": {"id": int(cursor_id)}, "orderBy": {"id": "asc"}}
+        post = await infra.repository("post").find_unique(10, include={"comments": comments})
+        return [c["id"] for c in post["comments"]] if post else None
+
+    with infra.acting_as(ATTACKER):
+        own = await run("101")
+    assert own == [101]  # the control: a cursor on an own row works
+    await assert_no_oracle(infra, run, "100", "999")

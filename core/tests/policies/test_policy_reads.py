@@ -14,7 +14,7 @@ from prisma_infra.context import acting_as
 from prisma_infra.errors import ConfigurationError, PolicyDeniedError, ValidationError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action
-from prisma_infra.policies import AccessDeniedError, FieldReadDeniedError, parse_policies
+from prisma_infra.policies import AccessDeniedError, FieldReadDeniedError, merge_where, parse_policies
 from prisma_infra.policies.reads import MAX_DEPTH
 
 BOB = {"id": 2, "roles": ["AUTHOR"], "tenant_id": "a"}
@@ -191,6 +191,29 @@ async def test_ordering_through_a_filtered_relation_is_refused(build: Any) -> No
             assert denied.value.rule == "relation-order" and denied.value.model == "Post"
         await infra.call("User", "findMany", {"orderBy": {"posts": {"_count": "desc"}}})  # Post: no row filter
         assert _sent(infra)["orderBy"] == {"posts": {"_count": "desc"}}
+
+
+async def test_ordering_by_a_restricted_field_of_a_relation_names_the_field(build: Any) -> None:
+    infra = await _infra(build)
+    _capture(infra)
+    denied = await _refused(infra, "Post", "findMany", {"orderBy": {"author": {"email": "asc"}}})
+    assert (denied.field, denied.model, denied.rule) == ("email", "User", "no-email")
+
+
+async def test_a_cursor_on_an_unreadable_row_finds_nothing(build: Any) -> None:
+    """User 3 is of tenant b: a cursor on it must find what a cursor on a missing row finds."""
+    infra = await _infra(build)
+    engine = infra.engine
+    assert isinstance(engine, PolicyEngineDouble)
+    with acting_as(BOB):
+        for cursor, where in ((3, {"OR": []}), (404, {"OR": []}), (2, merge_where(None, TENANT))):
+            await infra.call("User", "findMany", {"cursor": {"id": cursor}, "orderBy": {"id": "asc"}})
+            lookup, read = engine.calls[-2:]
+            assert lookup.action is Action.FIND_FIRST and lookup.args["where"] == merge_where({"id": cursor}, TENANT)
+            assert read.args["where"] == where and read.args["cursor"] == {"id": cursor}
+        calls = len(engine.calls)
+        await infra.call("Post", "findMany", {"cursor": {"id": "p3"}})  # Post: no row filter, no look-up
+        assert len(engine.calls) == calls + 1
 
 
 async def test_on_query_drop_removes_the_part_silently(build: Any) -> None:

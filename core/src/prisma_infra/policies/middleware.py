@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from prisma_infra.operation import READ_ACTIONS, Action, Operation, OperationContext
 from prisma_infra.pipeline import Handler, Middleware
+from prisma_infra.policies.cursors import check_cursors
 from prisma_infra.policies.engine import PolicyEngine, policies_bypassed
 from prisma_infra.policies.masking import pii_masker
 from prisma_infra.policies.reads import ReadScope as _Scope
@@ -143,6 +144,9 @@ class PolicyMiddleware(Middleware):
             args["create"] = await writes.create(model, Action.CREATE, args.get("create") or {})
             args["where"] = merge_where(where, update_plan.filter)
         args = scope_selection(scope, model, args)
+        if scope.cursors:  # cursors on rows the actor may not read find nothing (prisma_infra.policies.cursors)
+            assert self.runtime is not None
+            await check_cursors(scope, self.runtime.engine.execute, ctx)
         scoped = dataclasses.replace(operation, action=action, args=args, context=scoped_context(ctx, actor))
         result = await call(scoped)
         return scope_result(scope, model, action, result)

@@ -17,7 +17,13 @@ below rewrite the caller's arguments before they reach the engine:
   absent: ``some``/``none``/``is`` match readable rows only, ``every`` holds
   over readable rows, ``is: null`` means "none that the actor may read";
 - ordering through a relation whose model has a row filter (a to-one field,
-  a to-many ``_count``) cannot be narrowed to readable rows and is refused.
+  a to-many ``_count``) cannot be narrowed to readable rows and is refused
+  (after the related fields it names are checked, so a masked one is named);
+- a ``cursor`` (top level, or of an included to-many) positions on the cursor
+  row's values, whatever the filter: when the model has a row filter, one
+  look-up with it (`prisma_infra.policies.cursors`, in the operation's transaction) decides
+  whether the actor may read that row, and when not the read finds what a
+  cursor on a missing row finds — nothing (its ``where`` becomes false).
 
 The row filters of the policies themselves are trusted configuration: they are
 AND-ed in after the walk and never checked against field rules.
@@ -65,7 +71,7 @@ _DROP = object()
 class ReadScope:
     """Per-operation memo of plans and read restrictions, so nested parts do not recompute them."""
 
-    __slots__ = ("action", "actor", "engine", "plans", "restricted")
+    __slots__ = ("action", "actor", "cursors", "engine", "plans", "restricted")
 
     def __init__(self, engine: PolicyEngine, actor: ActorView, action: Action = Action.FIND_MANY) -> None:
         self.engine = engine
@@ -73,6 +79,8 @@ class ReadScope:
         self.action = action
         self.plans: dict[str, Plan] = {}
         self.restricted: dict[str, dict[str, CompiledFieldRule]] = {}
+        #: Cursors on models with a row filter: (model, cursor, the args holding it), see `policies.cursors`.
+        self.cursors: list[tuple[Model, Mapping[str, Any], dict[str, Any]]] = []
 
     def read_plan(self, model: str) -> Plan:
         plan = self.plans.get(model)
@@ -236,6 +244,10 @@ def scope_order(scope: ReadScope, model: Model, order: Any, *, depth: int = 0) -
                 out[name] = direction
         else:
             target = scope.engine.schema.model(field.type)
+            # the related fields first: a masked one is refused by name (or dropped) before the relation
+            sub = scope_order(scope, target, direction, depth=depth) if not field.is_list else direction
+            if sub is _DROP:
+                continue
             if scope.related_filter(target.name) is not None:
                 plan = scope.read_plan(target.name)
                 raise AccessDeniedError(
@@ -246,9 +258,7 @@ def scope_order(scope: ReadScope, model: Model, order: Any, *, depth: int = 0) -
                     model=model.name,
                     action=scope.action.value,
                 )
-            sub = scope_order(scope, target, direction, depth=depth) if not field.is_list else direction
-            if sub is not _DROP:
-                out[name] = sub
+            out[name] = sub
     return out if out else _DROP
 
 
@@ -288,7 +298,11 @@ def scope_args(scope: ReadScope, model: Model, action: Action, args: Mapping[str
             del out[key]
         else:
             out[key] = scoped
+    cursor = out.get("cursor")
+    if isinstance(cursor, Mapping) and cursor and scope.related_filter(model.name) is not None:
+        scope.cursors.append((model, cursor, out))  # this dict goes on to the engine: `check_cursors` edits it
     return out
+
 
 
 def scope_read(
