@@ -151,6 +151,19 @@ async def test_verify_path_checks_the_anchor_and_asks_for_the_key(tmp_path: Path
     assert missing.exit_code == 1 and "holds no event" in missing.output
 
 
+async def test_verify_path_reads_the_anchor_store_named_in_the_settings(tmp_path: Path, redis_key: str) -> None:
+    from prisma_infra_redis.anchor import RedisAnchorStore
+
+    anchor = {"store": "redis", "location": redis_key}
+    trail = await write_trail(tmp_path, RedisAnchorStore(AnchorConfig.model_validate(anchor)), 4, Hasher(KEY))
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"default": {"audit": {"hash_key": KEY, "anchor": anchor}}}))
+    assert (await verify_cli("--path", trail, "--settings", path)).exit_code == 0
+    cut(trail, 2)
+    broken = await verify_cli("--path", trail, "--settings", path)
+    assert broken.exit_code == 1 and "ends at seq 2 but the anchor" in broken.output, broken.output
+
+
 # -- the database table, through the infrastructure and ``--settings`` --------------------------
 
 

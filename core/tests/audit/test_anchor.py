@@ -193,3 +193,37 @@ def test_anchor_settings_default_their_location_and_are_off_by_default() -> None
     assert load_config(None, env={}).config.audit.anchor.store is None
     config = load_config(None, overrides={"audit": {"anchor": {"store": "redis"}}}, env={}).config.audit.anchor
     assert config.where == "prisma-infra:audit:anchors" and config.every_events == 1000
+
+
+class BrokenStore(FileAnchorStore):
+    async def publish(self, anchor: Any) -> None:
+        raise OSError("anchor disk full")
+
+
+async def test_an_anchor_store_that_fails_never_fails_a_write(tmp_path: Path) -> None:
+    publisher = AnchorPublisher(BrokenStore(tmp_path / "anchors.jsonl"), every_events=1)
+    writer = AuditWriter({"file": FileSink({"path": str(tmp_path / "audit.jsonl")})}, buffer_dir=tmp_path / "b",
+                         anchor=publisher)
+    await writer.start()
+    await writer.submit([make_event(model="User", action="create", record_id={"id": 1})])
+    await writer.close()
+    assert [e["seq"] for e in iter_trail(tmp_path / "audit.jsonl")] == [1]
+    assert publisher.failures == 2 and publisher.last_error == "OSError: anchor disk full"  # after the write, on close
+
+
+async def test_a_reload_that_changes_audit_anchor_moves_the_anchors(tmp_path: Path) -> None:
+    from audit_doubles import audit_infrastructure
+
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    infra = audit_infrastructure(tmp_path)
+    async with infra:
+        await infra.configure({"audit": {"anchor": {"store": "file", "location": str(first)}}})
+        users = infra.repository("User")
+        await users.create({"email": "a@example.com"})
+        await infra.configure({"audit": {"anchor": {"store": "file", "location": str(second)}}})
+        assert [(a.sink, a.seq) for a in await FileAnchorStore(first).latest()] == [("file", 1)]
+        await users.create({"email": "b@example.com"})
+    assert [(a.sink, a.seq) for a in await FileAnchorStore(second).latest()] == [("file", 2)]
+    result = await verify_anchored(iter_trail(tmp_path / "audit.jsonl"), Hasher(),
+                                   await FileAnchorStore(second).latest(), sink="file")
+    assert result.ok and result.anchored == {"default": 2}
