@@ -57,11 +57,6 @@ async def infra(world: World) -> AsyncIterator[Infrastructure]:
 #: says so on every run, and a fix turns them into failures until the line is removed.
 KNOWN_GAPS: dict[tuple[str, str], str] = {
     **{
-        ("test_value_injection_in_filters_and_search", p): "item 15: % and _ are LIKE wildcards (Prisma escapes "
-        "nothing; SQLite sends LIKE without ESCAPE)"
-        for p in ("%", "_", "acme%")
-    },
-    **{
         ("test_analytics_field_attack", f"min-masked-email-{path}"): "analytics: min of a String field raises "
         "ValueError (outside the hierarchy) in the ADMIN control"
         for path in ("prisma", "sql")

@@ -22,6 +22,7 @@ from prisma_infra.analytics.metrics import AggregateMetric
 from prisma_infra.analytics.types import AnalyticsQueryError, Interval
 from prisma_infra.errors import UnknownFieldError
 from prisma_infra.schema.model import Field, Model, Schema
+from prisma_infra.schema.patterns import escape_like
 
 __all__ = [
     "FILTER_OPERATORS",
@@ -110,7 +111,9 @@ def db_value(schema: Schema, model: Model, f: Field, value: Any, path: str) -> A
             return value
     except (TypeError, ValueError, ArithmeticError):
         raise AnalyticsQueryError(
-            f"{model.name}.{f.name} is {kind}: {value!r} does not fit (in {path})", model=model.name, field=f.name
+            f"{model.name}.{f.name} is {kind}: a {type(value).__name__} value does not fit (in {path})",
+            model=model.name,
+            field=f.name,
         ) from None
     return value
 
@@ -172,7 +175,9 @@ def compile_where(schema: Schema, model: Model, where: Mapping[str, Any] | None,
 
 def _where(schema: Schema, model: Model, where: Any, writer: SqlWriter, path: str) -> str | None:
     if not isinstance(where, Mapping):
-        raise AnalyticsQueryError(f"A filter is a mapping of field names to conditions, not {where!r} (at {path})")
+        raise AnalyticsQueryError(
+            f"A filter is a mapping of field names to conditions, not a {type(where).__name__} (at {path})"
+        )
     parts: list[str] = []
     for key, value in where.items():
         here = f"{path}.{key}"
@@ -240,8 +245,8 @@ def _field_filter(schema: Schema, model: Model, f: Field, value: Any, writer: Sq
                     f"{model.name}.{f.name}: {op!r} takes a string (at {here})", model=model.name, field=f.name
                 )
             before, after = _LIKE[op]
-            escaped = arg.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            parts.append(f"{column} LIKE {writer.param(before + escaped + after)}{writer.dialect.like_escape()}")
+            pattern = before + escape_like(arg) + after
+            parts.append(f"{column} LIKE {writer.param(pattern)}{writer.dialect.like_escape()}")
         else:
             supported = ", ".join(FILTER_OPERATORS)
             raise AnalyticsQueryError(

@@ -18,6 +18,8 @@ from prisma_infra.errors import (
     UniqueConstraintError,
 )
 from prisma_infra.providers.engine import Engine
+from prisma_infra.schema.model import Schema
+from prisma_infra.schema.patterns import literal_patterns
 
 from prisma_infra_prisma import codec
 from prisma_infra_prisma.bridge import Bridge
@@ -92,6 +94,7 @@ class PrismaEngine(Engine):
         self._start_lock = asyncio.Lock()
         self._closed = False
         self._datamodel: Mapping[str, Any] | None = None
+        self._schema: Schema | None = None
         self._toolchain: Toolchain | None = None
         self._client: GeneratedClient | None = None
 
@@ -210,7 +213,11 @@ class PrismaEngine(Engine):
         deadline = context.deadline
         if deadline is not None:
             timeout = min(timeout, max(deadline - time.monotonic(), 0.001))
-        args = codec.encode(operation.args)
+        args = operation.args
+        if operation.model is not None:  # LIKE wildcards in filter values escaped; raw SQL as it is
+            schema = self._schema or await self._read_schema()
+            args = literal_patterns(schema, operation.model, operation.action.value, args)
+        args = codec.encode(args)
         bridge = self._bridge
         if bridge is None or not bridge.alive:
             bridge = await self._ensure()
@@ -228,6 +235,12 @@ class PrismaEngine(Engine):
         except UniqueConstraintError as exc:
             await self._resolve_index(exc)  # outside the slot: it may need one itself
             raise
+
+    async def _read_schema(self) -> Schema:
+        """The schema `literal_patterns` walks arguments with (read once, from the datamodel served)."""
+        if self._schema is None:
+            self._schema = Schema.from_datamodel(await self.datamodel(), provider=self._provider)
+        return self._schema
 
     async def _resolve_index(self, exc: UniqueConstraintError) -> None:
         """Fill in the fields of a unique error that names only an index (PostgreSQL, MariaDB)."""
@@ -247,7 +260,15 @@ class PrismaEngine(Engine):
         if not operations:
             return []
         tx_id = operations[0].context.transaction
-        ops = [{"model": op.model, "action": op.action.value, "args": op.args} for op in operations]
+        schema = self._schema or await self._read_schema()
+        ops = [
+            {
+                "model": op.model,
+                "action": op.action.value,
+                "args": op.args if op.model is None else literal_patterns(schema, op.model, op.action.value, op.args),
+            }
+            for op in operations
+        ]
         try:
             result = await self._call(
                 None, "$batch", {"operations": codec.encode(ops)}, tx_id=tx_id, timeout=self._timeout

@@ -66,6 +66,8 @@ function patchPgInternalCharTypes(pg) {
   };
 }
 
+const { likeEscapes, holdRaw, releaseRaw } = require('./sqlite_like.cjs');
+
 function makeAdapter() {
   const provider = config.provider;
   const url = config.url;
@@ -90,7 +92,7 @@ function makeAdapter() {
   }
   if (provider === 'sqlite') {
     const { PrismaLibSql } = require('@prisma/adapter-libsql');
-    return new PrismaLibSql({ url, intMode: 'bigint', ...(config.adapterOptions || {}) });
+    return likeEscapes(new PrismaLibSql({ url, intMode: 'bigint', ...(config.adapterOptions || {}) }));
   }
   throw new Error(`unsupported datasource provider ${provider}`);
 }
@@ -246,11 +248,12 @@ for (const name of Object.values(Prisma.ModelName)) modelKeys.set(name, name.cha
 const transactions = new Map();
 let txCounter = 0;
 
-function call(client, model, action, args) {
+function call(client, model, action, args, held) {
   if (action === 'queryRaw' || action === 'executeRaw') {
     const sql = args && args.sql;
     if (typeof sql !== 'string') throw bridgeError(null, `${action} needs args.sql (a string)`);
     const params = (args && args.params) || [];
+    if (config.provider === 'sqlite') holdRaw(sql, held);
     return action === 'queryRaw' ? client.$queryRawUnsafe(sql, ...params) : client.$executeRawUnsafe(sql, ...params);
   }
   const key = modelKeys.get(model);
@@ -325,16 +328,16 @@ async function end(txId, commit) {
   return null;
 }
 
-async function batch(args, txId) {
+async function batch(args, txId, held) {
   const ops = args.operations || [];
   if (txId !== undefined && txId !== null) {
     const client = clientFor(txId);
     const results = [];
-    for (const op of ops) results.push(await call(client, op.model, op.action, op.args));
+    for (const op of ops) results.push(await call(client, op.model, op.action, op.args, held));
     return results;
   }
   const options = args.isolationLevel ? { isolationLevel: args.isolationLevel } : undefined;
-  return prisma.$transaction(ops.map((op) => call(prisma, op.model, op.action, op.args)), options);
+  return prisma.$transaction(ops.map((op) => call(prisma, op.model, op.action, op.args, held)), options);
 }
 
 let datamodelCache = null;
@@ -348,17 +351,17 @@ function datamodel() {
   return datamodelCache;
 }
 
-function dispatch(req) {
+function dispatch(req, held) {
   const action = req.action;
   switch (action) {
     case '$ping': return prisma.$queryRawUnsafe('SELECT 1').then(() => true);
     case '$begin': return begin(req.args || {});
     case '$commit': return end(req.txId, true);
     case '$rollback': return end(req.txId, false);
-    case '$batch': return batch(req.args || {}, req.txId);
+    case '$batch': return batch(req.args || {}, req.txId, held);
     case '$datamodel': return datamodel();
     case '$connect': return prisma.$connect().then(() => true);
-    default: return call(clientFor(req.txId), req.model, action, req.args);
+    default: return call(clientFor(req.txId), req.model, action, req.args, held);
   }
 }
 
@@ -437,14 +440,19 @@ function handle(line) {
   const id = req.id;
   inFlight++;
   let pending;
+  const held = [];
   try {
     if (req.args !== undefined && req.args !== null && typeof req.args === 'object') req.args = revive(req.args);
-    pending = dispatch(req);
+    pending = dispatch(req, held);
   } catch (err) {
+    releaseRaw(held);
     fail(id, err);
     return;
   }
-  Promise.resolve(pending).then((result) => respond(id, result), (err) => fail(id, err));
+  Promise.resolve(pending).then(
+    (result) => { releaseRaw(held); respond(id, result); },
+    (err) => { releaseRaw(held); fail(id, err); },
+  );
 }
 
 let buffered = '';
