@@ -132,3 +132,22 @@ async def test_raw_sql_keeps_its_own_like(infra: Infrastructure, db: Database) -
             None, "queryRaw", {"sql": "SELECT name FROM User WHERE name LIKE (? || ? || ?)", "params": ["", "\\%", ""]}
         )
         assert sorted(r["name"] for r in rows) == ["\\%"]
+
+
+async def test_batches_and_transactions(infra: Infrastructure) -> None:
+    """``engine.execute_batch`` walks every operation; SQLite's transactions get ESCAPE too."""
+    await seed(infra)
+    users = infra.repository("user")
+    counted = await infra.batch(
+        [users.op.count(where={"name": {"contains": "%"}}), users.op.find_many(where={"name": {"endsWith": "_y"}})]
+    )
+    assert counted[0] == 4 and names(counted[1]) == ["x\\_y"]
+    async with infra.transaction() as tx:
+        inside = tx.repository("user")
+        assert names(await inside.find_many({"name": {"startsWith": "\\"}})) == ["\\%"]
+        assert await inside.update_many({"name": {"contains": "0%"}}, {"city": "pct"}) == {"count": 2}
+        assert names(await inside.search("%_")) == ["50%_off"]
+        batched = await tx.batch(
+            [inside.op.count(where={"city": "pct"}), inside.op.count(where={"name": {"contains": "_"}})]
+        )
+        assert batched == [2, 4]
