@@ -309,6 +309,7 @@ MATRIX: dict[str, dict[str, Entry]] = {
         **dict.fromkeys(("/", "/dashboard", "/dashboard/"), ROUTES),
         "/dashboard/static/{name}": (*ROUTES,
                                      f"{WEB}test_static_serves_only_its_files_and_unknown_paths_need_the_token"),
-        **dict.fromkeys(("/dashboard/api/snapshot", "/dashboard/api/events", "/metrics"), VALUES),
+        **dict.fromkeys(("/dashboard/api/snapshot", "/metrics"), VALUES),
+        "/dashboard/api/events": (*VALUES, f"{WEB}test_an_open_event_stream_ends_when_its_token_is_revoked"),
     },
 }

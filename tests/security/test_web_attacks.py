@@ -230,3 +230,31 @@ async def test_static_serves_only_its_files_and_unknown_paths_need_the_token(ser
         assert (await http.get("/dashboard/api/nope")).status_code == 401
         assert (await http.post("/dashboard/api/snapshot")).status_code == 401
         assert (await http.get("/dashboard/static/dashboard.js", headers=bearer(TOKEN))).status_code == 200
+
+
+async def test_an_open_event_stream_ends_when_its_token_is_revoked(served: Served) -> None:
+    """The guard checks a request when it starts; an event stream lasts: a rotated token must end it too."""
+    rotated = "web-rotated-token-0123456789abcdef"
+    after: list[bytes] = []
+    async with (
+        httpx.AsyncClient(base_url=served.url, timeout=10) as http,
+        asyncio.timeout(20),
+        http.stream("GET", "/dashboard/api/events", headers=bearer(TOKEN)) as stream,
+    ):
+        received = b""
+        chunks = stream.aiter_bytes()
+        async for chunk in chunks:
+            received += chunk
+            if b"event: snapshot" in received:
+                break
+        await served.infra.configure({"monitoring": {"web": {"token": rotated}}})
+        try:
+            assert (await http.get("/dashboard/api/snapshot", headers=bearer(TOKEN))).status_code == 401
+            async for chunk in chunks:  # ends when the server closes the stream
+                after.append(chunk)
+                if sum(c.count(b"event: snapshot") for c in after) >= 3:
+                    break
+        finally:
+            await served.infra.configure({"monitoring": {"web": {"token": TOKEN}}})
+    events = sum(c.count(b"event: snapshot") for c in after)
+    assert events < 3, f"the stream kept sending {events} snapshots to a revoked token"

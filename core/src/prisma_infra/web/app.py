@@ -241,12 +241,14 @@ async def snapshot(request: Request) -> Response:
 
 
 async def events(request: Request) -> Response:
-    """Server-sent events: one ``snapshot`` event per ``monitoring.dashboard_interval``."""
+    """Server-sent events: one ``snapshot`` event per ``monitoring.dashboard_interval``, while the
+    request's credentials stay valid (a rotated token or a removed role closes the stream)."""
     data: DashboardData = request.app.dashboard
+    access: WebAccess = request.app.access
 
     async def stream() -> AsyncIterator[bytes]:
         yield b"retry: 2000\n\n"
-        while True:
+        while await access.admits(request):
             payload = await data.json()
             yield b"event: snapshot\ndata: " + payload + b"\n\n"
             await asyncio.sleep(data.interval)

@@ -225,6 +225,20 @@ class WebAccess:
             self._seen = web
         return self._resolved
 
+    async def admits(self, request: Request) -> bool:
+        """Whether ``request``'s credentials let it in under the configuration in force now.
+
+        The guard checks a request when it starts; a response that lasts (the event stream)
+        asks again before each message, so a rotated token or a removed role ends it.
+        """
+        authenticate, role, _ = self.current()
+        try:
+            actor = await _call(authenticate, request)
+        except Exception:
+            log.exception("the web app's authenticator failed: the stream is closed")
+            return False
+        return actor is not None and (role is None or role in ActorView(actor).roles)
+
     def _build(self, web: WebConfig) -> Authenticator:
         given = self._authenticate
         if given is not None and not isinstance(given, str):
