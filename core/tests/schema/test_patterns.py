@@ -229,3 +229,9 @@ def test_only_string_filters_are_patterns(blog: Schema) -> None:
         }
     }
     assert literal_patterns(blog, "User", "findMany", args) is args
+
+
+def test_model_names_and_unknown_models(blog: Schema) -> None:
+    args = {"where": {"title": {"contains": "%"}}}
+    assert literal_patterns(blog, "post", "findMany", args) == {"where": {"title": {"contains": "\\%"}}}
+    assert literal_patterns(blog, "Nope", "findMany", args) is args  # left for the engine to refuse

@@ -55,7 +55,10 @@ def literal_patterns(schema: Schema, model: str, action: str, args: Any) -> Any:
     if walk is None:
         walk = schema._memo[_Walk] = _Walk(schema)
     if model not in walk.models:
-        model = schema.model(model).name
+        found = schema.get_model(model)
+        if found is None:
+            return args  # the engine reports the unknown model, as it would without this walk
+        model = found.name
     return walk.args(model, args, action not in _NO_RELATIONS_IN_DATA)
 
 
