@@ -163,3 +163,31 @@ async def test_fuzzed_reads_on_the_real_engine_raise_only_project_errors(infra: 
         with contextlib.suppress(PrismaInfraError):  # refusals are fine; anything else fails the test
             await infra.call("Reading", action, args)
     assert len(calls) == 150 and await infra.repository("reading").count() == 2
+
+
+async def test_batch_and_transaction_run_the_early_check_and_monitoring_records_it(infra: Infrastructure) -> None:
+    """Every entry point runs the check; its refusals are counted and kept masked like any failure."""
+    readings = infra.repository("reading")
+    monitor = infra.monitor
+    errors, kept = monitor.errors, len(monitor.recent_errors)
+    secret = "card 4111111111111111"
+    bad = readings.op.create(data={"label": secret, "rating": math.nan})
+    with pytest.raises(ValidationError, match="non-finite float"):
+        await infra.batch([readings.op.create(data={"label": "batched"}), bad])
+    with pytest.raises(ValidationError, match="non-finite float"):
+        async with infra.transaction() as tx:
+            await tx.repository("reading").create({"label": secret, "rating": math.inf})
+    with pytest.raises(ValidationError, match="nesting deeper"):
+        nested: dict[str, Any] = {"label": "x"}
+        for _ in range(200):
+            nested = {"AND": [nested]}
+        await readings.find_many(nested)
+    assert sorted(r["label"] for r in await readings.find_many()) == ["null", "one"]  # nothing was sent
+    assert monitor.errors == errors + 3
+    recent = list(monitor.recent_errors)[kept:]
+    assert [(e["model"], e["action"], e["error_class"]) for e in recent] == [
+        ("Reading", "create", "ValidationError"), ("Reading", "create", "ValidationError"),
+        ("Reading", "findMany", "ValidationError")]
+    assert all(e["args"] == {} for e in recent)  # the arguments that broke the limits are not walked
+    assert "4111" not in repr(recent) and "card" not in repr(recent)
+    assert "data.rating" in recent[0]["message"]

@@ -309,10 +309,7 @@ class Infrastructure:
         """
         if runtime is None:
             runtime = self.runtime
-        # Before any middleware walks the arguments (policies, cache keys, validation): bounded depth,
-        # string keys, no lone surrogates, no NaN/Infinity the engine would store as NULL.
-        provider = getattr(self._schema, "provider", None)
-        check_input(operation.model, operation.action.value, operation.args, provider=provider)
+        self.check_input(operation, runtime)
         runtime.users += 1
         try:
             if not runtime.notify_completed:
@@ -339,6 +336,22 @@ class Infrastructure:
             return result
         finally:
             runtime.release()
+
+    def check_input(self, operation: Operation, runtime: Runtime) -> None:
+        """The early input check every entry point runs once (`execute`, `batch`, cache warming).
+
+        Before any middleware walks the arguments (policies, cache keys, validation): bounded depth,
+        string keys, no lone surrogates, no NaN/Infinity the engine would store as NULL. A refusal
+        is counted by monitoring like any failed operation.
+        """
+        provider = getattr(self._schema, "provider", None)
+        try:
+            check_input(operation.model, operation.action.value, operation.args, provider=provider)
+        except ValidationError as error:
+            from prisma_infra.monitoring.middleware import record_refused
+
+            record_refused(runtime, operation, error)
+            raise
 
     async def call(
         self, model: str | None, action: Action | str, args: Mapping[str, Any] | None = None, **context: Any

@@ -272,6 +272,8 @@ async def run_batch(infrastructure: Infrastructure, operations: Sequence[Operati
             "or use tx.batch() inside one"
         )
     runtime = infrastructure.runtime
+    for operation in operations:  # all of them before any is run: a refused one sends nothing
+        infrastructure.check_input(operation, runtime)
     loop = asyncio.get_running_loop()
     parked: list[asyncio.Future[Operation | None]] = [loop.create_future() for _ in operations]
     results: list[asyncio.Future[Any]] = [loop.create_future() for _ in operations]

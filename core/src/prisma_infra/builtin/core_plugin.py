@@ -38,7 +38,10 @@ class ValidationMiddleware(Middleware):
         async def handler(operation: Operation) -> Any:
             if operation.model is not None:
                 args = operation.args
-                checked = validate_args(infrastructure.schema, operation.model, operation.action, args, copy=False)
+                # `Infrastructure.check_input` already ran at the entry point (execute, batch, warming).
+                checked = validate_args(
+                    infrastructure.schema, operation.model, operation.action, args, copy=False, checked=True
+                )
                 if checked is not args:
                     operation.args = checked
             return await call(operation)

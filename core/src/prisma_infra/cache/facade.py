@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from prisma_infra.context import current_context
 from prisma_infra.operation import Action, CacheOptions, Operation, OperationContext
+from prisma_infra.schema.limits import check_input
 
 if TYPE_CHECKING:
     from prisma_infra.cache.manager import CacheManager
@@ -33,7 +34,10 @@ class ModelCache:
             deadline=time.monotonic() + 30.0,
             cache=CacheOptions(tags=tags, key=key) if tags or key else None,
         )
-        return Operation(model=self.model, action=Action(action), args=dict(args or {}), context=context)
+        operation = Operation(model=self.model, action=Action(action), args=dict(args or {}), context=context)
+        # An entry point of its own (no pipeline): the early input check, before policies and the key walk.
+        check_input(self.model, operation.action.value, operation.args, provider=self.manager.schema.provider)
+        return operation
 
     async def get(
         self,

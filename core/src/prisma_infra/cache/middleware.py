@@ -73,8 +73,15 @@ class CacheMiddleware(Middleware):
         # Entries filled between a write in a transaction and its commit are retired on commit.
         runtime.extras.setdefault("transaction_observers", []).append(manager)
         self.manager = manager
-        # Warming runs through the whole pipeline (validation, policies) of this runtime.
-        await manager.start(runner=lambda operation: runtime.handler(operation))  # the chain composed last
+        # Warming runs through the whole pipeline (validation, policies) of this runtime, after the
+        # early input check that `Infrastructure.execute` runs (the validation middleware skips it).
+        infrastructure = self.infrastructure
+
+        async def runner(operation: Operation) -> Any:
+            infrastructure.check_input(operation, runtime)
+            return await runtime.handler(operation)  # the chain composed last
+
+        await manager.start(runner=runner)
 
     async def close(self) -> None:
         manager, self.manager = self.manager, None

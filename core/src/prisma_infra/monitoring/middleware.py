@@ -20,6 +20,7 @@ import logging
 import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from prisma_infra.config.model import MonitoringConfig
@@ -163,6 +164,18 @@ def _state(infrastructure: Infrastructure) -> _State:
 def monitor_for(infrastructure: Infrastructure) -> Monitor:
     """The `Monitor` of ``infrastructure`` (created on first use, kept across reloads)."""
     return _state(infrastructure).monitor
+
+
+def record_refused(runtime: Runtime, operation: Operation, error: Exception) -> None:
+    """Count an operation the early input check refused before the pipeline, as a failed operation.
+
+    Its arguments are what broke the input limits (too deep, a lone surrogate...), and
+    walking them to mask them is what those limits prevent: none of them is kept.
+    """
+    for middleware in runtime.middleware:
+        if isinstance(middleware, MetricsMiddleware) and middleware.enabled:
+            now = time.perf_counter()
+            middleware.finish(replace(operation, args={}), now, now, None, error)
 
 
 class MetricsMiddleware(Middleware):
