@@ -136,6 +136,29 @@ async def test_without_interval_uses_prisma_group_by(seeded: Seeded) -> None:
     assert result.totals["count"] == len(in_range)
 
 
+async def test_min_max_of_text_and_enum_fields_on_both_paths(seeded: Seeded) -> None:
+    """Strings and enums come back as Prisma gives them (enum names, not their @map), totals from the database."""
+    metrics = ["min:userRef", "max:userRef", "max:plan", "min:status", "max:status"]
+    query = seeded.infra.analytics("account").metrics(metrics).date_range(JAN10, FEB10)
+    prisma = await query.group_by("role").generate()
+    sql = await query.interval("week").generate()
+    assert prisma.queries[0].startswith("Account.groupBy") and sql.to_dict()["interval"] == "week"
+    in_range = [r for r in seeded.rows if JAN10 <= r["createdAt"] < FEB10]
+
+    def extremes(rows: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"min:userRef": min(r["userRef"] for r in rows), "max:userRef": max(r["userRef"] for r in rows),
+                "max:plan": max(r["plan"] for r in rows if r["plan"] is not None),
+                "min:status": min(r["status"] for r in rows), "max:status": max(r["status"] for r in rows)}
+
+    for role in ("admin", "editor", "reader"):
+        ((_, values),) = prisma.points({"role": role})
+        assert values == extremes([r for r in in_range if r["role"] == role])
+    ref = expected(seeded.rows, week, where=lambda r: JAN10 <= r["createdAt"] < FEB10)[()]
+    for bucket, values in sql.points(()):
+        assert values == extremes(ref[bucket]), bucket
+    assert prisma.totals == sql.totals == extremes(in_range)
+
+
 async def test_growth_rate_without_interval_compares_with_the_previous_period(seeded: Seeded) -> None:
     result = await (
         seeded.infra.analytics("account")

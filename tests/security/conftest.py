@@ -56,11 +56,6 @@ async def infra(world: World) -> AsyncIterator[Infrastructure]:
 #: test function and parameter id (after the provider). They are strict xfails: the suite
 #: says so on every run, and a fix turns them into failures until the line is removed.
 KNOWN_GAPS: dict[tuple[str, str], str] = {
-    **{
-        ("test_analytics_field_attack", f"min-masked-email-{path}"): "analytics: min of a String field raises "
-        "ValueError (outside the hierarchy) in the ADMIN control"
-        for path in ("prisma", "sql")
-    },
 }
 
 

@@ -155,4 +155,4 @@ def parse_bucket(value: object) -> datetime:
         return datetime(value.year, value.month, value.day)
     if isinstance(value, str):
         return datetime.fromisoformat(value.replace("Z", "+00:00")).replace(tzinfo=None)
-    raise AnalyticsQueryError(f"Unexpected bucket value from the database: {value!r}")
+    raise AnalyticsQueryError(f"Unexpected bucket value from the database: a {type(value).__name__}")

@@ -46,7 +46,7 @@ from prisma_infra.analytics.sql import (
 from prisma_infra.analytics.types import AnalyticsQueryError, GroupKey, Number, Point
 from prisma_infra.operation import Action
 from prisma_infra.policies.engine import bypass_policies
-from prisma_infra.schema.model import Field, Model
+from prisma_infra.schema.model import Field, Model, Schema
 
 if TYPE_CHECKING:
     from prisma_infra.infrastructure import Infrastructure
@@ -275,7 +275,7 @@ class AnalyticsEngine:
             bucket = parse_bucket(row["b"]) if bucketed and row.get("b") is not None else None
             if bucketed and bucket is None:
                 continue
-            values = {a.key: a.metric.convert(row.get(f"m{i}"), a.field) for i, a in enumerate(chosen)}
+            values = {a.key: _sql_value(plan.schema, a, row.get(f"m{i}")) for i, a in enumerate(chosen)}
             out.append((key, bucket, values))
         return out
 
@@ -407,7 +407,7 @@ class AnalyticsEngine:
             if single:
                 points = next(iter(series.values()), [])
                 totals[spec.key] = points[0][1].get(spec.key) if points else agg.metric.empty
-            elif agg.metric.additive:
+            elif agg.metric.additive_for(agg.field):
                 totals[spec.key] = agg.metric.combine(
                     [values.get(spec.key) for points in series.values() for _, values in points]
                 )
@@ -435,7 +435,7 @@ class AnalyticsEngine:
                     if not plan.group_fields:
                         found = data.get((), {}).get(period.key, {})
                         per_period.append(as_float(found.get(base.key, base.metric.empty)))
-                    elif base.metric.additive:
+                    elif base.metric.additive_for(base.field):
                         in_groups = [found.get(period.key, {}).get(base.key) for found in data.values()]
                         per_period.append(as_float(base.metric.combine(in_groups)))
                     else:
@@ -445,6 +445,14 @@ class AnalyticsEngine:
                     continue
                 totals[spec.key] = spec.metric.compute(per_period, spec.window or 1)[-1]
         return {s.key: totals.get(s.key) for s in plan.specs}
+
+
+def _sql_value(schema: Schema, agg: Aggregate, raw: Any) -> Number:
+    """An aggregate from SQL as the Prisma path gives it (min/max of an enum: its Prisma name, not its @map)."""
+    value = agg.metric.convert(raw, agg.field)
+    if agg.field is not None and agg.field.kind == "enum" and isinstance(value, str):
+        return group_value(schema, agg.field, value)  # type: ignore[no-any-return]
+    return value
 
 
 def _sort_key(key: GroupKey) -> tuple[Any, ...]:

@@ -63,8 +63,8 @@ _ORDERED = _NUMERIC | {"DateTime", "String"}
 
 
 def as_float(value: Number) -> float | None:
-    """``value`` as a float for series math (``None`` stays ``None``)."""
-    if value is None or isinstance(value, datetime):
+    """``value`` as a float for series math (``None``, dates and strings: ``None``)."""
+    if value is None or isinstance(value, datetime | str):
         return None
     return float(value)
 
@@ -97,8 +97,12 @@ class AggregateMetric(Metric, ABC):
     additive: bool = False
 
     def combine(self, values: Sequence[Number]) -> Number:
-        """The total of several buckets' or groups' values (only when `additive`)."""
+        """The total of several buckets' or groups' values (only when `additive_for` the field)."""
         raise NotImplementedError
+
+    def additive_for(self, field: Field | None) -> bool:
+        """Whether `combine` gives the total over ``field`` (by default: `additive`)."""
+        return self.additive
 
     def convert(self, value: Any, field: Field | None) -> Number:
         """A database value as a Python number (drivers differ: MySQL sums are DECIMAL...)."""
@@ -109,6 +113,8 @@ def _convert_typed(value: Any, field: Field | None) -> Number:
     if value is None:
         return None
     kind = field.type if field is not None else None
+    if kind == "String" or (field is not None and field.kind == "enum"):
+        return str(value)  # min/max of text: the database's order (its collation, an enum's declaration)
     if kind in ("Int", "BigInt"):
         return int(value)
     if kind == "Float":
@@ -186,6 +192,11 @@ class _Extreme(AggregateMetric):
     def combine(self, values: Sequence[Number]) -> Number:
         present = [v for v in values if v is not None]
         return type(self).pick(present) if present else None
+
+    def additive_for(self, field: Field | None) -> bool:
+        # Python orders text by code point, the database by its collation (or an enum's declaration):
+        # the total of a text field takes its own query instead of combining the buckets
+        return field is None or (field.type != "String" and field.kind != "enum")
 
 
 class MinMetric(_Extreme):

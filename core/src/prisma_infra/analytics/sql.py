@@ -111,7 +111,9 @@ def db_value(schema: Schema, model: Model, f: Field, value: Any, path: str) -> A
             return value
     except (TypeError, ValueError, ArithmeticError):
         raise AnalyticsQueryError(
-            f"{model.name}.{f.name} is {kind}: {value!r} does not fit (in {path})", model=model.name, field=f.name
+            f"{model.name}.{f.name} is {kind}: a {type(value).__name__} value does not fit (in {path})",
+            model=model.name,
+            field=f.name,
         ) from None
     return value
 
@@ -173,7 +175,9 @@ def compile_where(schema: Schema, model: Model, where: Mapping[str, Any] | None,
 
 def _where(schema: Schema, model: Model, where: Any, writer: SqlWriter, path: str) -> str | None:
     if not isinstance(where, Mapping):
-        raise AnalyticsQueryError(f"A filter is a mapping of field names to conditions, not {where!r} (at {path})")
+        raise AnalyticsQueryError(
+            f"A filter is a mapping of field names to conditions, not a {type(where).__name__} (at {path})"
+        )
     parts: list[str] = []
     for key, value in where.items():
         here = f"{path}.{key}"

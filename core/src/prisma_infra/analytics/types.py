@@ -24,8 +24,8 @@ __all__ = [
 Interval: TypeAlias = Literal["hour", "day", "week", "month", "quarter", "year"]
 INTERVALS: tuple[Interval, ...] = ("hour", "day", "week", "month", "quarter", "year")
 
-#: What a metric yields for one bucket (``None``: no value, e.g. an average over no rows).
-Number: TypeAlias = int | float | Decimal | datetime | None
+#: What a metric yields for one bucket (``None``: no value, e.g. an average over no rows; text: min/max of a String).
+Number: TypeAlias = int | float | Decimal | datetime | str | None
 #: Metric name → value, for one bucket of one group.
 MetricValues: TypeAlias = dict[str, Number]
 #: One bucket: its start and the metric values.
