@@ -12,6 +12,7 @@ from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action, Operation
 from prisma_infra.pagination import CursorPage, Page
 from prisma_infra.pipeline import Middleware
+from prisma_infra.policies.rules import FieldReadDeniedError
 
 
 async def seed_users(infra: Infrastructure, n: int = 5) -> list[dict[str, Any]]:
@@ -301,6 +302,21 @@ async def test_search_fields_default_to_settings_then_string_fields() -> None:
         where = infra.repository("user").search_where("x")
         assert where is not None
         assert [next(iter(c)) for c in where["OR"]] == ["email", "name", "tenantId"]
+
+
+async def test_default_search_fields_skip_fields_the_actor_cannot_read() -> None:
+    async with memory_infrastructure() as infra:
+        infra.define_policy("User", "users").allow("read").mask("email", except_roles="ADMIN", name="email")
+        users = infra.repository("user")
+        with infra.acting_as({"id": 1, "roles": ["READER"]}):
+            where = users.search_where("x")
+            assert where is not None and [next(iter(c)) for c in where["OR"]] == ["name", "tenantId"]
+            assert await users.search("x") == []  # not refused
+            with pytest.raises(FieldReadDeniedError):  # naming it is refused by the policies
+                await users.search("x", ["email"])
+        with infra.acting_as({"id": 2, "roles": ["ADMIN"]}):
+            where = users.search_where("x")
+            assert where is not None and [next(iter(c)) for c in where["OR"]] == ["email", "name", "tenantId"]
 
 
 async def test_search_rejects_non_string_fields_and_paginates(infra: Infrastructure) -> None:

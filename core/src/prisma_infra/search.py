@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict, cast, overload
 
 from typing_extensions import Unpack
 
-from prisma_infra.errors import ValidationError
+from prisma_infra.context import current_context
+from prisma_infra.errors import PrismaInfraError, ValidationError
 from prisma_infra.pagination import CursorPage, Page
 from prisma_infra.prisma_args import and_where, build_args
 
@@ -37,7 +38,8 @@ class SearchMethods:
         """The filter matching ``query`` case-insensitively: every word in at least one of ``fields``.
 
         ``fields`` defaults to ``models.<Model>.searchable`` in the settings, else every String
-        field (without generated ids and foreign keys). PostgreSQL gets ``mode: "insensitive"``;
+        field (without generated ids and foreign keys), minus the fields the access policies mask
+        or hide for the ambient actor. PostgreSQL gets ``mode: "insensitive"``;
         MySQL/MariaDB collations and SQLite's LIKE already ignore (ASCII) case. For non-ASCII
         words on those, the lower-, upper- and title-case spellings are matched too.
         """
@@ -50,7 +52,8 @@ class SearchMethods:
                     f"{repo.name}.{name} is not a String field and cannot be searched", model=repo.name, field=name
                 )
         if not names:
-            raise ValidationError(f"{repo.name} has no String field to search", model=repo.name)
+            raise ValidationError(f"{repo.name} has no String field to search (that the caller may read)",
+                                  model=repo.name)
         words = query.split()
         if not words:
             return None
@@ -60,7 +63,25 @@ class SearchMethods:
     def _search_fields(self) -> tuple[str, ...]:
         repo = cast("Repository", self)
         configured = repo.infrastructure.config.model_settings(repo.name).searchable
-        return tuple(configured) if configured else repo.info.string_fields
+        names = tuple(configured) if configured else repo.info.string_fields
+        unreadable = self._unreadable_fields()
+        # A default must not search what the caller may not read (the policies would refuse the
+        # query); naming such a field in ``fields`` is still refused, by the policies.
+        return tuple(name for name in names if name not in unreadable) if unreadable else names
+
+    def _unreadable_fields(self) -> Collection[str]:
+        """Fields the access policies mask or hide for the ambient actor (the policy engine decides)."""
+        from prisma_infra.policies.engine import PolicyEngine
+
+        repo = cast("Repository", self)
+        try:
+            engine = repo.infrastructure.runtime.extras.get("policies")
+        except PrismaInfraError:  # not started
+            return ()
+        if not isinstance(engine, PolicyEngine):
+            return ()
+        ambient = current_context()
+        return engine.read_restrictions(ambient.actor, repo.name, tenant=ambient.tenant).keys()
 
     def _contains(self, name: str, word: str) -> list[dict[str, Any]]:
         if cast("Repository", self).info.insensitive_mode:
