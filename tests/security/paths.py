@@ -174,6 +174,8 @@ MATRIX: dict[str, dict[str, Entry]] = {
         "cache_for": Via("ModelCache"),
         "cache_manager": Via("CacheManager"),
         "call": (*READS, f"{RP}test_call_or_throw_on_globex", *WRITES, *CREATES, *RAW),
+        "check_input": NotData("validates an Operation's shape (depth, keys, NaN) before any middleware; "
+                               "refusals name types and lengths, never values"),
         "close": LIFECYCLE,
         "compliance": Via("ComplianceReports"),
         "config": NotData("the settings in force (secrets are SecretStr), no record"),

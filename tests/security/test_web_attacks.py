@@ -40,7 +40,7 @@ READER_TOKEN = "web-reader-token-0123456789abcdef"  # valid, but its actor lacks
 #: The distinctive record: a non-Luhn card number, so only masking by field and known value can hide it.
 EMAIL, NAME, CARD, SALARY = "zora.quill@globex.test", "Zora Quillfeather", "5500000077770007", 987654321
 TEXTS = (EMAIL, "zora.quill", NAME, "Quillfeather", CARD, *(s for s in SECRETS if not s.isdigit()))
-#: Salaries: numbers, which the monitor keeps in clear (see KNOWN_GAPS); a number stands alone in JSON or text.
+#: Salaries are numbers (a field's number is masked like any record value); a number stands alone in JSON or text.
 NUMBERS = re.compile("|".join(rf"(?<![\d.]){n}(?![\d.])" for n in (SALARY, *(s for s in SECRETS if s.isdigit()))))
 ZORA = {"id": 7, "tenantId": "globex", "email": EMAIL, "name": NAME, "cardNumber": CARD, "salary": SALARY}
 #: A value for each path parameter of a route (a new parameter fails until it is given one).
