@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Iterable
 from pathlib import Path
@@ -227,3 +228,52 @@ async def test_a_reload_that_changes_audit_anchor_moves_the_anchors(tmp_path: Pa
     result = await verify_anchored(iter_trail(tmp_path / "audit.jsonl"), Hasher(),
                                    await FileAnchorStore(second).latest(), sink="file")
     assert result.ok and result.anchored == {"default": 2}
+
+
+class SignallingStore(FileAnchorStore):
+    """Sets ``published`` at each anchor; fails to start while ``down``."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.published = asyncio.Event()
+        self.down = False
+
+    async def start(self) -> None:
+        if self.down:
+            raise OSError("anchor store unreachable")
+        await super().start()
+
+    async def publish(self, anchor: Any) -> None:
+        await super().publish(anchor)
+        self.published.set()
+
+
+async def test_the_timer_anchors_a_trail_that_went_quiet(tmp_path: Path) -> None:
+    store = SignallingStore(tmp_path / "anchors.jsonl")
+    frozen = AnchorPublisher(store, every_events=None, every_seconds=0.01, clock=lambda: 0.0)  # writes never due
+    writer = AuditWriter({"file": FileSink({"path": str(tmp_path / "audit.jsonl")})}, buffer_dir=tmp_path / "b",
+                         anchor=frozen)
+    await writer.start()
+    await writer.submit([make_event(model="User", action="create", record_id={"id": 1})])
+    await asyncio.wait_for(store.published.wait(), 10)
+    assert [a.seq for a in await store.latest()] == [1]
+    await writer.close()
+
+
+async def test_a_store_that_did_not_start_is_started_at_the_next_anchor(tmp_path: Path) -> None:
+    store = SignallingStore(tmp_path / "anchors.jsonl")
+    store.down = True
+    publisher = AnchorPublisher(store, every_events=1)
+    writer = AuditWriter({"file": FileSink({"path": str(tmp_path / "audit.jsonl")})}, buffer_dir=tmp_path / "b",
+                         anchor=publisher)
+    await writer.start()
+    try:
+        await writer.submit([make_event(model="User", action="create", record_id={"id": 1})])
+        await writer.flush()  # anchors are published after the emitters are released
+        assert publisher.failures == 1 and not store.published.is_set()
+        store.down = False
+        await writer.submit([make_event(model="User", action="create", record_id={"id": 2})])
+        await writer.flush()
+        assert [a.seq for a in await store.latest()] == [2]
+    finally:
+        await writer.close()

@@ -19,10 +19,11 @@ anchors, and an unkeyed one meeting an ``hmac-sha256`` anchor asks for the key.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import logging
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -127,7 +128,9 @@ def latest_anchors(anchors: Iterable[Anchor]) -> dict[tuple[str, str], Anchor]:
 class AnchorPublisher:
     """The writer's side: publishes anchors every ``every_events`` events and/or ``every_seconds``, and on close.
 
-    Publishing never fails a write: a store that raises is logged and tried again at the next anchor.
+    With ``every_seconds``, a timer also anchors events written since the last anchor once that
+    time has passed, so a quiet trail's last events do not stay unanchored. Publishing never
+    fails a write: a store that raises is logged and tried again at the next anchor.
     """
 
     def __init__(
@@ -150,22 +153,53 @@ class AnchorPublisher:
         self._since = 0
         self._last = clock()
         self._published: dict[str, int] = {}
+        self._lock = asyncio.Lock()
+        self._started = False
+        self._timer: asyncio.Task[None] | None = None
         self.failures = 0
         self.last_error: str | None = None
 
     async def start(self) -> None:
-        await asyncio.wait_for(self.store.start(), self.timeout)
+        """Start the store (again, after it failed to)."""
+        if not self._started:
+            await asyncio.wait_for(self.store.start(), self.timeout)
+            self._started = True
+
+    def start_timer(self, publish: Callable[[], Awaitable[None]]) -> None:
+        """Run ``publish`` every ``every_seconds`` while events wait for their anchor."""
+        if self.every_seconds is not None and self._timer is None:
+            self._timer = asyncio.create_task(self._tick(publish, self.every_seconds), name="prisma-infra-audit-anchor")
+
+    async def _tick(self, publish: Callable[[], Awaitable[None]], seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)  # a period, not a synchronisation
+            if self._since:
+                try:
+                    await publish()
+                except Exception:  # pragma: no cover - publish logs store failures itself
+                    log.exception("the audit anchor timer failed")
 
     async def close(self) -> None:
+        self._started = False
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await timer
         try:
             await asyncio.wait_for(self.store.close(), self.timeout)
         except Exception as exc:
             log.warning("the audit anchor store failed to close: %s", exc)
 
+    async def latest(self) -> list[Anchor]:
+        """The store's latest anchors (`AnchorStore.latest`); raises when the store cannot be read."""
+        await self.start()
+        return await asyncio.wait_for(self.store.latest(), self.timeout)
+
     async def chain_head(self, chain: str, hasher: Hasher) -> tuple[int, str] | None:
         """The highest authentic anchor of ``chain`` (any sink): the chain never restarts below it."""
         try:
-            anchors = await asyncio.wait_for(self.store.latest(), self.timeout)
+            anchors = await self.latest()
         except Exception as exc:
             log.warning("could not read the audit anchors: %s", exc)
             return None
@@ -193,18 +227,20 @@ class AnchorPublisher:
         """Anchor each sink's head (sink → (seq, hash)) that moved since its last anchor; returns how many."""
         self._since, self._last = 0, self._clock()
         count = 0
-        for sink, (seq, digest) in heads.items():
-            if self._published.get(sink) == seq:
-                continue
-            try:
-                await asyncio.wait_for(self.store.publish(sign(chain, sink, seq, digest, hasher)), self.timeout)
-            except Exception as exc:
-                self.failures += 1
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.warning("could not publish the audit anchor of sink %r: %s", sink, self.last_error)
-                continue
-            self._published[sink] = seq
-            count += 1
+        async with self._lock:  # the timer and the writer: one at a time, never an older head after a newer one
+            for sink, (seq, digest) in heads.items():
+                if seq <= self._published.get(sink, 0):
+                    continue
+                try:
+                    await self.start()
+                    await asyncio.wait_for(self.store.publish(sign(chain, sink, seq, digest, hasher)), self.timeout)
+                except Exception as exc:
+                    self.failures += 1
+                    self.last_error = f"{type(exc).__name__}: {exc}"
+                    log.warning("could not publish the audit anchor of sink %r: %s", sink, self.last_error)
+                    continue
+                self._published[sink] = seq
+                count += 1
         return count
 
 

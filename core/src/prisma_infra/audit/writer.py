@@ -209,10 +209,12 @@ class AuditWriter:
     async def _start_anchor(self) -> None:
         if self.anchor is None:
             return
+        anchor = self.anchor
         try:
-            await self.anchor.start()
+            await anchor.start()
         except Exception as exc:  # anchoring is retried at each publish; writing goes on
             log.warning("the audit anchor store did not start: %s", exc)
+        anchor.start_timer(lambda: self._publish_anchor(anchor))
 
     async def set_anchor(self, anchor: AnchorPublisher | None) -> None:
         """Anchor through ``anchor`` from now on (a reload changed ``audit.anchor``)."""
@@ -228,7 +230,7 @@ class AuditWriter:
         if self.anchor is None:
             return []
         try:
-            return await asyncio.wait_for(self.anchor.store.latest(), self.anchor.timeout)
+            return await self.anchor.latest()
         except Exception as exc:
             raise AuditError(f"the audit anchors could not be read ({type(exc).__name__}: {exc})") from exc
 
@@ -358,8 +360,6 @@ class AuditWriter:
                 self._write_head()  # one small pwrite, no fsync: cheaper in the loop than a thread hop
             except OSError as exc:
                 log.warning("could not record the audit chain head: %s", exc)
-            if self.anchor is not None and self.anchor.due(len(events)):
-                await self._publish_anchor(self.anchor)
         for _, future in batch:
             if future.done():
                 continue
@@ -367,6 +367,8 @@ class AuditWriter:
                 future.set_exception(error)
             else:
                 future.set_result(None)
+        if self.anchor is not None and self.anchor.due(len(events)):  # after the emitters are released
+            await self._publish_anchor(self.anchor)
 
     async def _deliver(self, channel: _Channel, events: list[dict[str, Any]]) -> None:
         async with channel.lock:
