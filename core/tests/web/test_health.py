@@ -85,6 +85,19 @@ async def test_readyz_checks_the_engine(infra: Any) -> None:
     assert "the bridge is not running" in body["checks"]["engine"]["error"]
 
 
+async def test_readyz_masks_credentials_in_error_texts(infra: Any) -> None:
+    """``/readyz`` is open: a driver's message quoting its URL or a token shows them masked."""
+
+    async def down() -> None:
+        raise EngineUnavailableError("cannot reach postgresql://app:s3cret-pw@db:5432/app (Bearer tok-0123456789)")
+
+    infra.engine.ping = down
+    async with client(create_app(infra)) as http:
+        error = (await http.get("/readyz")).json()["checks"]["engine"]["error"]
+    assert "postgresql://app:" in error and "db:5432/app" in error  # still says what failed
+    assert "s3cret-pw" not in error and "tok-0123456789" not in error
+
+
 async def test_readyz_times_out_a_hanging_engine() -> None:
     import asyncio
 

@@ -11,6 +11,9 @@ When the cache manager offers ``async ping() -> {store: error or None}`` it is
 used; otherwise each shared store is probed with a fresh connection (one
 ``get_many`` of a key that does not exist). Each check is bounded by
 ``monitoring.readiness_timeout``.
+
+``/readyz`` answers without credentials, so the error texts it shows have every
+credential they spell out masked (a driver's message may quote its URL).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from prisma_infra.config.masking import mask_text
 from prisma_infra.errors import PrismaInfraError
 
 if TYPE_CHECKING:
@@ -49,7 +53,7 @@ def liveness() -> dict[str, Any]:
 def _error(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
         return "timed out"
-    return f"{type(exc).__name__}: {exc}"[:500]
+    return mask_text(f"{type(exc).__name__}: {exc}")[:500]
 
 
 async def _timed(check: Any, timeout: float) -> dict[str, Any]:
@@ -115,7 +119,7 @@ async def _cache_checks(runtime: Runtime, timeout: float) -> dict[str, dict[str,
 async def _collect(ping: Any, into: dict[str, dict[str, Any]]) -> None:
     answers: Mapping[str, Any] = await ping()
     for name, problem in answers.items():
-        into[name] = {"status": "ok"} if problem is None else {"status": "error", "error": str(problem)}
+        into[name] = {"status": "ok"} if problem is None else {"status": "error", "error": mask_text(str(problem))}
 
 
 def _breakers(manager: Any) -> dict[str, str]:
@@ -132,7 +136,8 @@ async def readiness(infrastructure: Infrastructure) -> tuple[bool, dict[str, Any
     try:
         runtime = infrastructure.runtime
     except PrismaInfraError as exc:
-        return False, {"status": "not_ready", "checks": {"infrastructure": {"status": "error", "error": str(exc)}}}
+        problem = {"status": "error", "error": mask_text(str(exc))}
+        return False, {"status": "not_ready", "checks": {"infrastructure": problem}}
     timeout = runtime.config.monitoring.readiness_timeout
     engine_check, cache_checks = await asyncio.gather(
         _timed(runtime.engine.ping(), timeout), _cache_checks(runtime, timeout)
