@@ -249,6 +249,10 @@ class Transaction:
 
 
 _batch_index: contextvars.ContextVar[int] = contextvars.ContextVar("prisma_infra_batch_index", default=-1)
+#: The operations of the current batch that come before this one (they run in the same engine transaction).
+_batch_earlier: contextvars.ContextVar[tuple[Operation, ...]] = contextvars.ContextVar(
+    "prisma_infra_batch_earlier", default=()
+)
 
 
 async def run_batch(infrastructure: Infrastructure, operations: Sequence[Operation]) -> list[Any]:
@@ -290,6 +294,7 @@ async def run_batch(infrastructure: Infrastructure, operations: Sequence[Operati
 
     async def one(index: int, operation: Operation) -> Any:
         _batch_index.set(index)
+        _batch_earlier.set(tuple(operations[:index]))
         try:
             result = await handler(operation)
         except BaseException as exc:
@@ -373,6 +378,15 @@ def in_batch() -> bool:
 
 
 # -- end audit hook
+
+
+def earlier_in_batch() -> tuple[Operation, ...]:
+    """The operations of the current `run_batch` before this one (empty outside a batch).
+
+    A read after a write of the same batch must see that write: the cache answers
+    no such read (its entries predate the batch).
+    """
+    return _batch_earlier.get()
 
 
 class OperationFactory:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from prisma_infra.operation import READ_ACTIONS, Action, Operation
 from prisma_infra.pipeline import Handler, Middleware
+from prisma_infra.transaction import earlier_in_batch
 
 if TYPE_CHECKING:
     from prisma_infra.cache.manager import CacheManager
@@ -19,6 +20,24 @@ __all__ = ["CACHE_STATE", "CacheMiddleware"]
 CACHE_STATE = "cache"
 
 log = logging.getLogger("prisma_infra.cache")
+
+
+def _written_before(manager: CacheManager, earlier: tuple[Operation, ...], read: Operation) -> bool:
+    """Whether a write among ``earlier`` (operations of the same batch) changed a model ``read`` reads."""
+    written: set[str] = set()
+    try:
+        for operation in earlier:
+            if manager.is_write(operation):
+                models = manager.written_models(operation)
+                if models is None:  # raw SQL on unknown tables: it may have changed anything
+                    return True
+                written.update(models)
+        if not written:
+            return False
+        models_read = manager._models_read(read)
+    except Exception:  # unknown: the safe answer is the database's
+        return True
+    return models_read is None or not written.isdisjoint(models_read)
 
 
 class CacheMiddleware(Middleware):
@@ -51,6 +70,13 @@ class CacheMiddleware(Middleware):
             if operation.context.transaction is not None:
                 operation.state[CACHE_STATE] = "bypass"
                 return await manager.read(operation, call)
+            earlier = earlier_in_batch()
+            if earlier and _written_before(manager, earlier, operation):
+                # The batch's engine transaction has changed what this read sees: neither answer
+                # it from an entry filled before the batch, nor fill one with it before commit.
+                operation.state[CACHE_STATE] = "bypass"
+                manager.transaction_bypasses += 1
+                return await call(operation)
             reached: list[bool] = []
 
             async def engine(op: Operation) -> Any:
