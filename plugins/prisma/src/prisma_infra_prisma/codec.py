@@ -8,6 +8,7 @@ JSON cannot carry every Prisma scalar, so those travel tagged,
 =========  =====================  ==============================================
 DateTime   ``datetime`` (UTC)     ISO 8601 string; **milliseconds only** (JS Date)
 BigInt     ``int``                decimal string
+Float      ``float``              number (incoming only: integral values of raw Float columns)
 Decimal    ``decimal.Decimal``    string, exact
 Bytes      ``bytes``              base64
 Json       any JSON value         the value as-is (escapes a dict holding "$type")
@@ -141,6 +142,8 @@ def _from_tag(tag: str, value: dict[str, Any]) -> Any:
         return None if raw is None else datetime.fromisoformat(raw)
     if tag == "BigInt":
         return int(raw)
+    if tag == "Float":
+        return float(raw)
     if tag == "Decimal":
         return Decimal(raw)
     if tag == "Bytes":

@@ -28,6 +28,7 @@ from prisma_infra_prisma.generate import GeneratedClient, ensure_client, parse_d
 from prisma_infra_prisma.options import EngineOptions, parse_options
 from prisma_infra_prisma.placement import colocate
 from prisma_infra_prisma.toolchain import Toolchain, ensure_toolchain, shipped_js
+from prisma_infra_prisma.typed import decode_result
 
 if TYPE_CHECKING:
     from prisma_infra.config.model import DatabaseConfig
@@ -214,10 +215,14 @@ class PrismaEngine(Engine):
         if deadline is not None:
             timeout = min(timeout, max(deadline - time.monotonic(), 0.001))
         args = operation.args
-        if operation.model is not None:  # LIKE wildcards in filter values escaped; raw SQL as it is
+        model = operation.model
+        action = operation.action.value
+        schema = None
+        if model is not None:  # LIKE wildcards in filter values escaped; raw SQL as it is
             schema = self._schema or await self._read_schema()
-            args = literal_patterns(schema, operation.model, operation.action.value, args)
-        args = codec.encode(args)
+            args = codec.encode(literal_patterns(schema, model, action, args))
+        else:
+            args = codec.encode(args)
         bridge = self._bridge
         if bridge is None or not bridge.alive:
             bridge = await self._ensure()
@@ -227,14 +232,13 @@ class PrismaEngine(Engine):
             try:
                 if not bridge.alive:  # died while we waited for a slot
                     bridge = await self._ensure()
-                return await bridge.request(
-                    operation.model, operation.action.value, args, tx_id=context.transaction, timeout=timeout
-                )
+                result = await bridge.request(model, action, args, tx_id=context.transaction, timeout=timeout)
             finally:
                 semaphore.release()
         except UniqueConstraintError as exc:
             await self._resolve_index(exc)  # outside the slot: it may need one itself
             raise
+        return result if schema is None else decode_result(schema, model, action, result)
 
     async def _read_schema(self) -> Schema:
         """The schema `literal_patterns` walks arguments with (read once, from the datamodel served)."""
@@ -265,18 +269,20 @@ class PrismaEngine(Engine):
             {
                 "model": op.model,
                 "action": op.action.value,
-                "args": op.args if op.model is None else literal_patterns(schema, op.model, op.action.value, op.args),
+                "args": codec.encode(op.args)
+                if op.model is None
+                else codec.encode(literal_patterns(schema, op.model, op.action.value, op.args)),
             }
             for op in operations
         ]
         try:
-            result = await self._call(
-                None, "$batch", {"operations": codec.encode(ops)}, tx_id=tx_id, timeout=self._timeout
-            )
+            result = await self._call(None, "$batch", {"operations": ops}, tx_id=tx_id, timeout=self._timeout)
         except UniqueConstraintError as exc:
             await self._resolve_index(exc)
             raise
-        return list(result)
+        return [
+            decode_result(schema, op.model, op.action.value, item) for op, item in zip(operations, result, strict=True)
+        ]
 
     async def begin(
         self,

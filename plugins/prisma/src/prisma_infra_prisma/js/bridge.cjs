@@ -67,6 +67,7 @@ function patchPgInternalCharTypes(pg) {
 }
 
 const { likeEscapes, holdRaw, releaseRaw } = require('./sqlite_like.cjs');
+const { RawFloat, rawFloats, markFloats, typedRaw, typedBatch } = require('./raw_floats.cjs');
 
 function makeAdapter() {
   const provider = config.provider;
@@ -99,7 +100,7 @@ function makeAdapter() {
 
 const logLevels = ['warn', 'error'].concat(config.logQueries ? ['query'] : []);
 const prisma = new PrismaClient({
-  adapter: makeAdapter(),
+  adapter: rawFloats(makeAdapter()),
   log: logLevels.map((level) => ({ emit: 'event', level })),
   transactionOptions: { timeout: config.transactionTimeoutMs, maxWait: config.transactionMaxWaitMs },
 });
@@ -177,6 +178,10 @@ function encode(value) {
     tagged.hit = true;
     return { $type: 'DateTime', value: Number.isNaN(value.getTime()) ? null : value.toISOString() };
   }
+  if (value instanceof RawFloat) {
+    tagged.hit = true;
+    return { $type: 'Float', value: value.value };
+  }
   if (Decimal.isDecimal(value)) {
     tagged.hit = true;
     return { $type: 'Decimal', value: value.toString() };
@@ -248,13 +253,16 @@ for (const name of Object.values(Prisma.ModelName)) modelKeys.set(name, name.cha
 const transactions = new Map();
 let txCounter = 0;
 
-function call(client, model, action, args, held) {
+// `lazy`: return Prisma's promise unstarted (for a batch $transaction), raw results left untyped.
+function call(client, model, action, args, held, lazy = false) {
   if (action === 'queryRaw' || action === 'executeRaw') {
     const sql = args && args.sql;
     if (typeof sql !== 'string') throw bridgeError(null, `${action} needs args.sql (a string)`);
     const params = (args && args.params) || [];
     if (config.provider === 'sqlite') holdRaw(sql, held);
-    return action === 'queryRaw' ? client.$queryRawUnsafe(sql, ...params) : client.$executeRawUnsafe(sql, ...params);
+    if (action === 'executeRaw') return client.$executeRawUnsafe(sql, ...params);
+    if (lazy) return client.$queryRawUnsafe(sql, ...params);
+    return typedRaw([sql], () => client.$queryRawUnsafe(sql, ...params), (rows, typesOf) => markFloats(rows, typesOf(sql)));
   }
   const key = modelKeys.get(model);
   if (key === undefined) throw bridgeError(null, `unknown model ${JSON.stringify(model)}`, { modelName: model });
@@ -337,7 +345,7 @@ async function batch(args, txId, held) {
     return results;
   }
   const options = args.isolationLevel ? { isolationLevel: args.isolationLevel } : undefined;
-  return prisma.$transaction(ops.map((op) => call(prisma, op.model, op.action, op.args, held)), options);
+  return typedBatch(ops, () => prisma.$transaction(ops.map((op) => call(prisma, op.model, op.action, op.args, held, true)), options));
 }
 
 let datamodelCache = null;
