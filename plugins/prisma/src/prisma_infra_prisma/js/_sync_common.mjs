@@ -11,6 +11,9 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { readFile } from "node:fs/promises";
+import pgSchema from "./pg_schema.cjs";
+
+const { quoteIdent, searchPathOptions } = pgSchema;
 
 export async function readRequest() {
   const chunks = [];
@@ -169,12 +172,14 @@ export function makeRetypingPool(pg, config) {
 
 // --- adapters for the schema engine -------------------------------------------
 
-export async function adapterFactory(mods, provider, url) {
+// `createSchema`: make the URL's `?schema=` first when it does not exist (db push, as Prisma does).
+export async function adapterFactory(mods, provider, url, { createSchema = false } = {}) {
   if (provider === "postgresql" || provider === "postgres") {
     const pg = mods.require("pg");
     const { PrismaPg } = await mods.import("@prisma/adapter-pg");
     const { connectionString, schema } = pgConfig(url);
-    const pool = makeRetypingPool(pg, { connectionString, max: 2 });
+    const pool = makeRetypingPool(pg, { connectionString, max: 2, ...searchPathOptions(schema) });
+    if (schema && createSchema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
     const factory = new PrismaPg(pool, schema ? { schema } : undefined);
     return { factory, close: () => pool.end() };
   }
@@ -231,7 +236,7 @@ export async function withSchemaEngine(mods, request, fn) {
   try {
     let bound;
     if (request.url) {
-      adapter = await adapterFactory(mods, request.provider, request.url);
+      adapter = await adapterFactory(mods, request.provider, request.url, { createSchema: request.op === "push" });
       // The wasm expects the error-capturing wrapper the Prisma CLI hands it
       // (methods return {ok, value|error} results).
       const { bindMigrationAwareSqlAdapterFactory } = await mods.import(

@@ -68,6 +68,7 @@ function patchPgInternalCharTypes(pg) {
 
 const { likeEscapes, holdRaw, releaseRaw } = require('./sqlite_like.cjs');
 const { RawFloat, rawFloats, markFloats, typedRaw, typedBatch } = require('./raw_floats.cjs');
+const { searchPathOptions } = require('./pg_schema.cjs');
 
 function makeAdapter() {
   const provider = config.provider;
@@ -76,14 +77,16 @@ function makeAdapter() {
     const pg = require('pg');
     const { PrismaPg } = require('@prisma/adapter-pg');
     patchPgInternalCharTypes(pg);
+    const schema = new URL(url).searchParams.get('schema');
+    const adapterOptions = config.adapterOptions || {};
     const pool = new pg.Pool({
       connectionString: url,
       max: config.poolSize,
       connectionTimeoutMillis: config.connectTimeoutMs,
-      ...(config.adapterOptions || {}),
+      ...adapterOptions,
+      ...searchPathOptions(schema, adapterOptions.options),
     });
     pool.on('error', (err) => log('warning', `idle PostgreSQL connection failed: ${err.message}`));
-    const schema = new URL(url).searchParams.get('schema');
     const adapter = new PrismaPg(pool, schema ? { schema } : undefined);
     return adapter;
   }
