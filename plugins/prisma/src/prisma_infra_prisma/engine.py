@@ -22,6 +22,7 @@ from prisma_infra.schema.model import Schema
 from prisma_infra.schema.patterns import literal_patterns
 
 from prisma_infra_prisma import codec
+from prisma_infra_prisma.bigints import encode_bigints
 from prisma_infra_prisma.bridge import Bridge
 from prisma_infra_prisma.errors import fields_for_index, to_exception
 from prisma_infra_prisma.generate import GeneratedClient, ensure_client, parse_datasource, read_schema
@@ -220,7 +221,7 @@ class PrismaEngine(Engine):
         schema = None
         if model is not None:  # LIKE wildcards in filter values escaped; raw SQL as it is
             schema = self._schema or await self._read_schema()
-            args = codec.encode(literal_patterns(schema, model, action, args))
+            args = encode_bigints(schema, model, codec.encode(literal_patterns(schema, model, action, args)))
         else:
             args = codec.encode(args)
         bridge = self._bridge
@@ -271,7 +272,9 @@ class PrismaEngine(Engine):
                 "action": op.action.value,
                 "args": codec.encode(op.args)
                 if op.model is None
-                else codec.encode(literal_patterns(schema, op.model, op.action.value, op.args)),
+                else encode_bigints(
+                    schema, op.model, codec.encode(literal_patterns(schema, op.model, op.action.value, op.args))
+                ),
             }
             for op in operations
         ]
