@@ -193,7 +193,7 @@ def test_folder_without_migration_sql_is_an_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("provider", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("provider", ["sqlite", "postgresql", "mysql"])
 async def test_create_migration_then_deploy(provider: str, tmp_path: Path) -> None:
     url = dbs.fresh_url(provider, tmp_path)
     folder = tmp_path / "prisma"

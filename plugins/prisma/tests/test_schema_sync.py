@@ -1,4 +1,4 @@
-"""db push and diff against real PostgreSQL and SQLite; MySQL refused with a pointer to migrations."""
+"""db push and diff against real PostgreSQL, MariaDB and SQLite (MySQL specifics: test_mysql_schema.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pydantic import SecretStr
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "sync"))
 import sync_dbs as dbs
 from prisma_infra_prisma.datasource import parse_datasource, resolve_database, sanitize_schema
-from prisma_infra_prisma.schema_sync import DataLossError, SchemaSyncError, db_push, diff_script
+from prisma_infra_prisma.schema_sync import DataLossError, db_push, diff_script
 
 # --- datasource resolution (no database) ------------------------------------------
 
@@ -83,7 +83,7 @@ def test_sanitize_keeps_line_numbers() -> None:
 
 # --- db push against real databases -------------------------------------------------
 
-PUSH_PROVIDERS = ["postgresql", "sqlite"]
+PUSH_PROVIDERS = ["postgresql", "mysql", "sqlite"]
 EXPECTED_TABLES = {"users", "posts", "Tag", "memberships", "_PostToTag", "_TagToUser"}
 
 
@@ -110,11 +110,12 @@ async def test_destructive_change_needs_force(provider: str, tmp_path: Path) -> 
     url = dbs.fresh_url(provider, tmp_path)
     folder = tmp_path / "prisma"
     await db_push(dbs.resolved_for(provider, url, dbs.write_schema(folder, provider)))
+    q = "`" if provider == "mysql" else '"'
     dbs.execute(
         provider,
         url,
         "INSERT INTO users (id, email_address, name) VALUES (1, 'a@x.io', 'Ada');\n"
-        'INSERT INTO memberships ("userId", "groupId", role) VALUES (1, 1, \'owner\');',
+        f"INSERT INTO memberships ({q}userId{q}, {q}groupId{q}, role) VALUES (1, 1, 'owner');",
     )
     v2 = dbs.resolved_for(provider, url, dbs.write_schema(folder, provider, "models_v2.prisma"))
 
@@ -130,14 +131,6 @@ async def test_destructive_change_needs_force(provider: str, tmp_path: Path) -> 
     assert "name" not in dbs.columns(provider, url, "users")
     assert dbs.sql(provider, url, "SELECT email_address FROM users") == [{"email_address": "a@x.io"}]
     assert (await db_push(v2)).executed_steps == 0
-
-
-async def test_push_mysql_points_to_migrations(tmp_path: Path) -> None:
-    resolved = dbs.resolved_for("mysql", "mysql://root@127.0.0.1/x", dbs.write_schema(tmp_path, "mysql"))
-    with pytest.raises(SchemaSyncError, match="migrate deploy"):
-        await db_push(resolved)
-    with pytest.raises(SchemaSyncError, match="MySQL"):
-        diff_script(resolved)
 
 
 def test_diff_script_sqlite_needs_no_database(tmp_path: Path) -> None:

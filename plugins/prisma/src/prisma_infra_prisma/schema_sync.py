@@ -1,8 +1,9 @@
 """``db push`` and schema diffs through Prisma's schema engine (WebAssembly) and a driver adapter.
 
-PostgreSQL and SQLite only: the wasm build of the schema engine has no MySQL
-support, so MySQL/MariaDB projects keep SQL migration files and apply them
-with `prisma_infra_prisma.migrate.migrate_deploy`.
+PostgreSQL and SQLite go through the engine. Its wasm build has no MySQL
+support, so for MySQL/MariaDB the tables are computed from the DMMF with
+Prisma's mapping and diffed against ``information_schema``
+(`prisma_infra_prisma.mysql_ddl`, `prisma_infra_prisma.mysql_diff`).
 """
 
 from __future__ import annotations
@@ -22,11 +23,6 @@ from prisma_infra.errors import PrismaInfraError
 from prisma_infra_prisma.datasource import ResolvedDatabase, ScriptFailure, call_script
 
 __all__ = ["DataLossError", "PushResult", "SchemaSyncError", "db_push", "diff_script"]
-
-_MYSQL_HINT = (
-    "Prisma's schema engine (WebAssembly build) cannot drive MySQL/MariaDB. Keep SQL migration files in "
-    "prisma/migrations/<timestamp>_<name>/migration.sql and apply them with `prisma-infra migrate deploy`."
-)
 
 
 class SchemaSyncError(PrismaInfraError):
@@ -67,7 +63,9 @@ def _bullets(items: Sequence[str]) -> str:
 
 def _push(resolved: ResolvedDatabase, force: bool) -> PushResult:
     if resolved.provider == "mysql":
-        raise SchemaSyncError(f"db push is not available for {resolved.provider}. {_MYSQL_HINT}")
+        from prisma_infra_prisma.mysql_diff import push
+
+        return push(resolved, force)
     try:
         out = call_script("push.mjs", _request(resolved, op="push", force=force))
     except ScriptFailure as exc:
@@ -102,7 +100,7 @@ async def db_push(resolved: ResolvedDatabase, *, force: bool = False) -> PushRes
     :param force: accept changes that lose data (Prisma's ``--accept-data-loss``).
     :returns: steps executed (0 when already in sync) and the warnings accepted.
     :raises DataLossError: the change would lose data and ``force`` is false; names every loss.
-    :raises SchemaSyncError: MySQL, an unreachable database, or steps that cannot run on this data.
+    :raises SchemaSyncError: an unreachable database, or steps that cannot run on this data.
     """
     return await asyncio.to_thread(_push, resolved, force)
 
@@ -131,20 +129,23 @@ def diff_script(resolved: ResolvedDatabase, *, from_migrations: Path | None = No
 
     PostgreSQL needs the database to be reachable (the engine asks it for its
     version; diffing from migrations also creates and drops a shadow database,
-    which needs CREATEDB). SQLite needs nothing (an in-memory database).
+    which needs CREATEDB). MySQL needs nothing from an empty start; from
+    migrations it replays them into a scratch database (needs CREATE).
+    SQLite needs nothing (an in-memory database).
 
-    :raises SchemaSyncError: MySQL (no wasm support), or the engine failed.
+    :raises SchemaSyncError: the engine failed, or a migration does not apply to an empty database.
     """
     from prisma_infra_prisma.migrate import list_migrations
 
+    replay = from_migrations is not None and bool(list_migrations(from_migrations))
     if resolved.provider == "mysql":
-        raise SchemaSyncError(
-            "Generating SQL from the schema is not available for MySQL/MariaDB offline: "
-            "the WebAssembly schema engine has no MySQL support. Write the migration.sql by hand, or run "
-            "`prisma migrate diff --from-empty --to-schema <schema> --script` where Prisma's native engine "
-            "can be downloaded."
-        )
-    if from_migrations is not None and list_migrations(from_migrations):
+        from prisma_infra_prisma.mysql_diff import introspect, migration_script
+
+        if not replay or from_migrations is None:
+            return migration_script(resolved, {})
+        with _replayed(resolved, from_migrations) as url:
+            return migration_script(resolved, introspect(url))
+    if replay and from_migrations is not None:
         return _diff_from_migrations(resolved, from_migrations)
     url = ":memory:" if resolved.provider == "sqlite" else resolved.url
     return _diff(_request(resolved, op="diff", url=url, script=True))
@@ -169,8 +170,13 @@ def _scratch_database(resolved: ResolvedDatabase) -> Iterator[str]:
     parts = urlsplit(resolved.url)
     url = urlunsplit(parts._replace(path=f"/{name}"))
     admin = {"op": "execute", "provider": resolved.provider, "url": resolved.url}
+    create, drop = f'CREATE DATABASE "{name}"', f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    if resolved.provider == "mysql":  # the server itself, not the project's database (it may not exist yet)
+        admin["url"] = urlunsplit(parts._replace(path="/"))
+        create = f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+        drop = f"DROP DATABASE IF EXISTS `{name}`"
     try:
-        call_script("migrate.mjs", {**admin, "script": f'CREATE DATABASE "{name}"'})
+        call_script("migrate.mjs", {**admin, "script": create})
     except ScriptFailure as exc:
         raise SchemaSyncError(
             f"Cannot create a scratch database to replay the migrations (needs CREATEDB): {exc.message}"
@@ -179,15 +185,12 @@ def _scratch_database(resolved: ResolvedDatabase) -> Iterator[str]:
         yield url
     finally:
         with contextlib.suppress(ScriptFailure):
-            call_script("migrate.mjs", {**admin, "script": f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'})
+            call_script("migrate.mjs", {**admin, "script": drop})
 
 
-def _diff_from_migrations(resolved: ResolvedDatabase, migrations_dir: Path) -> str:
-    # The engine's own shadow databases are unreliable through the adapters
-    # (libsql's ":memory:" shadow runs only the first statement of each script;
-    # adapter-pg's shadow pool reuses the main database when given a pool), so
-    # replay the scripts into a scratch database with the migrate executor and
-    # diff from that database's live schema.
+@contextlib.contextmanager
+def _replayed(resolved: ResolvedDatabase, migrations_dir: Path) -> Iterator[str]:
+    """URL of a scratch database holding the state after ``migrations_dir``'s scripts."""
     from prisma_infra_prisma.migrate import list_migrations
 
     with _scratch_database(resolved) as url:
@@ -199,6 +202,16 @@ def _diff_from_migrations(resolved: ResolvedDatabase, migrations_dir: Path) -> s
                 raise SchemaSyncError(
                     f"Migration {migration.name} does not apply to an empty database: {exc.message}"
                 ) from exc
+        yield url
+
+
+def _diff_from_migrations(resolved: ResolvedDatabase, migrations_dir: Path) -> str:
+    # The engine's own shadow databases are unreliable through the adapters
+    # (libsql's ":memory:" shadow runs only the first statement of each script;
+    # adapter-pg's shadow pool reuses the main database when given a pool), so
+    # replay the scripts into a scratch database with the migrate executor and
+    # diff from that database's live schema.
+    with _replayed(resolved, migrations_dir) as url:
         source = {
             "tag": "schemaDatasource",
             "files": [{"path": path, "content": text} for path, text in resolved.files],

@@ -304,6 +304,13 @@ await main({
   rows: (request) => withDriver(request, readRows),
   // Helpers for tests and tools: one statement with rows back, or a whole script.
   query: (request) => withDriver(request, (db) => q(db, request.sql, request.params ?? [])),
+  // Several reads on one connection (schema introspection): [{sql, params}] -> [rows].
+  queries: (request) =>
+    withDriver(request, async (db) => {
+      const out = [];
+      for (const item of request.queries) out.push(await q(db, item.sql, item.params ?? []));
+      return out;
+    }),
   execute: (request) => withDriver(request, (db) => db.exec(request.script)),
   // Prisma's own verdict on the history (PostgreSQL and SQLite only).
   async diagnose(request) {
