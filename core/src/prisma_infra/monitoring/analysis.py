@@ -1,8 +1,10 @@
 """Query analysis: N+1 patterns and missing indexes, with a suggestion read from the schema.
 
 *N+1*: a loop that reads one related record per parent shows up as many
-single-record reads (``findUnique``/``findFirst``) of one model from one request
-(its ``request_id``) or, without one, one asyncio task, within a short window.
+single-record reads (``findUnique``/``findFirst``) of one model from one unit of
+work within a short window: one request (its ``request_id``) or, without one,
+`prisma_infra.context.unit_of_work` (the ``acting_as`` block, else the asyncio
+task; never ``id()`` of the task, which Python reuses once a task is gone).
 The detector keeps, per (scope, model), the times of the last ``threshold``
 such reads in a deque: a full deque whose oldest entry is inside the window is
 a pattern. It also remembers the last few ``findMany`` queries so the suggestion
@@ -17,12 +19,12 @@ first, then one range field, then sort fields).
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from prisma_infra.context import unit_of_work
 from prisma_infra.operation import Action, Operation
 
 if TYPE_CHECKING:
@@ -43,7 +45,7 @@ __all__ = [
 SINGLE_READS = frozenset(
     {Action.FIND_UNIQUE, Action.FIND_UNIQUE_OR_THROW, Action.FIND_FIRST, Action.FIND_FIRST_OR_THROW}
 )
-_current_task = asyncio.current_task
+_unit_of_work = unit_of_work
 _EQUALITY_OPS = frozenset({"equals", "in"})
 _LOGICAL = frozenset({"AND", "OR", "NOT"})
 
@@ -131,7 +133,7 @@ class NPlusOneDetector:
             return False
         scope: Any = operation.context.request_id
         if scope is None:
-            scope = id(_current_task())
+            scope = _unit_of_work()
         times = self._reads.get((scope, model))
         if times is None:
             if len(self._reads) >= self.max_scopes:
@@ -152,7 +154,7 @@ class NPlusOneDetector:
             where=where_shape(operation.args),
             count=self.threshold,
             window=self.window,
-            scope=str(scope if scope is not None else f"task {id(_current_task()):x}"),
+            scope=str(scope if scope is not None else f"unit {_unit_of_work()}"),
             parents=tuple(m for m, at in reversed(self._recent_many) if m is not None and now - at <= 60.0),
         )
 
