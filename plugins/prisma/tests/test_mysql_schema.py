@@ -264,3 +264,158 @@ async def test_migrate_create_writes_what_push_makes(tmp_path: Path) -> None:
     assert "ALTER TABLE `users` DROP COLUMN `score`;" in script
     assert (await migrate_deploy(resolved, migrations)).applied == [second.parent.name]
     assert "score" not in dbs.columns("mysql", pushed, "users")
+
+
+# --- the real Prisma client on pushed tables ------------------------------------------------
+
+
+@pytest.mark.integration
+async def test_prisma_client_works_on_pushed_tables(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from prisma_infra.errors import ForeignKeyConstraintError, UniqueConstraintError
+    from prisma_infra.infrastructure import Infrastructure
+
+    url = dbs.fresh_url("mysql", tmp_path)
+    schema = _schema(tmp_path / "prisma")
+    await db_push(dbs.resolved_for("mysql", url, schema))
+    infra = Infrastructure(
+        {
+            "database": {"engine": "prisma", "schema_path": str(schema), "url": url, "pool_size": 2},
+            "plugins": {"load": ["prisma"]},
+            "cache": {"enabled": False},
+        }
+    )
+    await infra.start()
+    try:
+        users, posts, tags, members = (infra.repository(m) for m in ("User", "Post", "Tag", "Membership"))
+        born = datetime(1990, 5, 17, tzinfo=UTC)
+        ann = await users.create(
+            {
+                "email": "ann@x.io",
+                "bio": "writes about databases",
+                "role": "ADMIN",
+                "balance": Decimal("1234.56"),
+                "ratio": Decimal("0.123456789012345678901234567891"),
+                "big": 2**62,
+                "meta": {"k": [1, "two", None]},
+                "avatar": b"\x00\xffpng",
+                "born": born,
+                "tags": {"create": [{"name": "db"}]},
+            }
+        )
+        assert ann["role"] == "ADMIN" and ann["nick"] == "new" and ann["active"] is True and ann["score"] == 1.5
+        assert ann["balance"] == Decimal("1234.56") and ann["ratio"] == Decimal("0.123456789012345678901234567891")
+        assert ann["big"] == 2**62 and ann["meta"] == {"k": [1, "two", None]} and ann["avatar"] == b"\x00\xffpng"
+        assert ann["born"] == born and ann["createdAt"].tzinfo is not None and ann["updatedAt"] >= ann["createdAt"]
+        assert len(ann["uid"]) == 36 and ann["cid"]  # made by the client: no database default
+        bob = await users.create({"email": "bob@x.io"})
+        assert bob["role"] == "MEMBER"  # the mapped enum value's default ('member' in the database)
+        assert dbs.sql("mysql", url, "SELECT role FROM users WHERE id = ?", [bob["id"]]) == [{"role": "member"}]
+
+        post = await posts.create(
+            {
+                "title": "Hello",
+                "author": {"connect": {"id": ann["id"]}},
+                "reviewer": {"connect": {"id": bob["id"]}},
+                "tags": {"connect": [{"name": "db"}], "create": [{"name": "mysql"}]},
+            }
+        )
+        assert len(post["id"]) == 36
+        found = await posts.find_unique(post["id"], include={"author": True, "reviewer": True, "tags": True})
+        assert found is not None and found["author"]["email"] == "ann@x.io" and found["reviewer"]["id"] == bob["id"]
+        assert sorted(t["name"] for t in found["tags"]) == ["db", "mysql"]
+        await users.update(bob["id"], {"tags": {"connect": [{"name": "mysql"}]}})
+        mysql_tag = await tags.find_unique({"name": "mysql"}, include={"users": True, "posts": True})
+        assert mysql_tag is not None and [u["id"] for u in mysql_tag["users"]] == [bob["id"]]
+        with pytest.raises(UniqueConstraintError):
+            await posts.create({"title": "Hello", "author": {"connect": {"id": ann["id"]}}})
+
+        await members.create({"userId": ann["id"], "tagId": mysql_tag["id"]})
+        assert (await members.find_unique({"userId_tagId": {"userId": ann["id"], "tagId": mysql_tag["id"]}}))[
+            "level"
+        ] == 1
+        updated = await users.update(ann["id"], {"big": {"increment": 1}, "balance": Decimal("0.01")})
+        assert updated["big"] == 2**62 + 1 and updated["balance"] == Decimal("0.01")
+        assert updated["updatedAt"] >= ann["updatedAt"]
+
+        with pytest.raises(ForeignKeyConstraintError):  # Membership -> User is ON DELETE NO ACTION
+            await users.delete(ann["id"])
+        await members.delete_many()
+        await users.update(bob["id"], {"tags": {"disconnect": [{"name": "mysql"}]}})
+        await users.delete(bob["id"])  # the review is set null (optional relation's default)
+        assert (await posts.find_unique(post["id"]))["reviewerId"] is None  # type: ignore[index]
+        await users.delete(ann["id"])  # cascades to the post and its tag links
+        assert await posts.count() == 0 and dbs.sql("mysql", url, "SELECT COUNT(*) AS n FROM _PostToTag") == [{"n": 0}]
+        await tags.delete_many()
+        assert await tags.count() == 0
+    finally:
+        await infra.close()
+
+
+@pytest.mark.integration
+def test_cli_push_and_create_on_mariadb(tmp_path: Path) -> None:
+    import typer
+    from prisma_infra_prisma.cli import register_cli
+    from typer.testing import CliRunner
+
+    app = typer.Typer()
+    app.callback()(lambda: None)
+    register_cli(app)
+    url = dbs.fresh_url("mysql", tmp_path)
+    schema = _schema(tmp_path / "prisma")
+    run = CliRunner().invoke
+    args = ["--schema", str(schema), "--url", url]
+
+    first = run(app, ["db", "push", *args])
+    assert first.exit_code == 0 and "step(s) executed" in first.output, first.output
+    assert "already in sync" in run(app, ["db", "push", *args]).output
+    dbs.execute("mysql", url, "INSERT INTO Tag (name) VALUES ('t')")
+    schema.write_text(schema.read_text().replace("  name  String @unique\n", "  name  String @unique @db.VarChar(3)\n"))
+    refused = run(app, ["db", "push", *args])
+    assert refused.exit_code == 1 and "`name` on the `Tag` table" in refused.output
+    assert run(app, ["db", "push", "--force", *args]).exit_code == 0
+    created = run(app, ["migrate", "create", "init", *args])
+    assert created.exit_code == 0 and "wrote" in created.output, created.output
+    assert "CREATE TABLE `Tag`" in next((tmp_path / "prisma" / "migrations").glob("*_init/migration.sql")).read_text()
+
+
+@pytest.mark.integration
+async def test_schema_changes_are_pushed_then_push_is_a_no_op(tmp_path: Path) -> None:
+    url = dbs.fresh_url("mysql", tmp_path)
+    schema = _schema(tmp_path)
+    text = schema.read_text()
+    await db_push(dbs.resolved_for("mysql", url, schema))
+    dbs.execute("mysql", url, "INSERT INTO users (email, updatedAt, uid, cid) VALUES ('a@x.io', NOW(3), 'u', 'c')")
+
+    async def push(new_text: str, **options: bool) -> int:
+        schema.write_text(new_text)
+        resolved = dbs.resolved_for("mysql", url, schema)
+        steps = (await db_push(resolved, **options)).executed_steps
+        assert (await db_push(resolved)).executed_steps == 0, new_text  # idempotent after each change
+        return steps
+
+    with_guest = text.replace("  MEMBER  @map", "  GUEST\n  MEMBER  @map")
+    assert await push(with_guest) == 1  # an enum value more: no data at risk
+    assert "enum('ADMIN','GUEST','member')" in introspect(url)["users"].column("role").type  # type: ignore[union-attr]
+    with pytest.raises(DataLossError, match=r"values \[GUEST\] on the column `role` of the `users` table"):
+        await push(text)
+    await push(text, force=True)
+
+    indexed = text.replace('  @@map("users")', '  @@index([nick, score])\n  @@unique([cid])\n  @@map("users")')
+    with pytest.raises(DataLossError, match=r"unique constraint covering the columns \[cid\] on the table `users`"):
+        await push(indexed)
+    await push(indexed, force=True)
+    assert {"users_nick_name_score_idx", "users_cid_key"} <= {i.name for i in introspect(url)["users"].indexes}
+
+    cascading = indexed.replace('map: "post_reviewer")', 'map: "post_reviewer", onDelete: Cascade)')
+    assert await push(cascading) == 2  # the key is dropped and added again
+    (key,) = (k for k in introspect(url)["Post"].foreign_keys if k.name == "post_reviewer")
+    assert key.on_delete == "CASCADE"
+
+    schema.write_text(cascading.replace('provider = "mysql"', 'provider = "mysql"\n  relationMode = "prisma"'))
+    await push(schema.read_text())
+    live = introspect(url)
+    assert all(not t.foreign_keys for t in live.values())
+    assert "post_reviewer" not in {i.name for i in live["Post"].indexes}  # MySQL's index for the key went with it

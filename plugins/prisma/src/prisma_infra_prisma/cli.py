@@ -78,7 +78,7 @@ def push_command(
     schema: Path | None = _SCHEMA,
     url: str | None = _URL,
 ) -> None:
-    """Make the database match the schema (PostgreSQL, SQLite), like `prisma db push`."""
+    """Make the database match the schema (PostgreSQL, MySQL/MariaDB, SQLite), like `prisma db push`."""
     from prisma_infra_prisma.schema_sync import db_push
 
     try:
@@ -184,7 +184,7 @@ def create_command(
     schema: Path | None = _SCHEMA,
     url: str | None = _URL,
 ) -> None:
-    """Write <migrations>/<timestamp>_NAME/migration.sql from the schema (PostgreSQL, SQLite)."""
+    """Write <migrations>/<timestamp>_NAME/migration.sql from the schema (PostgreSQL, MySQL/MariaDB, SQLite)."""
     from prisma_infra_prisma.migrate import create_migration
 
     try:

@@ -366,14 +366,15 @@ def plan(desired: Sequence[Table], live: dict[str, Table]) -> Plan:
     new_indexes: list[tuple[Table, Index]] = []
     for table in existing:
         have = live[table.name]
-        implicit = {k.name for k in have.foreign_keys}  # MySQL's own index for a foreign key
         have_indexes, want_indexes = set(have.indexes), set(table.indexes)
+        # MySQL's own index for a foreign key, named after it: kept while the key stays.
+        implicit = {k.name for k in table.foreign_keys} - {i.name for i in table.indexes}
         steps.add(
             "DropIndex",
             (
                 f"DROP INDEX {quote(i.name)} ON {quote(table.name)}"
                 for i in have.indexes
-                if i not in want_indexes and not (i.name in implicit and i.name not in {w.name for w in want_indexes})
+                if i not in want_indexes and i.name not in implicit
             ),
         )
         new_indexes += [(table, i) for i in table.indexes if i not in have_indexes]
