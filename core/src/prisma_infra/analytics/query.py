@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from prisma_infra.analytics.buckets import check_interval, parse_instant, parse_since, zone
-from prisma_infra.analytics.types import Interval
+from prisma_infra.analytics.types import AnalyticsQueryError, Interval
 from prisma_infra.schema.limits import check_input
 
 if TYPE_CHECKING:
@@ -24,6 +24,20 @@ def _bad(method: str, expected: str, value: Any) -> NoReturn:
     from prisma_infra.analytics.types import AnalyticsQueryError
 
     raise AnalyticsQueryError(f"{method} takes {expected}, got {type(value).__name__}")
+
+
+_RANGE_KEYS = frozenset({"from", "to"})
+
+
+def _instant(value: Any, name: str) -> datetime | None:
+    """``value`` parsed as an instant (`parse_instant`), its errors naming the bound ``name``."""
+    if value is None:
+        return None
+    try:
+        return parse_instant(value)
+    except AnalyticsQueryError as exc:
+        raise AnalyticsQueryError(f"date range {name!r}: {exc}") from None
+
 
 #: A metric as asked for: ``"count"``, ``"sum:views"``, ``{"sum": "views", "as": "views"}``...
 MetricArg = str | Mapping[str, Any]
@@ -74,23 +88,47 @@ class AnalyticsQuery:
         return self._with(group_fields=tuple(names))
 
     def date_range(
-        self, start: datetime | date | str | None = None, end: datetime | date | str | None = None
+        self,
+        start: datetime | date | str | Mapping[str, datetime | date | str | None] | None = None,
+        end: datetime | date | str | None = None,
     ) -> AnalyticsQuery:
         """Rows whose date field is ``>= start`` and ``< end`` (naive values are UTC; ISO strings accepted).
 
-        With an interval the range widens to whole buckets.
+        Also ``date_range({"from": start, "to": end})`` (either key may be left out). With an
+        interval the range widens to whole buckets.
         """
-        return self._with(
-            start=parse_instant(start) if start is not None else None,
-            end=parse_instant(end) if end is not None else None,
-        )
+        if isinstance(start, Mapping):
+            if end is not None:
+                raise AnalyticsQueryError(
+                    "date_range() takes a {'from': ..., 'to': ...} mapping or start and end, not both"
+                )
+            unknown = sorted(
+                k if isinstance(k, str) and k.isidentifier() else type(k).__name__
+                for k in start
+                if k not in _RANGE_KEYS
+            )
+            if unknown:
+                raise AnalyticsQueryError(f"date_range() mapping keys are 'from' and 'to', got {', '.join(unknown)}")
+            bounds = start
+            start, end = bounds.get("from"), bounds.get("to")
+            names = ("from", "to")
+        else:
+            names = ("start", "end")
+        return self._range("date_range()", names, _instant(start, names[0]), _instant(end, names[1]))
 
     def since(self, since: str | datetime | date, until: datetime | date | str | None = None) -> AnalyticsQuery:
         """``since("30d")`` (also ``h``, ``w``, ``m``, ``y``) or an ISO date; until now unless ``until``."""
         if not isinstance(since, str | date):
             _bad("since()", "a duration such as '30d', an ISO string, a date or a datetime", since)
         start = parse_since(since) if isinstance(since, str) else parse_instant(since)
-        return self._with(start=start, end=parse_instant(until) if until is not None else None)
+        return self._range("since()", ("since", "until"), start, _instant(until, "until"))
+
+    def _range(
+        self, method: str, names: tuple[str, str], start: datetime | None, end: datetime | None
+    ) -> AnalyticsQuery:
+        if start is not None and end is not None and start > end:
+            raise AnalyticsQueryError(f"{method}: {names[0]!r} is after {names[1]!r}")
+        return self._with(start=start, end=end)
 
     def interval(self, interval: Interval | str | None) -> AnalyticsQuery:
         """Bucket width: ``hour``, ``day``, ``week`` (Monday), ``month``, ``quarter``, ``year``; ``None``: one."""
