@@ -7,8 +7,9 @@ is not in a transaction yet (see `AuditManager.capture`). ``updateMany`` and
 key order; ``updateMany`` reads the after-images by key once written.
 ``createMany`` runs as ``createManyAndReturn`` where the provider can return
 rows (PostgreSQL, SQLite) and still answers ``{"count": n}``; elsewhere the
-after-images are the data given. Nested writes are recorded on the top-level
-record only, and rows removed by ``onDelete: Cascade`` get no event of their own.
+after-images are the data given. A ``create``/``update``/``upsert`` with nested
+writes gives one event per row it touches (`prisma_infra.audit.nested`); rows
+removed by ``onDelete: Cascade`` get no event of their own.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from prisma_infra.audit.events import Event, image, json_safe, key_of, make_event
+from prisma_infra.audit.nested import has_nested, run_nested
 from prisma_infra.cache.sql import TableMap, analyze, mask_sql, raw_sql
 from prisma_infra.operation import Action, Operation
 from prisma_infra.pipeline import Handler
@@ -90,6 +92,16 @@ class AuditCapture:
         except Exception:
             provider = schema.provider or ""
         self.returning = provider in _RETURNING_PROVIDERS
+
+    def needs_transaction(self, op: Operation) -> bool:
+        """Whether ``op`` reads rows before it writes (so must run in a transaction with its reads)."""
+        if self.before_images and op.action in BEFORE_ACTIONS:
+            return True
+        return self.has_nested(op)
+
+    def has_nested(self, op: Operation) -> bool:
+        """Whether ``op`` writes related rows through nested writes."""
+        return op.model is not None and has_nested(op, self.schema.model(op.model))
 
     def model(self, name: str) -> ModelAudit:
         found = self._models.get(name)
@@ -187,6 +199,8 @@ class AuditCapture:
             result = await call(op)
             return result, self._raw_events(op, result)
         info = self.model(op.model)
+        if self.has_nested(op):
+            return await run_nested(self, op, call, info)
         if action is Action.CREATE:
             result = await call(op)
             after = self._merged(op.args.get("data"), result, info) if self._partial(op) else result
@@ -249,7 +263,8 @@ class AuditCapture:
             return None
         if isinstance(result, Mapping) and all(f in result for f in fields):
             return {f: result[f] for f in fields}
-        source = "data" if op.action is Action.UPDATE else ("update" if before is not None else "create")
+        upserted = "update" if before is not None else "create"
+        source = "data" if op.action in (Action.UPDATE, Action.CREATE) else upserted
         data = op.args.get(source) or {}
         key: dict[str, Any] = {}
         for f in fields:

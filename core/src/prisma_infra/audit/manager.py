@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import orjson
 
 from prisma_infra.audit.anchor import Anchor, verify_anchored
-from prisma_infra.audit.capture import BEFORE_ACTIONS, AuditCapture
+from prisma_infra.audit.capture import AuditCapture
 from prisma_infra.audit.chain import Hasher, VerifyResult
 from prisma_infra.audit.events import EVENT_FIELDS, Event, actor_id, json_safe, make_event, parse_time, record_key
 from prisma_infra.audit.types import AuditFilter, QueryableSink
@@ -82,11 +82,21 @@ class AuditManager:
         model = operation.model
         if model is None:
             return operation.action is Action.EXECUTE_RAW
+        # A model left out of the trail may still write, through nested writes, rows of audited ones.
+        return self._audits_model(model) or self.capture_.has_nested(operation)
+
+    def _audits_model(self, model: str) -> bool:
         found = self._audited.get(model)
         if found is None:
             setting = self._infra.config.model_settings(model).audit
             found = self._audited[model] = model not in self._skip and setting is not False
         return found
+
+    def _kept(self, operation: Operation, events: list[Event]) -> list[Event]:
+        """The events of audited models (a nested write's rows may belong to a model left out)."""
+        if operation.model is None or operation.action.is_raw:
+            return events
+        return [e for e in events if self._audits_model(e["model"])]
 
     async def capture(self, operation: Operation, call: Handler) -> Any:
         """Run a write and record its events (see the module documentation)."""
@@ -94,13 +104,10 @@ class AuditManager:
 
         tx_id = operation.context.transaction
         outbox = self.outbox
-        own = (
-            tx_id is None
-            and (outbox is not None or (self.config.before_images and operation.action in BEFORE_ACTIONS))
-            and not in_batch()
-        )
+        own = tx_id is None and (outbox is not None or self.capture_.needs_transaction(operation)) and not in_batch()
         if not own:
             result, events = await self.capture_.run(operation, call)
+            events = self._kept(operation, events)
             if tx_id is None:
                 await self.emit(events)  # an engine batch (committed already) or a write without a transaction
             else:
@@ -113,6 +120,7 @@ class AuditManager:
         async with tx:
             inside = operation.with_context(transaction=tx.id)
             result, events = await self.capture_.run(inside, call)
+            events = self._kept(operation, events)
             if outbox is not None:
                 await outbox.put(events, inside.context)
         await self._relay(events)

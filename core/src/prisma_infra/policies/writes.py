@@ -44,6 +44,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from prisma_infra.errors import ValidationError
+from prisma_infra.nested_writes import items, relation_writes, to_one_update
 from prisma_infra.operation import Action, Operation, OperationContext
 from prisma_infra.policies.create_rows import check_create_row
 from prisma_infra.policies.reads import MAX_DEPTH, ReadScope, scope_where
@@ -80,10 +81,6 @@ def with_foreign_keys(model: Model, data: Mapping[str, Any], extra: Sequence[str
             names.update(dict.fromkeys(relation.fields))
     names.update(dict.fromkeys(extra))
     return names
-
-
-def _items(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 def _known(model: Model, data: Any) -> dict[str, Any]:
@@ -161,11 +158,8 @@ class WriteCheck:
         engine.check_write(self.scope.actor, model.name, action, with_foreign_keys(model, data, written))
         await self._check_keys(model, data)
         out = dict(data)
-        for key, value in data.items():
-            field = model.get_field(key) if isinstance(key, str) else None
-            if field is None or field.relation is None or not isinstance(value, Mapping):
-                continue
-            out[key] = await self._relation(model, field, field.relation, value, known or {}, depth + 1)
+        for key, field, relation, ops in relation_writes(model, data):
+            out[key] = await self._relation(model, field, relation, ops, known or {}, depth + 1)
         return out
 
     # -- links -------------------------------------------------------------------------------
@@ -277,7 +271,7 @@ class WriteCheck:
             elif op == "createMany" and isinstance(arg, Mapping):
                 rows = [
                     await self.create(target, Action.CREATE_MANY, row, written=back, implied=implied, depth=depth)
-                    for row in _items(arg.get("data"))
+                    for row in items(arg.get("data"))
                 ]
                 out[op] = {**arg, "data": rows if isinstance(arg.get("data"), list | tuple) else rows[0]}
             elif op in ("connect", "disconnect") and (field.is_list or op == "connect"):
@@ -412,11 +406,8 @@ class WriteCheck:
                 target, Action.CREATE, arg.get("create"), written=back, implied=implied, depth=depth
             )
             return {**arg, "update": update, "create": create}
-        wrapped = isinstance(arg, Mapping) and "data" in arg and set(arg) <= {"where", "data"} and not (
-            target.has_field("data") or target.has_field("where")
-        )
-        data = arg["data"] if wrapped else arg
-        where = scope_where(self.scope, target, arg.get("where")) if wrapped else None
+        given, data = to_one_update(target, arg)
+        where = scope_where(self.scope, target, given) if given is not None else None
         data = await self.data(target, Action.UPDATE, data, depth=depth)
         if plan.filter is not None:
             where = merge_where(where, plan.filter)

@@ -1,0 +1,108 @@
+"""Support for the nested-writes suite: the audit test schema plus a one-to-one, on SQLite, PostgreSQL and MariaDB.
+
+``Owner``/``Card`` add a to-one whose key is on the related row (``card: {create: ...}``).
+Each run makes each database once (``prisma_infra_nested_it<suffix>`` on the servers, a
+file for SQLite); every test starts from empty tables without the audit and outbox tables.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from audit_it_support import fresh_database, write_schema
+from prisma_infra_prisma.datasource import ScriptFailure, call_script
+
+DB_NAME = "prisma_infra_nested_it" + os.environ.get("PRISMA_INFRA_TEST_DB_SUFFIX", "")
+MYSQL_SERVER = os.environ.get("PRISMA_INFRA_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306")
+PROVIDERS = ["sqlite", "postgresql", "mysql"]
+_TABLES = ("User", "Post", "Tag", "Session", "_PostToTag", "Owner", "Card")
+
+EXTRA = """
+model Owner {
+  id   Int    @id @default(autoincrement())
+  name String
+  card Card?
+}
+
+model Card {
+  id      Int    @id @default(autoincrement())
+  number  String @unique
+  ownerId Int?   @unique
+  owner   Owner? @relation(fields: [ownerId], references: [id])
+}
+"""
+
+_CHARSET = " DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+#: MariaDB has no ``db push`` here (Prisma's WebAssembly schema engine): the tables as Prisma would make them.
+_MYSQL_TABLES = (
+    "CREATE TABLE `User` (`id` INT NOT NULL AUTO_INCREMENT, `email` VARCHAR(191) NOT NULL, `name` VARCHAR(191) NULL, "
+    "`karma` BIGINT NOT NULL DEFAULT 0, `balance` DECIMAL(65, 30) NOT NULL DEFAULT 0, "
+    "`createdAt` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), UNIQUE INDEX `User_email_key`(`email`), "
+    "PRIMARY KEY (`id`))",
+    "CREATE TABLE `Post` (`id` VARCHAR(191) NOT NULL, `title` VARCHAR(191) NOT NULL, `views` INT NOT NULL DEFAULT 0, "
+    "`authorId` INT NOT NULL, PRIMARY KEY (`id`), "
+    "FOREIGN KEY (`authorId`) REFERENCES `User`(`id`) ON DELETE CASCADE ON UPDATE CASCADE)",
+    "CREATE TABLE `Tag` (`id` INT NOT NULL AUTO_INCREMENT, `name` VARCHAR(191) NOT NULL, "
+    "UNIQUE INDEX `Tag_name_key`(`name`), PRIMARY KEY (`id`))",
+    "CREATE TABLE `Session` (`id` INT NOT NULL AUTO_INCREMENT, `token` VARCHAR(191) NOT NULL, `ip` VARCHAR(191) NULL, "
+    "`userId` INT NULL, `createdAt` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), "
+    "UNIQUE INDEX `Session_token_key`(`token`), PRIMARY KEY (`id`), "
+    "FOREIGN KEY (`userId`) REFERENCES `User`(`id`) ON DELETE SET NULL ON UPDATE CASCADE)",
+    "CREATE TABLE `_PostToTag` (`A` VARCHAR(191) NOT NULL, `B` INT NOT NULL, "
+    "UNIQUE INDEX `_PostToTag_AB_unique`(`A`, `B`), INDEX `_PostToTag_B_index`(`B`), "
+    "FOREIGN KEY (`A`) REFERENCES `Post`(`id`) ON DELETE CASCADE ON UPDATE CASCADE, "
+    "FOREIGN KEY (`B`) REFERENCES `Tag`(`id`) ON DELETE CASCADE ON UPDATE CASCADE)",
+    "CREATE TABLE `Owner` (`id` INT NOT NULL AUTO_INCREMENT, `name` VARCHAR(191) NOT NULL, PRIMARY KEY (`id`))",
+    "CREATE TABLE `Card` (`id` INT NOT NULL AUTO_INCREMENT, `number` VARCHAR(191) NOT NULL, `ownerId` INT NULL, "
+    "UNIQUE INDEX `Card_number_key`(`number`), UNIQUE INDEX `Card_ownerId_key`(`ownerId`), PRIMARY KEY (`id`), "
+    "FOREIGN KEY (`ownerId`) REFERENCES `Owner`(`id`) ON DELETE SET NULL ON UPDATE CASCADE)",
+)
+_MYSQL_DDL = ";".join(f"{table}{_CHARSET}" for table in _MYSQL_TABLES)
+
+
+def _admin(provider: str, url: str, script: str) -> None:
+    try:
+        call_script("migrate.mjs", {"op": "execute", "provider": provider, "url": url, "script": script})
+    except ScriptFailure as exc:
+        pytest.fail(f"{provider} at {url} is not usable for the nested-writes suite: {exc.message}")
+
+
+async def make_database(provider: str, folder: Path) -> tuple[Path, str]:
+    """A fresh database with the suite's schema; returns the schema path and the URL."""
+    if provider != "mysql":
+        return await fresh_database(provider, folder, EXTRA, name=DB_NAME)
+    schema = write_schema(folder, provider, EXTRA)
+    url = f"{MYSQL_SERVER}/{DB_NAME}"
+    _admin(
+        provider, f"{MYSQL_SERVER}/mysql", f"DROP DATABASE IF EXISTS `{DB_NAME}`; CREATE DATABASE `{DB_NAME}`{_CHARSET}"
+    )
+    _admin(provider, url, _MYSQL_DDL)
+    return schema, url
+
+
+def emptied(provider: str, url: str, tmp_path: Path) -> str:
+    """The database made by `make_database`, emptied for one test (SQLite: a copy); returns its URL."""
+    if provider == "sqlite":
+        copy = tmp_path / "audit.db"
+        shutil.copyfile(url.removeprefix("file:"), copy)
+        return f"file:{copy}"
+    if provider == "postgresql":
+        tables = ", ".join(f'"{t}"' for t in _TABLES)
+        _admin(
+            provider,
+            url,
+            f'DROP TABLE IF EXISTS "AuditEvent", "_prisma_infra_audit_outbox"; '
+            f"TRUNCATE {tables} RESTART IDENTITY CASCADE",
+        )
+        return url
+    truncate = "; ".join(f"TRUNCATE TABLE `{t}`" for t in _TABLES)
+    _admin(
+        provider,
+        url,
+        "DROP TABLE IF EXISTS `AuditEvent`, `_prisma_infra_audit_outbox`; "
+        f"SET FOREIGN_KEY_CHECKS = 0; {truncate}; SET FOREIGN_KEY_CHECKS = 1",
+    )
+    return url
