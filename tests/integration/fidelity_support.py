@@ -24,7 +24,7 @@ from prisma_infra_prisma.schema_sync import db_push
 
 SCHEMAS = Path(__file__).parent / "schema_fidelity"
 DB_NAME = "prisma_infra_fidelity" + os.environ.get("PRISMA_INFRA_TEST_DB_SUFFIX", "")
-MODELS = ("gauge", "site", "counter", "ranked", "flagged")
+MODELS = ("gauge", "site", "counter", "ranked", "flagged", "slot")
 
 _MYSQL_TABLES = (
     "CREATE TABLE `Site` (`id` INTEGER NOT NULL AUTO_INCREMENT, `name` VARCHAR(191) NOT NULL, "
@@ -40,6 +40,8 @@ _MYSQL_TABLES = (
     "`note` VARCHAR(191) NULL, PRIMARY KEY (`tier`, `id`))",
     "CREATE TABLE `Flagged` (`active` BOOLEAN NOT NULL, `rank` INTEGER NOT NULL, `note` VARCHAR(191) NULL, "
     "PRIMARY KEY (`active`, `rank`))",
+    "CREATE TABLE `Slot` (`day` INTEGER NOT NULL, `tier` ENUM('SILVER', 'GOLD', 'BRONZE', 'PLATINUM') NOT NULL, "
+    "`open` BOOLEAN NOT NULL, PRIMARY KEY (`day`, `tier`, `open`))",
 )
 
 

@@ -25,8 +25,9 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from prisma_infra.errors import ValidationError
+from prisma_infra.keyset import rows_after
 from prisma_infra.operation import Action
-from prisma_infra.prisma_args import after_where, and_where, key_of, keys_where
+from prisma_infra.prisma_args import and_where, key_of, keys_where
 
 if TYPE_CHECKING:
     from prisma_infra.repository import Repository
@@ -178,16 +179,11 @@ async def _key_batches(repo: Repository, where: Mapping[str, Any] | None, batch_
     if not keys:
         raise ValidationError(f"{repo.name} has no primary or unique key to batch by", model=repo.name)
     last: Any = None
+    query: dict[str, Any] = {"select": {f: True for f in keys}}
+    if where:
+        query["where"] = where
     while True:
-        query: dict[str, Any] = {
-            "select": {f: True for f in keys},
-            "orderBy": [{f: "asc"} for f in keys],
-            "take": batch_size,
-        }
-        filters = and_where(where, after_where(keys, last) if last is not None else None)
-        if filters:
-            query["where"] = filters
-        rows = await repo.run(Action.FIND_MANY, query)
+        rows = await rows_after(repo.run, query, keys, repo.info.key_orders, last, batch_size, repo.name)
         if not rows:
             return
         batch = [key_of(row, keys) for row in rows]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from prisma_infra.errors import ValidationError
@@ -33,6 +33,8 @@ class ModelInfo:
     provider: str | None
     insensitive_mode: bool
     """Whether case-insensitive ``contains`` needs ``mode: "insensitive"`` on this provider."""
+    key_orders: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    """Key fields without ``gt`` in Prisma (enums, Booleans) and their values in order (`prisma_infra.keyset`)."""
 
     @classmethod
     def build(cls, schema: Schema, model: Model, provider: str | None) -> ModelInfo:
@@ -63,6 +65,7 @@ class ModelInfo:
             relations=relations,
             provider=provider,
             insensitive_mode=(provider or "").lower() in _MODE_PROVIDERS,
+            key_orders=key_orders(schema, model, tuple(key_fields)),
         )
 
     def unique_where(self, where: Any) -> dict[str, Any]:
@@ -78,3 +81,21 @@ class ModelInfo:
             f"got {where!r}",
             model=self.name,
         )
+
+
+def key_orders(schema: Schema, model: Model, fields: tuple[str, ...]) -> dict[str, tuple[Any, ...]]:
+    """The key fields Prisma compares by equality only, with their values in the schema's order.
+
+    Booleans ``(False, True)``; enums as declared. Keyset walks go by these (`prisma_infra.keyset`),
+    never by how a database sorts them.
+    """
+    orders: dict[str, tuple[Any, ...]] = {}
+    for name in fields:
+        found = model.get_field(name)
+        if found is None:
+            continue
+        if found.kind == "scalar" and found.type == "Boolean":
+            orders[name] = (False, True)
+        elif found.kind == "enum":
+            orders[name] = schema.enum(found.type).value_names
+    return orders

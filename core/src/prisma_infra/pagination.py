@@ -6,7 +6,9 @@ they cost exactly one query:
 
 - ordered by the key (the default), they use keyset filters
   (``id > after``; ``a > A OR (a = A AND b > B)`` for compound keys), which
-  stay correct when the cursor row itself has been deleted meanwhile;
+  stay correct when the cursor row itself has been deleted meanwhile (a key with
+  enum or Boolean fields is walked by their values, one query per run of values
+  a page spans: `prisma_infra.keyset`);
 - with a caller's ``order_by``, they use Prisma's own ``cursor`` + ``skip: 1``
   with the key appended as a tie-breaker, so any ordering pages stably.
 """
@@ -20,8 +22,9 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from prisma_infra.errors import ValidationError
+from prisma_infra.keyset import rows_after
 from prisma_infra.operation import Action
-from prisma_infra.prisma_args import after_where, and_where, key_of
+from prisma_infra.prisma_args import key_of
 
 __all__ = ["CursorPage", "Page", "cursor_page", "offset_page", "parse_cursor", "parse_offset"]
 
@@ -148,11 +151,13 @@ async def cursor_page(
     key_name: str,
     after: Any,
     limit: int,
+    key_orders: Mapping[str, Sequence[Any]] | None = None,
 ) -> CursorPage[Any]:
     """One page of ``limit`` rows after ``after`` (``None``: the first page).
 
     :param key_fields: the fields of the model's primary key (or first unique key).
     :param key_name: Prisma's where-unique name of that key (``id``, or ``a_b`` for compounds).
+    :param key_orders: its enum and Boolean fields' values in order (`ModelInfo.key_orders`; see `keyset`).
     """
     _reject_window(args, "Cursor")
     query = dict(args)
@@ -160,11 +165,10 @@ async def cursor_page(
     select = query.get("select")
     if isinstance(select, Mapping) and not all(select.get(f) for f in key_fields):
         query["select"] = {**select, **{f: True for f in key_fields}}
-    order = query.get("orderBy")
-    if order is None:
-        query["orderBy"] = [{f: "asc"} for f in key_fields]
-        if after is not None:
-            query["where"] = and_where(query.get("where"), after_where(key_fields, after))
+    order = query.pop("orderBy", None)
+    if order is None:  # in key order: a keyset walk
+        del query["take"]
+        rows = await rows_after(run, query, key_fields, key_orders or {}, after, limit + 1)
     else:
         orders = [order] if isinstance(order, Mapping) else list(order)
         ordered = {name for item in orders for name in item}
@@ -172,7 +176,7 @@ async def cursor_page(
         if after is not None:
             query["cursor"] = _unique(key_fields, key_name, after)
             query["skip"] = 1
-    rows = list(await run(Action.FIND_MANY, query))
+        rows = list(await run(Action.FIND_MANY, query))
     more = len(rows) > limit
     items = rows[:limit]
     next_cursor = None

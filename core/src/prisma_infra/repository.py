@@ -263,7 +263,9 @@ class Repository(SearchMethods, StreamingMethods, BulkMethods):
             return await offset_page(self._runner(cache), args, page, limit, concurrent=self._tx is None)
         if cursor_paginate is not None:
             after, limit = parse_cursor(cursor_paginate)
-            return await cursor_page(self._runner(cache), args, self.info.key_fields, self.info.key_name, after, limit)
+            return await cursor_page(
+                self._runner(cache), args, self.info.key_fields, self.info.key_name, after, limit, self.info.key_orders
+            )
         result: list[Record] = await self.run(Action.FIND_MANY, args, cache=cache)
         return result
 

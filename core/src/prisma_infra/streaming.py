@@ -1,7 +1,9 @@
 """Streaming any number of records in bounded memory, and loading relations for many records at once.
 
 `stream` walks a model in primary-key order with keyset filters
-(``id > last``, or ``a > A OR (a = A AND b > B)`` for compound keys): each
+(``id > last``, or ``a > A OR (a = A AND b > B)`` for compound keys; a key with
+enum or Boolean fields is walked by their values in the schema's order, see
+`prisma_infra.keyset`): each
 batch is one ``findMany``, only one batch is held at a time, and rows deleted
 behind the cursor do not break the walk (Prisma's own ``cursor`` needs the
 cursor row to still exist).
@@ -24,8 +26,9 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from prisma_infra.errors import ValidationError
+from prisma_infra.keyset import rows_after
 from prisma_infra.operation import Action
-from prisma_infra.prisma_args import after_where, and_where, build_args, key_of, keys_where
+from prisma_infra.prisma_args import and_where, build_args, key_of, keys_where
 
 if TYPE_CHECKING:
     from prisma_infra.repository import Record, Repository
@@ -45,14 +48,11 @@ async def stream(repo: Repository, args: dict[str, Any], batch_size: int) -> Asy
     select = query.get("select")
     if isinstance(select, Mapping):
         query["select"] = {**select, **{f: True for f in keys}}
-    query["orderBy"] = [{f: "asc"} for f in keys]
-    query["take"] = batch_size
+    if base_where:
+        query["where"] = base_where
     last: Any = None
     while True:
-        where = base_where if last is None else and_where(base_where, after_where(keys, last))
-        if where:
-            query["where"] = where
-        batch: list[Record] = await repo.run(Action.FIND_MANY, dict(query))
+        batch: list[Record] = await rows_after(repo.run, query, keys, repo.info.key_orders, last, batch_size, repo.name)
         if not batch:
             return
         last = key_of(batch[-1], keys)
@@ -190,7 +190,8 @@ class StreamingMethods:
         """``async for batch in repo.stream(...)``: every match in key order, ``batch_size`` at a time.
 
         Keyset pagination over the primary key (compound keys too): memory stays
-        bounded by one batch whatever the table size.
+        bounded by one batch whatever the table size. Enum and Boolean key fields come
+        first, by their values in the schema's order (`prisma_infra.keyset`).
         """
         args = build_args({"where": where, "select": select, "include": include, "omit": omit})
         return stream(cast("Repository", self), args, batch_size)
