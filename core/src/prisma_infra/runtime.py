@@ -88,8 +88,17 @@ def select_engine(registry: Registry, config: InfraConfig) -> Engine:
     if not schema_path.is_absolute():
         # Relative to the settings file's folder, not to wherever the process was started.
         database = database.model_copy(update={"schema_path": str(Path(config.base_dir) / schema_path)})
-    engine: Engine = engines[name].factory(database)
+    factory = engines[name].factory
+    # An engine that reads files beside the settings (.env, prisma.config.ts) is told their folder.
+    engine: Engine = factory(database, base_dir=config.base_dir) if _takes_base_dir(factory) else factory(database)
     return engine
+
+
+def _takes_base_dir(factory: Callable[..., Any]) -> bool:
+    try:
+        return "base_dir" in inspect.signature(factory).parameters
+    except (TypeError, ValueError):  # a builtin or C callable
+        return False
 
 
 def build_middleware(registry: Registry, config: InfraConfig, infrastructure: Infrastructure) -> list[Middleware]:

@@ -9,14 +9,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from prisma_infra.config.loader import LoadedConfig, load_config
-from prisma_infra.config.masking import mask_secrets
+from prisma_infra.config.masking import mask_secrets, mask_value
 from prisma_infra.config.render import flatten, to_toml, toml_value
 from prisma_infra.errors import ConfigurationError
+from prisma_infra.providers.engine import Engine
 
 __all__ = ["config_app"]
 
@@ -68,23 +70,39 @@ def _load(ctx: typer.Context, settings: list[Path] | None, env: str | None) -> L
     return loaded
 
 
-def _check_engine_options(ctx: typer.Context, loaded: LoadedConfig) -> None:
-    """Let the engine named by ``database.engine`` check its options, when a plugin registers it.
-
-    Only with the CLI's plugin manager (the root context's object): an engine that is not
-    installed is reported when the infrastructure starts, with the package to install.
-    """
+def _engine_class(ctx: typer.Context, loaded: LoadedConfig) -> type[Engine] | None:
+    """The engine class ``database.engine`` names, when a plugin of the CLI's plugin manager (the
+    root context's object) registers one: an engine that is not installed is reported when the
+    infrastructure starts, with the package to install."""
     from prisma_infra.plugin_manager import PluginManager
-    from prisma_infra.providers.engine import Engine
     from prisma_infra.runtime import collect_registry
 
     plugins = ctx.find_root().obj
     if not isinstance(plugins, PluginManager):
-        return
+        return None
     registered = collect_registry(plugins, exclude=plugins.disabled)["engines"].get(loaded.config.database.engine)
     factory = registered.factory if registered is not None else None
-    if inspect.isclass(factory) and issubclass(factory, Engine):
-        factory.check_options(loaded.config.database.options)
+    return factory if inspect.isclass(factory) and issubclass(factory, Engine) else None
+
+
+def _check_engine_options(ctx: typer.Context, loaded: LoadedConfig) -> None:
+    """Let the engine named by ``database.engine`` check its options, when a plugin registers it."""
+    engine = _engine_class(ctx, loaded)
+    if engine is not None:
+        engine.check_options(loaded.config.database.options)
+
+
+def _found_by_engine(ctx: typer.Context, loaded: LoadedConfig) -> dict[str, tuple[Any, str]]:
+    """Settings left unset that the engine finds elsewhere (the URL in a ``.env``), with their source."""
+    engine = _engine_class(ctx, loaded)
+    if engine is None:
+        return {}
+    found = engine.setting_sources(loaded.config.database, Path(loaded.config.base_dir))
+    # Shown as a URL setting is shown: credentials stripped (a SecretStr, like database.url).
+    return {
+        key: (mask_value(key, SecretStr(value) if isinstance(value, str) else value), source)
+        for key, (value, source) in found.items()
+    }
 
 
 def _files(loaded: LoadedConfig) -> str:
@@ -108,17 +126,22 @@ def show(
     """Print the effective configuration, secrets masked, with the source of each value."""
     loaded = _load(ctx, settings, env)
     masked = mask_secrets(loaded.config.model_dump())
+    found = _found_by_engine(ctx, loaded)
+    sources = {**loaded.sources, **{key: source for key, (_, source) in found.items()}}
+    for key, (value, _) in found.items():
+        section, _, leaf = key.rpartition(".")
+        masked.setdefault(section, {})[leaf] = value
     if output is OutputFormat.json:
         document: dict[str, Any] = {
             "environment": loaded.environment,
             "files": [str(f) for f in loaded.files],
             "settings": masked,
-            "sources": dict(loaded.sources),
+            "sources": sources,
         }
         typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
     elif output is OutputFormat.toml:
         header = f"# effective configuration (environment {loaded.environment}, files {_files(loaded)})\n"
-        typer.echo(header + to_toml(masked, table=loaded.environment, comments=loaded.sources), nl=False)
+        typer.echo(header + to_toml(masked, table=loaded.environment, comments=sources), nl=False)
     else:
         table = Table(title=f"configuration (environment {loaded.environment})", caption=f"files: {_files(loaded)}")
         table.add_column("setting", no_wrap=True)
@@ -126,7 +149,7 @@ def show(
         table.add_column("source", overflow="fold")
         for key, value in flatten(masked).items():
             shown = "(not set)" if value is None else toml_value(value)
-            table.add_row(Text(key), Text(shown), Text(loaded.sources.get(key) or loaded.source_of(key)))
+            table.add_row(Text(key), Text(shown), Text(sources.get(key) or loaded.source_of(key)))
         Console(soft_wrap=False).print(table)
 
 

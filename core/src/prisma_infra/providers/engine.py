@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from prisma_infra.config.model import DatabaseConfig
     from prisma_infra.operation import Operation
 
@@ -89,6 +91,15 @@ class Engine(ABC):
         accepts anything; an engine that validates its options when it is made should check the
         same way here.
         """
+
+    @classmethod
+    def setting_sources(cls, database: DatabaseConfig, base_dir: Path) -> Mapping[str, tuple[Any, str]]:
+        """Settings the settings files leave unset that the engine finds elsewhere, for ``config show``.
+
+        Dotted key → (value, where it comes from), e.g. ``database.url`` read from a ``.env``
+        file. Values are masked by the caller like any setting. The default finds nothing.
+        """
+        return {}
 
 
 #: What ``register_engines`` registers: called with the validated database settings.

@@ -1,12 +1,14 @@
 """Which database a Prisma schema talks to: provider, connection URL, schema files.
 
-The URL is taken from, in order: ``DatabaseConfig.url`` (settings, or ``--url``
-on the command line); the schema's ``datasource`` ``url`` (a literal or
-``env("X")``, Prisma 6 style); ``datasource.url`` in a ``prisma.config.ts``
-beside the schema or in the settings folder (Prisma 7 style: ``env("X")``,
-``process.env.X`` or a literal); finally ``$DATABASE_URL``. Environment
-variables come from the process, then from a ``.env`` file in the settings
-folder or the schema's folder.
+One resolution for the commands (``db push``, ``migrate``) and the running engine,
+read the way Prisma's CLI reads it. The URL is taken from, in order:
+``DatabaseConfig.url`` (settings, or ``--url`` on the command line); the schema's
+``datasource`` ``url`` (a literal or ``env("X")``, Prisma 5/6 style);
+``datasource.url`` in a ``prisma.config.ts`` in the settings folder, the schema's
+folder or its parent (Prisma 7 style: ``env("X")``, ``process.env.X`` or a
+literal); finally ``$DATABASE_URL``. Environment variables come from the process
+first (it wins, as with dotenv), then from a ``.env`` file in those folders, the
+first found winning. `ResolvedDatabase.url_source` says where the URL came from.
 
 Prisma 7's WebAssembly engines reject ``url``/``directUrl``/``shadowDatabaseUrl``
 in a schema file, so `ResolvedDatabase.schema_files` holds the sources with
@@ -66,6 +68,8 @@ class ResolvedDatabase:
     """The main schema file's text as Prisma 7 accepts it (datasource URL lines blanked)."""
     schema_files: tuple[tuple[str, str], ...] = field(default=())
     """Every schema file (path, sanitized text); one entry unless the schema is a folder."""
+    url_source: str = ""
+    """Where `url` came from (``env var DATABASE_URL from /app/.env (/app/prisma.config.ts)``), never its value."""
 
     @property
     def files(self) -> list[list[str]]:
@@ -155,15 +159,26 @@ def _read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
-def _environment(folders: Sequence[Path], env: Mapping[str, str] | None) -> dict[str, str]:
-    merged: dict[str, str] = {}
+_PROCESS = "the process environment"
+
+
+def _environment(folders: Sequence[Path], env: Mapping[str, str] | None) -> dict[str, tuple[str, str]]:
+    """Variable → (value, where it was found): the process first, then the first ``.env`` that has it."""
+    merged: dict[str, tuple[str, str]] = {}
     for folder in reversed(folders):
-        merged.update(_read_dotenv(folder / ".env"))
-    merged.update(os.environ if env is None else env)
+        dotenv = folder / ".env"
+        merged.update((name, (value, str(dotenv))) for name, value in _read_dotenv(dotenv).items())
+    merged.update((name, (value, _PROCESS)) for name, value in (os.environ if env is None else env).items())
     return merged
 
 
-def _config_ts_url(folders: Sequence[Path], environ: Mapping[str, str]) -> tuple[str | None, str | None]:
+def _from_env(environ: Mapping[str, tuple[str, str]], name: str, why: str) -> tuple[str | None, str]:
+    """(value, description) of variable ``name``, read because of ``why``."""
+    value, where = environ.get(name, (None, ""))
+    return value, f"env var {name} from {where} ({why})" if where else f"env var {name} ({why})"
+
+
+def _config_ts_url(folders: Sequence[Path], environ: Mapping[str, tuple[str, str]]) -> tuple[str | None, str | None]:
     """(url, description) from a ``prisma.config.ts``'s ``datasource.url``; best effort, no TypeScript run."""
     for folder in folders:
         for name in ("prisma.config.ts", "prisma.config.mts", "prisma.config.js", "prisma.config.mjs"):
@@ -183,10 +198,10 @@ def _config_ts_url(folders: Sequence[Path], environ: Mapping[str, str]) -> tuple
             )
             if env_name:
                 var = next(g for g in env_name.groups() if g)
-                return environ.get(var), f"env var {var} (from {path})"
+                return _from_env(environ, var, f"datasource.url in {path}")
             literal = _literal(value.rstrip(" ,"))
             if literal is not None:
-                return literal, str(path)
+                return literal, f"datasource.url in {path}"
     return None, None
 
 
@@ -205,7 +220,7 @@ def _absolute_sqlite(url: str, schema_dir: Path) -> str:
 
 def resolve_database(
     config: DatabaseConfig,
-    base_dir: Path,
+    base_dir: Path | None,
     *,
     env: Mapping[str, str] | None = None,
 ) -> ResolvedDatabase:
@@ -213,13 +228,14 @@ def resolve_database(
 
     :param config: the ``database`` settings; ``schema_path`` resolves from ``base_dir``;
         ``url`` overrides every other source.
-    :param base_dir: the settings file's folder.
-    :param env: environment variables (default: ``os.environ`` plus ``.env`` files).
+    :param base_dir: the settings file's folder (``None``: the current folder for a relative
+        ``schema_path``, and only the schema's folders are searched for ``.env``/``prisma.config.ts``).
+    :param env: the process environment (default: ``os.environ``); ``.env`` files fill in what it lacks.
     :raises ConfigurationError: no schema, no datasource, an unsupported provider or no URL.
     """
     schema_path = Path(config.schema_path).expanduser()
     if not schema_path.is_absolute():
-        schema_path = (base_dir / schema_path).resolve()
+        schema_path = ((base_dir or Path.cwd()) / schema_path).resolve()
     files = read_schema_files(schema_path)
     main_path, main_source = next(((p, s) for p, s in files if parse_datasource(s)), files[0])
     props = parse_datasource(main_source)
@@ -233,27 +249,28 @@ def resolve_database(
             "use postgresql, mysql or sqlite."
         )
     schema_dir = main_path.parent
-    folders = list(dict.fromkeys([base_dir.resolve(), schema_dir, schema_dir.parent]))
+    roots = [base_dir.resolve()] if base_dir is not None else []
+    folders = list(dict.fromkeys([*roots, schema_dir, schema_dir.parent]))
     environ = _environment(folders, env)
 
     url: str | None = None
     origin = ""
     if config.url is not None:
-        url, origin = config.url.get_secret_value(), "database.url setting"
+        url, origin = config.url.get_secret_value(), "the database.url setting"
     elif "url" in props:
         written = props["url"]
         env_call = _ENV_CALL.match(written)
         if env_call:
-            url, origin = environ.get(env_call.group("name")), f"env var {env_call.group('name')} (schema url)"
+            url, origin = _from_env(environ, env_call.group("name"), f"datasource url in {main_path}")
         else:
-            url, origin = _literal(written), f"{main_path} url"
+            url, origin = _literal(written), f"datasource url in {main_path}"
     if url is None and config.url is None:
         url, found = _config_ts_url(folders, environ)
         origin = found or origin
     if url is None and "DATABASE_URL" in environ and not origin:
-        url, origin = environ["DATABASE_URL"], "env var DATABASE_URL"
+        url, origin = _from_env(environ, "DATABASE_URL", "the default variable")
     if not url:
-        where = f" ({origin} is not set)" if origin else ""
+        where = f" ({origin}: not set)" if origin else ""
         raise ConfigurationError(
             f"No database URL for {main_path}{where}: set `database.url` in the settings, pass --url, "
             "or set the environment variable the schema or prisma.config.ts names."
@@ -267,6 +284,7 @@ def resolve_database(
         schema_path=main_path,
         schema_source=sanitize_schema(main_source),
         schema_files=sanitized,
+        url_source=origin,
     )
 
 

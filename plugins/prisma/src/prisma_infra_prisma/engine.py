@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import orjson
 from prisma_infra.errors import (
-    ConfigurationError,
     EngineUnavailableError,
     PrismaInfraError,
     TransactionError,
@@ -24,8 +23,9 @@ from prisma_infra.schema.patterns import literal_patterns
 from prisma_infra_prisma import codec
 from prisma_infra_prisma.bigints import encode_bigints
 from prisma_infra_prisma.bridge import Bridge
+from prisma_infra_prisma.datasource import resolve_database
 from prisma_infra_prisma.errors import fields_for_index, to_exception
-from prisma_infra_prisma.generate import GeneratedClient, ensure_client, parse_datasource, read_schema
+from prisma_infra_prisma.generate import GeneratedClient, ensure_client
 from prisma_infra_prisma.options import EngineOptions, parse_options
 from prisma_infra_prisma.placement import colocate
 from prisma_infra_prisma.toolchain import Toolchain, ensure_toolchain, shipped_js
@@ -38,15 +38,6 @@ if TYPE_CHECKING:
 __all__ = ["PrismaEngine"]
 
 log = logging.getLogger("prisma_infra.engine")
-
-_PROVIDERS = {"postgresql": "postgresql", "postgres": "postgresql", "mysql": "mysql", "sqlite": "sqlite"}
-
-
-def _sqlite_url(url: str, base: Path) -> str:
-    """Relative ``file:`` URLs resolve from the schema's folder, as in Prisma up to version 6."""
-    if url.startswith("file:") and not url.startswith("file:/"):
-        return f"file:{(base / url[5:]).resolve()}"
-    return url
 
 
 class PrismaEngine(Engine):
@@ -68,27 +59,17 @@ class PrismaEngine(Engine):
     name: ClassVar[str] = "prisma"
 
     def __init__(self, config: DatabaseConfig, *, base_dir: str | Path | None = None) -> None:
-        schema_path = Path(config.schema_path)
-        if not schema_path.is_absolute() and base_dir is not None:
-            schema_path = Path(base_dir) / schema_path
         self._config = config
+        # The same resolution as `db push` and `migrate` (settings, schema, prisma.config.ts, .env).
+        resolved = resolve_database(config, Path(base_dir) if base_dir is not None else None)
+        schema_path = Path(config.schema_path)
+        if not schema_path.is_absolute():
+            schema_path = Path(base_dir or ".") / schema_path
         self._schema_path = schema_path.resolve()
-        text = read_schema(self._schema_path)
-        source = parse_datasource(text)
-        provider = _PROVIDERS.get(source.provider)
-        if provider is None:
-            raise ConfigurationError(
-                f"datasource provider {source.provider!r} is not supported by the prisma engine "
-                "(postgresql, mysql, sqlite)"
-            )
-        self._provider = provider
-        url = config.url.get_secret_value() if config.url is not None else source.url
-        if not url:
-            raise ConfigurationError("database.url is not set and the schema's datasource gives no URL")
-        if provider == "sqlite":
-            base = self._schema_path if self._schema_path.is_dir() else self._schema_path.parent
-            url = _sqlite_url(url, base)
-        self._url = url
+        self._provider: str = resolved.provider
+        self._url = resolved.url
+        self.url_source = resolved.url_source
+        """Where the connection URL came from (`ResolvedDatabase.url_source`)."""
         self._options = parse_options(config.options)
         self._timeout = config.operation_timeout
         self._semaphore = asyncio.Semaphore(config.max_in_flight)
@@ -103,6 +84,17 @@ class PrismaEngine(Engine):
     @classmethod
     def check_options(cls, options: Mapping[str, Any]) -> None:
         parse_options(options)
+
+    @classmethod
+    def setting_sources(cls, database: DatabaseConfig, base_dir: Path) -> dict[str, tuple[Any, str]]:
+        """``database.url`` as the engine will find it, and where from (``config show``)."""
+        if database.url is not None:
+            return {}
+        try:
+            resolved = resolve_database(database, base_dir)
+        except PrismaInfraError as exc:
+            return {"database.url": (None, f"not found by the prisma engine: {exc.message}")}
+        return {"database.url": (resolved.url, resolved.url_source)}
 
     @property
     def options(self) -> EngineOptions:
