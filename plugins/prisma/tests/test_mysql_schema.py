@@ -419,3 +419,54 @@ async def test_schema_changes_are_pushed_then_push_is_a_no_op(tmp_path: Path) ->
     live = introspect(url)
     assert all(not t.foreign_keys for t in live.values())
     assert "post_reviewer" not in {i.name for i in live["Post"].indexes}  # MySQL's index for the key went with it
+
+
+EDGE_MODELS = """
+model Edge {
+  id       Int       @id @default(autoincrement()) @db.UnsignedInt
+  at       DateTime  @default("2020-01-02T04:04:05.678+01:00")
+  day      DateTime  @default("2020-01-02T00:00:00Z") @db.Date
+  t0       DateTime  @default(now()) @db.Timestamp(0)
+  q        String    @default("it's \\"q\\"")
+  g        String    @default(dbgenerated("(uuid())")) @db.VarChar(36)
+  tiny     Int       @default(-3) @db.TinyInt
+  flag     Boolean   @default(false) @db.TinyInt
+  bits     Bytes?    @db.VarBinary(16)
+  y        Int?      @db.Year
+  ti       DateTime? @db.Time(2)
+  f        Float     @default(0) @db.Float
+  friends  Edge[]    @relation("friends")
+  friendOf Edge[]    @relation("friends")
+}
+"""
+
+
+@pytest.mark.integration
+async def test_literal_defaults_native_types_and_self_many_to_many(tmp_path: Path) -> None:
+    schema = tmp_path / "schema.prisma"
+    schema.write_text('datasource db {\n  provider = "mysql"\n}\n' + EDGE_MODELS)
+    script = _render(schema)
+    for line in (
+        "`id` INTEGER UNSIGNED NOT NULL AUTO_INCREMENT,",
+        "`at` DATETIME(3) NOT NULL DEFAULT '2020-01-02 03:04:05.678',",  # UTC, no offset: MariaDB takes it
+        "`day` DATE NOT NULL DEFAULT '2020-01-02',",
+        "`t0` TIMESTAMP(0) NOT NULL DEFAULT CURRENT_TIMESTAMP(0),",
+        "`q` VARCHAR(191) NOT NULL DEFAULT 'it''s \"q\"',",
+        "`g` VARCHAR(36) NOT NULL DEFAULT (uuid()),",
+        "`flag` BOOLEAN NOT NULL DEFAULT false,",
+        "`tiny` TINYINT NOT NULL DEFAULT -3,",
+        "`bits` VARBINARY(16) NULL,",
+        "`y` YEAR NULL,",
+        "`ti` TIME(2) NULL,",
+        "`f` FLOAT NOT NULL DEFAULT 0,",
+        "CREATE TABLE `_friends` (\n    `A` INTEGER UNSIGNED NOT NULL,\n    `B` INTEGER UNSIGNED NOT NULL,",
+        "FOREIGN KEY (`B`) REFERENCES `Edge`(`id`) ON DELETE CASCADE ON UPDATE CASCADE;",
+    ):
+        assert line in script, line
+    url = dbs.fresh_url("mysql", tmp_path)
+    resolved = dbs.resolved_for("mysql", url, schema)
+    assert (await db_push(resolved)).executed_steps == 3
+    assert (await db_push(resolved)).executed_steps == 0  # the server's spelling of every default is understood
+    dbs.execute("mysql", url, "INSERT INTO Edge () VALUES ()")
+    (row,) = dbs.sql("mysql", url, "SELECT at, q, LENGTH(g) AS g FROM Edge")
+    assert row == {"at": "2020-01-02 03:04:05.678", "q": 'it\'s "q"', "g": 36}

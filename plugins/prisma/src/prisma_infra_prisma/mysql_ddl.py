@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from prisma_infra.errors import ConfigurationError
@@ -262,7 +263,21 @@ def _default(dm: _Datamodel, fld: dict[str, Any], sql_type: str) -> tuple[str | 
         return _string(dm.enum_value(fld["type"], str(value))), False
     if fld["type"] in ("Int", "BigInt", "Float", "Decimal"):
         return str(value), False
+    if fld["type"] == "DateTime":
+        return _string(_datetime_literal(str(value), sql_type)), False
     return _string(str(value)), False
+
+
+def _datetime_literal(value: str, sql_type: str) -> str:
+    """A DateTime default in UTC without offset: MariaDB rejects Prisma's RFC 3339 text (``T``, ``+00:00``)."""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    if sql_type == "DATE":
+        return moment.strftime("%Y-%m-%d")
+    text = moment.strftime("%Y-%m-%d %H:%M:%S" if sql_type.startswith(("DATETIME", "TIMESTAMP")) else "%H:%M:%S")
+    digits = _precision(sql_type) if "(" in sql_type else 0
+    return text + (f".{moment.microsecond:06d}"[: digits + 1] if digits else "")
 
 
 def _model_columns(dm: _Datamodel, model: str) -> list[Column]:

@@ -177,6 +177,7 @@ def norm_type(sql_type: str) -> str:
     text = re.sub(r"^integer\b", "int", text)
     if text != "tinyint(1)":
         text = re.sub(r"^(tinyint|smallint|mediumint|int|bigint|year)\(\d+\)", r"\1", text)
+    text = re.sub(r"^(datetime|timestamp|time)\(0\)", r"\1", text)  # 0 is the default precision
     return re.sub(r"\s+", " ", text)
 
 
@@ -197,6 +198,9 @@ def _canon_default(sql: str | None, sql_type: str) -> tuple[str, Any] | None:
         expression = re.sub(r"\s+", "", text.lower())
         while expression.startswith("(") and expression.endswith(")"):
             expression = expression[1:-1]
+        # CURRENT_TIMESTAMP(0), MariaDB's current_timestamp() and now() are one default.
+        expression = re.sub(r"^(?:current_timestamp|now)(?:\((0?)\))?$", "current_timestamp", expression)
+        expression = re.sub(r"^now\((\d)\)$", r"current_timestamp(\1)", expression)
         return ("expr", expression)
 
 
