@@ -253,6 +253,11 @@ async def test_links_of_an_implicit_many_to_many(infra: Infrastructure) -> None:
     assert events[1]["details"]["unlinked"] == [link] and "linked" not in events[1]["details"]
     assert events[3]["details"]["linked"] == [link] and events[4]["details"]["unlinked"] == [link]
     assert all(e["diff"] == {} for e in events)
+    # A key on the written row itself links a row without writing it: one event, no transaction opened for reads.
+    seq = last_seq(events)
+    linked = await posts.create({"title": "q", "author": {"connect": {"id": alice["id"]}}})
+    events = await trail(infra, seq)
+    assert rows(events) == [("Post", "create", {"id": linked["id"]})] and events[0]["transaction"] is None
 
 
 async def test_a_to_one_whose_key_is_on_the_related_row(infra: Infrastructure) -> None:

@@ -21,9 +21,11 @@ from typing import TYPE_CHECKING, Any
 from prisma_infra.audit.events import Event, image, json_safe, key_of, make_event
 from prisma_infra.audit.nested import has_nested, run_nested
 from prisma_infra.cache.sql import TableMap, analyze, mask_sql, raw_sql
+from prisma_infra.keyset import rows_after
+from prisma_infra.model_info import key_orders
 from prisma_infra.operation import Action, Operation
 from prisma_infra.pipeline import Handler
-from prisma_infra.prisma_args import after_where, and_where, keys_where
+from prisma_infra.prisma_args import and_where, keys_where
 
 if TYPE_CHECKING:
     from prisma_infra.audit.masking import PiiSeam
@@ -46,16 +48,19 @@ class ModelAudit:
     key_fields: tuple[str, ...]
     key_name: str
     scalars: tuple[str, ...]
+    key_orders: Mapping[str, tuple[Any, ...]]
+    """Enum and Boolean key fields' values in order (`prisma_infra.keyset`)."""
 
     @classmethod
-    def build(cls, model: Model) -> ModelAudit:
+    def build(cls, model: Model, schema: Schema) -> ModelAudit:
         if model.primary_key is not None:
             keys, key_name = tuple(model.primary_key.fields), model.primary_key.key
         elif model.unique_constraints:
             keys, key_name = tuple(model.unique_constraints[0].fields), model.unique_constraints[0].key
         else:
             keys, key_name = (), ""
-        return cls(model.name, keys, key_name, tuple(f.name for f in model.fields if f.kind != "object"))
+        scalars = tuple(f.name for f in model.fields if f.kind != "object")
+        return cls(model.name, keys, key_name, scalars, key_orders(schema, model, keys))
 
     def where_unique(self, key: Mapping[str, Any]) -> dict[str, Any]:
         if len(self.key_fields) == 1:
@@ -101,12 +106,12 @@ class AuditCapture:
 
     def has_nested(self, op: Operation) -> bool:
         """Whether ``op`` writes related rows through nested writes."""
-        return op.model is not None and has_nested(op, self.schema.model(op.model))
+        return op.model is not None and has_nested(op, self.schema.model(op.model), self.schema)
 
     def model(self, name: str) -> ModelAudit:
         found = self._models.get(name)
         if found is None:
-            found = self._models[name] = ModelAudit.build(self.schema.model(name))
+            found = self._models[name] = ModelAudit.build(self.schema.model(name), self.schema)
         return found
 
     # -- reading ------------------------------------------------------------------------------
@@ -126,15 +131,17 @@ class AuditCapture:
         keys = info.key_fields
         rows: list[dict[str, Any]] = []
         last: Any = None
+        args: dict[str, Any] = {"where": where} if where else {}
+
+        def read(action: Action, query: dict[str, Any]) -> Any:
+            return self._read(op, info.name, action, query)
+
         while limit is None or len(rows) < limit:
             take = self.read_batch_size if limit is None else min(self.read_batch_size, limit - len(rows))
-            args: dict[str, Any] = {"take": take}
             if keys:
-                args["orderBy"] = [{f: "asc"} for f in keys]
-            filters = and_where(where, after_where(keys, last) if last is not None else None)
-            if filters:
-                args["where"] = filters
-            batch = await self._read(op, info.name, Action.FIND_MANY, args)
+                batch = await rows_after(read, args, keys, info.key_orders, last, take, info.name)
+            else:
+                batch = await read(Action.FIND_MANY, {**args, "take": take})
             rows.extend(dict(r) for r in batch)
             if len(batch) < take or not keys:
                 break

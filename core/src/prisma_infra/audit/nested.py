@@ -33,13 +33,14 @@ from prisma_infra.policies.where import expand_unique
 if TYPE_CHECKING:
     from prisma_infra.audit.capture import AuditCapture, ModelAudit
     from prisma_infra.pipeline import Handler
-    from prisma_infra.schema import Field, Model
+    from prisma_infra.schema import Field, Model, Schema
 
 __all__ = ["has_nested", "run_nested"]
 
 Ident = tuple[str, tuple[Any, ...]]
 Tree = dict[str, tuple["Field", "Tree"]]
 _NESTING = (Action.CREATE, Action.UPDATE, Action.UPSERT)
+_LINKS = frozenset({"connect", "disconnect"})
 _PREFETCH_CHUNK = 500
 
 
@@ -49,11 +50,20 @@ def _datas(op: Operation) -> list[Any]:
     return [op.args.get("data")]
 
 
-def has_nested(op: Operation, model: Model) -> bool:
-    """Whether ``op`` (a write on ``model``) carries a nested write."""
+def has_nested(op: Operation, model: Model, schema: Schema) -> bool:
+    """Whether ``op`` (a write on ``model``) writes related rows through nested writes.
+
+    Linking through a key on the written row itself (``author: {connect: ...}``) writes no related row.
+    """
     if op.action not in _NESTING:
         return False
-    return any(next(relation_writes(model, data), None) is not None for data in _datas(op))
+    for data in _datas(op):
+        if next(relation_writes(model, data), None) is None:
+            continue
+        for write in walk(schema, model, data):
+            if write.op not in _LINKS or not write.relation.holds_foreign_key:
+                return True
+    return False
 
 
 @dataclass
