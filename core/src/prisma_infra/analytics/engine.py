@@ -31,7 +31,7 @@ from prisma_infra.analytics.buckets import (
 )
 from prisma_infra.analytics.dialects import dialect_for
 from prisma_infra.analytics.metrics import AggregateMetric, MetricRegistry, MetricSpec, SeriesMetric, as_float
-from prisma_infra.analytics.plan import Period, Plan, default_date_field, utc_instant
+from prisma_infra.analytics.plan import Period, Plan, default_date_field, is_time_of_day, utc_instant
 from prisma_infra.analytics.policy import apply_policies
 from prisma_infra.analytics.query import AnalyticsQuery
 from prisma_infra.analytics.result import AnalyticsResult
@@ -102,12 +102,17 @@ class AnalyticsEngine:
                     model=model.name,
                     field=date_field.name,
                 )
+            if is_time_of_day(date_field):
+                raise _time_of_day(model, date_field)
         else:
             date_field = default_date_field(model)
         interval = query.bucket
         if (interval is not None or query.start is not None or query.end is not None) and date_field is None:
+            times = [f.name for f in model.scalar_fields if f.type == "DateTime" and is_time_of_day(f)]
+            skipped = f" ({', '.join(times)} {'is a time' if len(times) == 1 else 'are times'} of day)" if times else ""
             raise AnalyticsQueryError(
-                f"Model {model.name} has no DateTime field: date ranges and intervals need one (date_field(...))",
+                f"Model {model.name} has no DateTime field that dates its rows{skipped}: date ranges and intervals "
+                "need one (date_field(...))",
                 model=model.name,
             )
         tz_name = query.tz_name
@@ -445,6 +450,16 @@ class AnalyticsEngine:
                     continue
                 totals[spec.key] = spec.metric.compute(per_period, spec.window or 1)[-1]
         return {s.key: totals.get(s.key) for s in plan.specs}
+
+
+def _time_of_day(model: Model, field: Field) -> AnalyticsQueryError:
+    native = field.native_type[0] if field.native_type else "Time"
+    return AnalyticsQueryError(
+        f"{model.name}.{field.name} is a time of day (@db.{native}), not a date: it cannot date rows, "
+        "so neither date ranges nor intervals can use it; pick a DateTime field with a date (date_field(...))",
+        model=model.name,
+        field=field.name,
+    )
 
 
 def _sql_value(schema: Schema, agg: Aggregate, raw: Any) -> Number:

@@ -15,18 +15,29 @@ from prisma_infra.analytics.sql import Aggregate, CompiledSql, compile_aggregate
 from prisma_infra.analytics.types import Interval
 from prisma_infra.schema.model import Field, Model, Schema
 
-__all__ = ["Period", "Plan", "default_date_field", "utc_instant"]
+__all__ = ["Period", "Plan", "default_date_field", "is_time_of_day", "utc_instant"]
 
 _DATE_NAMES = ("createdAt", "created_at", "createdOn", "created")
+#: Native types of a DateTime that hold a time of day without a date (PostgreSQL, MySQL/MariaDB).
+_TIME_OF_DAY = frozenset({"Time", "Timetz"})
+
+
+def is_time_of_day(field: Field) -> bool:
+    """A ``DateTime @db.Time`` (or ``@db.Timetz``): a time of day, which cannot date a row."""
+    return field.native_type is not None and field.native_type[0] in _TIME_OF_DAY
+
+
+def _dates(field: Field | None) -> bool:
+    return field is not None and field.type == "DateTime" and not field.is_list and not is_time_of_day(field)
 
 
 def default_date_field(model: Model) -> Field | None:
-    """``createdAt``/``created_at`` when the model has it, else its first DateTime field."""
+    """``createdAt``/``created_at`` when the model has it, else its first DateTime field (never a time of day)."""
     for name in _DATE_NAMES:
         f = model.get_field(name)
-        if f is not None and f.type == "DateTime" and not f.is_list:
+        if _dates(f):
             return f
-    return next((f for f in model.scalar_fields if f.type == "DateTime" and not f.is_list), None)
+    return next((f for f in model.scalar_fields if _dates(f)), None)
 
 
 def utc_instant(wall: datetime | None, tz: tzinfo) -> datetime | None:
