@@ -344,3 +344,57 @@ async def test_a_model_left_out_of_the_trail_gives_no_nested_event_and_writes_au
         ]
     finally:
         await infra.close()
+
+
+async def test_a_top_level_upsert_and_writes_two_levels_down(infra: Infrastructure) -> None:
+    users = infra.repository("user")
+    where = {"email": "u@example.com"}
+    made = await users.upsert(
+        where, create={"email": "u@example.com", "posts": {"create": {"title": "p"}}}, update={"name": "never"}
+    )
+    post = (await infra.repository("post").find_many())[0]
+    tag = await infra.repository("tag").create({"name": "t"})
+    seq = last_seq(await trail(infra))
+    await users.upsert(
+        where,
+        create={"email": "u@example.com"},
+        update={
+            "name": "U",
+            "posts": {
+                "update": {
+                    "where": {"id": post["id"]},
+                    "data": {
+                        "views": 3,
+                        "tags": {"connect": {"id": tag["id"]}, "create": {"name": "deep"}},
+                    },
+                }
+            },
+        },
+    )
+    events = await trail(infra)
+    deep = next(t for t in await infra.repository("tag").find_many() if t["name"] == "deep")
+    assert rows(events[:2]) == [("User", "upsert", {"id": made["id"]}), ("Post", "create", {"id": post["id"]})]
+    assert events[0]["details"] == {"created": True}
+    upserted = [e for e in events if e["seq"] > seq]
+    assert rows(upserted) == [
+        ("User", "upsert", {"id": made["id"]}),
+        ("Post", "update", {"id": post["id"]}),
+        ("Tag", "update", {"id": tag["id"]}),
+        ("Tag", "create", {"id": deep["id"]}),
+    ]
+    assert upserted[0]["details"] == {"created": False}
+    assert upserted[1]["diff"] == {"views": {"from": 0, "to": 3}}
+    assert upserted[2]["details"]["linked"] == [{"via": "Post.tags", "record_id": {"id": post["id"]}}]
+    assert upserted[3]["details"] == {"nested": "Post.tags", "parent": {"id": post["id"]}}
+
+
+async def test_without_before_images_nested_rows_keep_theirs(db: dict[str, Any]) -> None:
+    async with started(db, before_images=False) as infra:
+        users = infra.repository("user")
+        alice = await users.create({"email": "a@example.com", "posts": {"create": {"title": "p"}}})
+        post = (await infra.repository("post").find_many())[0]
+        await users.update(alice["id"], {"posts": {"update": {"where": {"id": post["id"]}, "data": {"views": 1}}}})
+        update, nested = (await trail(infra))[-2:]
+        assert update["before"] is None and update["after"]["id"] == alice["id"]
+        # The rows a nested write touches are found by comparing them before and after: the image is there.
+        assert nested["before"]["views"] == 0 and nested["diff"] == {"views": {"from": 0, "to": 1}}
