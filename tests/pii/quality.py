@@ -66,9 +66,26 @@ def table(scores: dict[str, Score]) -> str:
     return "\n".join(lines)
 
 
+def locale_table(mistakes: list[tuple[dict[str, Any], str]]) -> str:
+    """Recall per locale and category (``-``: no such values), and false positives per locale."""
+    rows = load()
+    total = Counter((r.get("locale", "-"), r["label"]) for r in rows)
+    missed = Counter((r.get("locale", "-"), r["label"]) for r, _ in mistakes if r["label"] != "none")
+    wrong = Counter(r.get("locale", "-") for r, predicted in mistakes if predicted != "none")
+    shown = [c for c in CATEGORIES if c != "none"]
+    lines = [f"{'locale':<7} " + " ".join(f"{c[:8]:>8}" for c in shown) + f" {'fp':>4}"]
+    for locale in sorted({loc for loc, _ in total}):
+        cells = [
+            f"{1 - missed[locale, c] / total[locale, c]:>8.3f}" if total[locale, c] else f"{'-':>8}" for c in shown
+        ]
+        lines.append(f"{locale:<7} " + " ".join(cells) + f" {wrong[locale]:>4}")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     results, mistakes = evaluate()
     print(table(results))
+    print(locale_table(mistakes))
     for row, predicted in mistakes:
         print(
             f"  {row['label']:>12} -> {predicted:<12} {row.get('kind', ''):<22} {row['field']!s:<22} {row['value']!r}"

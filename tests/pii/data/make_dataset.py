@@ -19,6 +19,10 @@ timestamps, version strings, UUIDs, ISBNs, tracking numbers, prices, card
 numbers failing Luhn, IBANs failing mod 97, invalid SSNs/NIRs/BSNs, dates in
 non-birth fields, product names, cities, company names, MAC addresses, ...
 
+Six more locales (es_ES, it_IT, pt_BR, ja_JP, zh_CN, ko_KR), national-format
+phone numbers, honorifics, particles, hyphenated and CJK names, with negatives
+in every locale's language, come from ``locale_cases.py`` (see its docstring).
+
 Every record: ``{"value", "field", "label", "locale", "kind"}``; ``field`` is
 the column the value would sit in (generic names such as ``notes`` for a
 quarter of the self-validating categories, a fifth of the addresses and a
@@ -33,6 +37,7 @@ import datetime as dt
 import json
 import random
 import string
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -40,6 +45,9 @@ from typing import Any
 
 import phonenumbers
 from faker import Faker
+
+sys.path.insert(0, str(Path(__file__).parent))
+from locale_cases import locale_records
 
 OUT = Path(__file__).parent / "labelled.jsonl"
 SEED = 20240501
@@ -358,6 +366,7 @@ def build() -> list[Record]:
         records.extend(positives(locale, region, fake, rng))
     records.extend(held_out_names(rng))
     records.extend(negatives(rng))
+    records.extend(locale_records())
     return records
 
 

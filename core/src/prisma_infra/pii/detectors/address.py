@@ -1,12 +1,21 @@
-"""Postal addresses: street patterns (English, German, Dutch, French) and postcodes, with field names."""
+"""Postal addresses: street patterns (English, German, Dutch, French, Spanish, Italian, Portuguese;
+Japanese, Chinese and Korean addresses in `_address_locales`) and postcodes, with field names."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from prisma_infra.pii import categories
 from prisma_infra.pii._words import Context
-from prisma_infra.pii.detectors.base import Check, ValueDetector
+from prisma_infra.pii.detectors._address_locales import (
+    DASH,
+    IN_TEXT,
+    ROMANCE_NUMBER_COMMA,
+    cjk_address,
+    romance_street,
+)
+from prisma_infra.pii.detectors.base import Check, Span, ValueDetector
 
 __all__ = ["AddressDetector"]
 
@@ -266,15 +275,30 @@ _POSTCODE = re.compile(
     r"\b(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"  # UK
     r"|\d{4}\s?[A-Z]{2}"  # NL
     r"|[A-Z]{2}\s+\d{5}(?:-\d{4})?"  # US state + ZIP
-    r"|\d{5}\s+[A-ZÀ-Ý][\w'\u2019 -]+)\b"  # DE/FR postcode + city
+    r"|\d{5}\s+[A-ZÀ-Ý][\w'\u2019 -]+"  # DE/FR postcode + city
+    r"|\d{5}-?\d{3}\s+[A-ZÀ-Ý][\w'\u2019 -]+(?:\s*/\s*[A-Z]{2})?"  # BR CEP + city / state
+    r"|\d{5},?\s+[A-ZÀ-Ý][\w'\u2019 -]+\s*\([A-Z]{2}\))\b"  # IT CAP, city (province)
+    r"|^\d{5}$"  # ES: "Valladolid, 29697"
 )
-_POSTCODE_ONLY = re.compile(r"\d{5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|\d{4}\s?[A-Z]{2}|\d{4}")
+#: A last line that only an address has: "85324914 Sá da Serra / AM" (BR), "23824, Dorio (LC)" (IT).
+_POSTCODE_STATE = re.compile(
+    r"\d{5}-?\d{3}\s+[A-ZÀ-Ý][\w'\u2019 -]+\s*/\s*[A-Z]{2}|\d{5},?\s+[A-ZÀ-Ý][\w'\u2019 -]+\([A-Z]{2}\)"
+)
+_POSTCODE_ONLY = re.compile(
+    r"\d{5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|\d{4}\s?[A-Z]{2}|\d{4}"
+    rf"|\d{{5}}-?\d{{3}}|〒?\s?\d{{3}}{DASH}\d{{4}}|\d{{6}}"  # BR CEP, JP, CN
+)
 _NUMBER_COMMA = re.compile(r"(?m)^(\s*\d{1,5}[A-Za-z]?(?:\s?(?:bis|ter))?),\s*")
 _ADDRESS_WORDS = (
     "address", "addr", "street", "adresse", "adres", "strasse", "straße", "straat", "residence", "domicile",
-    "line", "mailing", "billing", "shipping", "home", "wohnort", "anschrift",
+    "line", "mailing", "billing", "shipping", "home", "wohnort", "anschrift", "direccion", "dirección",
+    "domicilio", "indirizzo", "endereco", "endereço", "logradouro", "morada", "calle", "via", "rua",
+    "jusho", "dizhi", "juso",
 )  # fmt: skip
-_POSTCODE_WORDS = ("zip", "zipcode", "postcode", "postal", "plz", "postleitzahl", "postcode", "codepostal")
+_POSTCODE_WORDS = (
+    "zip", "zipcode", "postcode", "postal", "plz", "postleitzahl", "postcode", "codepostal", "cap", "cep",
+    "yubin", "youbian",
+)  # fmt: skip
 _EN_SUFFIX_SET = frozenset(_EN_SUFFIXES)
 
 
@@ -323,7 +347,7 @@ def _street_line(line: str) -> float:
         return 0.8
     if _FR_STREET.fullmatch(line):
         return 0.8 if line[0].isdigit() else 0.45
-    return 0.0
+    return romance_street(line)
 
 
 class AddressDetector(ValueDetector):
@@ -345,15 +369,28 @@ class AddressDetector(ValueDetector):
         r"|\b\d{1,5}(?:\s?(?:bis|ter))?,?\s+(?:rue|avenue|boulevard|chemin|allée|impasse|quai)\s+"
         r"(?:(?:de|du|des|la|le)\s+|l')?[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)*"
         r"(?:,?\s*\n?\s*\d{5}\s+[A-Z][\w' -]+)?"
-        r"|\b(?:\d{5}(?:-\d{4})?|\d{4}\s?[A-Z]{2}|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b)"
+        r"|\b(?:\d{5}(?:-\d{4})?|\d{4}\s?[A-Z]{2}|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
+        r"|\d{5}-?\d{3}|\d{3}-\d{4}|\d{6})\b)"  # BR, JP, CN
     )
+
+    def find(self, text: str) -> Iterator[Span]:
+        yield from super().find(text)
+        for match in IN_TEXT.finditer(text):
+            group = "v" if match["v"] else "cjk"
+            start, end = match.span(group)
+            found = self.check(match[group].strip(), Context.of(text[max(0, start - 32) : start]))
+            if found is not None:
+                yield Span(start, end, self.category, found[0], self.name)
 
     def check(self, value: str, context: Context) -> Check | None:
         hinted = context.has(*_ADDRESS_WORDS) and not context.has("email", "mail", "ip", "mac", "web", "url")
         if context.has(*_POSTCODE_WORDS) and _POSTCODE_ONLY.fullmatch(value):
             return 0.85, "postcode in a postcode field"
-        # "5, rue de Blanc": the comma after a leading house number does not end the street line.
-        value = _NUMBER_COMMA.sub(r"\1 ", value)
+        if cjk := cjk_address(value):
+            confidence = cjk + (0.1 if hinted else 0.0)
+            return confidence, "CJK address units and number" + (", address field" if hinted else "")
+        # "5, rue de Blanc", "Via Roma, 12": a comma next to the house number does not end the street line.
+        value = ROMANCE_NUMBER_COMMA.sub(r"\1 \2", _NUMBER_COMMA.sub(r"\1 ", value))
         parts = [p for p in re.split(r"\n|,\s+|;\s*", value) if p.strip()]
         if len(parts) > 6 or any(len(p) > 60 for p in parts):
             return None
@@ -362,6 +399,8 @@ class AddressDetector(ValueDetector):
         if street == 0.0:
             if postcode and hinted:
                 return 0.75, "postcode and city in an address field"
+            if len(parts) > 1 and any(_POSTCODE_STATE.fullmatch(p.strip()) for p in parts[1:]):
+                return 0.7, "lines ending in postcode, city and state"
             return None
         confidence = street + (0.15 if postcode else 0.0) + (0.15 if hinted else 0.0)
         if confidence < 0.5:

@@ -53,6 +53,7 @@ _DOTTED_QUAD = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _NOT_PHONE = re.compile(r"\d{3}-\d{2}-\d{4}|\d{1,5}-\d{1,7}-\d{1,7}-[\dX]|97[89]-\d{1,5}-\d{1,7}-\d{1,7}-\d")
 _PHONE_WORDS = (
     "phone", "tel", "telephone", "mobile", "cell", "fax", "msisdn", "telefon", "telefoon", "portable", "gsm",
+    "celular", "cellulare", "movil", "handy", "denwa", "keitai", "dianhua", "shouji", "jeonhwa",
 )  # fmt: skip
 
 
@@ -64,18 +65,32 @@ def _phonenumbers() -> Any:
     return phonenumbers
 
 
-def _trunk_prefix(region: str) -> str | None:
-    metadata = _phonenumbers().PhoneMetadata.metadata_for_region(region)
-    prefix = getattr(metadata, "national_prefix", None) if metadata is not None else None
-    return str(prefix) if prefix else None
+#: Regions tried after ``pii.regions`` for national numbers: populous ones whose formats are distinct.
+LIKELY_REGIONS = ("BR", "JP", "CN", "KR", "IN", "MX", "PT", "PL", "SE", "AU", "AR", "TR")
+
+
+def _boundaries(text: str) -> frozenset[int]:
+    """Where separators cut the digits of ``text``: ``"(11) 2347-0805"`` -> {2, 6}."""
+    cuts: set[int] = set()
+    count = 0
+    for char in text:
+        if char.isdigit():
+            count += 1
+        elif count:
+            cuts.add(count)
+    return frozenset(cuts)
 
 
 class PhoneDetector(ValueDetector):
     """Numbers ``phonenumbers`` says are valid (assigned ranges), in the default region or, written
-    with a country code or national formatting, in the configured regions.
+    with a country code or national formatting, in the configured regions, then `LIKELY_REGIONS`.
 
-    Bare digit runs (``2025550143``) are only reported with a phone-like field name: order
-    numbers, timestamps and ids look the same.
+    A national number must carry its region's national digits (the trunk prefix where the
+    national format has one: ``020 7946 0958`` in GB, ``(11) 96126-3330`` in BR). Outside a
+    phone field, one of another region without a leading ``0`` must be grouped exactly as
+    the region groups it (``84-4199576`` is no Spanish or Polish number). Bare digit runs (``2025550143``)
+    are only reported with a phone-like field name: order numbers, timestamps and ids look
+    the same.
     """
 
     name = "phone"
@@ -85,6 +100,8 @@ class PhoneDetector(ValueDetector):
     def __init__(self, default_region: str = "US", regions: tuple[str, ...] = ()) -> None:
         self.default_region = default_region.upper()
         self.regions = tuple(r.upper() for r in regions if r.upper() != self.default_region)
+        configured = {self.default_region, *self.regions}
+        self.likely = tuple(r for r in LIKELY_REGIONS if r not in configured)
 
     def configured(self, config: PiiConfig) -> Self:
         return type(self)(config.default_region, tuple(config.regions))
@@ -117,19 +134,26 @@ class PhoneDetector(ValueDetector):
             if number is not None:
                 return 0.97, f"valid number, +{number.country_code} ({pn.region_code_for_number(number)})"
             return None
-        leading = value.lstrip("( ")[:1]
-        regions = (self.default_region, *self.regions) if formatted or leading == "0" else (self.default_region,)
+        trunk = value.lstrip("( ").startswith("0")
+        regions = (self.default_region, *self.regions, *self.likely)
+        if not (formatted or trunk or hinted):
+            regions = regions[:1]
+        digits_of = re.compile(r"\D")
         for index, region in enumerate(regions):
-            if index and _trunk_prefix(region) not in (None, leading):
-                continue  # a national number of a region with a trunk prefix ("0") starts with it
             number = self._valid(value, region)
             if number is None:
                 continue
-            confidence = 0.9 if index == 0 else 0.82
+            national = pn.format_number(number, pn.PhoneNumberFormat.NATIONAL)
+            if digits_of.sub("", national) != digits_of.sub("", value):
+                continue  # "2074960068" is no GB number without its "0"
+            if index and not (hinted or trunk) and _boundaries(value) != _boundaries(national):
+                continue
+            likely = index > len(self.regions)
             if not formatted:
                 confidence = 0.85 if hinted else 0.4
-            elif hinted:
-                confidence += 0.08
+            else:
+                confidence = 0.9 if index == 0 else 0.78 if likely else 0.82
+                confidence += 0.08 if hinted else 0.0
             return confidence, f"valid national number ({region})"
         return None
 
