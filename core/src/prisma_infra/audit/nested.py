@@ -145,7 +145,9 @@ class _Nested:
         for model, wheres in wanted.items():
             for start in range(0, len(wheres), _PREFETCH_CHUNK):
                 chunk = wheres[start : start + _PREFETCH_CHUNK]
-                rows = await self.capture._read(self.op, model, Action.FIND_MANY, {"where": {"OR": chunk}})
+                order = [{f: "asc"} for f in self.capture.model(model).key_fields]  # a deterministic chain order
+                args = {"where": {"OR": chunk}, "orderBy": order}
+                rows = await self.capture._read(self.op, model, Action.FIND_MANY, args)
                 for row in rows:
                     snap.rows.setdefault(self.ident(model, row), dict(row))
         return snap
