@@ -67,6 +67,8 @@ async def test_sequential_tasks_are_independent_but_a_loop_in_one_task_is_found(
     for i in range(50):  # one task after the other: their id() is reused
         await asyncio.create_task(one_read(ids[i % len(ids)]))
     await asyncio.gather(*(one_read(i) for i in ids))  # concurrent tasks, one read each
+    with infra.acting_as({"id": "visitor"}, request_id="req-batch"):  # one round trip, not one per record
+        assert all(await infra.batch([users.op.find_unique(where=i) for i in ids]))
     assert findings(infra) == []
 
     async def loop() -> None:  # the real N+1: one task reads one record per item

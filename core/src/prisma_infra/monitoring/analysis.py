@@ -4,7 +4,8 @@
 single-record reads (``findUnique``/``findFirst``) of one model from one unit of
 work within a short window: one request (its ``request_id``) or, without one,
 `prisma_infra.context.unit_of_work` (the ``acting_as`` block, else the asyncio
-task; never ``id()`` of the task, which Python reuses once a task is gone).
+task; never ``id()`` of the task, which Python reuses once a task is gone). The
+reads of one ``infra.batch([...])`` are one round trip and never count.
 The detector keeps, per (scope, model), the times of the last ``threshold``
 such reads in a deque: a full deque whose oldest entry is inside the window is
 a pattern. It also remembers the last few ``findMany`` queries so the suggestion
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from prisma_infra.context import unit_of_work
 from prisma_infra.operation import Action, Operation
+from prisma_infra.transaction import in_batch as _in_batch
 
 if TYPE_CHECKING:
     from prisma_infra.schema import Model, Schema
@@ -129,7 +131,7 @@ class NPlusOneDetector:
     def observe(self, operation: Operation, now: float) -> bool:
         """Count a single-record read; True when it completes a pattern (then see `detection`)."""
         model = operation.model
-        if model is None:
+        if model is None or _in_batch():  # the reads of one infra.batch() are one round trip
             return False
         scope: Any = operation.context.request_id
         if scope is None:
