@@ -113,18 +113,23 @@ def test_relation_mode_prisma_makes_no_foreign_keys(tmp_path: Path) -> None:
 
 
 def test_long_names_are_cut_to_64_bytes_as_prisma_does() -> None:
-    long = "a" * 40
+    long, other = "a" * 40, "b" * 40
     schema = (
         'datasource db {\n  provider = "mysql"\n}\n'
         f"model {long} {{\n  id Int @id\n  {long}_value String @unique\n  parentId Int\n"
         f'  parent {long} @relation("p", fields: [parentId], references: [id])\n'
-        f'  kids {long}[] @relation("p")\n}}\n'
+        f'  kids {long}[] @relation("p")\n  others {other}[]\n}}\n'
+        f"model {other} {{\n  id Int @id\n  peers {long}[]\n}}\n"
     )
     script = render_script(schema_tables(load_datamodel(schema, cache=False), sources=[schema]))
     unique = f"{long}_{long}_value"[:60] + "_key"
     fkey = f"{long}_parentId"[:59] + "_fkey"
     assert f"UNIQUE INDEX `{unique}`" in script and len(unique) == 64
     assert f"CONSTRAINT `{fkey}`" in script
+    join = f"_{long}To{other}"[:64]  # the implicit many-to-many table and its names
+    assert f"CREATE TABLE `{join}`" in script
+    assert f"UNIQUE INDEX `{join[:54]}_AB_unique`" in script and f"INDEX `{join[:56]}_B_index`" in script
+    assert f"CONSTRAINT `{join[:57]}_A_fkey`" in script and f"CONSTRAINT `{join[:57]}_B_fkey`" in script
 
 
 # --- db push against MariaDB --------------------------------------------------------------

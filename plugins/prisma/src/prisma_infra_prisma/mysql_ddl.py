@@ -79,8 +79,6 @@ _PLAIN_NATIVE = {
     "Json": "JSON",
 }
 _SIZED_NATIVE = {"Bit", "Char", "VarChar", "Binary", "VarBinary", "Time", "DateTime", "Timestamp", "Decimal"}
-#: Defaults Prisma generates in the client: no database default.
-_CLIENT_DEFAULTS = {"uuid", "cuid", "nanoid", "ulid"}
 _ACTIONS = {
     "Cascade": "CASCADE",
     "Restrict": "RESTRICT",
@@ -248,11 +246,7 @@ def _default(dm: _Datamodel, fld: dict[str, Any], sql_type: str) -> tuple[str | 
             return f"CURRENT_TIMESTAMP({_precision(sql_type)})", False
         if function == "dbgenerated":
             return (str(args[0]) if args and args[0] else None), False
-        if function in _CLIENT_DEFAULTS:
-            return None, False
-        raise ConfigurationError(
-            f"The default {function}() of {fld['name']} is not supported for MySQL tables.",
-        )
+        return None, False  # uuid(), cuid(), nanoid(), ulid(): the client makes the value
     if fld["type"] in ("Json", "Bytes"):
         return None, False  # MySQL takes no literal default on JSON and BLOB columns (Prisma skips them)
     if isinstance(value, bool):
@@ -331,8 +325,8 @@ def _foreign_keys(dm: _Datamodel, model: str, maps: dict[tuple[str, str], str]) 
             continue
         columns = [dm.column(model, name) for name in fld["relationFromFields"]]
         target = fld["type"]
-        optional = any(not dm.field(model, name)["isRequired"] for name in fld["relationFromFields"])
-        on_delete = fld.get("relationOnDelete") or ("SetNull" if optional else "Restrict")
+        # Prisma's default follows the relation field's arity.
+        on_delete = fld.get("relationOnDelete") or ("Restrict" if fld["isRequired"] else "SetNull")
         on_update = fld.get("relationOnUpdate") or "Cascade"
         keys.append(
             ForeignKey(
@@ -363,7 +357,9 @@ def _implicit_many_to_many(dm: _Datamodel) -> list[Table]:
     tables = []
     for relation, ends in sorted(relations.items()):
         first, second = sorted(ends)[0], sorted(ends)[-1]
-        name = f"_{relation}"
+        # Prisma's own cuts for these names (not configurable, so chosen never to collide).
+        name = f"_{relation}"[:_MAX_IDENTIFIER]
+        stem = name[: _MAX_IDENTIFIER - len("_fkey") - 2]
         columns = []
         for letter, model in (("A", first), ("B", second)):
             (id_field,) = dm.id_fields(model)
@@ -373,12 +369,12 @@ def _implicit_many_to_many(dm: _Datamodel) -> list[Table]:
                 name=name,
                 columns=[Column(letter, sql_type, True) for letter, _, _, sql_type in columns],
                 indexes=[
-                    Index(f"{name}_AB_unique", "unique", (IndexColumn("A"), IndexColumn("B"))),
-                    Index(f"{name}_B_index", "normal", (IndexColumn("B"),)),
+                    Index(f"{name[: _MAX_IDENTIFIER - 10]}_AB_unique", "unique", (IndexColumn("A"), IndexColumn("B"))),
+                    Index(f"{name[: _MAX_IDENTIFIER - 8]}_B_index", "normal", (IndexColumn("B"),)),
                 ],
                 foreign_keys=[
                     ForeignKey(
-                        name=constraint_name(name, [letter], "_fkey"),
+                        name=f"{stem}_{letter}_fkey",
                         columns=(letter,),
                         ref_table=dm.table(model),
                         ref_columns=(dm.column(model, id_field),),
