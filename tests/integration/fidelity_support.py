@@ -12,6 +12,7 @@ import os
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -25,6 +26,8 @@ from prisma_infra_prisma.schema_sync import db_push
 SCHEMAS = Path(__file__).parent / "schema_fidelity"
 DB_NAME = "prisma_infra_fidelity" + os.environ.get("PRISMA_INFRA_TEST_DB_SUFFIX", "")
 MODELS = ("gauge", "site", "counter", "ranked", "flagged", "slot")
+#: The settings of each provider's started infrastructure (for a second one on the same database).
+SETTINGS: dict[str, dict[str, Any]] = {}
 
 _MYSQL_TABLES = (
     "CREATE TABLE `Site` (`id` INTEGER NOT NULL AUTO_INCREMENT, `name` VARCHAR(191) NOT NULL, "
@@ -71,6 +74,7 @@ async def fidelity(request: pytest.FixtureRequest) -> AsyncIterator[Infrastructu
     url = await _fresh(provider)
     config = infra_settings(provider, url)
     config["database"]["schema_path"] = str(SCHEMAS / provider / "schema.prisma")
+    SETTINGS[provider] = config
     started = Infrastructure(config)
     await started.start()
     try:

@@ -10,11 +10,12 @@ the database gives them: SQLite sorts the enum's names as text, which is not the
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
-from fidelity_support import clean, fidelity
+from fidelity_support import SETTINGS, clean, fidelity
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.repository import Repository
 
@@ -105,4 +106,27 @@ async def test_bulk_by_key_batches(infra: Infrastructure) -> None:
     assert _keys(await infra.repository("flagged").find_many(order_by=["active"]), ("active", "rank")) == [
         (False, 1),
         (True, 1),
+    ]
+
+
+async def test_audit_before_images_of_update_many(infra: Infrastructure, tmp_path: Path) -> None:
+    # updateMany reads its before-images in key batches (audit.read_batch_size) by the same walk.
+    audit = {"sinks": ["file"], "buffer_dir": str(tmp_path / "buffer"), "read_batch_size": 2}
+    audit["sink_options"] = {"file": {"path": str(tmp_path / "audit.jsonl"), "fsync": "always"}}
+    audited = Infrastructure({**SETTINGS[infra.engine.provider], "audit": audit, "base_dir": str(tmp_path)})
+    await audited.start()
+    try:
+        assert (await audited.repository("ranked").update_many({"id": {"gte": 4}}, {"note": "late"}))["count"] == 7
+        assert (await audited.repository("flagged").delete_many({"rank": {"lte": 2}}))["count"] == 4
+        await audited.audit.flush()
+        events = await audited.audit.query(sink="file")
+    finally:
+        await audited.close()
+    befores = [(e["model"], e["before"]) for e in events if e.get("before")]
+    assert len([b for m, b in befores if m == "Ranked" and b["note"] is None]) == 7
+    assert sorted((b["active"], b["rank"]) for m, b in befores if m == "Flagged") == [
+        (False, 1),
+        (False, 2),
+        (True, 1),
+        (True, 2),
     ]
