@@ -398,3 +398,24 @@ async def test_without_before_images_nested_rows_keep_theirs(db: dict[str, Any])
         assert update["before"] is None and update["after"]["id"] == alice["id"]
         # The rows a nested write touches are found by comparing them before and after: the image is there.
         assert nested["before"]["views"] == 0 and nested["diff"] == {"views": {"from": 0, "to": 1}}
+
+
+async def test_a_to_many_written_by_key_alone_is_read_for_those_rows_only(infra: Infrastructure) -> None:
+    users = infra.repository("user")
+    alice = await users.create({"email": "a@example.com", "posts": {"create": [{"title": f"p{i}"} for i in range(5)]}})
+    first = min(p["id"] for p in await infra.repository("post").find_many())
+    capture = infra.audit.capture_
+    read, seen = capture._read, []
+
+    async def spy(op: Any, model: str, action: Any, args: dict[str, Any]) -> Any:
+        found = await read(op, model, action, args)
+        if model == "User":
+            seen.append(len(found["posts"]))
+        return found
+
+    capture._read = spy  # type: ignore[method-assign]
+    seq = last_seq(await trail(infra))
+    await users.update(alice["id"], {"posts": {"update": {"where": {"id": first}, "data": {"views": 2}}}})
+    capture._read = read  # type: ignore[method-assign]
+    assert seen == [1, 1]  # before and after: the named post, not the user's five
+    assert rows(await trail(infra, seq)) == [("User", "update", {"id": alice["id"]}), ("Post", "update", {"id": first})]

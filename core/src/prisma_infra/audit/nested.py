@@ -38,9 +38,11 @@ if TYPE_CHECKING:
 __all__ = ["has_nested", "run_nested"]
 
 Ident = tuple[str, tuple[Any, ...]]
-Tree = dict[str, tuple["Field", "Tree"]]
+Tree = dict[str, tuple["Field", "Tree", list[NestedWrite]]]
 _NESTING = (Action.CREATE, Action.UPDATE, Action.UPSERT)
 _LINKS = frozenset({"connect", "disconnect"})
+#: Nested operations on a to-many that touch only the rows they name by where-unique.
+_BY_KEY = frozenset({"update", "delete", "connect", "disconnect"})
 _PREFETCH_CHUNK = 500
 
 
@@ -81,8 +83,25 @@ def _tree(writes: Sequence[NestedWrite]) -> Tree:
         node = root
         for key in write.path[:-1]:
             node = node[key][1]
-        node.setdefault(write.path[-1], (write.field, {}))
+        node.setdefault(write.path[-1], (write.field, {}, []))[2].append(write)
     return root
+
+
+def _only_named(field: Field, writes: Sequence[NestedWrite]) -> list[dict[str, Any]] | None:
+    """The where-uniques of the only rows a to-many's nested writes touch, if they touch no other.
+
+    Then the relation is read for those rows alone, not whole; ``create``, ``upsert``, ``set``,
+    ``updateMany``... reach rows no where-unique names, and keep the whole relation read.
+    """
+    named: list[dict[str, Any]] = []
+    for write in writes:
+        if write.op not in _BY_KEY:
+            return None
+        found = named_rows(field, write.op, write.arg)
+        if len(found) != len(items(write.arg)):
+            return None
+        named.extend(expand_unique(write.target, w) for w in found)
+    return named or None
 
 
 class _Nested:
@@ -100,13 +119,16 @@ class _Nested:
 
     def _include(self, tree: Tree) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for key, (fld, sub) in tree.items():
+        for key, (fld, sub, writes) in tree.items():
             arg: dict[str, Any] = {}
             if sub:
                 arg["include"] = self._include(sub)
             keys = self.capture.model(fld.type).key_fields
             if fld.is_list and keys:
                 arg["orderBy"] = [{f: "asc"} for f in keys]
+                named = _only_named(fld, writes)
+                if named is not None:
+                    arg["where"] = {"OR": named}
             out[key] = arg or True
         return out
 
@@ -116,7 +138,7 @@ class _Nested:
     def _flatten(self, model: Model, row: Mapping[str, Any], tree: Tree, snap: _Snapshot) -> Ident:
         here = self.ident(model.name, row)
         snap.rows.setdefault(here, dict(row))
-        for key, (fld, sub) in tree.items():
+        for key, (fld, sub, _) in tree.items():
             value = row.get(key)
             target = self.schema.model(fld.type)
             label = f"{model.name}.{key}"
