@@ -21,6 +21,7 @@ __all__ = [
     "PluginError",
     "PolicyDeniedError",
     "PrismaInfraError",
+    "ReadOnlyViewError",
     "RecordNotFoundError",
     "TransactionError",
     "UniqueConstraintError",
@@ -83,6 +84,19 @@ class ValidationError(PrismaInfraError):
         super().__init__(message, detail=detail)
         self.model = model
         self.field = field
+
+
+class ReadOnlyViewError(ValidationError):
+    """A write to a Prisma ``view`` (top level or nested): views are read-only."""
+
+    def __init__(self, view: str, action: str, *, where: str = "") -> None:
+        place = f" (in {where})" if where else ""
+        super().__init__(
+            f"{view} is a view and views are read-only: {action}{place} is refused; write to its tables instead.",
+            model=view,
+        )
+        self.view = view
+        self.action = action
 
 
 class UnknownModelError(ValidationError):

@@ -311,13 +311,14 @@ class CacheManager(ReadPath):
         return operation.action not in READ_ACTIONS or raw_writes(operation, self.schema.provider)
 
     def written_models(self, operation: Operation) -> frozenset[str] | None:
-        """Models a write changes; ``None`` means unknown (raw SQL on unknown tables): everything."""
+        """Models a write changes (views included); ``None`` means unknown (raw SQL on unknown tables): everything."""
         if operation.model is not None and not operation.action.is_raw:
             return self.schema.models_written(operation.model, operation.action, operation.args)
         declared = self._declared(operation.args)
         sql = raw_sql(operation.args)
         if sql is not None:
             models = self._tables.written(analyze(sql, self.schema.provider))
+            models = models | self.schema.views if models else models
             if declared:  # the caller's declaration completes what the SQL does not say
                 return declared | (models or frozenset())
             return models or None

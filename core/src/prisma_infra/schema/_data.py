@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from prisma_infra.errors import ValidationError
+from prisma_infra.errors import ReadOnlyViewError, ValidationError
 from prisma_infra.schema._rules import (
     FieldRule,
     ModelRules,
@@ -40,6 +40,9 @@ _UPDATE_OPS = {
     ),
     False: ("create", "connect", "connectOrCreate", "disconnect", "delete", "update", "upsert"),
 }
+
+
+_LINKS = frozenset({"connect", "disconnect", "set"})
 
 
 def _require_mapping(rules: ModelRules, value: Any, path: str, what: str) -> Mapping[str, Any]:
@@ -151,6 +154,9 @@ def _check_nested(schema: Schema, rules: ModelRules, rule: FieldRule, value: Any
     for op, arg in value.items():
         if op not in allowed:
             unknown_key(rules, op, allowed, path, "nested write", rule.name)
+        if target.is_view and not (op in _LINKS and rule.holds_key):
+            # Linking through a foreign key this model holds writes this model only; anything else writes the view.
+            raise ReadOnlyViewError(target.name, op, where=path)
         sub = f"{path}.{op}"
         if op == "create":
             for item in _each(arg, many):

@@ -77,6 +77,8 @@ class FieldRule:
     numeric: bool = False
     skip_in_nested_create: tuple[str, ...] = ()
     """For relation fields: fields of ``target`` that a create nested through this field must not need."""
+    holds_key: bool = False
+    """For relation fields: this model holds the foreign key (connecting writes this model only)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,7 @@ class ModelRules:
     create_required: tuple[tuple[str, tuple[str, ...]], ...]
     """Fields a create must set, each with the relation fields that can set it instead."""
     where_names: tuple[str, ...]
+    is_view: bool = False
 
 
 def rules_for(schema: Schema, model: str | Model) -> ModelRules:
@@ -127,6 +130,7 @@ def _build(schema: Schema, m: Model) -> ModelRules:
                 target=f.type,
                 to_many=f.is_list,
                 skip_in_nested_create=skip,
+                holds_key=rel is not None and rel.holds_foreign_key,
             )
             continue
         enum_values = frozenset(schema.enum(f.type).value_names) if f.kind == "enum" else None
@@ -176,6 +180,7 @@ def _build(schema: Schema, m: Model) -> ModelRules:
         compound_keys=compound,
         create_required=create_required,
         where_names=(*fields, *compound, "AND", "OR", "NOT"),
+        is_view=m.is_view,
     )
 
 

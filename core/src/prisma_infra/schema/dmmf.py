@@ -195,6 +195,7 @@ def _model(
         indexes=indexes,
         documentation=raw.get("documentation"),
         db_schema=raw.get("schema"),
+        is_view=bool(raw.get("isView")),
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import TYPE_CHECKING, Any, Literal
 
-from prisma_infra.errors import UnknownFieldError, UnknownModelError, ValidationError, closest_match
+from prisma_infra.errors import ReadOnlyViewError, UnknownFieldError, UnknownModelError, ValidationError, closest_match
 from prisma_infra.schema import graph as _graph
 
 if TYPE_CHECKING:
@@ -201,6 +201,8 @@ class Model:
     documentation: str | None = None
     db_schema: str | None = None
     """The ``@@schema`` (multi-schema databases)."""
+    is_view: bool = False
+    """A Prisma ``view`` block: read-only (writes are refused with `ReadOnlyViewError`)."""
     _by_name: dict[str, Field] = dc_field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -282,6 +284,14 @@ class Schema:
     def model_names(self) -> tuple[str, ...]:
         return tuple(m.name for m in self.models)
 
+    @property
+    def views(self) -> frozenset[str]:
+        """Names of the models that are views (``view`` blocks)."""
+        found: frozenset[str] | None = self._memo.get("views")
+        if found is None:
+            found = self._memo["views"] = frozenset(m.name for m in self.models if m.is_view)
+        return found
+
     def model(self, name: str | Model) -> Model:
         """The model called ``name``, case-insensitively; `UnknownModelError` names the closest match."""
         if isinstance(name, Model):
@@ -319,6 +329,17 @@ class Schema:
         """Names of the models that reference ``model`` (hold a foreign key to it, or share an implicit m-n)."""
         return _graph.dependents(self, model)
 
+    def check_writable(self, model: str, action: Action | str) -> None:
+        """`ReadOnlyViewError` when ``action`` (a top-level write) targets a view; nested writes: `validate_args`."""
+        if not self.views:
+            return
+        from prisma_infra.operation import READ_ACTIONS, Action
+
+        act = Action(action) if isinstance(action, str) else action
+        found = self.get_model(model)
+        if found is not None and found.is_view and act not in READ_ACTIONS:
+            raise ReadOnlyViewError(found.name, act.value)
+
     def models_touched(self, model: ModelRef, args: Mapping[str, Any] | None = None) -> frozenset[str]:
         """Names of the models an operation on ``model`` with Prisma ``args`` reads (for cache tags)."""
         return _graph.models_touched(self, model, args)
@@ -326,5 +347,6 @@ class Schema:
     def models_written(
         self, model: ModelRef, action: Action | str, args: Mapping[str, Any] | None = None
     ) -> frozenset[str]:
-        """Names of the models a write changes: the model, nested writes, ``onDelete`` cascades."""
-        return _graph.models_written(self, model, action, args)
+        """Names of the models a write changes: the model, nested writes, ``onDelete`` cascades, and
+        every view (which tables a view reads is its SQL, which the datamodel does not say)."""
+        return _graph.models_written(self, model, action, args) | self.views

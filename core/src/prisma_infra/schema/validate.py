@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from prisma_infra.errors import ValidationError, closest_match
-from prisma_infra.operation import Action
+from prisma_infra.errors import ReadOnlyViewError, ValidationError, closest_match
+from prisma_infra.operation import READ_ACTIONS, Action
 from prisma_infra.schema._data import check_create, check_create_many, check_update
 from prisma_infra.schema._rules import (
     ModelRules,
@@ -63,6 +63,7 @@ _SPECS: dict[str, _Spec] = {
 _SPECS["findUniqueOrThrow"] = _SPECS["findUnique"]
 _SPECS["findFirstOrThrow"] = _SPECS["findFirst"]
 _RAW = frozenset({Action.QUERY_RAW.value, Action.EXECUTE_RAW.value})
+_READS = frozenset(a.value for a in READ_ACTIONS)
 _NESTED_MANY = frozenset({"select", "include", "omit", "where", "orderBy", "cursor", "take", "skip", "distinct"})
 _NESTED_ONE = frozenset({"select", "include", "omit"})
 
@@ -100,6 +101,8 @@ def validate_args(
     if not isinstance(model, str | Model):
         raise ValidationError(f"A model is named by a string, got {describe(model)}.")
     rules = rules_for(schema, model)
+    if rules.is_view and act not in _READS:
+        raise ReadOnlyViewError(rules.name, act)
     if checked is False:
         check_input(rules.name, act, args, provider=schema.provider)
     if args is None:

@@ -23,11 +23,12 @@ from prisma_infra.schema.patterns import literal_patterns
 from prisma_infra_prisma import codec
 from prisma_infra_prisma.bigints import encode_bigints
 from prisma_infra_prisma.bridge import Bridge
-from prisma_infra_prisma.datasource import resolve_database
+from prisma_infra_prisma.datasource import read_schema_files, resolve_database
 from prisma_infra_prisma.errors import fields_for_index, to_exception
 from prisma_infra_prisma.generate import GeneratedClient, ensure_client
 from prisma_infra_prisma.options import EngineOptions, parse_options
 from prisma_infra_prisma.placement import colocate
+from prisma_infra_prisma.preview import mark_views
 from prisma_infra_prisma.toolchain import Toolchain, ensure_toolchain, shipped_js
 from prisma_infra_prisma.typed import decode_result
 
@@ -213,6 +214,7 @@ class PrismaEngine(Engine):
         schema = None
         if model is not None:  # LIKE wildcards in filter values escaped; raw SQL as it is
             schema = self._schema or await self._read_schema()
+            schema.check_writable(model, operation.action)  # views are read-only, validation on or off
             args = encode_bigints(schema, model, codec.encode(literal_patterns(schema, model, action, args)))
         else:
             args = codec.encode(args)
@@ -258,6 +260,9 @@ class PrismaEngine(Engine):
             return []
         tx_id = operations[0].context.transaction
         schema = self._schema or await self._read_schema()
+        for op in operations:
+            if op.model is not None:
+                schema.check_writable(op.model, op.action)
         ops = [
             {
                 "model": op.model,
@@ -318,5 +323,6 @@ class PrismaEngine(Engine):
 
     async def datamodel(self) -> Mapping[str, Any]:
         if self._datamodel is None:
-            self._datamodel = await self._call(None, "$datamodel", None)
+            datamodel = await self._call(None, "$datamodel", None)
+            self._datamodel = mark_views(datamodel, [text for _, text in read_schema_files(self._schema_path)])
         return self._datamodel

@@ -1,7 +1,8 @@
 """Prisma Client generation, once per schema, cached by the schema's hash.
 
 The user's schema is rewritten for the bridge: its ``generator`` blocks are
-replaced by one ``prisma-client`` generator writing into the cache, and the
+replaced by one ``prisma-client`` generator writing into the cache (with the
+user's ``previewFeatures``, `prisma_infra_prisma.preview`), and the
 datasource loses ``url``-like properties (Prisma 7 takes the URL from the
 driver adapter). The generated TypeScript is bundled by esbuild into one
 CommonJS file, which every supported Node (20.19+, 22.12+, 24+) loads without
@@ -12,14 +13,18 @@ the CLI from downloading the native schema engine.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from prisma_infra.errors import ConfigurationError
 
+from prisma_infra_prisma.datasource import read_schema_files
+from prisma_infra_prisma.preview import preview_features
 from prisma_infra_prisma.toolchain import Toolchain, file_lock, shipped_js
 
 __all__ = ["Datasource", "GeneratedClient", "ensure_client", "parse_datasource", "prepare_schema", "read_schema"]
@@ -79,8 +84,11 @@ def parse_datasource(text: str) -> Datasource:
     raise ConfigurationError("the Prisma schema has no datasource block")
 
 
-def prepare_schema(text: str) -> str:
-    """The schema for the bridge: no generators, no datasource URLs, one ``prisma-client`` generator."""
+def prepare_schema(text: str, preview: Sequence[str] = ()) -> str:
+    """The schema for the bridge: no generators, no datasource URLs, one ``prisma-client`` generator.
+
+    :param preview: the ``previewFeatures`` of that generator (`preview_features` of the user's).
+    """
 
     def rewrite(match: re.Match[str]) -> str:
         if match.group(1) == "generator":
@@ -92,7 +100,10 @@ def prepare_schema(text: str) -> str:
 
     body = _BLOCK.sub(rewrite, text)
     generator = 'generator client {\n  provider     = "prisma-client"\n  output       = "./generated"\n'
-    generator += '  moduleFormat = "cjs"\n}\n'
+    generator += '  moduleFormat = "cjs"\n'
+    if preview:
+        generator += f"  previewFeatures = {json.dumps(list(preview))}\n"
+    generator += "}\n"
     return generator + body
 
 
@@ -100,7 +111,8 @@ def ensure_client(schema_path: Path, toolchain: Toolchain) -> GeneratedClient:
     """The generated client for ``schema_path``, generating it when the schema changed."""
     text = read_schema(schema_path)
     source = parse_datasource(text)
-    prepared = prepare_schema(text)
+    provider = "postgresql" if source.provider == "postgres" else source.provider
+    prepared = prepare_schema(text, preview_features(read_schema_files(schema_path), provider))
     key = hashlib.sha256(prepared.encode()).hexdigest()[:20]
     folder = toolchain.root / "clients" / key
     result = GeneratedClient(schema=folder / "schema.prisma", client=folder / "client.cjs", provider=source.provider)
