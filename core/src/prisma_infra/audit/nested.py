@@ -1,9 +1,10 @@
 """Audit events of nested writes: one event per row a ``create``/``update``/``upsert`` reaches through relations.
 
 In the write's transaction, the record is read before the write with an ``include``
-of every relation its nested operations touch (at any depth, to-many in key order),
-together with the rows those operations name by where-unique (``connect``, ``set``,
-``connectOrCreate``...); after the write it is read again the same way (and the rows
+of every relation its nested operations touch (at any depth, to-many in key order; a
+to-many written only by key, for the rows named: `_only_named`), together with the
+rows those operations name by where-unique (``connect``, ``set``, ``connectOrCreate``...);
+after the write it is read again the same way (and the rows
 that left it, by key). Each row is then compared with itself:
 
 - there after, not before: ``create``; there before, gone after: ``delete``;
