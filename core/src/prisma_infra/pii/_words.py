@@ -31,7 +31,8 @@ class Context:
 
     def has(self, *candidates: str) -> bool:
         """True when one of ``candidates`` is a word, or (for compounds like ``geburtsdatum``) part of one."""
-        return any(c in self.words or (len(c) >= 5 and c in self.joined) for c in candidates)
+        words, joined = self.words, "".join(self.words)
+        return any(c in words or (len(c) >= 5 and c in joined) for c in candidates)
 
     def __bool__(self) -> bool:
         return bool(self.words)

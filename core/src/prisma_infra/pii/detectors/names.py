@@ -179,6 +179,8 @@ def last_names() -> frozenset[str]:
 def _fold(name: str) -> str:
     """Lower case without accents (Latin script only: NFKD would split Hangul and kana)."""
     lowered = name.lower()
+    if lowered.isascii():
+        return lowered
     stripped = "".join(c for c in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(c))
     return stripped if stripped.isascii() else lowered
 
@@ -186,7 +188,7 @@ def _fold(name: str) -> str:
 @functools.cache
 def _folded(name: str) -> frozenset[str]:
     names = first_names() if name == "first" else last_names()
-    return names | {_fold(n) for n in names}
+    return names | {_fold(n) for n in names if not n.isascii()}
 
 
 def is_first(name: str) -> bool:
@@ -263,15 +265,16 @@ class NameDetector(ValueDetector):
                 yield Span(start, end, self.category, found[0], self.name)
 
     def check(self, value: str, context: Context) -> Check | None:
+        cjk = _cjk.parse(value, is_first, is_last)
+        parsed = _tokens(value) if cjk is None else None
+        if cjk is None and parsed is None:
+            return None
         name_part = context.has(*_NAME_PART_WORDS) or any(
             a in context.words and b in context.words for a, b in _NAME_PART_PAIRS
         )
-        cjk = _cjk.parse(value, is_first, is_last)
         if cjk is not None:
             return self._cjk(cjk, name_part, context)
-        parsed = _tokens(value)
-        if parsed is None:
-            return None
+        assert parsed is not None
         tokens = parsed.tokens
         # "Gabrielle-Juliette": every part a first name; "Taccola-Toldo": any part a last name.
         first_hit = all(is_first(p) for p in tokens[0].split("-"))
