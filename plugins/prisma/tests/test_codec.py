@@ -63,6 +63,7 @@ def test_incoming_tags() -> None:
         "raw": {"$type": "Bytes", "value": "AP8="},
         "json": {"$type": "Json", "value": {"$type": "DateTime", "value": "x"}},
         "list": [{"$type": "BigInt", "value": "5"}],
+        "float": {"$type": "Float", "value": 2},  # an integral double of a raw Float column
     }
     out = decode(payload)
     assert out["at"] == datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
@@ -71,6 +72,7 @@ def test_incoming_tags() -> None:
     assert out["raw"] == b"\x00\xff"
     assert out["json"] == {"$type": "DateTime", "value": "x"}
     assert out["list"] == [5]
+    assert type(out["float"]) is float and out["float"] == 2.0
 
 
 def test_unsupported_type() -> None:

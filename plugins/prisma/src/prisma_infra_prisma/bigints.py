@@ -25,6 +25,7 @@ __all__ = ["encode_bigints"]
 _LOGICAL = ("AND", "OR", "NOT")
 # In a BigInt field's filter these hold an Int (``_count``), a Float (``_avg``) or a word, not a BigInt.
 _UNTYPED_FILTERS = frozenset({"_count", "_avg", "mode"})
+_UNKNOWN: Any = object()
 
 
 def _tag(value: Any) -> Any:
@@ -42,11 +43,13 @@ def _tag(value: Any) -> Any:
 class _BigIntWalk:
     """The argument walk for one schema (memoised on it)."""
 
-    __slots__ = ("bigints", "reaching", "relations", "schema", "uniques")
+    __slots__ = ("bigints", "names", "reaching", "relations", "schema", "uniques")
 
     def __init__(self, schema: Schema) -> None:
         self.schema = schema
         self.reaching = reaching(schema, lambda m: bool(names(m, "BigInt")))
+        #: Model name as operations spell it -> the schema's name, or None when nothing is typed.
+        self.names: dict[str, str | None] = {m.name: m.name if m.name in self.reaching else None for m in schema.models}
         self.bigints = {m.name: names(m, "BigInt") for m in schema.models}
         self.relations = {m.name: {f.name: (f.type, f.is_list) for f in m.relation_fields} for m in schema.models}
         # Compound where-unique keys (``a_b: {a, b}``) holding a BigInt field.
@@ -160,9 +163,8 @@ def encode_bigints(schema: Schema, model: str | None, args: Any) -> Any:
     walk: _BigIntWalk | None = schema._memo.get(_BigIntWalk)
     if walk is None:
         walk = schema._memo[_BigIntWalk] = _BigIntWalk(schema)
-    if model not in walk.reaching:
+    name = walk.names.get(model, _UNKNOWN)
+    if name is _UNKNOWN:
         found = schema.get_model(model)
-        if found is None or found.name not in walk.reaching:
-            return args
-        model = found.name
-    return walk.args(model, args)
+        name = walk.names[model] = found.name if found is not None and found.name in walk.reaching else None
+    return args if name is None else walk.args(name, args)

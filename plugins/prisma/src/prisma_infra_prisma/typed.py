@@ -65,6 +65,10 @@ class _FloatPlan:
         self.relations = relations
 
 
+#: What the plans give for a model name not spelled as the schema spells it.
+_UNKNOWN = _FloatPlan((), ())
+
+
 def _float_plans(schema: Schema) -> dict[str, _FloatPlan | None]:
     plans: dict[str, _FloatPlan | None] | None = schema._memo.get(_FloatPlan)
     if plans is None:
@@ -87,21 +91,27 @@ def _as_float(value: Any) -> Any:
     return value
 
 
-def _records(plans: dict[str, _FloatPlan | None], model: str, value: Any) -> None:
-    plan = plans.get(model)
-    if plan is None or value is None:
+def _record(plans: dict[str, _FloatPlan | None], plan: _FloatPlan, record: dict[str, Any]) -> None:
+    for name in plan.floats:
+        item = record.get(name)
+        if item is not None and type(item) is not float:
+            record[name] = _as_float(item)
+    for name, target in plan.relations:
+        item = record.get(name)
+        if item is not None:
+            _records(plans, plans[target], item)
+
+
+def _records(plans: dict[str, _FloatPlan | None], plan: _FloatPlan | None, value: Any) -> None:
+    if plan is None:
         return
-    for record in value if type(value) is list else (value,):
-        if type(record) is not dict:
-            continue
-        for name in plan.floats:
-            item = record.get(name)
-            if item is not None and type(item) is not float:
-                record[name] = _as_float(item)
-        for name, target in plan.relations:
-            item = record.get(name)
-            if item is not None:
-                _records(plans, target, item)
+    kind = type(value)
+    if kind is dict:
+        _record(plans, plan, value)
+    elif kind is list:
+        for record in value:
+            if type(record) is dict:
+                _record(plans, plan, record)
 
 
 def _aggregates(floats: Iterable[str], row: dict[str, Any]) -> None:
@@ -123,19 +133,19 @@ def decode_result(schema: Schema, model: str | None, action: str, result: Any) -
     """``result`` of ``action`` on ``model`` with the values of Float fields as ``float`` (in place)."""
     if model is None or result is None:
         return result
-    plans = _float_plans(schema)
-    if model not in plans:
+    plans: dict[str, _FloatPlan | None] = schema._memo.get(_FloatPlan) or _float_plans(schema)
+    plan = plans.get(model, _UNKNOWN)
+    if plan is _UNKNOWN:
         found = schema.get_model(model)
         if found is None:
             return result
-        model = found.name
+        plan = plans[found.name]
     if action in _RECORD_ACTIONS:
-        _records(plans, model, result)
+        _records(plans, plan, result)
     elif action == "aggregate" or action == "groupBy":
-        plan = plans[model]
         floats = plan.floats if plan is not None else ()
         for row in result if type(result) is list else (result,):
             if type(row) is dict:
-                _records(plans, model, row)
+                _records(plans, plan, row)
                 _aggregates(floats, row)
     return result
