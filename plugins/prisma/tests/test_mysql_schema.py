@@ -13,7 +13,8 @@ import sync_dbs as dbs
 from prisma_infra_prisma.dmmf import load_datamodel
 from prisma_infra_prisma.migrate import create_migration, migrate_deploy
 from prisma_infra_prisma.mysql_ddl import render_script, schema_tables
-from prisma_infra_prisma.mysql_diff import introspect, norm_type
+from prisma_infra_prisma.mysql_diff import introspect
+from prisma_infra_prisma.mysql_types import norm_type
 from prisma_infra_prisma.schema_sync import DataLossError, SchemaSyncError, db_push, diff_script
 
 REPO = Path(__file__).resolve().parents[3]
@@ -55,6 +56,8 @@ def test_render_matches_prismas_migration_for_the_integration_schema() -> None:
     expected = (IT_SCHEMA / "migrations" / "0001_init" / "migration.sql").read_text()
     expected = expected[expected.index("-- CreateTable") :]
     assert _render(IT_SCHEMA / "schema.prisma") == expected
+    unreachable = dbs.resolved_for("mysql", "mysql://nobody@127.0.0.1:1/none", IT_SCHEMA / "schema.prisma")
+    assert diff_script(unreachable) == expected  # what `migrate create` writes first, with no database
 
 
 def test_render_types_defaults_and_names(tmp_path: Path) -> None:
@@ -470,8 +473,41 @@ async def test_literal_defaults_native_types_and_self_many_to_many(tmp_path: Pat
         assert line in script, line
     url = dbs.fresh_url("mysql", tmp_path)
     resolved = dbs.resolved_for("mysql", url, schema)
-    assert (await db_push(resolved)).executed_steps == 3
+    assert (await db_push(resolved)).executed_steps == 4  # two tables, two keys
     assert (await db_push(resolved)).executed_steps == 0  # the server's spelling of every default is understood
     dbs.execute("mysql", url, "INSERT INTO Edge () VALUES ()")
     (row,) = dbs.sql("mysql", url, "SELECT at, q, LENGTH(g) AS g FROM Edge")
     assert row == {"at": "2020-01-02 03:04:05.678", "q": 'it\'s "q"', "g": 36}
+
+
+@pytest.mark.integration
+async def test_keys_are_rebuilt_around_changed_columns_and_dropped_indexes(tmp_path: Path) -> None:
+    """MySQL refuses to modify a key's column or drop the index serving a key: the key is dropped and added again."""
+    url = dbs.fresh_url("mysql", tmp_path)
+    schema = _schema(tmp_path)
+    text = schema.read_text()
+    await db_push(dbs.resolved_for("mysql", url, schema))
+    dbs.execute(
+        "mysql",
+        url,
+        "INSERT INTO users (id, email, updatedAt, uid, cid) VALUES (7, 'a@x.io', NOW(3), 'u', 'c');"
+        "INSERT INTO Post (id, post_title, authorId) VALUES ('p', 't', 7)",
+    )
+    wider = (
+        text.replace(
+            "  id        Int       @id @default(autoincrement())", "  id        BigInt    @id @default(autoincrement())"
+        )
+        .replace("  authorId   Int\n", "  authorId   BigInt\n")
+        .replace("  reviewerId Int?", "  reviewerId BigInt?")
+        .replace("  userId Int\n", "  userId BigInt\n")
+        .replace("  @@unique([authorId, title])\n", "")  # the index serving Post_authorId_fkey
+    )
+    schema.write_text(wider)
+    resolved = dbs.resolved_for("mysql", url, schema)
+    assert (await db_push(resolved)).executed_steps > 0  # widening ids: no data-loss question
+    assert (await db_push(resolved)).executed_steps == 0
+    live = introspect(url)
+    assert norm_type(live["_TagToUser"].column("B").type) == "bigint"  # type: ignore[union-attr]
+    assert {k.name for k in live["Post"].foreign_keys} == {"Post_authorId_fkey", "post_reviewer"}
+    assert "Post_authorId_post_title_key" not in {i.name for i in live["Post"].indexes}
+    assert dbs.sql("mysql", url, "SELECT authorId FROM Post") == [{"authorId": 7}]

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -36,15 +35,12 @@ from prisma_infra_prisma.mysql_ddl import (
     render_step,
     schema_tables,
 )
+from prisma_infra_prisma.mysql_types import canon_default, enum_values, is_widening, norm_type
 from prisma_infra_prisma.schema_sync import DataLossError, PushResult, SchemaSyncError
 
 __all__ = ["Check", "Plan", "desired_tables", "introspect", "plan", "push", "server_url"]
 
 _IGNORED_TABLES = {"_prisma_migrations"}
-_INT_RANKS = {"tinyint": 1, "smallint": 2, "mediumint": 3, "int": 4, "bigint": 5}
-_TEXT_SIZES = {"tinytext": 255, "text": 65535, "mediumtext": 16777215, "longtext": 4294967295}
-_BLOB_SIZES = {"tinyblob": 255, "blob": 65535, "mediumblob": 16777215, "longblob": 4294967295}
-_NUMERIC = re.compile(r"(tinyint|smallint|mediumint|int|bigint|decimal|double|float|bit)\b")
 
 
 # --- the two schemas ----------------------------------------------------------------
@@ -161,99 +157,13 @@ def introspect(url: str) -> dict[str, Table]:
 # --- comparing ----------------------------------------------------------------------
 
 
-def _enum_values(sql_type: str) -> list[str] | None:
-    if not sql_type.lower().startswith("enum("):
-        return None
-    return [v.replace("''", "'") for v in re.findall(r"'((?:[^']|'')*)'", sql_type)]
-
-
-def norm_type(sql_type: str) -> str:
-    """A comparable form of a column type, as written by Prisma or by the server."""
-    values = _enum_values(sql_type)
-    if values is not None:
-        return "enum(" + ",".join(values) + ")"
-    text = re.sub(r"\s*,\s*", ",", sql_type.strip().lower())
-    text = {"integer": "int", "boolean": "tinyint(1)", "bool": "tinyint(1)"}.get(text, text)
-    text = re.sub(r"^integer\b", "int", text)
-    if text != "tinyint(1)":
-        text = re.sub(r"^(tinyint|smallint|mediumint|int|bigint|year)\(\d+\)", r"\1", text)
-    text = re.sub(r"^(datetime|timestamp|time)\(0\)", r"\1", text)  # 0 is the default precision
-    return re.sub(r"\s+", " ", text)
-
-
-def _canon_default(sql: str | None, sql_type: str) -> tuple[str, Any] | None:
-    if sql is None:
-        return None
-    text = sql.strip()
-    numeric = bool(_NUMERIC.match(norm_type(sql_type)))
-    if len(text) >= 2 and text[0] == text[-1] == "'":
-        text = text[1:-1].replace("''", "'")
-        if not numeric:
-            return ("str", text)
-    if text.lower() in ("true", "false"):
-        return ("num", Decimal(text.lower() == "true"))
-    try:
-        return ("num", Decimal(text).normalize())
-    except InvalidOperation:
-        expression = re.sub(r"\s+", "", text.lower())
-        while expression.startswith("(") and expression.endswith(")"):
-            expression = expression[1:-1]
-        # CURRENT_TIMESTAMP(0), MariaDB's current_timestamp() and now() are one default.
-        expression = re.sub(r"^(?:current_timestamp|now)(?:\((0?)\))?$", "current_timestamp", expression)
-        expression = re.sub(r"^now\((\d)\)$", r"current_timestamp(\1)", expression)
-        return ("expr", expression)
-
-
 def _same_column(want: Column, have: Column) -> bool:
     return (
         norm_type(want.type) == norm_type(have.type)
         and want.not_null == have.not_null
         and want.auto_increment == have.auto_increment
-        and _canon_default(want.default, want.type) == _canon_default(have.default, have.type)
+        and canon_default(want.default, want.type) == canon_default(have.default, have.type)
     )
-
-
-def _length(sql_type: str) -> int | None:
-    found = re.search(r"\((\d+)\)", sql_type)
-    return int(found.group(1)) if found else None
-
-
-def _capacity(sql_type: str) -> tuple[str, int] | None:
-    """(family, size) of character and binary types."""
-    base = sql_type.split("(")[0]
-    if base in ("char", "varchar"):
-        return "text", _length(sql_type) or 1
-    if base in ("binary", "varbinary"):
-        return "binary", _length(sql_type) or 1
-    if base in _TEXT_SIZES:
-        return "text", _TEXT_SIZES[base]
-    if base in _BLOB_SIZES:
-        return "binary", _BLOB_SIZES[base]
-    return None
-
-
-def is_widening(old: str, new: str) -> bool:
-    """Whether every value of type ``old`` fits ``new`` unchanged (normalised types)."""
-    if old == new:
-        return True
-    old_values, new_values = _enum_values(old), _enum_values(new)
-    if old_values is not None and new_values is not None:
-        return set(old_values) <= set(new_values)
-    old_base, new_base = old.split(" ")[0], new.split(" ")[0]
-    if old_base in _INT_RANKS and new_base in _INT_RANKS:
-        old_unsigned, new_unsigned = old.endswith("unsigned"), new.endswith("unsigned")
-        rank = _INT_RANKS[new_base] - _INT_RANKS[old_base]
-        return (old_unsigned == new_unsigned and rank >= 0) or (old_unsigned and not new_unsigned and rank > 0)
-    if old.startswith("decimal") and new.startswith("decimal"):
-        (p1, s1), (p2, s2) = (tuple(int(x) for x in re.findall(r"\d+", t)[:2]) for t in (old, new))
-        return s2 >= s1 and p2 - s2 >= p1 - s1
-    if (old, new) == ("float", "double"):
-        return True
-    for family in ("datetime", "timestamp", "time"):
-        if old.split("(")[0] == new.split("(")[0] == family:
-            return (_length(new) or 0) >= (_length(old) or 0)
-    old_cap, new_cap = _capacity(old), _capacity(new)
-    return bool(old_cap and new_cap and old_cap[0] == new_cap[0] and new_cap[1] >= old_cap[1])
 
 
 @dataclass(frozen=True)
@@ -311,9 +221,8 @@ class Plan:
     checks: list[Check] = field(default_factory=list)
 
     def add(self, kind: str, statements: Iterable[str]) -> None:
-        listed = list(statements)
-        if listed:
-            self.steps.append((kind, listed))
+        """One step per statement (Prisma's layout), but an ALTER TABLE holds all of a table's column changes."""
+        self.steps.extend((kind, [statement]) for statement in statements)
 
     def script(self) -> str:
         return "\n".join(render_step(kind, statements) for kind, statements in self.steps)
@@ -339,7 +248,7 @@ def _alter_table(want: Table, have: Table, plan: Plan) -> list[str]:
             continue
         clauses.append(f"MODIFY {render_column(column)}")
         old_type, new_type = norm_type(old.type), norm_type(column.type)
-        old_values, new_values = _enum_values(old.type), _enum_values(column.type)
+        old_values, new_values = enum_values(old.type), enum_values(column.type)
         if old_values is not None and new_values is not None and not set(old_values) <= set(new_values):
             removed = "[" + ", ".join(v for v in old_values if v not in new_values) + "]"
             plan.checks.append(Check("enum_values", want.name, column.name, removed))
@@ -353,35 +262,61 @@ def _alter_table(want: Table, have: Table, plan: Plan) -> list[str]:
     return [f"ALTER TABLE {quote(want.name)} " + ",\n    ".join(clauses)] if clauses else []
 
 
+def _dropped_indexes(want: Table, have: Table) -> list[Index]:
+    # MySQL's own index for a foreign key, named after it, stays while the key stays.
+    implicit = {k.name for k in want.foreign_keys} - {i.name for i in want.indexes}
+    return [i for i in have.indexes if i not in set(want.indexes) and i.name not in implicit]
+
+
+def _rebuilt_keys(desired: Sequence[Table], live: dict[str, Table]) -> set[tuple[str, ForeignKey]]:
+    """Kept foreign keys MySQL would not let the steps run under: dropped first, added again last.
+
+    A column of the key (either side) is modified, or an index dropped is the one serving the key.
+    """
+    modified = {
+        (t.name, c.name)
+        for t in desired
+        if t.name in live
+        for c in t.columns
+        if (old := live[t.name].column(c.name)) is not None and not _same_column(c, old)
+    }
+    rebuilt = set()
+    for table in (t for t in desired if t.name in live):
+        have = live[table.name]
+        dropped = _dropped_indexes(table, have)
+        remaining = [i for i in have.indexes if i not in dropped] + list(table.indexes)
+        for key in set(table.foreign_keys) & set(have.foreign_keys):
+            width = len(key.columns)
+
+            def serves(index: Index, key: ForeignKey = key, width: int = width) -> bool:
+                return tuple(c.name for c in index.columns[:width]) == key.columns
+
+            touched = any((table.name, c) in modified for c in key.columns) or any(
+                (key.ref_table, c) in modified for c in key.ref_columns
+            )
+            unserved = any(serves(i) for i in dropped) and not any(serves(i) for i in remaining)
+            if touched or unserved:
+                rebuilt.add((table.name, key))
+    return rebuilt
+
+
 def plan(desired: Sequence[Table], live: dict[str, Table]) -> Plan:
     """The steps that turn ``live`` into ``desired``, with the checks they need."""
     steps = Plan()
     wanted = {t.name: t for t in desired}
     existing = [t for t in desired if t.name in live]
     dropped = [t for name, t in sorted(live.items()) if name not in wanted and name not in _IGNORED_TABLES]
+    rebuilt = _rebuilt_keys(desired, live)
 
-    def kept_keys(table: Table) -> set[ForeignKey]:
-        return set(wanted[table.name].foreign_keys) if table.name in wanted else set()
+    def kept(table: str, key: ForeignKey) -> bool:
+        return table in wanted and key in wanted[table].foreign_keys and (table, key) not in rebuilt
 
     stale_keys = [(t.name, k) for t in live.values() if t.name not in _IGNORED_TABLES for k in t.foreign_keys]
-    stale_keys = [(name, k) for name, k in stale_keys if k not in kept_keys(live[name])]
+    stale_keys = [(name, k) for name, k in stale_keys if not kept(name, k)]
     steps.add("DropForeignKey", (f"ALTER TABLE {quote(n)} DROP FOREIGN KEY {quote(k.name)}" for n, k in stale_keys))
-
-    new_indexes: list[tuple[Table, Index]] = []
     for table in existing:
-        have = live[table.name]
-        have_indexes, want_indexes = set(have.indexes), set(table.indexes)
-        # MySQL's own index for a foreign key, named after it: kept while the key stays.
-        implicit = {k.name for k in table.foreign_keys} - {i.name for i in table.indexes}
-        steps.add(
-            "DropIndex",
-            (
-                f"DROP INDEX {quote(i.name)} ON {quote(table.name)}"
-                for i in have.indexes
-                if i not in want_indexes and i.name not in implicit
-            ),
-        )
-        new_indexes += [(table, i) for i in table.indexes if i not in have_indexes]
+        drop = _dropped_indexes(table, live[table.name])
+        steps.add("DropIndex", (f"DROP INDEX {quote(i.name)} ON {quote(table.name)}" for i in drop))
     for table in existing:
         steps.add("AlterTable", _alter_table(table, live[table.name], steps))
     for table in dropped:
@@ -390,15 +325,16 @@ def plan(desired: Sequence[Table], live: dict[str, Table]) -> Plan:
     for table in desired:
         if table.name not in live:
             steps.add("CreateTable", [render_create_table(table)])
-    for table, index in new_indexes:
-        steps.add("CreateIndex", [render_create_index(table.name, index)])
-        if index.kind == "unique":
-            steps.checks.append(Check("unique", table.name, None, "[" + ",".join(c.name for c in index.columns) + "]"))
+    for table in existing:
+        for index in (i for i in table.indexes if i not in set(live[table.name].indexes)):
+            steps.add("CreateIndex", [render_create_index(table.name, index)])
+            if index.kind == "unique":
+                columns = "[" + ",".join(c.name for c in index.columns) + "]"
+                steps.checks.append(Check("unique", table.name, None, columns))
     for table in desired:
-        have_keys = set(live[table.name].foreign_keys) if table.name in live else set()
-        steps.add(
-            "AddForeignKey", (render_add_foreign_key(table.name, k) for k in table.foreign_keys if k not in have_keys)
-        )
+        have = set(live[table.name].foreign_keys) if table.name in live else set()
+        added = [k for k in table.foreign_keys if k not in have or (table.name, k) in rebuilt]
+        steps.add("AddForeignKey", (render_add_foreign_key(table.name, k) for k in added))
     return steps
 
 
