@@ -80,7 +80,11 @@ IN_TEXT = re.compile(
 def romance_street(line: str) -> float:
     """0.8 for ``Calle Mayor 5`` / ``Via Roma, 12`` / ``Rua das Flores, 100``; 0.45 without the number."""
     match = _ROMANCE.fullmatch(line)
-    if match is None or (not match["name"][:1].isupper() and match["name"].split()[0].lower() not in _LINKS):
+    if match is None:
+        return 0.0
+    # "Via Roma", "Rua das Flores"; not "Campo de golf 18".
+    words = [w for w in match["name"].split() if w.lower() not in _LINKS]
+    if not words or not words[0][:1].isupper():
         return 0.0
     if match["number"]:
         return 0.8

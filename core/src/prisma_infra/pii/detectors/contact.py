@@ -104,8 +104,9 @@ class PhoneDetector(ValueDetector):
 
     A national number must carry its region's national digits (the trunk prefix where the
     national format has one: ``020 7946 0958`` in GB, ``(11) 96126-3330`` in BR). Outside a
-    phone field, one of another region without a leading ``0`` must be grouped exactly as
-    the region groups it (``84-4199576`` is no Spanish or Polish number). Bare digit runs (``2025550143``)
+    phone field, a number without a leading ``0`` must be grouped as the region groups it:
+    exactly in other regions (``84-4199576`` is no Spanish or Polish number), at the same
+    cuts in the default one (``202.555.0143`` but not ``2024-001234`` in the US). Bare digit runs (``2025550143``)
     are only reported with a phone-like field name: order numbers, timestamps and ids look
     the same.
     """
@@ -167,8 +168,9 @@ class PhoneDetector(ValueDetector):
             national = pn.format_number(number, pn.PhoneNumberFormat.NATIONAL)
             if re.sub(r"\D", "", national) != re.sub(r"\D", "", value):
                 continue  # "2074960068" is no GB number without its "0"
-            if index and not (hinted or trunk) and _boundaries(value) != _boundaries(national):
-                continue
+            cuts, expected = _boundaries(value), _boundaries(national)
+            if not (hinted or trunk) and not (cuts <= expected if index == 0 else cuts == expected):
+                continue  # "2024-001234" is no US number
             likely = index > len(self.regions)
             if not formatted:
                 confidence = 0.85 if hinted else 0.4

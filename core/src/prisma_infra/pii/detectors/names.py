@@ -136,6 +136,8 @@ _NOT_PERSON = frozenset(
         "south", "east", "west", "nord", "sud", "ost", "city",
     ]
 )  # fmt: skip
+#: First words of places that are also names elsewhere ("Villa Borghese", but "Pancho Villa").
+_PLACE_FIRST = frozenset(["villa", "casa", "palazzo", "museo", "museu", "castello", "castillo", "torre", "porta"])
 _DOT = r"\.?"
 #: Titles and particles as written in running text ("Dott.ssa", "Sr.", "van de").
 _TITLE_ALTERNATIVES = "|".join(re.escape(t.capitalize()) for t in sorted(_TITLES, key=len, reverse=True) if len(t) > 1)
@@ -220,7 +222,7 @@ def _tokens(value: str) -> _Parsed | None:
     titled = particle = False
     for index, token in enumerate(raw):
         plain = token.lower().rstrip(".")
-        if plain in _NOT_PERSON and len(raw) > 1:
+        if len(raw) > 1 and (plain in _NOT_PERSON or (index == 0 and plain in _PLACE_FIRST)):
             return None
         if plain in _TITLES and len(raw) > 1 and not tokens:
             titled = True
