@@ -511,3 +511,20 @@ async def test_keys_are_rebuilt_around_changed_columns_and_dropped_indexes(tmp_p
     assert {k.name for k in live["Post"].foreign_keys} == {"Post_authorId_fkey", "post_reviewer"}
     assert "Post_authorId_post_title_key" not in {i.name for i in live["Post"].indexes}
     assert dbs.sql("mysql", url, "SELECT authorId FROM Post") == [{"authorId": 7}]
+
+
+def test_schema_folder_is_read_whole(tmp_path: Path) -> None:
+    from prisma_infra.config.model import DatabaseConfig
+    from prisma_infra_prisma.datasource import resolve_database
+
+    folder = tmp_path / "prisma" / "schema"
+    folder.mkdir(parents=True)
+    (folder / "base.prisma").write_text('datasource db {\n  provider = "mysql"\n  relationMode = "prisma"\n}\n')
+    (folder / "models.prisma").write_text(
+        "model A {\n  id Int @id\n  bs B[]\n}\n"
+        "model B {\n  id Int @id\n  aId Int\n  a A @relation(fields: [aId], references: [id])\n  @@index([aId])\n}\n"
+    )
+    config = DatabaseConfig(schema_path="prisma/schema", url="mysql://x@127.0.0.1:1/y")  # type: ignore[arg-type]
+    script = diff_script(resolve_database(config, tmp_path))
+    assert "CREATE TABLE `A`" in script and "INDEX `B_aId_idx`(`aId`)" in script
+    assert "FOREIGN KEY" not in script  # relationMode from the other file

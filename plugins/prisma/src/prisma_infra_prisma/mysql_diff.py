@@ -51,7 +51,8 @@ def desired_tables(resolved: ResolvedDatabase) -> list[Table]:
     from prisma_infra_prisma.dmmf import load_datamodel
 
     sources = [source for _, source in resolved.files]
-    datamodel = load_datamodel(resolved.schema_path if len(sources) > 1 else resolved.schema_source)
+    # A multi-file schema means the same as its files together (one datasource among them).
+    datamodel = load_datamodel("\n".join(sources))
     mode = "foreignKeys"
     for source in sources:
         written = parse_datasource(source).get("relationMode")
