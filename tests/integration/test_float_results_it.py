@@ -105,12 +105,25 @@ async def test_batch_and_transaction(infra: Infrastructure) -> None:
         _exact(row["reading"], float)
 
 
-async def test_raw_query_columns(infra: Infrastructure) -> None:
+def _raw(infra: Infrastructure) -> Operation:
     table = '"Gauge"' if infra.engine.provider != "mysql" else "`Gauge`"
-    rows = await infra.execute(
-        Operation(model=None, action=Action.QUERY_RAW, args={"sql": f"SELECT reading, hits FROM {table} ORDER BY id"})
+    return Operation(
+        model=None, action=Action.QUERY_RAW, args={"sql": f"SELECT reading, hits FROM {table} ORDER BY id"}
     )
+
+
+def _typed_rows(rows: list[dict[str, Any]]) -> None:
     assert [r["reading"] for r in rows] == [2.0, 0.0]
     for row in rows:
         _exact(row["reading"], float)
         _exact(row["hits"], int)
+
+
+async def test_raw_query_columns(infra: Infrastructure) -> None:
+    _typed_rows(await infra.execute(_raw(infra)))
+    # In a batch (one $transaction of lazy Prisma promises) and in an interactive transaction.
+    first, rows = await infra.batch([infra.repository("gauge").op.find_first(where={"label": "a"}), _raw(infra)])
+    _exact(first["reading"], float)
+    _typed_rows(rows)
+    async with infra.transaction() as tx:
+        _typed_rows(await tx.execute(_raw(infra)))
