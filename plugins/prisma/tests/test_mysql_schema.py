@@ -528,3 +528,22 @@ def test_schema_folder_is_read_whole(tmp_path: Path) -> None:
     script = diff_script(resolve_database(config, tmp_path))
     assert "CREATE TABLE `A`" in script and "INDEX `B_aId_idx`(`aId`)" in script
     assert "FOREIGN KEY" not in script  # relationMode from the other file
+
+
+@pytest.mark.integration
+async def test_changing_a_primary_key_over_rows_needs_force(tmp_path: Path) -> None:
+    url = dbs.fresh_url("mysql", tmp_path)
+    schema = _schema(tmp_path)
+    text = schema.read_text()
+    await db_push(dbs.resolved_for("mysql", url, schema))
+    dbs.execute(
+        "mysql", url, "INSERT INTO users (id, email, updatedAt, uid, cid) VALUES (1, 'a@x.io', NOW(3), 'u', 'c')"
+    )
+    dbs.execute("mysql", url, "INSERT INTO Membership (userId, tagId) VALUES (1, 2)")
+    schema.write_text(text.replace("@@id([userId, tagId])", "@@id([userId, tagId, level])"))
+    resolved = dbs.resolved_for("mysql", url, schema)
+    with pytest.raises(DataLossError, match="primary key for the `Membership` table will be changed"):
+        await db_push(resolved)
+    await db_push(resolved, force=True)
+    assert [c.name for c in introspect(url)["Membership"].primary_key] == ["userId", "tagId", "level"]
+    assert (await db_push(resolved)).executed_steps == 0

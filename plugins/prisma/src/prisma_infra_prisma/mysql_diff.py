@@ -172,7 +172,7 @@ class Check:
     """A step's possible loss, confirmed (or not) by counting the rows it touches."""
 
     kind: str
-    """drop_table, drop_column, cast, enum_values, unique, add_required, make_required."""
+    """drop_table, drop_column, cast, enum_values, unique, primary_key, add_required, make_required."""
     table: str
     column: str | None = None
     detail: str = ""
@@ -187,6 +187,8 @@ class Check:
         rows = f" ({n} rows)" if n is not None else ""
         return {
             "drop_table": f"You are about to drop the {table} table" + (f", which is not empty{rows}." if n else "."),
+            "primary_key": f"The primary key for the {table} table will be changed. If it partially fails, "
+            "the table could be left without primary key constraint.",
             "drop_column": f"You are about to drop the column {column} on the {table} table"
             + (f", which still contains {n} non-null values." if n else ". All the data in the column will be lost."),
             "cast": f"You are about to alter the column {column} on the {table} table"
@@ -210,7 +212,7 @@ class Check:
 
     def count_sql(self) -> str:
         table = quote(self.table)
-        if self.kind in ("drop_table", "unique", "add_required"):
+        if self.kind in ("drop_table", "unique", "primary_key", "add_required"):
             return f"SELECT COUNT(*) AS n FROM {table}"
         condition = "IS NULL" if self.kind == "make_required" else "IS NOT NULL"
         return f"SELECT COUNT(*) AS n FROM {table} WHERE {quote(self.column or '')} {condition}"
@@ -238,6 +240,7 @@ def _alter_table(want: Table, have: Table, plan: Plan) -> list[str]:
             plan.checks.append(Check("drop_column", want.name, column.name))
     if have.primary_key and have.primary_key != want.primary_key:
         clauses.append("DROP PRIMARY KEY")
+        plan.checks.append(Check("primary_key", want.name))
     for column in want.columns:
         old = have.column(column.name)
         if old is None:
