@@ -342,21 +342,24 @@ def _foreign_keys(dm: _Datamodel, model: str, maps: dict[tuple[str, str], str]) 
 
 
 def _implicit_many_to_many(dm: _Datamodel) -> list[Table]:
-    """Prisma's ``_{relation}`` tables: ``A`` references the model whose name sorts first."""
-    relations: dict[str, list[str]] = {}
+    """Prisma's ``_{relation}`` tables: ``A`` references the model whose name sorts first.
+
+    In Prisma's order: by the schema position of model A's field (model, then field).
+    """
+    relations: list[tuple[str, str, str]] = []
     for owner in dm.models.values():
         for fld in owner["fields"]:
-            if fld["kind"] == "object" and fld.get("isList") and not fld.get("relationFromFields"):
-                back = [
-                    f
-                    for f in dm.models[fld["type"]]["fields"]
-                    if f.get("relationName") == fld["relationName"] and f is not fld
-                ]
-                if (not back and fld["type"] == owner["name"]) or (back and back[0].get("isList")):
-                    relations.setdefault(fld["relationName"], []).append(owner["name"])
+            if fld["kind"] != "object" or not fld.get("isList") or fld.get("relationFromFields"):
+                continue
+            back = [
+                f
+                for f in dm.models[fld["type"]]["fields"]
+                if f.get("relationName") == fld["relationName"] and f is not fld
+            ]
+            if back and back[0].get("isList") and (owner["name"], fld["name"]) <= (fld["type"], back[0]["name"]):
+                relations.append((fld["relationName"], owner["name"], fld["type"]))
     tables = []
-    for relation, ends in sorted(relations.items()):
-        first, second = sorted(ends)[0], sorted(ends)[-1]
+    for relation, first, second in relations:
         # Prisma's own cuts for these names (not configurable, so chosen never to collide).
         name = f"_{relation}"[:_MAX_IDENTIFIER]
         stem = name[: _MAX_IDENTIFIER - len("_fkey") - 2]
