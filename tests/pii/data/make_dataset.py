@@ -3,7 +3,8 @@
     python tests/pii/data/make_dataset.py
 
 Positives come from Faker in five locales (en_US, en_GB, de_DE, fr_FR, nl_NL),
-plus Swedish names (sv_SE) that the shipped name lists leave out. Where Faker's
+plus Swedish names (sv_SE) that the shipped name lists (from names-dataset, not
+Faker) leave out. Where Faker's
 values are not real-world valid, the label follows the real rules, not Faker:
 
 * phone: Faker's numbers that ``phonenumbers`` finds invalid for the locale's

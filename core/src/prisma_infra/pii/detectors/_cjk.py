@@ -50,6 +50,8 @@ class CjkName:
     family_known: bool
     given_known: bool
     honorific: bool
+    #: Written with a space between family and given name (``高橋 舞``).
+    spaced: bool = False
 
 
 def _strip_honorific(value: str) -> tuple[str, bool]:
@@ -68,7 +70,8 @@ def parse(value: str, first: Callable[[str], bool], last: Callable[[str], bool])
         return None
     if match["given"]:
         family, given = match["family"], match["given"]
-        return CjkName(family, given, family in _SINGLE or family in _DOUBLE or last(family), first(given), honorific)
+        known = family in _SINGLE or family in _DOUBLE or last(family)
+        return CjkName(family, given, known, first(given), honorific, spaced=True)
     if len(text) == 1:  # a given name, or a family name, on its own
         return CjkName(text, "", text in _SINGLE, False, honorific)
     # Without a space: the longest known family name that leaves a given name of one to three characters.
