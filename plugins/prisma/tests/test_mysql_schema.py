@@ -443,6 +443,8 @@ model Edge {
   y        Int?      @db.Year
   ti       DateTime? @db.Time(2)
   f        Float     @default(0) @db.Float
+  spot     Unsupported("point")?
+  wide     Unsupported("mediumint unsigned")? @map("wide_col")
   friends  Edge[]    @relation("friends")
   friendOf Edge[]    @relation("friends")
 }
@@ -466,7 +468,8 @@ async def test_literal_defaults_native_types_and_self_many_to_many(tmp_path: Pat
         "`bits` VARBINARY(16) NULL,",
         "`y` YEAR NULL,",
         "`ti` TIME(2) NULL,",
-        "`f` FLOAT NOT NULL DEFAULT 0,",
+        # Unsupported(...) fields are not in the DMMF: their columns come from the schema text.
+        "`f` FLOAT NOT NULL DEFAULT 0,\n    `spot` point NULL,\n    `wide_col` mediumint unsigned NULL,",
         "CREATE TABLE `_friends` (\n    `A` INTEGER UNSIGNED NOT NULL,\n    `B` INTEGER UNSIGNED NOT NULL,",
         "FOREIGN KEY (`B`) REFERENCES `Edge`(`id`) ON DELETE CASCADE ON UPDATE CASCADE;",
     ):

@@ -19,6 +19,8 @@ from typing import Any, Literal
 
 from prisma_infra.errors import ConfigurationError
 
+from prisma_infra_prisma.mysql_source import SourceModel, read_models
+
 __all__ = [
     "Column",
     "ForeignKey",
@@ -26,7 +28,6 @@ __all__ = [
     "IndexColumn",
     "Table",
     "quote",
-    "relation_maps",
     "render_add_foreign_key",
     "render_column",
     "render_create_index",
@@ -162,25 +163,10 @@ def constraint_name(table: str, columns: Sequence[str], suffix: str) -> str:
 
 # --- the datamodel as tables --------------------------------------------------------
 
-_MODEL = re.compile(r"^\s*model\s+(\w+)\s*\{(.*?)^\s*\}", re.MULTILINE | re.DOTALL)
-_RELATION_MAP = re.compile(r"^\s*(\w+)\s.*?@relation\(([^)]*)\)", re.MULTILINE)
-_MAP_ARG = re.compile(r'\bmap\s*:\s*"([^"]+)"')
-
-
-def relation_maps(sources: Iterable[str]) -> dict[tuple[str, str], str]:
-    """``@relation(map: "...")`` names by (model, field): the DMMF does not carry them."""
-    found: dict[tuple[str, str], str] = {}
-    for source in sources:
-        for model in _MODEL.finditer(source):
-            for relation in _RELATION_MAP.finditer(model.group(2)):
-                name = _MAP_ARG.search(relation.group(2))
-                if name:
-                    found[(model.group(1), relation.group(1))] = name.group(1)
-    return found
-
 
 class _Datamodel:
-    def __init__(self, datamodel: dict[str, Any]) -> None:
+    def __init__(self, datamodel: dict[str, Any], source: dict[str, SourceModel]) -> None:
+        self.source = source
         self.models: dict[str, dict[str, Any]] = {m["name"]: m for m in datamodel["models"]}
         self.enums: dict[str, dict[str, Any]] = {e["name"]: e for e in datamodel.get("enums", [])}
         self.indexes: list[dict[str, Any]] = list(datamodel.get("indexes", []))
@@ -192,6 +178,9 @@ class _Datamodel:
         return next(f for f in self.models[model]["fields"] if f["name"] == name)
 
     def column(self, model: str, name: str) -> str:
+        unsupported = self.source.get(model, SourceModel()).unsupported.get(name)
+        if unsupported is not None:  # in an index, but not among the DMMF's fields
+            return unsupported.column
         return str(self.field(model, name).get("dbName") or name)
 
     def enum_value(self, enum: str, value: str) -> str:
@@ -274,24 +263,25 @@ def _datetime_literal(value: str, sql_type: str) -> str:
     return text + (f".{moment.microsecond:06d}"[: digits + 1] if digits else "")
 
 
-def _model_columns(dm: _Datamodel, model: str) -> list[Column]:
-    columns = []
+def _model_columns(dm: _Datamodel, model: str, source: SourceModel) -> list[Column]:
+    columns: dict[str, Column] = {}
     for fld in dm.models[model]["fields"]:
         if fld["kind"] == "object" or fld.get("isList"):
             continue
         sql_type = _column_type(dm, fld)
         default, auto_increment = _default(dm, fld, sql_type)
-        columns.append(
-            Column(
-                name=str(fld.get("dbName") or fld["name"]),
-                type=sql_type,
-                not_null=bool(fld["isRequired"]),
-                default=default,
-                auto_increment=auto_increment,
-                field=fld["name"],
-            )
+        columns[fld["name"]] = Column(
+            name=str(fld.get("dbName") or fld["name"]),
+            type=sql_type,
+            not_null=bool(fld["isRequired"]),
+            default=default,
+            auto_increment=auto_increment,
+            field=fld["name"],
         )
-    return columns
+    for item in source.unsupported.values():  # Prisma renders the type as written
+        columns[item.field] = Column(item.column, item.type, not item.nullable, item.default, field=item.field)
+    order = {name: index for index, name in enumerate(source.fields)}
+    return sorted(columns.values(), key=lambda c: order.get(c.field or "", len(order)))
 
 
 def _model_indexes(dm: _Datamodel, model: str) -> tuple[tuple[IndexColumn, ...], list[Index]]:
@@ -317,7 +307,7 @@ def _model_indexes(dm: _Datamodel, model: str) -> tuple[tuple[IndexColumn, ...],
     return primary, indexes
 
 
-def _foreign_keys(dm: _Datamodel, model: str, maps: dict[tuple[str, str], str]) -> list[ForeignKey]:
+def _foreign_keys(dm: _Datamodel, model: str, maps: dict[str, str]) -> list[ForeignKey]:
     table = dm.table(model)
     keys = []
     for fld in dm.models[model]["fields"]:
@@ -330,7 +320,7 @@ def _foreign_keys(dm: _Datamodel, model: str, maps: dict[tuple[str, str], str]) 
         on_update = fld.get("relationOnUpdate") or "Cascade"
         keys.append(
             ForeignKey(
-                name=maps.get((model, fld["name"])) or constraint_name(table, columns, "_fkey"),
+                name=maps.get(fld["name"]) or constraint_name(table, columns, "_fkey"),
                 columns=tuple(columns),
                 ref_table=dm.table(target),
                 ref_columns=tuple(dm.column(target, name) for name in fld["relationToFields"]),
@@ -396,20 +386,20 @@ def schema_tables(
     """The tables of a MySQL schema: one per model (schema order), then the implicit many-to-many tables.
 
     :param relation_mode: the datasource's ``relationMode``; ``"prisma"`` makes no foreign keys.
-    :param sources: the schema texts, read for ``@relation(map: ...)`` names.
+    :param sources: the schema texts, read for what the DMMF leaves out (`prisma_infra_prisma.mysql_source`).
     """
-    dm = _Datamodel(datamodel)
-    maps = relation_maps(sources)
+    source = read_models(sources)
+    dm = _Datamodel(datamodel, source)
     tables = []
     for model in dm.models:
         primary, indexes = _model_indexes(dm, model)
         tables.append(
             Table(
                 name=dm.table(model),
-                columns=_model_columns(dm, model),
+                columns=_model_columns(dm, model, source.get(model, SourceModel())),
                 primary_key=primary,
                 indexes=indexes,
-                foreign_keys=_foreign_keys(dm, model, maps),
+                foreign_keys=_foreign_keys(dm, model, source.get(model, SourceModel()).relation_maps),
                 model=model,
             )
         )
