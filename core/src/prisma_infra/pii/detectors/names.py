@@ -92,6 +92,7 @@ _SUFFIXES = frozenset(
         "llm",
     ]
 )
+_GENERATIONS = frozenset(["jr", "sr", "ii", "iii", "iv", "v"])
 _PARTICLES = frozenset(
     [
         "van",
@@ -214,6 +215,8 @@ class _Parsed:
     tokens: list[str]
     titled: bool
     particle: bool
+    #: An academic degree after the name ("B.Eng.", "MBA"); generational suffixes do not count.
+    degree: bool = False
 
 
 def _tokens(value: str) -> _Parsed | None:
@@ -222,7 +225,7 @@ def _tokens(value: str) -> _Parsed | None:
     if not 1 <= len(raw) <= 7:
         return None
     tokens: list[str] = []
-    titled = particle = False
+    titled = particle = degree = False
     for index, token in enumerate(raw):
         plain = token.lower().rstrip(".")
         if len(raw) > 1 and (plain in _NOT_PERSON or (index == 0 and plain in _PLACE_FIRST)):
@@ -231,6 +234,7 @@ def _tokens(value: str) -> _Parsed | None:
             titled = True
             continue
         if plain in _SUFFIXES and len(raw) > 1 and index:
+            degree = degree or plain not in _GENERATIONS
             continue
         if plain in _PARTICLES and index < len(raw) - 1:
             particle = particle or bool(tokens)  # "van Dongen" alone is a surname, not "first name + particle"
@@ -238,7 +242,7 @@ def _tokens(value: str) -> _Parsed | None:
         if not _TOKEN.fullmatch(token):
             return None
         tokens.append(token.rstrip("."))
-    return _Parsed(tokens, titled, particle) if 1 <= len(tokens) <= 4 else None
+    return _Parsed(tokens, titled, particle, degree) if 1 <= len(tokens) <= 4 else None
 
 
 class NameDetector(ValueDetector):
@@ -294,9 +298,12 @@ class NameDetector(ValueDetector):
             return (0.85, "known name in a person field") if known else None
         if len(tokens) >= 2 and first_hit and last_hit:
             return 0.75, "known first and last name"
-        # A title or a particle before a surname is a person's: "Sig. Giorgio Verdi", "Jamie van de Leemput".
+        # A title, a degree or a particle around name-shaped words is a person's:
+        # "Sig. Giorgio Verdi", "Miroslawa Werner B.Eng.", "Jamie van de Leemput".
         if parsed.titled and known and len(tokens) >= 1 + (not last_hit):
             return 0.78, "title and known name"
+        if parsed.degree and len(tokens) >= 2 and (known or parsed.titled):
+            return 0.78, "degree after a name"
         if parsed.particle and first_hit and len(tokens) >= 2:
             return 0.75, "known first name and a surname with a particle"
         return None
