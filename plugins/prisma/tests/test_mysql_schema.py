@@ -550,3 +550,15 @@ async def test_changing_a_primary_key_over_rows_needs_force(tmp_path: Path) -> N
     await db_push(resolved, force=True)
     assert [c.name for c in introspect(url)["Membership"].primary_key] == ["userId", "tagId", "level"]
     assert (await db_push(resolved)).executed_steps == 0
+
+
+@pytest.mark.integration
+def test_migrate_create_after_prismas_own_migration_has_nothing_to_write(tmp_path: Path) -> None:
+    import shutil
+
+    dbs.fresh_url("mysql", tmp_path)  # the server must be up: the migration is replayed in a scratch database
+    migrations = tmp_path / "migrations"
+    shutil.copytree(IT_SCHEMA / "migrations", migrations)
+    resolved = dbs.resolved_for("mysql", f"mysql://root:@127.0.0.1:3306/{dbs.MY_DB}", IT_SCHEMA / "schema.prisma")
+    assert create_migration(resolved, migrations, "again") is None
+    assert [p.name for p in migrations.iterdir() if p.is_dir()] == ["0001_init"]
