@@ -562,3 +562,23 @@ def test_migrate_create_after_prismas_own_migration_has_nothing_to_write(tmp_pat
     resolved = dbs.resolved_for("mysql", f"mysql://root:@127.0.0.1:3306/{dbs.MY_DB}", IT_SCHEMA / "schema.prisma")
     assert create_migration(resolved, migrations, "again") is None
     assert [p.name for p in migrations.iterdir() if p.is_dir()] == ["0001_init"]
+
+
+@pytest.mark.integration
+async def test_views_are_not_tables(tmp_path: Path) -> None:
+    schema = tmp_path / "schema.prisma"
+    schema.write_text(
+        'generator client {\n  provider        = "prisma-client-js"\n  previewFeatures = ["views"]\n}\n\n'
+        'datasource db {\n  provider = "mysql"\n}\n\n'
+        "model Author {\n  id    Int          @id @default(autoincrement())\n  name  String\n"
+        "  stats AuthorStats?\n}\n\n"
+        "view AuthorStats {\n  authorId Int    @unique\n  name     String\n"
+        "  author   Author @relation(fields: [authorId], references: [id])\n}\n"
+    )
+    url = dbs.fresh_url("mysql", tmp_path)
+    resolved = dbs.resolved_for("mysql", url, schema)
+    assert "AuthorStats" not in diff_script(resolved)  # Prisma creates no table (nor key) for a view
+    await db_push(resolved)
+    dbs.execute("mysql", url, "CREATE VIEW AuthorStats AS SELECT id AS authorId, name FROM Author")
+    assert (await db_push(resolved)).executed_steps == 0  # and leaves the view alone
+    assert dbs.tables("mysql", url) == {"Author", "AuthorStats"}

@@ -174,6 +174,9 @@ class _Datamodel:
     def table(self, model: str) -> str:
         return str(self.models[model].get("dbName") or model)
 
+    def is_view(self, model: str) -> bool:
+        return bool(self.models[model].get("isView"))
+
     def field(self, model: str, name: str) -> dict[str, Any]:
         return next(f for f in self.models[model]["fields"] if f["name"] == name)
 
@@ -311,7 +314,7 @@ def _foreign_keys(dm: _Datamodel, model: str, maps: dict[str, str]) -> list[Fore
     table = dm.table(model)
     keys = []
     for fld in dm.models[model]["fields"]:
-        if fld["kind"] != "object" or not fld.get("relationFromFields"):
+        if fld["kind"] != "object" or not fld.get("relationFromFields") or dm.is_view(fld["type"]):
             continue
         columns = [dm.column(model, name) for name in fld["relationFromFields"]]
         target = fld["type"]
@@ -339,7 +342,12 @@ def _implicit_many_to_many(dm: _Datamodel) -> list[Table]:
     relations: list[tuple[str, str, str]] = []
     for owner in dm.models.values():
         for fld in owner["fields"]:
-            if fld["kind"] != "object" or not fld.get("isList") or fld.get("relationFromFields"):
+            if (
+                fld["kind"] != "object"
+                or not fld.get("isList")
+                or fld.get("relationFromFields")
+                or dm.is_view(fld["type"])
+            ):
                 continue
             back = [
                 f
@@ -391,7 +399,7 @@ def schema_tables(
     source = read_models(sources)
     dm = _Datamodel(datamodel, source)
     tables = []
-    for model in dm.models:
+    for model in (m for m in dm.models if not dm.is_view(m)):  # views are not tables (Prisma skips them)
         primary, indexes = _model_indexes(dm, model)
         tables.append(
             Table(

@@ -49,10 +49,11 @@ _IGNORED_TABLES = {"_prisma_migrations"}
 def desired_tables(resolved: ResolvedDatabase) -> list[Table]:
     """The tables the schema asks for (relationMode from the datasource, default foreign keys)."""
     from prisma_infra_prisma.dmmf import load_datamodel
+    from prisma_infra_prisma.preview import mark_views
 
     sources = [source for _, source in resolved.files]
     # A multi-file schema means the same as its files together (one datasource among them).
-    datamodel = load_datamodel("\n".join(sources))
+    datamodel = mark_views(load_datamodel("\n".join(sources)), sources)
     mode = "foreignKeys"
     for source in sources:
         written = parse_datasource(source).get("relationMode")
