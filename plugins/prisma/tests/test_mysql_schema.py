@@ -582,3 +582,22 @@ async def test_views_are_not_tables(tmp_path: Path) -> None:
     dbs.execute("mysql", url, "CREATE VIEW AuthorStats AS SELECT id AS authorId, name FROM Author")
     assert (await db_push(resolved)).executed_steps == 0  # and leaves the view alone
     assert dbs.tables("mysql", url) == {"Author", "AuthorStats"}
+
+
+def test_a_type_without_mysql_column_names_the_field() -> None:
+    from prisma_infra.errors import ConfigurationError
+
+    datamodel = {
+        "models": [
+            {
+                "name": "Doc",
+                "fields": [
+                    {"name": "body", "kind": "scalar", "type": "String", "isRequired": True, "nativeType": ["Xml", []]}
+                ],
+            }
+        ],
+        "enums": [],
+        "indexes": [],
+    }
+    with pytest.raises(ConfigurationError, match=r"Doc\.body: the type @db\.Xml has no MySQL column type"):
+        schema_tables(datamodel)

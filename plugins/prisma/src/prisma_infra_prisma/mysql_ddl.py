@@ -198,7 +198,7 @@ class _Datamodel:
         return fields or (list(primary["fields"]) if primary else [])
 
 
-def _native_type(scalar: str, native: list[Any]) -> str:
+def _native_type(scalar: str, native: list[Any]) -> str | None:
     name, args = str(native[0]), [str(a) for a in native[1]]
     if name == "TinyInt" and scalar == "Boolean":
         return "BOOLEAN"
@@ -206,18 +206,18 @@ def _native_type(scalar: str, native: list[Any]) -> str:
         return _PLAIN_NATIVE[name]
     if name in _SIZED_NATIVE:
         return name.upper() + (f"({', '.join(args)})" if args else "")
-    raise ConfigurationError(f"The native type @db.{name} is not supported for MySQL tables.")
+    return None
 
 
-def _column_type(dm: _Datamodel, fld: dict[str, Any]) -> str:
+def _column_type(dm: _Datamodel, model: str, fld: dict[str, Any]) -> str:
     if fld["kind"] == "enum":
         enum = dm.enums[fld["type"]]
         return "ENUM(" + ", ".join(_string(str(v.get("dbName") or v["name"])) for v in enum["values"]) + ")"
-    if fld.get("nativeType"):
-        return _native_type(fld["type"], fld["nativeType"])
-    if fld["type"] not in _DEFAULT_TYPES:
-        raise ConfigurationError(f"The field type {fld['type']} is not supported for MySQL tables.")
-    return _DEFAULT_TYPES[fld["type"]]
+    native = _native_type(fld["type"], fld["nativeType"]) if fld.get("nativeType") else None
+    if native is None and (fld.get("nativeType") or fld["type"] not in _DEFAULT_TYPES):
+        written = f"@db.{fld['nativeType'][0]}" if fld.get("nativeType") else fld["type"]
+        raise ConfigurationError(f"{model}.{fld['name']}: the type {written} has no MySQL column type here.")
+    return native or _DEFAULT_TYPES[fld["type"]]
 
 
 def _precision(sql_type: str) -> int:
@@ -271,7 +271,7 @@ def _model_columns(dm: _Datamodel, model: str, source: SourceModel) -> list[Colu
     for fld in dm.models[model]["fields"]:
         if fld["kind"] == "object" or fld.get("isList"):
             continue
-        sql_type = _column_type(dm, fld)
+        sql_type = _column_type(dm, model, fld)
         default, auto_increment = _default(dm, fld, sql_type)
         columns[fld["name"]] = Column(
             name=str(fld.get("dbName") or fld["name"]),
@@ -364,7 +364,7 @@ def _implicit_many_to_many(dm: _Datamodel) -> list[Table]:
         columns = []
         for letter, model in (("A", first), ("B", second)):
             (id_field,) = dm.id_fields(model)
-            columns.append((letter, model, id_field, _column_type(dm, dm.field(model, id_field))))
+            columns.append((letter, model, id_field, _column_type(dm, model, dm.field(model, id_field))))
         tables.append(
             Table(
                 name=name,
