@@ -145,7 +145,10 @@ def test_every_builtin_is_a_pii_detector_with_a_unique_name() -> None:
 def test_phone_default_region_comes_from_settings() -> None:
     us = PhoneDetector().configured(PiiConfig(default_region="US", regions=[]))
     gb = PhoneDetector().configured(PiiConfig(default_region="GB", regions=[]))
-    assert not us.detect("020 7946 0958") and gb.detect("020 7946 0958")
+    [in_gb] = gb.detect("020 7946 0958")
+    assert in_gb.evidence == "valid national number (GB)" and in_gb.confidence == 0.9
+    # Elsewhere the same digits are only tried against the likely regions, with a lower confidence.
+    assert all("GB" not in m.evidence and m.confidence < in_gb.confidence for m in us.detect("020 7946 0958"))
 
 
 def test_checksums() -> None:
