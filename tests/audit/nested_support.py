@@ -1,6 +1,8 @@
 """Support for the nested-writes suite: the audit test schema plus a one-to-one, on SQLite, PostgreSQL and MariaDB.
 
-``Owner``/``Card`` add a to-one whose key is on the related row (``card: {create: ...}``).
+``Owner``/``Card`` add a to-one whose key is on the related row (``card: {create: ...}``);
+``Folder``/``Doc``/``Note``/``Pin``/``Draft``/``Lock`` the referential actions of the cascade suite
+(a folder's docs and drafts cascade, a doc's notes cascade, its pins are set null, its locks restrict).
 Each run makes each database once (``prisma_infra_nested_it<suffix>`` on the servers, a
 file for SQLite); every test starts from empty tables without the audit and outbox tables.
 """
@@ -18,7 +20,21 @@ from prisma_infra_prisma.datasource import ScriptFailure, call_script
 DB_NAME = "prisma_infra_nested_it" + os.environ.get("PRISMA_INFRA_TEST_DB_SUFFIX", "")
 MYSQL_SERVER = os.environ.get("PRISMA_INFRA_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306")
 PROVIDERS = ["sqlite", "postgresql", "mysql"]
-_TABLES = ("User", "Post", "Tag", "Session", "_PostToTag", "Owner", "Card")
+_TABLES = (
+    "User",
+    "Post",
+    "Tag",
+    "Session",
+    "_PostToTag",
+    "Owner",
+    "Card",
+    "Folder",
+    "Doc",
+    "Note",
+    "Pin",
+    "Draft",
+    "Lock",
+)
 
 EXTRA = """
 model Owner {
@@ -33,7 +49,58 @@ model Card {
   ownerId Int?   @unique
   owner   Owner? @relation(fields: [ownerId], references: [id])
 }
+
+model Folder {
+  id     Int     @id @default(autoincrement())
+  name   String
+  docs   Doc[]
+  drafts Draft[]
+}
+
+model Doc {
+  id       Int    @id @default(autoincrement())
+  title    String
+  folderId Int
+  folder   Folder @relation(fields: [folderId], references: [id], onDelete: Cascade)
+  notes    Note[]
+  pins     Pin[]
+  locks    Lock[]
+}
+
+model Note {
+  id    Int    @id @default(autoincrement())
+  text  String
+  docId Int
+  doc   Doc    @relation(fields: [docId], references: [id], onDelete: Cascade)
+}
+
+model Pin {
+  id    Int    @id @default(autoincrement())
+  label String
+  docId Int?
+  doc   Doc?   @relation(fields: [docId], references: [id])
+}
+
+model Draft {
+  id       Int    @id @default(autoincrement())
+  folderId Int
+  folder   Folder @relation(fields: [folderId], references: [id], onDelete: Cascade)
+}
+
+model Lock {
+  id    Int @id @default(autoincrement())
+  docId Int
+  doc   Doc @relation(fields: [docId], references: [id])
+}
 """
+
+
+def _child(table: str, columns: str, key: str, parent: str, on_delete: str) -> str:
+    return (
+        f"CREATE TABLE `{table}` (`id` INT NOT NULL AUTO_INCREMENT, {columns}, PRIMARY KEY (`id`), "
+        f"FOREIGN KEY (`{key}`) REFERENCES `{parent}`(`id`) ON DELETE {on_delete} ON UPDATE CASCADE)"
+    )
+
 
 _CHARSET = " DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
 #: MariaDB has no ``db push`` here (Prisma's WebAssembly schema engine): the tables as Prisma would make them.
@@ -59,6 +126,12 @@ _MYSQL_TABLES = (
     "CREATE TABLE `Card` (`id` INT NOT NULL AUTO_INCREMENT, `number` VARCHAR(191) NOT NULL, `ownerId` INT NULL, "
     "UNIQUE INDEX `Card_number_key`(`number`), UNIQUE INDEX `Card_ownerId_key`(`ownerId`), PRIMARY KEY (`id`), "
     "FOREIGN KEY (`ownerId`) REFERENCES `Owner`(`id`) ON DELETE SET NULL ON UPDATE CASCADE)",
+    "CREATE TABLE `Folder` (`id` INT NOT NULL AUTO_INCREMENT, `name` VARCHAR(191) NOT NULL, PRIMARY KEY (`id`))",
+    _child("Doc", "`title` VARCHAR(191) NOT NULL, `folderId` INT NOT NULL", "folderId", "Folder", "CASCADE"),
+    _child("Note", "`text` VARCHAR(191) NOT NULL, `docId` INT NOT NULL", "docId", "Doc", "CASCADE"),
+    _child("Pin", "`label` VARCHAR(191) NOT NULL, `docId` INT NULL", "docId", "Doc", "SET NULL"),
+    _child("Draft", "`folderId` INT NOT NULL", "folderId", "Folder", "CASCADE"),
+    _child("Lock", "`docId` INT NOT NULL", "docId", "Doc", "RESTRICT"),
 )
 _MYSQL_DDL = ";".join(f"{table}{_CHARSET}" for table in _MYSQL_TABLES)
 

@@ -19,7 +19,11 @@ Expiry: the engine aborts a transaction open longer than ``timeout``
 ``await infra.batch([...])`` runs several operations atomically with
 ``engine.execute_batch``: each operation still passes through every
 middleware (validation, policies, audit, cache), which meet at the engine
-call and are sent as one batch.
+call and are sent as one batch. A middleware that must work inside the
+batch's transaction between operations (the audit trail, for a nested write,
+a cascading delete or its outbox) lists a check in
+``runtime.extras["interactive_batch"]``; when one says so, the batch runs as
+an interactive transaction instead, its operations in order.
 """
 
 from __future__ import annotations
@@ -276,6 +280,10 @@ async def run_batch(infrastructure: Infrastructure, operations: Sequence[Operati
             "or use tx.batch() inside one"
         )
     runtime = infrastructure.runtime
+    if any(needs(operations) for needs in runtime.extras.get("interactive_batch", ())):
+        # A middleware must work in the batch's transaction between its operations (the audit's reads).
+        async with infrastructure.transaction() as tx:
+            return await tx.batch(operations)
     for operation in operations:  # all of them before any is run: a refused one sends nothing
         infrastructure.check_input(operation, runtime)
     loop = asyncio.get_running_loop()

@@ -8,8 +8,9 @@ key order; ``updateMany`` reads the after-images by key once written.
 ``createMany`` runs as ``createManyAndReturn`` where the provider can return
 rows (PostgreSQL, SQLite) and still answers ``{"count": n}``; elsewhere the
 after-images are the data given. A ``create``/``update``/``upsert`` with nested
-writes gives one event per row it touches (`prisma_infra.audit.nested`); rows
-removed by ``onDelete: Cascade`` get no event of their own.
+writes gives one event per row it touches (`prisma_infra.audit.nested`). Rows a
+delete changes through ``onDelete`` (``Cascade``, ``SetNull``...) are read before
+it and get events of their own (`prisma_infra.audit.cascade`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from prisma_infra.audit.cascade import Cascade, Referencing, referencing
 from prisma_infra.audit.events import Event, image, json_safe, key_of, make_event
 from prisma_infra.audit.nested import has_nested, run_nested
 from prisma_infra.cache.sql import TableMap, analyze, mask_sql, raw_sql
@@ -36,6 +38,7 @@ __all__ = ["AuditCapture", "ModelAudit"]
 
 #: Writes whose before-image is read first.
 BEFORE_ACTIONS = frozenset({Action.UPDATE, Action.UPSERT, Action.DELETE, Action.UPDATE_MANY, Action.DELETE_MANY})
+_DELETES = frozenset({Action.DELETE, Action.DELETE_MANY})
 _RETURNING_PROVIDERS = frozenset({"postgresql", "sqlite"})
 _RAW_SQL_KEPT = 2000
 
@@ -91,6 +94,7 @@ class AuditCapture:
         self.seam = seam
         self.read_batch_size = read_batch_size
         self._models: dict[str, ModelAudit] = {}
+        self._referencing: dict[str, tuple[Referencing, ...]] = {}
         self._tables = TableMap(schema)
         try:
             provider = engine.provider
@@ -102,11 +106,21 @@ class AuditCapture:
         """Whether ``op`` reads rows before it writes (so must run in a transaction with its reads)."""
         if self.before_images and op.action in BEFORE_ACTIONS:
             return True
-        return self.has_nested(op)
+        return self.has_nested(op) or self.cascades(op)
 
     def has_nested(self, op: Operation) -> bool:
         """Whether ``op`` writes related rows through nested writes."""
         return op.model is not None and has_nested(op, self.schema.model(op.model), self.schema)
+
+    def cascades(self, op: Operation) -> bool:
+        """Whether ``op`` is a delete whose rows other rows reference with a changing ``onDelete``."""
+        return op.action in _DELETES and op.model is not None and bool(self.referencing(op.model))
+
+    def referencing(self, model: str) -> tuple[Referencing, ...]:
+        found = self._referencing.get(model)
+        if found is None:
+            found = self._referencing[model] = referencing(self.schema, self.schema.model(model).name)
+        return found
 
     def model(self, name: str) -> ModelAudit:
         found = self._models.get(name)
@@ -177,9 +191,7 @@ class AuditCapture:
         if raw_before is not None or raw_after is not None:
             old, new = raw_before or {}, raw_after or {}
             changed = [f for f in dict.fromkeys([*old, *new]) if old.get(f) != new.get(f)]
-            changes = {
-                f: {"from": (masked_before or {}).get(f), "to": (masked_after or {}).get(f)} for f in changed
-            }
+            changes = {f: {"from": (masked_before or {}).get(f), "to": (masked_after or {}).get(f)} for f in changed}
         record_id = key_of(after, info.key_fields) or key_of(before, info.key_fields)
         ctx = op.context
         return make_event(
@@ -248,10 +260,16 @@ class AuditCapture:
 
     async def _single(self, op: Operation, call: Handler, info: ModelAudit) -> tuple[Any, list[Event]]:
         where = op.args.get("where") or {}
-        before = await self._read_unique(op, info, where) if self.before_images else None
+        cascade = Cascade(self, op) if self.cascades(op) else None
+        before = await self._read_unique(op, info, where) if self.before_images or cascade else None
+        if cascade is not None and before is not None:
+            await cascade.read(info.name, [before])
         result = await call(op)
         if op.action is Action.DELETE:
-            return result, [self.event(op, info, before if before is not None else result, None)]
+            events = [self.event(op, info, before if before is not None else result, None)]
+            if cascade is not None and before is not None:
+                events += await cascade.events([cascade.ident(info.name, before)])
+            return result, events
         after: Any = result
         if self._partial(op):
             key = self._raw_key(op, info, result, before)
@@ -286,7 +304,8 @@ class AuditCapture:
     async def _many(self, op: Operation, call: Handler, info: ModelAudit) -> tuple[Any, list[Event]]:
         where = op.args.get("where")
         limit = op.args.get("limit")
-        if not self.before_images:
+        cascade = Cascade(self, op) if self.cascades(op) else None
+        if not self.before_images and cascade is None:  # a cascade needs the rows
             # Without before-images the rows are unknown: one event for the statement.
             result = await call(op)
             count = result.get("count") if isinstance(result, Mapping) else result
@@ -301,12 +320,19 @@ class AuditCapture:
             args = {k: v for k, v in op.args.items() if k != "limit"}
             args["where"] = and_where(where, keys_where(keys, pinned)) or {}
             run = Operation(op.model, op.action, args, op.context, op.id, op.state)
+        if cascade is not None:
+            await cascade.read(info.name, befores)
         result = await call(run)
         if op.action is Action.DELETE_MANY:
-            return result, [self.event(op, info, b, None) for b in befores]
+            events = [self.event(op, info, b, None) for b in befores]
+            if cascade is not None:
+                own = [cascade.ident(info.name, b) for b in befores]
+                events += await cascade.events(own, skip=own)
+            return result, events
         if not keys:
-            return result, [self.event(op, info, b, None, details={"after": "unknown: the model has no key"})
-                            for b in befores]
+            return result, [
+                self.event(op, info, b, None, details={"after": "unknown: the model has no key"}) for b in befores
+            ]
         pinned_keys = [tuple(b[f] for f in keys) if len(keys) > 1 else b[keys[0]] for b in befores]
         afters = {
             (tuple(r[f] for f in keys) if len(keys) > 1 else r[keys[0]]): r
@@ -349,4 +375,3 @@ class AuditCapture:
             )
             for m in models
         ]
-

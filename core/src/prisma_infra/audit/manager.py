@@ -33,7 +33,7 @@ from prisma_infra.audit.events import EVENT_FIELDS, Event, actor_id, json_safe, 
 from prisma_infra.audit.types import AuditFilter, QueryableSink
 from prisma_infra.audit.writer import AuditError, AuditWriter, SinkStatus
 from prisma_infra.errors import ConfigurationError, PrismaInfraError
-from prisma_infra.operation import Action, Operation
+from prisma_infra.operation import WRITE_ACTIONS, Action, Operation
 from prisma_infra.pipeline import Handler
 
 if TYPE_CHECKING:
@@ -82,8 +82,23 @@ class AuditManager:
         model = operation.model
         if model is None:
             return operation.action is Action.EXECUTE_RAW
-        # A model left out of the trail may still write, through nested writes, rows of audited ones.
-        return self._audits_model(model) or self.capture_.has_nested(operation)
+        # A model left out of the trail may still write, through nested writes or onDelete, rows of audited ones.
+        capture = self.capture_
+        return self._audits_model(model) or capture.has_nested(operation) or capture.cascades(operation)
+
+    def batch_needs_transaction(self, operations: Sequence[Operation]) -> bool:
+        """Whether ``infra.batch(operations)`` must run as an interactive transaction to be captured in it.
+
+        A nested write's reads after it, a delete's cascaded rows, and the outbox's rows belong in the
+        batch's transaction, which one engine batch call gives no access to.
+        """
+        capture = self.capture_
+        for op in operations:
+            if op.action not in WRITE_ACTIONS or not self.audits(op):
+                continue
+            if self.outbox is not None or capture.has_nested(op) or capture.cascades(op):
+                return True
+        return False
 
     def _audits_model(self, model: str) -> bool:
         found = self._audited.get(model)
@@ -237,9 +252,7 @@ class AuditManager:
         for name, candidate in sinks.items():
             if isinstance(candidate, QueryableSink):
                 return name, candidate
-        raise PrismaInfraError(
-            "No configured audit sink can be queried: add 'file' or 'database' to audit.sinks"
-        )
+        raise PrismaInfraError("No configured audit sink can be queried: add 'file' or 'database' to audit.sinks")
 
     def _filter(
         self,
@@ -291,8 +304,7 @@ class AuditManager:
 
         await self.flush()
         _, source = self._source(sink)
-        criteria = self._filter(model=model, record_id=record_id, actor=actor, action=action, since=since,
-                                until=until)
+        criteria = self._filter(model=model, record_id=record_id, actor=actor, action=action, since=since, until=until)
         scope = AuditScope.current(self._infra, self.seam)
         if scope is None:
             async for event in source.read(criteria):
@@ -324,8 +336,9 @@ class AuditManager:
         found: list[dict[str, Any]] = []
         if limit is not None and limit <= 0:
             return found
-        events = self.stream(model=model, record_id=record_id, actor=actor, action=action, since=since, until=until,
-                             sink=sink)
+        events = self.stream(
+            model=model, record_id=record_id, actor=actor, action=action, since=since, until=until, sink=sink
+        )
         async with aclosing(events):  # stopping at ``limit`` closes the sink's reader now, not at collection
             async for event in events:
                 found.append(event)
@@ -372,8 +385,9 @@ class AuditManager:
 
             if writer is not None:
                 writer.writerow(EVENT_FIELDS)
-            async for event in self.stream(model=model, actor=actor, action=action, since=since, until=until,
-                                           sink=sink):
+            async for event in self.stream(
+                model=model, actor=actor, action=action, since=since, until=until, sink=sink
+            ):
                 rows.append(event)
                 count += 1
                 if len(rows) >= 1000:
@@ -401,7 +415,11 @@ class AuditManager:
         if anchors is None:
             anchors = await self.writer.anchors()
         return await verify_anchored(
-            source.read(None), self.writer.hasher, anchors, sink=name, expected_heads=heads,
+            source.read(None),
+            self.writer.hasher,
+            anchors,
+            sink=name,
+            expected_heads=heads,
             allow_truncated_start=allow_truncated_start,
         )
 
@@ -422,4 +440,3 @@ def _cell(value: Any) -> str:
     if isinstance(value, str):
         return value
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
-

@@ -142,6 +142,7 @@ class AuditMiddleware(Middleware):
         )
         runtime.extras["audit"] = manager
         runtime.extras.setdefault("transaction_observers", []).append(manager)
+        runtime.extras.setdefault("interactive_batch", []).append(manager.batch_needs_transaction)
         self.manager = manager
 
     async def close(self) -> None:

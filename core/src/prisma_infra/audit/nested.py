@@ -17,7 +17,8 @@ that left it, by key). Each row is then compared with itself:
 
 The top-level record's event comes first, then the nested rows in the order of the
 include (relations in argument order, parents before their rows, each relation's rows
-in key order): the chain order is the same for the same data.
+in key order): the chain order is the same for the same data. Rows a nested ``delete``
+or ``deleteMany`` changes through ``onDelete`` come last (`prisma_infra.audit.cascade`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from prisma_infra.audit.cascade import Cascade
 from prisma_infra.audit.events import Event, image, json_safe
 from prisma_infra.nested_writes import NestedWrite, items, named_rows, relation_writes, walk
 from prisma_infra.operation import Action, Operation
@@ -45,6 +47,7 @@ _LINKS = frozenset({"connect", "disconnect"})
 #: Nested operations on a to-many that touch only the rows they name by where-unique.
 _BY_KEY = frozenset({"update", "delete", "connect", "disconnect"})
 _PREFETCH_CHUNK = 500
+_DELETING = frozenset({"delete", "deleteMany"})
 
 
 def _datas(op: Operation) -> list[Any]:
@@ -193,6 +196,7 @@ class _Nested:
         if before_root is not None:
             self._flatten(self.model, before_root, self.tree, before)
         prefetched = await self._prefetch()
+        cascade, doomed = await self._cascade(before, prefetched)
         result = await call(op)
         key = capture._raw_key(op, info, result, before_root)
         after_root = await self._root(info.where_unique(key)) if key is not None else None
@@ -215,7 +219,26 @@ class _Nested:
             event = self._event(ident, old, new, before, after)
             if event is not None:
                 events.append(event)
+        if cascade is not None:
+            deleted = [i for i in doomed if i not in after.rows and i not in still]
+            events += await cascade.events(deleted, skip={*before.rows, *prefetched.rows, *after.rows})
         return result, events
+
+    async def _cascade(self, before: _Snapshot, prefetched: _Snapshot) -> tuple[Cascade | None, list[Ident]]:
+        """The rows a nested delete may remove, and what their removal would change (read before the write)."""
+        labels = {f"{w.model.name}.{w.path[-1]}" for w in self.writes if w.op in _DELETING}
+        targets = {w.target.name for w in self.writes if w.op in _DELETING}
+        doomed = [i for i, (label, _) in before.via.items() if label in labels]
+        doomed += [i for i in prefetched.rows if i[0] in targets and i not in before.via]
+        if not any(self.capture.referencing(i[0]) for i in doomed):
+            return None, []
+        cascade = Cascade(self.capture, self.op)
+        by_model: dict[str, list[dict[str, Any]]] = {}
+        for ident in doomed:
+            by_model.setdefault(ident[0], []).append(before.rows.get(ident) or prefetched.rows[ident])
+        for model, rows in by_model.items():
+            await cascade.read(model, rows)
+        return cascade, doomed
 
     def _event(
         self, ident: Ident, old: dict[str, Any] | None, new: dict[str, Any] | None, before: _Snapshot, after: _Snapshot
