@@ -7,7 +7,6 @@ fields, and asking for one is an `AnalyticsQueryError` naming the field.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -16,25 +15,14 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from analytics_support import MYSQL_SERVER, PG_SERVER, _admin, settings
+from analytics_support import settings
 from prisma_infra.analytics import AnalyticsQueryError
-from prisma_infra.config.model import DatabaseConfig
 from prisma_infra.infrastructure import Infrastructure
-from prisma_infra_prisma.datasource import resolve_database
-from prisma_infra_prisma.schema_sync import db_push
+from real_databases import pushed
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
 SCHEMAS = Path(__file__).parent / "schema_time"
-DB_NAME = "prisma_infra_analytics_time" + os.environ.get("PRISMA_INFRA_TEST_DB_SUFFIX", "")
-#: MariaDB's tables, as ``prisma migrate diff`` writes them (the wasm schema engine cannot push to MySQL).
-MYSQL_TABLES = (
-    "CREATE TABLE `shifts` (`id` INTEGER NOT NULL AUTO_INCREMENT, `opens_at` TIME(0) NOT NULL, "
-    "`starts_on` DATETIME(3) NOT NULL, `hours` INTEGER NOT NULL DEFAULT 8, PRIMARY KEY (`id`)) "
-    "DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
-    "CREATE TABLE `alarms` (`id` INTEGER NOT NULL AUTO_INCREMENT, `ring_at` TIME(0) NOT NULL, PRIMARY KEY (`id`)) "
-    "DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
-)
 START = datetime(2024, 3, 1, tzinfo=UTC)
 SHIFTS: list[dict[str, Any]] = [
     {
@@ -46,27 +34,10 @@ SHIFTS: list[dict[str, Any]] = [
 ]
 
 
-async def _fresh_database(provider: str) -> str:
-    schema = SCHEMAS / provider / "schema.prisma"
-    if provider == "postgresql":
-        url = f"{PG_SERVER}/{DB_NAME}"
-        _admin(provider, f"{PG_SERVER}/postgres", f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        _admin(provider, f"{PG_SERVER}/postgres", f'CREATE DATABASE "{DB_NAME}"')
-        resolved = resolve_database(DatabaseConfig(schema_path=str(schema), url=url), schema.parent)
-        await db_push(resolved)
-    else:
-        url = f"{MYSQL_SERVER}/{DB_NAME}"
-        _admin(provider, f"{MYSQL_SERVER}/mysql", f"DROP DATABASE IF EXISTS `{DB_NAME}`")
-        _admin(provider, f"{MYSQL_SERVER}/mysql", f"CREATE DATABASE `{DB_NAME}`")
-        for statement in MYSQL_TABLES:
-            _admin(provider, url, statement)
-    return url
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module", params=["postgresql", "mysql"])
 async def shifts(request: pytest.FixtureRequest) -> AsyncIterator[Infrastructure]:
     provider: str = request.param
-    url = await _fresh_database(provider)
+    url = await pushed(provider, "prisma_infra_analytics_time", SCHEMAS / provider / "schema.prisma")
     config = settings(provider, url)
     config["database"]["schema_path"] = str(SCHEMAS / provider / "schema.prisma")
     infra = Infrastructure(config)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
-import tempfile
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
@@ -22,48 +20,22 @@ import pytest
 import pytest_asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from it_support import MYSQL_SERVER, PG_SERVER, _admin
 from it_support import settings as infra_settings
-from prisma_infra.config.model import DatabaseConfig
 from prisma_infra.errors import PrismaInfraError, ValidationError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action, Operation
 from prisma_infra.schema.limits import check_input
-from prisma_infra_prisma.datasource import resolve_database
-from prisma_infra_prisma.schema_sync import db_push
+from real_databases import pushed
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
 SCHEMAS = Path(__file__).parent / "schema_limits"
-DB_NAME = "prisma_infra_limits" + os.environ.get("PRISMA_INFRA_TEST_DB_SUFFIX", "")
-_MYSQL_TABLE = (
-    "CREATE TABLE `Reading` (`id` INTEGER NOT NULL AUTO_INCREMENT, `label` VARCHAR(191) NOT NULL, "
-    "`rating` DOUBLE NULL, `amount` DECIMAL(65,30) NULL, PRIMARY KEY (`id`))"
-)
-
-
-async def _fresh(provider: str) -> str:
-    schema = SCHEMAS / provider / "schema.prisma"
-    if provider == "sqlite":
-        url = f"file:{tempfile.mkdtemp()}/limits.db"
-    elif provider == "postgresql":
-        url = f"{PG_SERVER}/{DB_NAME}"
-        _admin(provider, f"{PG_SERVER}/postgres", f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        _admin(provider, f"{PG_SERVER}/postgres", f'CREATE DATABASE "{DB_NAME}"')
-    else:  # the wasm schema engine cannot push to MySQL: one table, by hand
-        url = f"{MYSQL_SERVER}/{DB_NAME}"
-        _admin(provider, f"{MYSQL_SERVER}/mysql", f"DROP DATABASE IF EXISTS `{DB_NAME}`")
-        _admin(provider, f"{MYSQL_SERVER}/mysql", f"CREATE DATABASE `{DB_NAME}`")
-        _admin(provider, url, _MYSQL_TABLE)
-        return url
-    await db_push(resolve_database(DatabaseConfig(schema_path=str(schema), url=url), schema.parent))  # type: ignore[arg-type]
-    return url
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module", params=["sqlite", "postgresql", "mysql"])
 async def infra(request: pytest.FixtureRequest) -> AsyncIterator[Infrastructure]:
     provider: str = request.param
-    url = await _fresh(provider)
+    url = await pushed(provider, "prisma_infra_limits", SCHEMAS / provider / "schema.prisma")
     config = infra_settings(provider, url)
     config["database"]["schema_path"] = str(SCHEMAS / provider / "schema.prisma")
     started = Infrastructure(config)
@@ -186,8 +158,10 @@ async def test_batch_and_transaction_run_the_early_check_and_monitoring_records_
     assert monitor.errors == errors + 3
     recent = list(monitor.recent_errors)[-3:]  # the ring may be full from the tests before: its newest three
     assert [(e["model"], e["action"], e["error_class"]) for e in recent] == [
-        ("Reading", "create", "ValidationError"), ("Reading", "create", "ValidationError"),
-        ("Reading", "findMany", "ValidationError")]
+        ("Reading", "create", "ValidationError"),
+        ("Reading", "create", "ValidationError"),
+        ("Reading", "findMany", "ValidationError"),
+    ]
     assert all(e["args"] == {} for e in recent)  # the arguments that broke the limits are not walked
     assert "4111" not in repr(recent) and "card" not in repr(recent)
     assert "data.rating" in recent[0]["message"]
