@@ -8,7 +8,6 @@ fails the tests, never skips them.
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -17,18 +16,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
-from prisma_infra.config.model import DatabaseConfig
 from prisma_infra.infrastructure import Infrastructure
-from prisma_infra_prisma.datasource import ScriptFailure, call_script, resolve_database
 from prisma_infra_prisma.migrate import migrate_deploy
 from prisma_infra_prisma.schema_sync import db_push
+from real_databases import recreate, resolved
 
 SCHEMAS = Path(__file__).parent / "schema"
 PROVIDERS = ["postgresql", "mysql", "sqlite"]
-DB_NAME = "prisma_infra_analytics" + os.environ.get("PRISMA_INFRA_TEST_DB_SUFFIX", "")
-PG_SERVER = os.environ.get("PRISMA_INFRA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432")
-MYSQL_SERVER = os.environ.get("PRISMA_INFRA_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306")
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 ROWS = 3000
@@ -50,34 +44,14 @@ def schema_path(provider: str) -> Path:
     return SCHEMAS / provider / "schema.prisma"
 
 
-def _admin(provider: str, url: str, script: str) -> None:
-    try:
-        call_script("migrate.mjs", {"op": "execute", "provider": provider, "url": url, "script": script})
-    except ScriptFailure as exc:
-        pytest.fail(f"{provider} server at {url} is not usable for the analytics suite: {exc.message}")
-
-
 async def fresh_database(provider: str, tmp: Path) -> str:
-    if provider == "sqlite":
-        url = f"file:{tmp / 'analytics.db'}"
-    elif provider == "postgresql":
-        url = f"{PG_SERVER}/{DB_NAME}"
-        _admin(provider, f"{PG_SERVER}/postgres", f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        _admin(provider, f"{PG_SERVER}/postgres", f'CREATE DATABASE "{DB_NAME}"')
-    else:
-        url = f"{MYSQL_SERVER}/{DB_NAME}"
-        _admin(provider, f"{MYSQL_SERVER}/mysql", f"DROP DATABASE IF EXISTS `{DB_NAME}`")
-        _admin(
-            provider,
-            f"{MYSQL_SERVER}/mysql",
-            f"CREATE DATABASE `{DB_NAME}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
-        )
+    url = recreate(provider, "prisma_infra_analytics", tmp)
     schema = schema_path(provider)
-    resolved = resolve_database(DatabaseConfig(schema_path=str(schema), url=url), schema.parent)  # type: ignore[arg-type]
+    database = resolved(schema, url)
     if provider == "mysql":
-        await migrate_deploy(resolved, schema.parent / "migrations")
+        await migrate_deploy(database, schema.parent / "migrations")
     else:
-        await db_push(resolved)
+        await db_push(database)
     return url
 
 
