@@ -162,8 +162,9 @@ async def test_every_write_to_the_view_is_refused_naming_it(infra: Infrastructur
         assert refused.value.model == "AuthorStats", (model, action)
     # The engine refuses too, whatever the pipeline does (validation disabled or bypassed).
     engine = infra.runtime.engine
-    with pytest.raises(ReadOnlyViewError, match="AuthorStats"):
-        await engine.execute(Operation("AuthorStats", Action.DELETE_MANY, {}))
+    for model, action, args in WRITES:  # nested writes included
+        with pytest.raises(ReadOnlyViewError, match="AuthorStats is a view"):
+            await engine.execute(Operation(model, Action(action), args))
     with pytest.raises(ReadOnlyViewError, match="AuthorStats"):
         await engine.execute_batch(
             [Operation("Author", Action.COUNT, {}), Operation("AuthorStats", Action.DELETE_MANY, {})]

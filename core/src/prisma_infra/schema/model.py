@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from prisma_infra.errors import ReadOnlyViewError, UnknownFieldError, UnknownModelError, ValidationError, closest_match
 from prisma_infra.schema import graph as _graph
 
+#: Nested operations that only link rows: through a foreign key the written model holds, they write it alone.
+_LINKS = frozenset({"connect", "disconnect", "set"})
+
 if TYPE_CHECKING:
     from prisma_infra.operation import Action
     from prisma_infra.schema.graph import ModelRef
@@ -329,16 +332,27 @@ class Schema:
         """Names of the models that reference ``model`` (hold a foreign key to it, or share an implicit m-n)."""
         return _graph.dependents(self, model)
 
-    def check_writable(self, model: str, action: Action | str) -> None:
-        """`ReadOnlyViewError` when ``action`` (a top-level write) targets a view; nested writes: `validate_args`."""
+    def check_writable(self, model: str, action: Action | str, args: Mapping[str, Any] | None = None) -> None:
+        """`ReadOnlyViewError` when ``action`` writes a view, at the top or nested at any depth in ``args``.
+
+        Linking a view's row through a foreign key the written model holds (``connect``/``disconnect``/``set``)
+        writes that model only, so it is allowed (as `validate_args` allows it).
+        """
         if not self.views:
             return
+        from prisma_infra.nested_writes import walk
         from prisma_infra.operation import READ_ACTIONS, Action
 
         act = Action(action) if isinstance(action, str) else action
         found = self.get_model(model)
-        if found is not None and found.is_view and act not in READ_ACTIONS:
+        if found is None or act in READ_ACTIONS:
+            return
+        if found.is_view:
             raise ReadOnlyViewError(found.name, act.value)
+        for key in ("data", "create", "update"):
+            for nested in walk(self, found, (args or {}).get(key)):
+                if nested.target.is_view and not (nested.op in _LINKS and nested.relation.holds_foreign_key):
+                    raise ReadOnlyViewError(nested.target.name, nested.op, where=".".join((key, *nested.path)))
 
     def models_touched(self, model: ModelRef, args: Mapping[str, Any] | None = None) -> frozenset[str]:
         """Names of the models an operation on ``model`` with Prisma ``args`` reads (for cache tags)."""

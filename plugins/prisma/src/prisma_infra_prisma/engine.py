@@ -214,7 +214,7 @@ class PrismaEngine(Engine):
         schema = None
         if model is not None:  # LIKE wildcards in filter values escaped; raw SQL as it is
             schema = self._schema or await self._read_schema()
-            schema.check_writable(model, operation.action)  # views are read-only, validation on or off
+            schema.check_writable(model, operation.action, args)  # views are read-only, validation on or off
             args = encode_bigints(schema, model, codec.encode(literal_patterns(schema, model, action, args)))
         else:
             args = codec.encode(args)
@@ -262,7 +262,7 @@ class PrismaEngine(Engine):
         schema = self._schema or await self._read_schema()
         for op in operations:
             if op.model is not None:
-                schema.check_writable(op.model, op.action)
+                schema.check_writable(op.model, op.action, op.args)
         ops = [
             {
                 "model": op.model,
