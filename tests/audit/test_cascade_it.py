@@ -163,3 +163,57 @@ async def test_a_batch_with_a_nested_write_or_a_cascade_is_captured_in_its_trans
             )
         assert await trail(infra, seq) == [] and await outbox_rows(infra) == 0
         assert await users.count() == 1
+
+
+async def test_a_changed_referenced_key_gives_the_rows_it_is_carried_to_an_update(infra: Infrastructure) -> None:
+    ids = await _folder(infra)
+    seq = last_seq(await trail(infra))
+    old, new = ids["folder"], ids["folder"] + 1000
+    await infra.repository("folder").update(old, {"id": new})  # onUpdate: Cascade, Prisma's default
+    events = await trail(infra, seq)
+    assert [r[:2] for r in rows(events)] == [
+        ("Folder", "update"),
+        ("Doc", "update"),
+        ("Doc", "update"),
+        ("Draft", "update"),
+    ]
+    assert events[1]["record_id"] == {"id": ids["docs"][0]}
+    assert events[1]["diff"] == {"folderId": {"from": old, "to": new}}
+    assert events[1]["details"] == {"cascade": "Folder.docs", "on_update": "Cascade", "parent": {"id": old}}
+    seq = last_seq(events)
+    await infra.repository("folder").update(new, {"name": "renamed"})  # no referenced field written
+    assert [r[:2] for r in rows(await trail(infra, seq))] == [("Folder", "update")]
+
+
+async def test_a_large_cascade_is_read_in_batches_of_read_batch_size(db: dict[str, Any]) -> None:
+    async with started(db, read_batch_size=2) as infra:
+        folder = await infra.repository("folder").create({"name": "big"})
+        await infra.repository("doc").create_many(data=[{"title": f"d{i}", "folderId": folder["id"]} for i in range(5)])
+        capture = infra.audit.capture_
+        read, takes = capture._read, []
+
+        async def spy(op: Any, model: str, action: Any, args: dict[str, Any]) -> Any:
+            if model == "Doc":
+                takes.append(args.get("take"))
+            return await read(op, model, action, args)
+
+        capture._read = spy  # type: ignore[method-assign]
+        seq = last_seq(await trail(infra))
+        await infra.repository("folder").delete(folder["id"])
+        capture._read = read  # type: ignore[method-assign]
+        assert takes == [2, 2, 2]  # 2 + 2 + 1 docs, in key order
+        events = await trail(infra, seq)
+        docs = [e["record_id"]["id"] for e in events if e["model"] == "Doc"]
+        assert len(docs) == 5 and docs == sorted(docs)
+
+
+async def test_without_before_images_a_cascading_delete_still_reads_its_rows(db: dict[str, Any]) -> None:
+    async with started(db, before_images=False) as infra:
+        ids = await _folder(infra)
+        seq = last_seq(await trail(infra))
+        await infra.repository("folder").delete_many(where={"id": ids["folder"]})
+        assert [r[:2] for r in rows(await trail(infra, seq))][:3] == [
+            ("Folder", "deleteMany"),
+            ("Doc", "delete"),
+            ("Doc", "delete"),
+        ]

@@ -39,6 +39,7 @@ __all__ = ["AuditCapture", "ModelAudit"]
 #: Writes whose before-image is read first.
 BEFORE_ACTIONS = frozenset({Action.UPDATE, Action.UPSERT, Action.DELETE, Action.UPDATE_MANY, Action.DELETE_MANY})
 _DELETES = frozenset({Action.DELETE, Action.DELETE_MANY})
+_UPDATES = frozenset({Action.UPDATE, Action.UPDATE_MANY, Action.UPSERT})
 _RETURNING_PROVIDERS = frozenset({"postgresql", "sqlite"})
 _RAW_SQL_KEPT = 2000
 
@@ -94,7 +95,7 @@ class AuditCapture:
         self.seam = seam
         self.read_batch_size = read_batch_size
         self._models: dict[str, ModelAudit] = {}
-        self._referencing: dict[str, tuple[Referencing, ...]] = {}
+        self._referencing: dict[tuple[str, str], tuple[Referencing, ...]] = {}
         self._tables = TableMap(schema)
         try:
             provider = engine.provider
@@ -113,13 +114,25 @@ class AuditCapture:
         return op.model is not None and has_nested(op, self.schema.model(op.model), self.schema)
 
     def cascades(self, op: Operation) -> bool:
-        """Whether ``op`` is a delete whose rows other rows reference with a changing ``onDelete``."""
-        return op.action in _DELETES and op.model is not None and bool(self.referencing(op.model))
+        """Whether ``op`` changes other rows through ``onDelete`` or ``onUpdate`` (`prisma_infra.audit.cascade`)."""
+        if op.model is None:
+            return False
+        if op.action in _DELETES:
+            return bool(self.referencing(op.model))
+        return op.action in _UPDATES and bool(self.rekeyed(op))
 
-    def referencing(self, model: str) -> tuple[Referencing, ...]:
-        found = self._referencing.get(model)
+    def rekeyed(self, op: Operation) -> set[str]:
+        """The fields other rows reference that an update writes (its ``onUpdate`` carries them there)."""
+        data = op.args.get("update" if op.action is Action.UPSERT else "data")
+        if op.model is None or not isinstance(data, Mapping):
+            return set()
+        return {f for ref in self.referencing(op.model, "on_update") for f in ref.references if f in data}
+
+    def referencing(self, model: str, trigger: str = "on_delete") -> tuple[Referencing, ...]:
+        found = self._referencing.get((model, trigger))
         if found is None:
-            found = self._referencing[model] = referencing(self.schema, self.schema.model(model).name)
+            name = self.schema.model(model).name
+            found = self._referencing[(model, trigger)] = referencing(self.schema, name, trigger)
         return found
 
     def model(self, name: str) -> ModelAudit:
@@ -263,7 +276,7 @@ class AuditCapture:
         cascade = Cascade(self, op) if self.cascades(op) else None
         before = await self._read_unique(op, info, where) if self.before_images or cascade else None
         if cascade is not None and before is not None:
-            await cascade.read(info.name, [before])
+            await cascade.read(info.name, [before], self.rekeyed(op))
         result = await call(op)
         if op.action is Action.DELETE:
             events = [self.event(op, info, before if before is not None else result, None)]
@@ -276,7 +289,11 @@ class AuditCapture:
             if key is not None:
                 after = await self._read_unique(op, info, info.where_unique(key))
         details = {"created": before is None} if op.action is Action.UPSERT and self.before_images else None
-        return result, [self.event(op, info, before, after, details=details)]
+        events = [self.event(op, info, before if self.before_images else None, after, details=details)]
+        if cascade is not None and before is not None:
+            here = cascade.ident(info.name, before)
+            events += await cascade.events([here], updated={here: after} if isinstance(after, Mapping) else {})
+        return result, events
 
     @staticmethod
     def _raw_key(
@@ -321,7 +338,7 @@ class AuditCapture:
             args["where"] = and_where(where, keys_where(keys, pinned)) or {}
             run = Operation(op.model, op.action, args, op.context, op.id, op.state)
         if cascade is not None:
-            await cascade.read(info.name, befores)
+            await cascade.read(info.name, befores, self.rekeyed(op))
         result = await call(run)
         if op.action is Action.DELETE_MANY:
             events = [self.event(op, info, b, None) for b in befores]
@@ -338,7 +355,12 @@ class AuditCapture:
             (tuple(r[f] for f in keys) if len(keys) > 1 else r[keys[0]]): r
             for r in await self._read_keys(op, info, pinned_keys)
         }
-        events = [self.event(op, info, b, afters.get(k)) for b, k in zip(befores, pinned_keys, strict=True)]
+        kept = befores if self.before_images else [None] * len(befores)
+        events = [self.event(op, info, b, afters.get(k)) for b, k in zip(kept, pinned_keys, strict=True)]
+        if cascade is not None:
+            own = [cascade.ident(info.name, b) for b in befores]
+            updated = {i: afters[k] for i, k in zip(own, pinned_keys, strict=True) if k in afters}
+            events += await cascade.events(own, skip=own, updated=updated)
         return result, events
 
     def _raw_events(self, op: Operation, result: Any) -> list[Event]:
