@@ -238,6 +238,7 @@ MATRIX: dict[str, dict[str, Entry]] = {
         "verify": (f"{CA}test_audit_verify_reveals_no_values",),
         "status": NotData("sink states and counts, no event"),
         "audits": NotData("whether a model is audited"),
+        "batch_needs_transaction": NotData("whether a batch's writes must be captured in one transaction"),
         "hasher_for": NotData("the chain hasher of a configuration"),
         **dict.fromkeys(("capture", "close", "discard", "drain", "emit", "flush", "on_commit", "record",
                          "transaction_ended"), AUDIT_WRITER),
