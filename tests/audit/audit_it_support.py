@@ -10,8 +10,8 @@ lives under the test's tmp folder. An unreachable server fails the tests (never 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -94,3 +94,14 @@ def settings(schema: Path, url: str, folder: Path, **sections: Any) -> dict[str,
         "base_dir": str(folder),
         **sections,
     }
+
+
+@asynccontextmanager
+async def started(config: dict[str, Any], **audit: Any) -> AsyncIterator[Infrastructure]:
+    """An infrastructure on ``config`` with ``audit`` settings added, started and closed around the block."""
+    infra = Infrastructure({**config, "audit": {**config["audit"], **audit}})
+    await infra.start()
+    try:
+        yield infra
+    finally:
+        await infra.close()

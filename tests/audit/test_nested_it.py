@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from audit_it_support import settings
+from audit_it_support import settings, started
 from nested_support import PROVIDERS, emptied, make_database
 from prisma_infra.errors import PrismaInfraError
 from prisma_infra.infrastructure import Infrastructure
@@ -40,16 +39,6 @@ def db(
         nested_databases[provider] = asyncio.run(make_database(provider, tmp_path_factory.mktemp(f"nested-{provider}")))
     schema, url = nested_databases[provider]
     return settings(schema, emptied(provider, url, tmp_path), tmp_path)
-
-
-@asynccontextmanager
-async def started(config: dict[str, Any], **audit: Any) -> AsyncIterator[Infrastructure]:
-    infra = Infrastructure({**config, "audit": {**config["audit"], **audit}})
-    await infra.start()
-    try:
-        yield infra
-    finally:
-        await infra.close()
 
 
 @pytest.fixture

@@ -13,14 +13,12 @@ import os
 import signal
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-from audit_it_support import settings
+from audit_it_support import settings, started
 from outbox_support import PROVIDERS, emptied, make_database
 from prisma_infra.audit.file_sink import iter_trail
 from prisma_infra.audit.outbox import OUTBOX_TABLE
@@ -42,16 +40,6 @@ def db(request: pytest.FixtureRequest, outbox_databases: dict[str, tuple[Path, s
     """Settings for an infrastructure on the provider's emptied database (outbox on)."""
     schema, url = outbox_databases[request.param]
     return settings(schema, emptied(request.param, url, tmp_path), tmp_path, audit={"outbox": True})
-
-
-@asynccontextmanager
-async def started(config: dict[str, Any], **audit: Any) -> AsyncIterator[Infrastructure]:
-    infra = Infrastructure({**config, "audit": {**config["audit"], **audit}})
-    await infra.start()
-    try:
-        yield infra
-    finally:
-        await infra.close()
 
 
 async def outbox_rows(infra: Infrastructure, transaction: str | None = None) -> int:
