@@ -11,6 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from prisma_infra.clock import SYSTEM_CLOCK, Clock
 from prisma_infra.config.model import InfraConfig
 from prisma_infra.context import RequestContext, acting_as, current_context
 from prisma_infra.errors import PrismaInfraError, ValidationError
@@ -18,6 +19,7 @@ from prisma_infra.operation import Action, Operation, OperationContext
 from prisma_infra.plugin_manager import PluginManager
 from prisma_infra.runtime import Runtime, collect_registry, select_engine
 from prisma_infra.schema.limits import check_input, safe_name
+from prisma_infra.stash import Services, Stash
 
 if TYPE_CHECKING:
     from prisma_infra.cache import CacheManager, ModelCache
@@ -37,6 +39,11 @@ class Infrastructure:
     """Plugins, configuration, engine, schema and pipeline for one application.
 
     Use as ``async with Infrastructure.from_settings("settings.toml") as infra:``.
+    It is the composition root and implements the kernel port (`prisma_infra.kernel.Kernel`)
+    its features and middleware receive.
+
+    :param clock: where time is read and waited on (default: the system's); tests pass a
+        `prisma_infra.clock.ManualClock`.
     """
 
     def __init__(
@@ -45,6 +52,7 @@ class Infrastructure:
         *,
         plugins: Sequence[object] = (),
         plugin_manager: PluginManager | None = None,
+        clock: Clock | None = None,
     ) -> None:
         from prisma_infra.config.loader import LoadedConfig, validate_config
 
@@ -66,6 +74,8 @@ class Infrastructure:
         self._lock = asyncio.Lock()
         self._swap_lock = asyncio.Lock()
         self._watcher: ConfigWatcher | None = None
+        self._stash = Stash()
+        self._clock: Clock = clock if clock is not None else SYSTEM_CLOCK
 
     # -- construction ----------------------------------------------------------------------
 
@@ -164,6 +174,20 @@ class Infrastructure:
         if self._schema is None:
             raise PrismaInfraError("The schema is read when the infrastructure starts: start it first")
         return self._schema
+
+    @property
+    def stash(self) -> Stash:
+        """State kept for the life of this infrastructure, across reloads (`prisma_infra.stash`)."""
+        return self._stash
+
+    @property
+    def services(self) -> Services:
+        """What the current runtime's features publish (`prisma_infra.ports`)."""
+        return self.runtime.services
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
 
     @property
     def plugins(self) -> PluginManager:
