@@ -13,10 +13,24 @@ Installing ``prisma-infra-sdk`` also registers a pytest plugin (entry point
 ``pytest11``: `prisma_infra_sdk.testing.pytest_plugin`) with the fixtures
 ``infrastructure_with``, ``memory_engine`` and ``kit_schema_path``.
 
+Plugin tests reach the kernel through here too (re-exported, never copied): the
+`Infrastructure` and `PluginManager` to build, `collect_registry` to see what a
+plugin registers, the audit chain (`AuditWriter`, `make_event`, `Hasher`,
+`verify_events`, the `Outbox`), a `ManualClock`, and the web app and its auth.
+
 Needs ``pytest`` and ``pytest-asyncio``: ``pip install "prisma-infra-sdk[test]"``.
 """
 
 import pytest
+from prisma_infra.audit.chain import Hasher, verify_events
+from prisma_infra.audit.events import make_event
+from prisma_infra.audit.outbox import OUTBOX_TABLE, Outbox
+from prisma_infra.audit.writer import AuditWriter
+from prisma_infra.clock import ManualClock
+from prisma_infra.infrastructure import Infrastructure
+from prisma_infra.plugin_manager import PluginManager
+from prisma_infra.registry import collect_registry
+from prisma_infra.web import BearerAuth, create_app, require_auth
 
 # Rewrite the kits' asserts so a failing check shows the values involved (must precede the imports).
 pytest.register_assert_rewrite("prisma_infra_sdk.testing.contracts")
@@ -49,20 +63,33 @@ __all__ = [
     "ENGINE_NAME",
     "HARD_NEGATIVES",
     "KIT_SCHEMA",
+    "OUTBOX_TABLE",
     "AuditSinkContract",
+    "AuditWriter",
+    "BearerAuth",
     "CacheStoreContract",
     "EngineContract",
+    "Hasher",
+    "Infrastructure",
+    "ManualClock",
     "MemoryEngine",
     "MemoryEnginePlugin",
     "MetricsExporterContract",
     "MiddlewareContract",
+    "Outbox",
     "PiiDetectorContract",
+    "PluginManager",
     "SearchProviderContract",
     "build_infrastructure",
+    "collect_registry",
+    "create_app",
     "kit_datamodel",
     "kit_schema",
+    "make_event",
     "make_events",
     "merge_config",
+    "require_auth",
     "run_cache_check",
     "running_infrastructure",
+    "verify_events",
 ]
