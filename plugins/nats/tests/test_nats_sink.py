@@ -12,13 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from prisma_infra.audit.chain import Hasher, verify_events
-from prisma_infra.audit.events import make_event
-from prisma_infra.audit.writer import AuditWriter
-from prisma_infra.plugin_manager import PluginManager
-from prisma_infra.runtime import collect_registry
 from prisma_infra_nats import NatsSink
 from prisma_infra_nats.testing import NatsServer, read_stream
+from prisma_infra_sdk.testing import AuditWriter, Hasher, PluginManager, collect_registry, make_event, verify_events
 
 pytestmark = pytest.mark.integration
 

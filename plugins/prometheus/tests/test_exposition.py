@@ -12,8 +12,8 @@ import httpx
 import prisma_infra_prometheus.plugin
 import pytest
 from doubles import memory_infrastructure
-from prisma_infra.web import BearerAuth, create_app, require_auth
 from prisma_infra_prometheus import asgi_app, wsgi_app
+from prisma_infra_sdk.testing import BearerAuth, create_app, require_auth
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
@@ -127,7 +127,7 @@ async def test_without_the_exporter_configured_the_scrape_explains() -> None:
 
 
 def test_discovered_through_the_entry_point() -> None:
-    from prisma_infra.plugin_manager import PluginManager
+    from prisma_infra_sdk.testing import PluginManager
 
     plugins = PluginManager(load=["prometheus"], environ={})
     plugins.load_all()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from prisma_infra.plugin_manager import PluginManager
-from prisma_infra.runtime import collect_registry
 from prisma_infra_redis import RedisStore
+from prisma_infra_sdk.testing import PluginManager, collect_registry
 
 
 def test_entry_point_registers_the_store() -> None:

@@ -15,8 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar, TypeVar
 
-from prisma_infra.errors import CacheBackendError
-from prisma_infra.providers.cache import CacheStore
+from prisma_infra_sdk import CacheBackendError, CacheStore
 from pymemcache.client.base import PooledClient  # type: ignore[import-untyped]
 from pymemcache.client.hash import HashClient  # type: ignore[import-untyped]
 from pymemcache.exceptions import MemcacheError  # type: ignore[import-untyped]

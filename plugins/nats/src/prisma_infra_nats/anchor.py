@@ -12,15 +12,14 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from prisma_infra.audit.anchor import Anchor
-from prisma_infra.errors import ConfigurationError, PrismaInfraError
+from prisma_infra_sdk import Anchor, ConfigurationError, PrismaInfraError
 
 from prisma_infra_nats.sink import _import_nats, _quiet
 
 if TYPE_CHECKING:
     from nats.aio.client import Client
     from nats.js.client import JetStreamContext
-    from prisma_infra.config.model import AnchorConfig
+    from prisma_infra_sdk import AnchorConfig
 
 __all__ = ["NatsAnchorStore"]
 

@@ -28,8 +28,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import orjson
-from prisma_infra.errors import ConfigurationError
-from prisma_infra.providers.audit import AuditSink
+from prisma_infra_sdk import AuditSink, ConfigurationError
 
 if TYPE_CHECKING:
     from nats.aio.client import Client

@@ -29,7 +29,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, cast
 
-from prisma_infra.providers import MetricsExporter
+from prisma_infra_sdk import MetricsExporter
 from prometheus_client import CollectorRegistry, ProcessCollector
 from prometheus_client.exposition import choose_encoder, gzip_accepted
 from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricFamily, Metric

@@ -11,12 +11,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from prisma_infra.audit.anchor import Anchor
-from prisma_infra.errors import PrismaInfraError
+from prisma_infra_sdk import Anchor, PrismaInfraError
 from redis.asyncio import Redis
 
 if TYPE_CHECKING:
-    from prisma_infra.config.model import AnchorConfig
+    from prisma_infra_sdk import AnchorConfig
 
 __all__ = ["RedisAnchorStore"]
 

@@ -9,8 +9,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from prisma_infra.errors import CacheBackendError
-from prisma_infra.providers.cache import CacheStore
+from prisma_infra_sdk import CacheBackendError, CacheStore
 from redis.asyncio import Connection, ConnectionPool
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
