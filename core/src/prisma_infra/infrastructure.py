@@ -402,23 +402,19 @@ class Infrastructure:
         await self.plugins.notify("alert_raised", alert=dict(alert))
 
     # -- repositories, queries, transactions -------------------------------------------------
-    # (prisma_infra.repository, .query, .transaction; imported lazily to keep start-up cheap)
+    # (prisma_infra.data; imported lazily to keep start-up cheap)
 
     if TYPE_CHECKING:
-        from prisma_infra.query import QueryBuilder
-        from prisma_infra.repository import Repository, RepositoryFactory
-        from prisma_infra.transaction import Transaction
+        from prisma_infra.data.query import QueryBuilder
+        from prisma_infra.data.repository import Repository, RepositoryFactory
+        from prisma_infra.data.transaction import Transaction
 
     @property
     def repository_factory(self) -> RepositoryFactory:
         """Creates and caches the repository of any model (rebuilt when the schema changes)."""
-        factory: RepositoryFactory | None = self.__dict__.get("_repository_factory")
-        if factory is None or factory.schema is not self._schema:
-            from prisma_infra.repository import RepositoryFactory
+        from prisma_infra.data.repository import repositories
 
-            factory = RepositoryFactory(self)
-            self.__dict__["_repository_factory"] = factory
-        return factory
+        return repositories(self)
 
     def repository(self, model: str) -> Repository:
         """The repository of ``model`` (any case): ``infra.repository("user")``."""
@@ -441,32 +437,15 @@ class Infrastructure:
         :param max_wait: seconds to wait for a connection (default ``database.transaction_max_wait``).
         :param isolation_level: Prisma's name, e.g. ``"Serializable"``.
         """
-        from prisma_infra.transaction import Transaction, current_transaction
+        from prisma_infra.data.transaction import transaction
 
-        outer = current_transaction()
-        if outer is not None:
-            return outer.transaction()
-        database = self.config.database
-        return Transaction(
-            self,
-            timeout=database.transaction_timeout if timeout is None else timeout,
-            max_wait=database.transaction_max_wait if max_wait is None else max_wait,
-            isolation_level=isolation_level,
-        )
+        return transaction(self, timeout=timeout, max_wait=max_wait, isolation_level=isolation_level)
 
     async def batch(self, operations: Sequence[Operation]) -> list[Any]:
         """Run operations (``repo.op.create(data=...)``, ...) atomically in one engine batch, in order."""
-        from prisma_infra.transaction import current_transaction, run_batch
+        from prisma_infra.data.transaction import batch
 
-        outer = current_transaction()
-        if outer is not None:
-            return await outer.batch(operations)
-        runtime = self.runtime
-        runtime.hold()  # a reload waits for the batch before closing its engine
-        try:
-            return await run_batch(self, operations)
-        finally:
-            runtime.release()
+        return await batch(self, operations)
 
     # -- end repositories, queries, transactions -------------------------------------------
 

@@ -27,8 +27,8 @@ __all__ = ["Executor", "Kernel"]
 
 
 class Executor(Protocol):
-    """Runs operations through the pipeline: the port data access (repositories, queries,
-    transactions, bulk, streaming, search) is written against."""
+    """Runs operations through the pipeline: the port data access (`prisma_infra.data`:
+    repositories, queries, transactions, bulk, streaming, search) is written against."""
 
     @property
     def schema(self) -> Schema:
@@ -48,6 +48,21 @@ class Executor(Protocol):
     @property
     def clock(self) -> Clock:
         """Where time is read and waited on (a test injects a manual clock)."""
+        ...
+
+    @property
+    def stash(self) -> Stash:
+        """State kept for the life of the infrastructure, across reloads."""
+        ...
+
+    @property
+    def services(self) -> Services:
+        """What the current runtime's features publish (`prisma_infra.ports`)."""
+        ...
+
+    @property
+    def plugins(self) -> PluginManager:
+        """The loaded plugins (event hooks: ``await kernel.plugins.notify(...)``)."""
         ...
 
     def operation_context(self, **overrides: Any) -> OperationContext:
@@ -70,22 +85,8 @@ class Executor(Protocol):
 
 
 class Kernel(Executor, Protocol):
-    """The handle a feature or middleware factory receives (``factory(kernel)``)."""
-
-    @property
-    def stash(self) -> Stash:
-        """State kept for the life of the infrastructure, across reloads."""
-        ...
-
-    @property
-    def services(self) -> Services:
-        """The services the current runtime's features publish (`prisma_infra.ports`)."""
-        ...
-
-    @property
-    def plugins(self) -> PluginManager:
-        """The loaded plugins (event hooks: ``await kernel.plugins.notify(...)``)."""
-        ...
+    """The handle a feature or middleware factory receives (``factory(kernel)``): the executor
+    plus what only features do (alerts)."""
 
     async def raise_alert(self, alert: Mapping[str, Any]) -> None:
         """Send an alert to every ``alert_raised`` observer."""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from prisma_infra.operation import READ_ACTIONS, Action, Operation
 from prisma_infra.pipeline import Handler, Middleware
+from prisma_infra.ports.caching import CACHE_EXPLAIN
 from prisma_infra.transaction import earlier_in_batch
 
 if TYPE_CHECKING:
@@ -95,6 +96,7 @@ class CacheMiddleware(Middleware):
 
         manager = CacheManager(runtime.config, self.infrastructure.schema, runtime.registry["cache_backends"])
         runtime.extras["cache_manager"] = manager
+        runtime.services[CACHE_EXPLAIN] = manager  # query.explain() asks the cache through its port
         manager.extras = runtime.extras  # the facade's reads are scoped by the runtime's policies
         # Entries filled between a write in a transaction and its commit are retired on commit.
         runtime.extras.setdefault("transaction_observers", []).append(manager)
