@@ -17,7 +17,8 @@ from prisma_infra.context import RequestContext, acting_as, current_context
 from prisma_infra.errors import PrismaInfraError, ValidationError
 from prisma_infra.operation import Action, Operation, OperationContext
 from prisma_infra.plugin_manager import PluginManager
-from prisma_infra.runtime import Runtime, collect_registry, select_engine
+from prisma_infra.registry import collect_registry, select_engine
+from prisma_infra.runtime import Runtime
 from prisma_infra.schema.limits import check_input, safe_name
 from prisma_infra.stash import Services, Stash
 
@@ -97,6 +98,8 @@ class Infrastructure:
 
     async def start(self) -> Infrastructure:
         """Load plugins, build providers, start the engine and read the schema."""
+        from prisma_infra.swap import read_schema
+
         async with self._lock:
             if self._started:
                 return self
@@ -112,7 +115,7 @@ class Infrastructure:
             engine = select_engine(registry, config)
             await engine.start()
             try:
-                self._schema = await self._read_schema(engine)
+                self._schema = await read_schema(engine)
                 runtime = Runtime.build(config, registry, engine, self, self.plugin_manager)
                 await runtime.start()
                 self._runtime = runtime
@@ -125,12 +128,6 @@ class Infrastructure:
         )
         await self.plugin_manager.notify("startup", infrastructure=self)
         return self
-
-    @staticmethod
-    async def _read_schema(engine: Engine) -> Schema:
-        from prisma_infra.schema import Schema
-
-        return Schema.from_datamodel(await engine.datamodel(), provider=engine.provider)
 
     async def close(self) -> None:
         """Notify plugins, then close every provider. Safe to call twice."""
@@ -202,29 +199,21 @@ class Infrastructure:
 
         Validated first, applied as one swap; invalid input changes nothing.
         """
-        from prisma_infra.config.loader import reload_config, validate_config
-        from prisma_infra.config.sources import merge_layer
+        from prisma_infra.swap import merged_config, reread_settings
 
         if self.loaded is not None:
-            merged: dict[str, Any] = {}
-            merge_layer(merged, self.loaded.overrides, "overrides", {})
-            merge_layer(merged, overrides, "overrides", {})
-            loaded = await asyncio.to_thread(reload_config, self.loaded, overrides=merged)
+            loaded = await reread_settings(self.loaded, overrides)
             return await self.apply_config(loaded.config, loaded=loaded)
-        current = self.config.model_dump(mode="python")
-        for key in ("database", "audit"):  # keep secrets as values, not their masked repr
-            current[key] = getattr(self.config, key).model_dump()
-        merge_layer(current, overrides, "overrides", {})
-        return await self.apply_config(validate_config(current))
+        return await self.apply_config(merged_config(self.config, overrides))
 
     async def reload(self) -> dict[str, Any]:
         """Re-read the settings files and apply them; on error, log and alert, keep what runs."""
-        from prisma_infra.config.loader import reload_config
+        from prisma_infra.swap import reread_settings
 
         if self.loaded is None:
             raise PrismaInfraError("This infrastructure was not loaded from settings files: use configure()")
         try:
-            loaded = await asyncio.to_thread(reload_config, self.loaded)
+            loaded = await reread_settings(self.loaded)
             return await self.apply_config(loaded.config, loaded=loaded)
         except PrismaInfraError as error:
             problems = getattr(error, "problems", None) or [str(error)]
@@ -249,49 +238,20 @@ class Infrastructure:
         All or nothing: if anything fails to build or start, what was started is
         closed, the running configuration stays, and the error names the plugin.
         """
-        from prisma_infra.reload import config_changes, describe_swap
+        from prisma_infra.swap import prepare_swap
 
         async with self._swap_lock:
-            old = self.runtime
-            changes = config_changes(old.config, config)
-            if not changes:
-                if loaded is not None:
-                    self.loaded = loaded
-                return {}
-            plugins = self.plugins
-            plugins.allowlist = set(config.plugins.load) if config.plugins.load is not None else plugins.allowlist
-            plugins.disabled = set(config.plugins.disable)
-            plugins.strict = config.plugins.strict
-            if plugins.autoload:
-                plugins.discover()  # plugins pip-installed since start-up
-            registry = collect_registry(plugins, exclude=plugins.disabled)
-            engine_changed = config.database != old.config.database
-            engine = select_engine(registry, config) if engine_changed else old.engine
-            schema = self._schema
-            try:
-                if engine_changed:
-                    await engine.start()
-                    schema = await self._read_schema(engine)
-                new = Runtime.build(config, registry, engine, self, plugins)
-                await new.start()
-            except BaseException:
-                if engine_changed:
-                    await engine.close()
-                raise
-            self._runtime = new
-            self._schema = schema
+            swap = await prepare_swap(self, config, self._schema)
             if loaded is not None:
                 self.loaded = loaded
-            for name in list(plugins.disabled):
-                if plugins.is_loaded(name):
-                    plugins.unregister(name)
-            for line in describe_swap(changes):
-                log.info("configuration applied; rebuilt %s", line)
-            await old.retire(close_engine=engine_changed)
-        await plugins.notify(
-            "configuration_changed", infrastructure=self, config=config, previous=old.config, changes=changes
+            if swap is None:
+                return {}
+            self._runtime, self._schema = swap.runtime, swap.schema
+            await swap.finish()
+        await swap.plugins.notify(
+            "configuration_changed", infrastructure=self, config=config, previous=swap.old.config, changes=swap.changes
         )
-        return changes
+        return swap.changes
 
     async def watch(self, *, polling: bool = False, debounce_ms: int = 200) -> ConfigWatcher:
         """Start watching the settings files; every valid save is applied (stopped by `close`)."""
