@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from prisma_infra.schema import Field, Model, Relation, Schema
+    from prisma_infra.schema.model import Field, Model, Relation, Schema
 
 __all__ = ["NestedWrite", "data_under", "items", "named_rows", "relation_writes", "to_one_update", "walk"]
 
