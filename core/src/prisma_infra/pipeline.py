@@ -1,6 +1,6 @@
 """The operation pipeline: middleware composed as decorators around the engine call.
 
-A middleware has the seed's shape — ``before``, ``after``, ``error`` — and may
+A middleware has three optional steps — ``before``, ``after``, ``error`` — and may
 override ``wrap`` when it needs to act around the call (a cache that answers
 without calling the engine). Composition happens once per configuration, so an
 operation pays only for the middleware that actually override something.
