@@ -1,4 +1,4 @@
-"""``migrate deploy`` / ``status`` / ``resolve`` for PostgreSQL, MySQL/MariaDB and SQLite, offline.
+"""``migrate deploy`` / ``status`` / ``resolve`` / ``create`` for PostgreSQL, MySQL/MariaDB and SQLite, offline.
 
 Applies ``<migrations_dir>/<name>/migration.sql`` in folder-name order and
 records each in Prisma's own ``_prisma_migrations`` table, with Prisma's
@@ -16,22 +16,31 @@ The SQL runs in Node through the pinned drivers (``pg``, ``mariadb``,
 ``@libsql/client``): no Python database driver is needed. A PostgreSQL script
 runs as one multi-statement query (atomic); MySQL commits each DDL statement,
 so a failed MySQL migration can be half applied, as with Prisma.
+
+The migrations folder itself (listing, checksums, the lock file) is `prisma_infra_prisma.migrations`;
+its names are re-exported here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from prisma_infra.errors import ConfigurationError, PrismaInfraError
-
 from prisma_infra_prisma.datasource import ResolvedDatabase, ScriptFailure, call_script
+from prisma_infra_prisma.migrations import (
+    Migration,
+    MigrationError,
+    check_lockfile,
+    checksum,
+    checksum_matches,
+    list_migrations,
+    new_migration_folder,
+    write_lockfile,
+)
+from prisma_infra_prisma.schema_sync import diff_script
 
 __all__ = [
     "AppliedMigration",
@@ -47,64 +56,6 @@ __all__ = [
     "migrate_resolve",
     "migrate_status",
 ]
-
-_LOCK_FILE = "migration_lock.toml"
-
-
-class MigrationError(PrismaInfraError):
-    """A migration failed, or the history does not allow deploying (names the migration)."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        migration: str | None = None,
-        migrations: Sequence[str] = (),
-        logs: str | None = None,
-        applied: Sequence[str] = (),
-    ) -> None:
-        super().__init__(message, detail=logs)
-        self.migration = migration
-        self.migrations = list(migrations) or ([migration] if migration else [])
-        self.logs = logs
-        #: Migrations this run applied before the failure.
-        self.applied = list(applied)
-
-
-def checksum(script: bytes | str) -> str:
-    """Prisma's checksum of a migration script: SHA-256, lowercase hex."""
-    data = script.encode("utf-8") if isinstance(script, str) else script
-    return hashlib.sha256(data).hexdigest()
-
-
-def _unpadded(digest: str) -> str:
-    # An old schema engine wrote each byte without zero-padding (prisma-engines#1887).
-    return "".join(format(int(digest[i : i + 2], 16), "x") for i in range(0, len(digest), 2))
-
-
-def checksum_matches(script: bytes, recorded: str) -> bool:
-    """Prisma's rule: equal for the file as is, with LF, or with CRLF line endings (also the old unpadded form)."""
-    variants = {script, script.replace(b"\r\n", b"\n"), script.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")}
-    for variant in variants:
-        digest = checksum(variant)
-        if recorded in (digest, _unpadded(digest)):
-            return True
-    return False
-
-
-@dataclass(frozen=True)
-class Migration:
-    name: str
-    path: Path
-    raw: bytes = field(repr=False)
-
-    @property
-    def script(self) -> str:
-        return self.raw.decode("utf-8")
-
-    @property
-    def checksum(self) -> str:
-        return checksum(self.raw)
 
 
 @dataclass(frozen=True)
@@ -146,36 +97,6 @@ class MigrationStatus:
 class DeployResult:
     applied: list[str]
     warnings: list[str] = field(default_factory=list)
-
-
-def list_migrations(migrations_dir: Path) -> list[Migration]:
-    """The migration folders of ``migrations_dir`` in name order (each must hold a migration.sql).
-
-    :raises ConfigurationError: a migration folder without ``migration.sql``.
-    """
-    if not migrations_dir.is_dir():
-        return []
-    found: list[Migration] = []
-    for folder in sorted(p for p in migrations_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        script = folder / "migration.sql"
-        if not script.is_file():
-            raise ConfigurationError(
-                f"The migration folder {folder} has no migration.sql: restore the file or delete the folder."
-            )
-        found.append(Migration(name=folder.name, path=script, raw=script.read_bytes()))
-    return found
-
-
-def _check_lockfile(resolved: ResolvedDatabase, migrations_dir: Path) -> None:
-    lock = migrations_dir / _LOCK_FILE
-    if not lock.is_file():
-        return
-    match = re.search(r'^\s*provider\s*=\s*"([^"]+)"', lock.read_text("utf-8"), re.MULTILINE)
-    if match and match.group(1) != resolved.provider:
-        raise MigrationError(
-            f"The migrations in {migrations_dir} were written for {match.group(1)} ({_LOCK_FILE}) but the "
-            f"datasource is {resolved.provider}. Start a new migrations folder for this provider."
-        )
 
 
 def _when(value: Any) -> datetime | None:
@@ -257,7 +178,7 @@ async def migrate_status(resolved: ResolvedDatabase, migrations_dir: Path) -> Mi
 
 
 def _deploy(resolved: ResolvedDatabase, migrations_dir: Path, on_modified: Literal["warn", "error"]) -> DeployResult:
-    _check_lockfile(resolved, migrations_dir)
+    check_lockfile(resolved.provider, migrations_dir)
     local = list_migrations(migrations_dir)
     warnings: list[str] = []
     status = _status(resolved, migrations_dir)
@@ -322,28 +243,15 @@ def create_migration(
     PostgreSQL (needs CREATEDB for a temporary shadow database) and SQLite only.
     :returns: the new file, or None when the schema matches the migrations already.
     """
-    from prisma_infra_prisma.schema_sync import diff_script
-
-    slug = re.sub(r"[^A-Za-z0-9_]+", "_", name.strip()).strip("_").lower()
-    if not slug:
-        raise ConfigurationError(f"Invalid migration name {name!r}.")
-    _check_lockfile(resolved, migrations_dir)
+    folder = new_migration_folder(migrations_dir, name, now or datetime.now(UTC))
+    check_lockfile(resolved.provider, migrations_dir)
     existing = list_migrations(migrations_dir)
     script = diff_script(resolved, from_migrations=migrations_dir if existing else None)
 
     if not script.strip() or script.strip() == "-- This is an empty migration.":
         return None
-    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d%H%M%S")
-    folder = migrations_dir / f"{stamp}_{slug}"
     folder.mkdir(parents=True, exist_ok=False)
     target = folder / "migration.sql"
     target.write_text(script, encoding="utf-8")
-    lock = migrations_dir / _LOCK_FILE
-    if not lock.is_file():
-        lock.write_text(
-            "# Please do not edit this file manually\n"
-            "# It should be added in your version-control system (e.g., Git)\n"
-            f'provider = "{resolved.provider}"\n',
-            encoding="utf-8",
-        )
+    write_lockfile(resolved.provider, migrations_dir)
     return target

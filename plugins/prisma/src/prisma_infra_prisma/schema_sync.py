@@ -21,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 from prisma_infra.errors import PrismaInfraError
 
 from prisma_infra_prisma.datasource import ResolvedDatabase, ScriptFailure, call_script
+from prisma_infra_prisma.migrations import LOCK_FILE, list_migrations
 
 __all__ = ["DataLossError", "PushResult", "SchemaSyncError", "db_push", "diff_script"]
 
@@ -106,9 +107,7 @@ async def db_push(resolved: ResolvedDatabase, *, force: bool = False) -> PushRes
 
 
 def _migrations_target(migrations_dir: Path) -> dict[str, Any]:
-    from prisma_infra_prisma.migrate import list_migrations
-
-    lock = migrations_dir / "migration_lock.toml"
+    lock = migrations_dir / LOCK_FILE
     return {
         "tag": "migrations",
         "baseDir": str(migrations_dir),
@@ -135,8 +134,6 @@ def diff_script(resolved: ResolvedDatabase, *, from_migrations: Path | None = No
 
     :raises SchemaSyncError: the engine failed, or a migration does not apply to an empty database.
     """
-    from prisma_infra_prisma.migrate import list_migrations
-
     replay = from_migrations is not None and bool(list_migrations(from_migrations))
     if resolved.provider == "mysql":
         from prisma_infra_prisma.mysql_diff import introspect, migration_script
@@ -191,8 +188,6 @@ def _scratch_database(resolved: ResolvedDatabase) -> Iterator[str]:
 @contextlib.contextmanager
 def _replayed(resolved: ResolvedDatabase, migrations_dir: Path) -> Iterator[str]:
     """URL of a scratch database holding the state after ``migrations_dir``'s scripts."""
-    from prisma_infra_prisma.migrate import list_migrations
-
     with _scratch_database(resolved) as url:
         for migration in list_migrations(migrations_dir):
             request = {"op": "execute", "provider": resolved.provider, "url": url, "script": migration.script}
