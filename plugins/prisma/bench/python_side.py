@@ -43,9 +43,9 @@ class LoopbackStdin:
     """Stands in for the bridge's stdin: answers each request on the next loop turn."""
 
     def __init__(self, bridge: Any, loop: asyncio.AbstractEventLoop) -> None:
-        from prisma_infra_prisma.bridge import _Lines
+        from prisma_infra_prisma.pipes import LineSplitter
 
-        self.output = _Lines(bridge._receive)
+        self.output = LineSplitter(bridge._receive)
         self.loop = loop
 
     def write(self, data: bytes) -> None:

@@ -17,7 +17,7 @@ limit. When the process dies every pending request fails at once: with
 reached the pipe, so the database may have applied it; with plain `EngineUnavailableError` when
 it was a read, a statement of an interactive transaction (the database rolls that back when its
 connection drops) or a request still waiting in the write buffer (it never left this process).
-stdin is written by hand (`_Writer`) to know exactly which bytes reached the pipe.
+stdin is written by hand (`pipes.PipeWriter`) to know exactly which bytes reached the pipe.
 
 With ``busy_poll`` (seconds) both sides poll instead of sleeping, for that long at most: Python
 while one request is in flight, Node after answering its last one (docs/engine.md, "Latency:
@@ -39,6 +39,7 @@ from prisma_infra.errors import EngineUnavailableError, OperationTimeoutError, O
 from prisma_infra.operation import WRITE_ACTIONS
 
 from prisma_infra_prisma import codec
+from prisma_infra_prisma.pipes import LineSplitter, PipeWriter
 
 __all__ = ["Bridge", "ErrorFactory"]
 
@@ -105,99 +106,6 @@ class _Pending:
         return f"{self.model}.{self.action}" if self.model else self.action
 
 
-class _Lines:
-    """Splits the child's stdout into lines and hands each complete one to `Bridge._receive`."""
-
-    __slots__ = ("parts", "receive")
-
-    def __init__(self, receive: Callable[[bytes], None]) -> None:
-        self.receive = receive
-        self.parts: list[bytes] = []  # the start of a line still incomplete
-
-    def feed(self, data: bytes) -> None:
-        end = data.rfind(b"\n")
-        if end < 0:
-            self.parts.append(data)  # a list, not +=: a long line arrives in many chunks
-            return
-        if self.parts:
-            self.parts.append(data)
-            data = b"".join(self.parts)
-            end += len(data) - len(self.parts[-1])
-            self.parts = []
-        if end < len(data) - 1:
-            self.parts.append(data[end + 1 :])
-        receive = self.receive
-        if data.find(b"\n") == end:
-            receive(data[:end])  # the common case: exactly one line
-            return
-        for line in data[:end].split(b"\n"):
-            if line:
-                receive(line)
-
-
-class _Writer:
-    """The child's stdin, non-blocking; ``written`` counts the bytes that reached the pipe.
-
-    An asyncio write transport would serve as well but drops its buffer without telling how
-    much of it was written when the pipe breaks, and that is what tells a request the child
-    may have read from one it cannot have.
-    """
-
-    __slots__ = ("buffer", "fd", "loop", "lost", "queued", "written")
-
-    def __init__(self, fd: int, loop: asyncio.AbstractEventLoop, lost: Callable[[str], None]) -> None:
-        os.set_blocking(fd, False)
-        self.fd: int | None = fd
-        self.loop = loop
-        self.lost = lost
-        self.buffer = bytearray()
-        self.queued = 0  # bytes handed to `write`
-        self.written = 0  # bytes the pipe took
-
-    def write(self, data: bytes) -> None:
-        self.queued += len(data)
-        if self.buffer:
-            self.buffer += data
-            return
-        sent = self._send(data)
-        if 0 <= sent < len(data):
-            self.buffer += data[sent:]
-            assert self.fd is not None
-            self.loop.add_writer(self.fd, self._flush)
-
-    def _send(self, data: bytes | bytearray) -> int:
-        """Bytes written (0 when the pipe is full), -1 when it broke."""
-        fd = self.fd
-        if fd is None:
-            return -1
-        try:
-            sent = os.write(fd, data)
-        except (BlockingIOError, InterruptedError):
-            return 0
-        except OSError as exc:
-            self.close()
-            self.lost(f"its input broke: {exc}")
-            return -1
-        self.written += sent
-        return sent
-
-    def _flush(self) -> None:
-        sent = self._send(self.buffer)
-        if sent > 0:
-            del self.buffer[:sent]
-        if not self.buffer and self.fd is not None:
-            self.loop.remove_writer(self.fd)
-
-    def close(self) -> None:
-        """Close the pipe (end of input for the child); what is still buffered is dropped."""
-        fd, self.fd = self.fd, None
-        if fd is not None:
-            if self.buffer:
-                self.loop.remove_writer(fd)
-                self.buffer.clear()
-            os.close(fd)
-
-
 class Bridge:
     """One Node.js bridge process; `request` sends one request and returns a future for its response."""
 
@@ -222,11 +130,11 @@ class Bridge:
         self._pending: dict[int, _Pending] = {}
         self._next_id = 0
         self._process: asyncio.subprocess.Process | None = None
-        self._stdin: _Writer | None = None
+        self._stdin: PipeWriter | None = None
         self._stdout: int | None = None  # the read end of the child's stdout, non-blocking
         self._buffer = bytearray(_READ_SIZE)
         self._view = memoryview(self._buffer)
-        self._lines = _Lines(self._receive)
+        self._lines = LineSplitter(self._receive)
         self._tasks: list[asyncio.Task[None]] = []
         self._ready: asyncio.Future[Any] | None = None
         self._watch: asyncio.TimerHandle | None = None
@@ -273,7 +181,7 @@ class Bridge:
         os.set_blocking(parent_out, False)
         self._stdout = parent_out
         loop.add_reader(parent_out, self._readable)
-        self._stdin = _Writer(parent_in, loop, self._lost)
+        self._stdin = PipeWriter(parent_in, loop, self._lost)
         assert process.stderr is not None
         self._tasks = [
             loop.create_task(self._read_stderr(process.stderr)),
