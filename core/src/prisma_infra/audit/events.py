@@ -27,6 +27,8 @@ from typing import Any
 
 import orjson
 
+from prisma_infra.actor import actor_id as identity
+
 __all__ = [
     "EVENT_FIELDS",
     "Event",
@@ -155,14 +157,10 @@ def key_of(record: Mapping[str, Any] | None, key_fields: Sequence[str]) -> dict[
 
 
 def actor_id(actor: Any) -> str | None:
-    """How an actor is recorded: its ``id`` (attribute or key) when it has one, else ``str(actor)``."""
+    """How an actor is recorded: its id (`prisma_infra.actor.actor_id`) as text, else ``str(actor)``."""
     if actor is None:
         return None
-    if isinstance(actor, str):
-        return actor
-    if isinstance(actor, int | uuid.UUID):
-        return str(actor)
-    found = actor.get("id") if isinstance(actor, Mapping) else getattr(actor, "id", None)
+    found = identity(actor)
     return str(found) if found is not None else str(actor)
 
 

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from prisma_infra.audit.masking import PiiSeam
     from prisma_infra.audit.relay import OutboxRelay
     from prisma_infra.config.model import AuditConfig
-    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.kernel import Kernel
 
 __all__ = ["AuditManager"]
 
@@ -56,7 +56,7 @@ class AuditManager:
 
     def __init__(
         self,
-        infrastructure: Infrastructure,
+        kernel: Kernel,
         config: AuditConfig,
         writer: AuditWriter,
         capture: AuditCapture,
@@ -65,7 +65,7 @@ class AuditManager:
         skip_models: frozenset[str] = frozenset(),
         outbox: OutboxRelay | None = None,
     ) -> None:
-        self._infra = infrastructure
+        self._infra = kernel
         self.config = config
         self.writer = writer
         self.capture_ = capture
@@ -115,7 +115,7 @@ class AuditManager:
 
     async def capture(self, operation: Operation, call: Handler) -> Any:
         """Run a write and record its events (see the module documentation)."""
-        from prisma_infra.transaction import Transaction, in_batch
+        from prisma_infra.data.transaction import Transaction, in_batch
 
         tx_id = operation.context.transaction
         outbox = self.outbox

@@ -1,9 +1,8 @@
 """The one seam between audit/compliance and PII masking.
 
 `PiiSeam.mask(model, record, purpose)` masks a record's PII fields. When the
-PII feature is installed (``infra.pii``, a `prisma_infra.pii.PiiManager` with
-``mask_record(model, record, purpose=...)`` and ``field_categories(model)``),
-that manager decides everything (classification from the schema and values,
+PII feature runs, its `prisma_infra.ports.masking.Masking` (published under
+``MASKING``) decides everything (classification from the schema and values,
 strategies, keys). Without it, a small fallback classifies fields by name
 (plus ``models.<Model>.pii`` overrides) and masks them: e-mail addresses
 partially (``j***@example.com``), everything else redacted (``***``).
@@ -16,8 +15,11 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from prisma_infra.errors import PrismaInfraError
+from prisma_infra.ports.masking import MASKING, Masking
+
 if TYPE_CHECKING:
-    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.kernel import Kernel
     from prisma_infra.schema import Model
 
 __all__ = ["PiiSeam", "fallback_categories", "mask_value"]
@@ -36,7 +38,6 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"password|passwd|secret|api_?key|access_?token|refresh_?token"), "secret"),
 )
 _PERSON_NAME = re.compile(r"^(first|last|full|given|family|middle|display|real)?_?name$|^surname$")
-_MANAGER_KEYS = ("pii_manager", "pii")
 
 
 def _snake(name: str) -> str:
@@ -83,40 +84,24 @@ def mask_value(value: Any, category: str) -> Any:
 class PiiSeam:
     """Masks records for audit events and reports (see the module documentation)."""
 
-    def __init__(self, infrastructure: Infrastructure) -> None:
-        self._infra = infrastructure
+    def __init__(self, kernel: Kernel) -> None:
+        self._infra = kernel
         self._fallback: dict[str, dict[str, str]] = {}
 
-    def _manager(self) -> Any:
+    def _masking(self) -> Masking | None:
         try:
-            manager = self._infra.pii  # the PII feature's PiiManager, when installed
-        except Exception:
-            manager = None
-        if manager is not None and callable(getattr(manager, "mask_record", None)):
-            return manager
-        try:
-            extras = self._infra.runtime.extras
-        except Exception:
+            return self._infra.services.get(MASKING)
+        except PrismaInfraError:  # not started
             return None
-        for key in _MANAGER_KEYS:
-            manager = extras.get(key)
-            if manager is not None and callable(getattr(manager, "mask_record", None)):
-                return manager
-        return None
 
     def categories(self, model: str) -> dict[str, str]:
-        """Field → PII category of ``model`` (from the PII manager when present)."""
-        manager = self._manager()
-        if manager is not None:
-            for attribute in ("field_categories", "fields_of", "pii_fields"):
-                method = getattr(manager, attribute, None)
-                if callable(method):
-                    try:
-                        found = method(model)
-                    except Exception:  # a manager with another signature: use the fallback
-                        break
-                    if isinstance(found, Mapping):
-                        return {str(k): str(getattr(v, "category", v)) for k, v in found.items()}
+        """Field → PII category of ``model`` (from the PII feature when it runs)."""
+        masking = self._masking()
+        if masking is not None:
+            try:
+                return dict(masking.field_categories(model))
+            except Exception as exc:  # invalid PII settings: classify by name rather than not at all
+                log.warning("PII categories of %s unavailable (%s); using the fallback", model, exc)
         cached = self._fallback.get(model)
         if cached is None:
             schema_model = self._infra.schema.model(model)
@@ -128,10 +113,10 @@ class PiiSeam:
         """``record`` with its PII masked for ``purpose`` (``audit``, ``export``, ``report``)."""
         if record is None or model is None:
             return record
-        manager = self._manager()
-        if manager is not None:
+        masking = self._masking()
+        if masking is not None:
             try:
-                return manager.mask_record(model, dict(record), purpose=purpose)
+                return masking.mask_record(model, record, purpose=purpose)
             except Exception as exc:  # never let a masking bug leak clear values: fall back
                 log.warning("PII manager failed to mask %s for %s (%s); using the fallback", model, purpose, exc)
         categories = self.categories(model)

@@ -9,12 +9,13 @@ from prisma_infra.cache.sql import raw_writes
 from prisma_infra.errors import ConfigurationError, closest_match
 from prisma_infra.operation import WRITE_ACTIONS, Action, Operation
 from prisma_infra.pipeline import Handler, Middleware
+from prisma_infra.ports.transactions import BATCH_GUARDS, TRANSACTION_OBSERVERS
 
 if TYPE_CHECKING:
     from prisma_infra.audit.anchor import AnchorPublisher
     from prisma_infra.audit.manager import AuditManager
     from prisma_infra.config.model import AnchorConfig, AuditConfig
-    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.kernel import Kernel
     from prisma_infra.providers.audit import AuditSink
     from prisma_infra.runtime import Runtime
 
@@ -34,8 +35,8 @@ class AuditMiddleware(Middleware):
     name = "audit"
     order = 250
 
-    def __init__(self, infrastructure: Infrastructure) -> None:
-        self.infrastructure = infrastructure
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
         self.manager: AuditManager | None = None
         #: Set by `start`: until then `wrap` cannot tell whether there will be sinks.
         self.started = False
@@ -53,7 +54,7 @@ class AuditMiddleware(Middleware):
             action = operation.action
             if action is raw_query:
                 # A queryRaw that writes (UPDATE ... RETURNING, a CTE with a write) is audited like executeRaw.
-                if not raw_writes(operation, self.infrastructure.schema.provider):
+                if not raw_writes(operation, self.kernel.schema.provider):
                     return await call(operation)
                 if operation.model is None or manager.audits(operation):
                     return await manager.capture(operation, call)
@@ -71,6 +72,7 @@ class AuditMiddleware(Middleware):
         from prisma_infra.audit.masking import PiiSeam
         from prisma_infra.audit.outbox import Outbox
         from prisma_infra.audit.relay import OutboxRelay
+        from prisma_infra.audit.service import AUDIT, audit_writers
         from prisma_infra.audit.writer import AuditWriter
 
         self.started = True
@@ -103,7 +105,7 @@ class AuditMiddleware(Middleware):
         buffer_dir = _resolve(config.buffer_dir, base_dir)
         hasher = AuditManager.hasher_for(config)
         # One writer per chain for the infrastructure's life: see AuditWriter.acquire.
-        writers: dict[tuple[str, Path], AuditWriter] = self.infrastructure.__dict__.setdefault("_audit_writers", {})
+        writers = audit_writers(self.kernel.stash)
         key = (config.chain, buffer_dir)
         writer = writers.get(key)
         if writer is not None and not writer.closed and writer.hasher == hasher:
@@ -124,9 +126,9 @@ class AuditMiddleware(Middleware):
             await writer.start()
             writers[key] = writer
         writer.acquire()
-        seam = PiiSeam(self.infrastructure)
+        seam = PiiSeam(self.kernel)
         capture = AuditCapture(
-            self.infrastructure.schema,
+            self.kernel.schema,
             runtime.engine,
             seam,
             read_batch_size=config.read_batch_size,
@@ -137,9 +139,11 @@ class AuditMiddleware(Middleware):
             relay = OutboxRelay(Outbox(runtime.engine, writer.chain), writer)
             await relay.outbox.start()
             await relay.recover_once()  # before the first write: rows a crash left go first
-        manager = AuditManager(
-            self.infrastructure, config, writer, capture, seam, skip_models=frozenset(skip), outbox=relay
-        )
+        manager = AuditManager(self.kernel, config, writer, capture, seam, skip_models=frozenset(skip), outbox=relay)
+        runtime.services[AUDIT] = manager
+        runtime.services.add(TRANSACTION_OBSERVERS, manager)
+        runtime.services.add(BATCH_GUARDS, manager.batch_needs_transaction)
+        # deprecated: until runtime.extras is removed
         runtime.extras["audit"] = manager
         runtime.extras.setdefault("transaction_observers", []).append(manager)
         runtime.extras.setdefault("interactive_batch", []).append(manager.batch_needs_transaction)

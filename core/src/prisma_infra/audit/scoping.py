@@ -7,7 +7,7 @@ removed, as in query results). Which records are readable:
 
 - a record that still exists: the one the database returns for the caller's
   read filter (``findMany`` on the keys in the result, the row filter AND-ed in);
-- a record that no longer exists (deleted): decided in memory (`Plan.decide`) on
+- a record that no longer exists (deleted): decided in memory (`AccessPlan.decide`) on
   the image the event carries (``after``, else ``before``: the row as the delete
   found it) — only when the row filter reads nothing but columns the image holds
   in clear; a filter on a relation or on a column the trail stores masked hides
@@ -29,16 +29,17 @@ from typing import TYPE_CHECKING, Any
 from prisma_infra.audit.events import Event, json_safe, record_key
 from prisma_infra.errors import PrismaInfraError
 from prisma_infra.operation import Action
-from prisma_infra.policies.engine import PolicyEngine, bypass_policies, policies_bypassed
+from prisma_infra.policies.decider import PolicyDecider, bypass_policies, policies_bypassed
 from prisma_infra.policies.evaluator import MissingRelationError
 from prisma_infra.policies.masking import mask_value
+from prisma_infra.policies.service import POLICIES
 from prisma_infra.policies.where import fields_read
 
 if TYPE_CHECKING:
     from prisma_infra.audit.masking import PiiSeam
-    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.kernel import Kernel
     from prisma_infra.policies.actor import ActorView
-    from prisma_infra.policies.rules import Plan
+    from prisma_infra.policies.rules import AccessPlan
 
 __all__ = ["AuditScope"]
 
@@ -49,32 +50,32 @@ _CHUNK = 500
 class AuditScope:
     """Filters and masks audit events for the ambient actor (see the module documentation)."""
 
-    def __init__(self, infrastructure: Infrastructure, engine: PolicyEngine, actor: ActorView, seam: PiiSeam) -> None:
-        self._infra = infrastructure
-        self.engine = engine
+    def __init__(self, kernel: Kernel, decider: PolicyDecider, actor: ActorView, seam: PiiSeam) -> None:
+        self._infra = kernel
+        self.decider = decider
         self.actor = actor
         self.seam = seam
 
     @classmethod
-    def current(cls, infrastructure: Infrastructure, seam: PiiSeam) -> AuditScope | None:
+    def current(cls, kernel: Kernel, seam: PiiSeam) -> AuditScope | None:
         """The scope of the ambient actor; ``None`` when policies do not apply (bypassed, disabled, none)."""
         from prisma_infra.context import current_context
 
         if policies_bypassed():
             return None
         try:
-            engine = infrastructure.runtime.extras.get("policies")
+            decider = kernel.services.get(POLICIES)
         except PrismaInfraError:
             return None
-        if not isinstance(engine, PolicyEngine) or not engine.enabled:
+        if decider is None or not decider.enabled:
             return None
-        if not engine.models and engine.default == "allow" and engine.raw_roles is None:
+        if not decider.models and decider.default == "allow" and decider.raw_roles is None:
             return None
         ambient = current_context()
-        return cls(infrastructure, engine, engine.view(ambient.actor, ambient.tenant), seam)
+        return cls(kernel, decider, decider.view(ambient.actor, ambient.tenant), seam)
 
     def _raw_allowed(self) -> bool:
-        roles = self.engine.raw_roles
+        roles = self.decider.raw_roles
         return roles is None or bool(roles & self.actor.roles)
 
     async def apply(self, events: Sequence[Event]) -> list[Event]:
@@ -100,7 +101,7 @@ class AuditScope:
     async def _visible(self, model: str, events: list[Event]) -> set[int]:
         if self._infra.schema.get_model(model) is None:
             return set()  # a model no longer in the schema: nothing says who may read it
-        plan = self.engine.plan(self.actor, model, Action.FIND_MANY)
+        plan = self.decider.plan(self.actor, model, Action.FIND_MANY)
         if plan.denial is not None:
             return set()
         if plan.filter is None:
@@ -114,7 +115,7 @@ class AuditScope:
                 out.add(id(event))
         return out
 
-    async def _readable_keys(self, model: str, plan: Plan, events: list[Event]) -> tuple[set[Any], set[Any]]:
+    async def _readable_keys(self, model: str, plan: AccessPlan, events: list[Event]) -> tuple[set[Any], set[Any]]:
         """Record keys of ``events`` the actor may read now, and those that exist at all."""
         ids: dict[str, Mapping[str, Any]] = {}
         for event in events:
@@ -135,32 +136,32 @@ class AuditScope:
             existing |= {_key(row, keys) for row in found}
         return readable, existing
 
-    def _decide_on_image(self, model: str, plan: Plan, event: Event) -> bool:
+    def _decide_on_image(self, model: str, plan: AccessPlan, event: Event) -> bool:
         image = event.get("after") or event.get("before")
         if not isinstance(image, Mapping):
             return False
-        scalars, relations = fields_read(self.engine.schema, model, plan.filter)
+        scalars, relations = fields_read(self.decider.schema, model, plan.filter)
         masked = set(self.seam.categories(model))
         if relations or not scalars <= set(image) or scalars & masked:
             return False  # the image cannot answer the filter in clear: hide (fail closed)
         try:
-            return plan.decide(image, schema=self.engine.schema).allowed
+            return plan.decide(image, schema=self.decider.schema).allowed
         except MissingRelationError:
             return False
 
     def _mask(self, model: str, event: Event) -> Event:
-        rules = self.engine.field_rules(self.actor, model)
+        rules = self.decider.field_rules(self.actor, model)
         if not rules:
             return event
         before, after, diff = event.get("before"), event.get("after"), event.get("diff")
         probe: dict[str, Any] = {**(diff or {}), **(before or {}), **(after or {})}
-        unreadable = self.engine.unreadable_in(rules, self.actor, model, probe)
+        unreadable = self.decider.unreadable_in(rules, self.actor, model, probe)
         if not unreadable:
             return event
         out = dict(event)
         for name in ("before", "after"):
             if isinstance(out.get(name), Mapping):
-                out[name] = self.engine.mask_fields(unreadable, model, out[name])
+                out[name] = self.decider.mask_fields(unreadable, model, out[name])
         if isinstance(diff, Mapping):
             changes: dict[str, Any] = {}
             for field, change in diff.items():
@@ -168,7 +169,7 @@ class AuditScope:
                 if rule is None:
                     changes[field] = change
                 elif rule.read != "hide" and isinstance(change, Mapping):
-                    masker = self.engine.masker
+                    masker = self.decider.masker
                     changes[field] = {
                         side: mask_value(value, rule.mask, model=model, field=field, masker=masker)
                         for side, value in change.items()

@@ -1,4 +1,5 @@
-"""The built-in PII detectors and the ``prisma-infra pii`` commands, registered as an ordinary plugin."""
+"""The built-in PII detectors, the ``pii`` middleware (which publishes masking) and the
+``prisma-infra pii`` commands, registered as an ordinary plugin."""
 
 from __future__ import annotations
 
@@ -19,6 +20,13 @@ def register_pii_detectors(register: Callable[[str, Any], None]) -> None:
 
     for detector_name, detector in builtin_detectors().items():
         register(detector_name, detector)
+
+
+@hookimpl(trylast=True)
+def register_middleware(register: Callable[[str, Any], None]) -> None:
+    from prisma_infra.pii.service import PiiMiddleware
+
+    register("pii", PiiMiddleware)
 
 
 @hookimpl(trylast=True)

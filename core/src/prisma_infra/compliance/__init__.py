@@ -11,11 +11,12 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from prisma_infra.audit.service import AUDIT
 from prisma_infra.compliance.retention import RetentionResult, enforce_retention
 from prisma_infra.compliance.subject_access import SubjectAccessReport, subject_access
 
 if TYPE_CHECKING:
-    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.kernel import Kernel
 
 __all__ = ["ComplianceReports", "RetentionResult", "SubjectAccessReport", "enforce_retention", "subject_access"]
 
@@ -23,8 +24,8 @@ __all__ = ["ComplianceReports", "RetentionResult", "SubjectAccessReport", "enfor
 class ComplianceReports:
     """The compliance reports of one infrastructure (``infra.compliance``)."""
 
-    def __init__(self, infrastructure: Infrastructure) -> None:
-        self._infra = infrastructure
+    def __init__(self, kernel: Kernel) -> None:
+        self._infra = kernel
 
     async def subject_access(
         self,
@@ -47,7 +48,8 @@ class ComplianceReports:
         sink: str | None = None,
     ) -> int:
         """The audit trail between ``since`` (inclusive) and ``until`` (exclusive) as JSON lines or CSV."""
-        return await self._infra.audit.export(path, format=format, since=since, until=until, sink=sink)
+        audit = self._infra.services.require(AUDIT)
+        return await audit.export(path, format=format, since=since, until=until, sink=sink)
 
     async def enforce_retention(
         self,

@@ -26,10 +26,13 @@ from dataclasses import field as dc_field
 from typing import TYPE_CHECKING, Any
 
 from prisma_infra.audit.events import format_time, key_of, record_key
+from prisma_infra.audit.service import AUDIT
+from prisma_infra.data.repository import repository
+from prisma_infra.data.transaction import transaction
 from prisma_infra.errors import ConfigurationError, PrismaInfraError
 
 if TYPE_CHECKING:
-    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.kernel import Kernel
     from prisma_infra.schema import Model
 
 __all__ = ["ANONYMISED_PREFIX", "RetentionResult", "enforce_retention"]
@@ -89,7 +92,7 @@ def _anonymised(model: str, key: str, name: str) -> str:
 
 
 async def enforce_retention(
-    infrastructure: Infrastructure,
+    kernel: Kernel,
     *,
     now: dt.datetime | None = None,
     dry_run: bool = False,
@@ -107,8 +110,8 @@ async def enforce_retention(
     now = now or dt.datetime.now(dt.UTC)
     if now.tzinfo is None:
         now = now.replace(tzinfo=dt.UTC)
-    config = infrastructure.config
-    schema = infrastructure.schema
+    config = kernel.config
+    schema = kernel.schema
     wanted = {schema.model(m).name for m in models} if models else None
     results: dict[str, RetentionResult] = {}
     ambient = current_context()
@@ -131,19 +134,19 @@ async def enforce_retention(
             )
             where: dict[str, Any] = {date_field: {"lt": cutoff}}
             if settings.retention_action == "delete":
-                await _delete(infrastructure, model, where, result, batch_size)
+                await _delete(kernel, model, where, result, batch_size)
             else:
-                await _anonymise(infrastructure, model, where, result, batch_size)
+                await _anonymise(kernel, model, where, result, batch_size)
             results[model.name] = result
             if not dry_run:
-                await _summary(infrastructure, result)
+                await _summary(kernel, result)
     return results
 
 
 async def _delete(
-    infrastructure: Infrastructure, model: Model, where: dict[str, Any], result: RetentionResult, batch_size: int
+    kernel: Kernel, model: Model, where: dict[str, Any], result: RetentionResult, batch_size: int
 ) -> None:
-    repo = infrastructure.repository(model.name)
+    repo = repository(kernel, model.name)
     if result.dry_run:
         result.matched = int(await repo.count(where))
         return
@@ -152,11 +155,11 @@ async def _delete(
 
 
 async def _anonymise(
-    infrastructure: Infrastructure, model: Model, where: dict[str, Any], result: RetentionResult, batch_size: int
+    kernel: Kernel, model: Model, where: dict[str, Any], result: RetentionResult, batch_size: int
 ) -> None:
     from prisma_infra.audit.masking import PiiSeam
 
-    categories = PiiSeam(infrastructure).categories(model.name)
+    categories = PiiSeam(kernel).categories(model.name)
     nullable: list[str] = []
     strings: list[str] = []
     for name in categories:
@@ -176,7 +179,7 @@ async def _anonymise(
     pending = [{n: {"not": None}} for n in nullable] + [{n: {"not": {"startsWith": ANONYMISED_PREFIX}}}
                                                          for n in strings]
     filters = {"AND": [where, {"OR": pending}]}
-    repo = infrastructure.repository(model.name)
+    repo = repository(kernel, model.name)
     if result.dry_run:
         result.matched = int(await repo.count(filters))
         return
@@ -186,7 +189,7 @@ async def _anonymise(
     async for batch in repo.stream(filters, batch_size=batch_size, select={k: True for k in keys}):
         result.matched += len(batch)
         try:
-            async with infrastructure.transaction() as tx:
+            async with transaction(kernel) as tx:
                 tx_repo = tx.repository(model.name)
                 for row in batch:
                     key = record_key(key_of(row, keys)) or ""
@@ -201,9 +204,11 @@ async def _anonymise(
             result.affected += len(batch)
 
 
-async def _summary(infrastructure: Infrastructure, result: RetentionResult) -> None:
+async def _summary(kernel: Kernel, result: RetentionResult) -> None:
     try:
-        audit = infrastructure.audit
+        audit = kernel.services.get(AUDIT)
     except PrismaInfraError:
+        return
+    if audit is None:
         return
     await audit.record("retention", model=result.model, details=result.to_dict())

@@ -31,11 +31,14 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from prisma_infra.actor import actor_roles
 from prisma_infra.audit.events import format_time, json_safe, key_of, record_key
+from prisma_infra.audit.service import AUDIT
+from prisma_infra.data.repository import repository
 from prisma_infra.errors import PrismaInfraError, ValidationError
 
 if TYPE_CHECKING:
-    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.kernel import Kernel
     from prisma_infra.schema import Model, Relation
 
 __all__ = ["SubjectAccessReport", "caller_roles", "subject_access"]
@@ -81,39 +84,23 @@ class SubjectAccessReport:
 
 
 def caller_roles(actor: Any) -> set[str]:
-    """The ``role``/``roles`` of an actor (attribute or key)."""
-    if actor is None:
-        return set()
-
-    def get(key: str) -> Any:
-        return actor.get(key) if isinstance(actor, Mapping) else getattr(actor, key, None)
-
-    roles: set[str] = set()
-    role = get("role")
-    if isinstance(role, str):
-        roles.add(role)
-    many = get("roles")
-    if isinstance(many, list | tuple | set | frozenset):
-        roles.update(str(r) for r in many)
-    return roles
+    """The roles of an actor (`prisma_infra.actor.actor_roles`)."""
+    return set(actor_roles(actor))
 
 
-def _allowed_roles(infrastructure: Infrastructure) -> set[str]:
-    config = infrastructure.config
-    allowed = set(config.audit.report_roles)
-    pii = getattr(config, "pii", None)
-    allowed.update(getattr(pii, "reveal_roles", None) or ())
-    return allowed
+def _allowed_roles(kernel: Kernel) -> set[str]:
+    config = kernel.config
+    return {*config.audit.report_roles, *config.pii.reveal_roles}
 
 
 class _Finder:
-    def __init__(self, infrastructure: Infrastructure) -> None:
-        self.infra = infrastructure
-        self.schema = infrastructure.schema
+    def __init__(self, kernel: Kernel) -> None:
+        self.infra = kernel
+        self.schema = kernel.schema
         self.found: dict[str, dict[str, dict[str, Any]]] = {}
 
     def key_fields(self, model: Model) -> tuple[str, ...]:
-        return self.infra.repository(model.name).info.key_fields
+        return repository(self.infra, model.name).info.key_fields
 
     def add(self, model: Model, record: Mapping[str, Any]) -> tuple[str, str] | None:
         key = record_key(key_of(record, self.key_fields(model)))
@@ -124,7 +111,7 @@ class _Finder:
 
     async def find(self, model: Model, where: Mapping[str, Any]) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
-        repo = self.infra.repository(model.name)
+        repo = repository(self.infra, model.name)
         if repo.info.key_fields:
             async for batch in repo.stream(dict(where), batch_size=_PAGE):
                 rows.extend(batch)
@@ -178,7 +165,7 @@ class _Finder:
 
 
 async def subject_access(
-    infrastructure: Infrastructure,
+    kernel: Kernel,
     subject: str | int,
     *,
     model: str | None = None,
@@ -194,8 +181,8 @@ async def subject_access(
     from prisma_infra.audit.masking import PiiSeam
     from prisma_infra.context import current_context
 
-    schema = infrastructure.schema
-    finder = _Finder(infrastructure)
+    schema = kernel.schema
+    finder = _Finder(kernel)
     primary: list[tuple[Model, dict[str, Any]]] = []
     text = str(subject)
     if isinstance(subject, str) and "@" in subject:
@@ -217,7 +204,7 @@ async def subject_access(
                 f"An id subject ({type(subject).__name__}) needs model=: which model is it the id of?"
             )
         for candidate in candidates:
-            repo = infrastructure.repository(candidate.name)
+            repo = repository(kernel, candidate.name)
             if len(repo.info.key_fields) != 1:
                 continue
             value: Any = subject
@@ -238,8 +225,8 @@ async def subject_access(
         await finder.related(candidate, row)
 
     roles = {role} if role is not None else caller_roles(current_context().actor)
-    authorised = bool(roles & _allowed_roles(infrastructure))
-    seam = PiiSeam(infrastructure)
+    authorised = bool(roles & _allowed_roles(kernel))
+    seam = PiiSeam(kernel)
     records: dict[str, list[dict[str, Any]]] = {}
     for model_name, rows in finder.found.items():
         shown = list(rows.values())
@@ -250,7 +237,7 @@ async def subject_access(
         wanted = {(m, k) for m, rows in finder.found.items() for k in rows}
         actors = {text} | {key for _, key in ((m["model"], m["key"]) for m in markers)}
         try:
-            audit = infrastructure.audit
+            audit = kernel.services.get(AUDIT)
         except PrismaInfraError:
             audit = None
         if audit is not None:

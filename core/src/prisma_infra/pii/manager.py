@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from prisma_infra.actor import actor_roles
 from prisma_infra.config.model import InfraConfig, PiiConfig
 from prisma_infra.context import current_context
 from prisma_infra.errors import ConfigurationError, PolicyDeniedError, UnknownFieldError, closest_match
@@ -19,7 +20,8 @@ from prisma_infra.pii.partial import partial_mask
 from prisma_infra.providers.pii import PiiDetector, PiiMatch
 
 if TYPE_CHECKING:
-    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.kernel import Executor, Kernel
+    from prisma_infra.runtime import Runtime
     from prisma_infra.schema import Model, Schema
 
 __all__ = ["REVEALING_PURPOSES", "PiiManager"]
@@ -42,26 +44,11 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def _actor_roles(actor: Any) -> set[str]:
-    if actor is None:
-        return set()
-
-    def get(key: str) -> Any:
-        return actor.get(key) if isinstance(actor, Mapping) else getattr(actor, key, None)
-
-    roles: set[str] = set()
-    if isinstance(role := get("role"), str):
-        roles.add(role)
-    if isinstance(many := get("roles"), list | tuple | set | frozenset):
-        roles.update(str(r) for r in many)
-    return roles
-
-
 class PiiManager:
     """Classifies fields, reports the inventory and masks records and text.
 
-    Built by ``infra.pii`` from the running configuration, or on its own for a
-    schema (``PiiManager(schema, config)``) — then with the built-in detectors.
+    Built by the PII feature for each runtime (``infra.pii``, `prisma_infra.pii.service`),
+    or on its own for a schema (``PiiManager(schema, config)``) — then with the built-in detectors.
     """
 
     def __init__(
@@ -70,7 +57,8 @@ class PiiManager:
         config: InfraConfig | PiiConfig | Mapping[str, Any] | None = None,
         *,
         detectors: Mapping[str, PiiDetector] | None = None,
-        infrastructure: Infrastructure | None = None,
+        kernel: Executor | None = None,
+        infrastructure: Executor | None = None,
     ) -> None:
         if isinstance(config, PiiConfig):
             config = InfraConfig(pii=config)
@@ -79,7 +67,8 @@ class PiiManager:
         self.config: InfraConfig = config or InfraConfig()
         self.settings: PiiConfig = self.config.pii
         self.schema = schema
-        self.infrastructure = infrastructure
+        #: Where `inventory` samples rows (``infrastructure=`` is the former name of ``kernel=``).
+        self.kernel: Executor | None = kernel if kernel is not None else infrastructure
         registered = builtin_detectors() if detectors is None else dict(detectors)
         self.detectors: dict[str, PiiDetector] = {
             name: (d.configured(self.settings) if isinstance(d, ValueDetector) else d)
@@ -99,14 +88,27 @@ class PiiManager:
         self._check_config()
 
     @classmethod
-    def for_infrastructure(cls, infrastructure: Infrastructure, previous: PiiManager | None = None) -> PiiManager:
-        """The manager of a started infrastructure: its configuration, schema and registered detectors."""
-        runtime = infrastructure.runtime
+    def for_kernel(
+        cls, kernel: Kernel, runtime: Runtime | None = None, previous: PiiManager | None = None
+    ) -> PiiManager:
+        """The manager of ``runtime`` (default: the current one): its configuration, the schema and its
+        registered detectors; value classifications learned by ``previous`` carry over for the same schema."""
+        runtime = runtime or kernel.runtime
         detectors = {name: reg.factory for name, reg in runtime.registry.get("pii_detectors", {}).items()}
-        manager = cls(infrastructure.schema, runtime.config, detectors=detectors, infrastructure=infrastructure)
+        manager = cls(kernel.schema, runtime.config, detectors=detectors, kernel=kernel)
         if previous is not None and previous.schema is manager.schema:
             manager.learned = previous.learned
         return manager
+
+    @classmethod
+    def for_infrastructure(cls, infrastructure: Kernel, previous: PiiManager | None = None) -> PiiManager:
+        """Deprecated name of `for_kernel`."""
+        return cls.for_kernel(infrastructure, previous=previous)
+
+    @property
+    def infrastructure(self) -> Executor | None:
+        """Deprecated name of `kernel`."""
+        return self.kernel
 
     # -- configuration -----------------------------------------------------------------------
 
@@ -292,11 +294,11 @@ class PiiManager:
         rows: dict[str, list[dict[str, Any]]] = {}
         errors: dict[str, str] = {}
         if size > 0:
-            if self.infrastructure is None:
+            if self.kernel is None:
                 raise ConfigurationError("Sampling needs an infrastructure: use infra.pii, or sample=0")
             for name in names:
                 try:
-                    rows[name] = await read_sample(self.infrastructure, name, size)
+                    rows[name] = await read_sample(self.kernel, name, size)
                 except Exception as exc:
                     errors[name] = f"{type(exc).__name__}: {exc}"
                     log.warning("PII sample of %s failed: %s", name, exc)
@@ -396,7 +398,7 @@ class PiiManager:
         :param role: the caller's role; default: the ``role``/``roles`` of the current actor.
         :raises PolicyDeniedError: the role may not unmask.
         """
-        roles = {role} if role is not None else _actor_roles(current_context().actor)
+        roles = {role} if role is not None else actor_roles(current_context().actor)
         allowed = set(self.settings.unmask_roles)
         if not roles & allowed:
             who = ", ".join(sorted(roles)) or "no role"

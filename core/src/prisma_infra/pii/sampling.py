@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.kernel import Executor
 
 __all__ = ["SAMPLED_TYPES", "sample"]
 
@@ -13,7 +13,7 @@ __all__ = ["SAMPLED_TYPES", "sample"]
 SAMPLED_TYPES = frozenset({"String", "DateTime", "BigInt"})
 
 
-async def sample(infrastructure: Infrastructure, model: str, n: int) -> list[dict[str, Any]]:
+async def sample(infrastructure: Executor, model: str, n: int) -> list[dict[str, Any]]:
     """Up to ``n`` rows of ``model``, only the fields worth classifying.
 
     Read with ``findMany`` and ``take`` (never a whole table), marked

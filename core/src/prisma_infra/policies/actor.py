@@ -3,7 +3,8 @@
 An actor is whatever the application sets with ``acting_as``: a dict, or an
 object with attributes (``id``, ``roles`` or ``role``, ``tenant_id``, ...).
 Policies read it through `ActorView`, which looks keys up in a mapping and
-attributes on an object, so both shapes work without conversion.
+attributes on an object, so both shapes work without conversion; its id, roles
+and tenant are derived by `prisma_infra.actor`, as every other feature does.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
+from prisma_infra.actor import actor_attribute, actor_id, actor_roles, actor_tenant
 from prisma_infra.errors import PolicyError
 
 __all__ = ["UNRESOLVED", "ActorView", "Unresolved", "interpolate", "placeholders", "when_record"]
@@ -41,10 +43,7 @@ class Unresolved:
 UNRESOLVED = Unresolved()
 
 
-def _get(value: Any, name: str) -> Any:
-    if isinstance(value, Mapping):
-        return value.get(name)
-    return getattr(value, name, None)
+_get = actor_attribute
 
 
 class ActorView(Mapping[str, Any]):
@@ -54,18 +53,12 @@ class ActorView(Mapping[str, Any]):
 
     def __init__(self, actor: Any, *, tenant: str | None = None) -> None:
         self.actor = actor
-        roles = _get(actor, "roles") if actor is not None else None
-        if roles is None and actor is not None:
-            single = _get(actor, "role")
-            roles = [single] if single is not None else []
-        if isinstance(roles, str):
-            roles = [roles]
-        self.roles: frozenset[str] = frozenset(str(getattr(r, "value", r)) for r in roles or ())
-        self.tenant = tenant if tenant is not None else (_get(actor, "tenant_id") if actor is not None else None)
+        self.roles: frozenset[str] = actor_roles(actor)
+        self.tenant = actor_tenant(actor, tenant)
 
     @property
     def id(self) -> Any:
-        return None if self.actor is None else _get(self.actor, "id")
+        return actor_id(self.actor)
 
     @property
     def is_anonymous(self) -> bool:

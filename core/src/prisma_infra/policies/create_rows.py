@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from prisma_infra.operation import Action, Operation, OperationContext
 from prisma_infra.policies.evaluator import MissingRelationError
-from prisma_infra.policies.rules import AccessDeniedError, Plan
+from prisma_infra.policies.rules import AccessDeniedError, AccessPlan
 from prisma_infra.policies.where import include_for, relations_needed
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ Execute = Callable[[Operation], Awaitable[Any]]
 
 
 async def check_create_row(
-    schema: Schema, model: Model, plan: Plan, data: Mapping[str, Any], execute: Execute, ctx: OperationContext
+    schema: Schema, model: Model, plan: AccessPlan, data: Mapping[str, Any], execute: Execute, ctx: OperationContext
 ) -> None:
     """Raise `AccessDeniedError` when the row ``data`` creates is outside ``plan``'s filter."""
     if plan.filter is None:

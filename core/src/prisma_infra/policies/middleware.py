@@ -29,17 +29,18 @@ from typing import TYPE_CHECKING, Any
 from prisma_infra.operation import READ_ACTIONS, Action, Operation, OperationContext
 from prisma_infra.pipeline import Handler, Middleware
 from prisma_infra.policies.cursors import check_cursors
-from prisma_infra.policies.engine import PolicyEngine, policies_bypassed
+from prisma_infra.policies.decider import PolicyDecider, policies_bypassed
 from prisma_infra.policies.masking import pii_masker
 from prisma_infra.policies.reads import ReadScope as _Scope
 from prisma_infra.policies.reads import scope_read, scope_result, scope_selection, scope_where, scoped_context
-from prisma_infra.policies.registry import PolicyRegistry
-from prisma_infra.policies.rules import AccessDeniedError, Plan
+from prisma_infra.policies.rules import AccessDeniedError, AccessPlan
+from prisma_infra.policies.service import POLICIES, PolicyReadAccess, policy_registry
 from prisma_infra.policies.where import merge_where
 from prisma_infra.policies.writes import WriteCheck
+from prisma_infra.ports.row_filters import ROW_FILTERS
 
 if TYPE_CHECKING:
-    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.kernel import Kernel
     from prisma_infra.runtime import Runtime
     from prisma_infra.schema import Model
 
@@ -50,77 +51,69 @@ _CREATES = frozenset({Action.CREATE, Action.CREATE_MANY, Action.CREATE_MANY_AND_
 _FILTERED_WRITES = frozenset({Action.UPDATE, Action.UPDATE_MANY, Action.DELETE, Action.DELETE_MANY})
 
 
-def policy_registry(infrastructure: Infrastructure) -> PolicyRegistry:
-    """The infrastructure's code-defined policies (kept across reloads)."""
-    registry: PolicyRegistry | None = infrastructure.__dict__.get("_policy_registry")
-    if registry is None:
-        registry = PolicyRegistry()
-        infrastructure.__dict__["_policy_registry"] = registry
-    return registry
-
-
 class PolicyMiddleware(Middleware):
-    """Access policies (see the module docstring). Publishes the engine as ``runtime.extras["policies"]``."""
+    """Access policies (see the module docstring). Publishes the decider under `POLICIES` and its
+    read access under `prisma_infra.ports.row_filters.ROW_FILTERS`."""
 
     name = "policies"
     order = 20
 
-    def __init__(self, infrastructure: Infrastructure) -> None:
-        self.infrastructure = infrastructure
-        self.engine: PolicyEngine | None = None
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
+        self.decider: PolicyDecider | None = None
         self.runtime: Runtime | None = None
+
+    @property
+    def engine(self) -> PolicyDecider | None:
+        """Deprecated name of `decider`."""
+        return self.decider
 
     async def start(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.engine = PolicyEngine.from_config(
-            runtime.config, self.infrastructure.schema, policy_registry(self.infrastructure)
-        )
-        try:
-            import prisma_infra.pii  # noqa: F401  (the PII package provides the masking strategies)
-        except ImportError:  # pragma: no cover - the kernel ships it; a trimmed install masks to None
-            pass
-        else:
-            self.engine.masker = pii_masker(self.infrastructure)
-        runtime.extras["policies"] = self.engine
+        self.decider = PolicyDecider.from_config(runtime.config, self.kernel.schema, policy_registry(self.kernel))
+        self.decider.masker = pii_masker(self.kernel)
+        runtime.services[POLICIES] = self.decider
+        runtime.services[ROW_FILTERS] = PolicyReadAccess(self.decider)
+        runtime.extras["policies"] = self.decider  # deprecated: until runtime.extras is removed
 
     async def close(self) -> None:
-        if self.engine is not None:
-            self.engine.close()
+        if self.decider is not None:
+            self.decider.close()
 
     def wrap(self, call: Handler) -> Handler:
         async def handler(operation: Operation) -> Any:
-            engine = self.engine
-            if engine is None or not engine.enabled or policies_bypassed():
+            decider = self.decider
+            if decider is None or not decider.enabled or policies_bypassed():
                 return await call(operation)
             if operation.action.is_raw or operation.model is None:  # raw SQL is gated by action, named model or not
-                self._check_raw(engine, operation)
+                self._check_raw(decider, operation)
                 return await call(operation)
-            if not engine.governs(operation.model) and not engine.models:
+            if not decider.governs(operation.model) and not decider.models:
                 return await call(operation)
-            return await self._run(engine, operation, call)
+            return await self._run(decider, operation, call)
 
         return handler
 
     # -- the operation -----------------------------------------------------------------------
 
-    def _check_raw(self, engine: PolicyEngine, operation: Operation) -> None:
-        if engine.raw_roles is None:
+    def _check_raw(self, decider: PolicyDecider, operation: Operation) -> None:
+        if decider.raw_roles is None:
             return
-        actor = engine.view(operation.context.actor, operation.context.tenant)
-        if not (engine.raw_roles & actor.roles):
+        actor = decider.view(operation.context.actor, operation.context.tenant)
+        if not (decider.raw_roles & actor.roles):
             raise AccessDeniedError(
-                f"Raw SQL ({operation.action.value}) is allowed only to roles {sorted(engine.raw_roles)} "
+                f"Raw SQL ({operation.action.value}) is allowed only to roles {sorted(decider.raw_roles)} "
                 "(policies.raw_roles).",
                 policy="policies.raw_roles",
                 rule="raw",
                 action=operation.action.value,
             )
 
-    async def _run(self, engine: PolicyEngine, operation: Operation, call: Handler) -> Any:
+    async def _run(self, decider: PolicyDecider, operation: Operation, call: Handler) -> Any:
         ctx = operation.context
-        actor = engine.view(ctx.actor, ctx.tenant)
-        scope = _Scope(engine, actor, operation.action)
-        model = engine.schema.model(operation.model or "")
+        actor = decider.view(ctx.actor, ctx.tenant)
+        scope = _Scope(decider, actor, operation.action)
+        model = decider.schema.model(operation.model or "")
         action = operation.action
         args = dict(operation.args)
         if action in _READS:
@@ -152,8 +145,8 @@ class PolicyMiddleware(Middleware):
         return scope_result(scope, model, action, result)
 
     @staticmethod
-    def _plan(scope: _Scope, model: str, action: Action) -> Plan:
-        plan = scope.engine.plan(scope.actor, model, action)
+    def _plan(scope: _Scope, model: str, action: Action) -> AccessPlan:
+        plan = scope.decider.plan(scope.actor, model, action)
         if plan.denial is not None:
             raise plan.denial.error(model, action.value)
         return plan

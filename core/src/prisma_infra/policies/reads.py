@@ -39,11 +39,17 @@ from prisma_infra.errors import ValidationError
 from prisma_infra.operation import Action, Operation, OperationContext
 from prisma_infra.policies.actor import ActorView
 from prisma_infra.policies.evaluator import FALSE_FILTER, MissingRelationError
-from prisma_infra.policies.rules import AccessDeniedError, CompiledFieldRule, FieldReadDeniedError, Plan, actor_label
+from prisma_infra.policies.rules import (
+    AccessDeniedError,
+    AccessPlan,
+    CompiledFieldRule,
+    FieldReadDeniedError,
+    actor_label,
+)
 from prisma_infra.policies.where import expand_unique, merge_where
 
 if TYPE_CHECKING:
-    from prisma_infra.policies.engine import PolicyEngine
+    from prisma_infra.policies.decider import PolicyDecider
     from prisma_infra.schema import Model
 
 __all__ = [
@@ -71,21 +77,26 @@ _DROP = object()
 class ReadScope:
     """Per-operation memo of plans and read restrictions, so nested parts do not recompute them."""
 
-    __slots__ = ("action", "actor", "cursors", "engine", "plans", "restricted")
+    __slots__ = ("action", "actor", "cursors", "decider", "plans", "restricted")
 
-    def __init__(self, engine: PolicyEngine, actor: ActorView, action: Action = Action.FIND_MANY) -> None:
-        self.engine = engine
+    def __init__(self, decider: PolicyDecider, actor: ActorView, action: Action = Action.FIND_MANY) -> None:
+        self.decider = decider
         self.actor = actor
         self.action = action
-        self.plans: dict[str, Plan] = {}
+        self.plans: dict[str, AccessPlan] = {}
         self.restricted: dict[str, dict[str, CompiledFieldRule]] = {}
         #: Cursors on models with a row filter: (model, cursor, the args holding it), see `policies.cursors`.
         self.cursors: list[tuple[Model, Mapping[str, Any], dict[str, Any]]] = []
 
-    def read_plan(self, model: str) -> Plan:
+    @property
+    def engine(self) -> PolicyDecider:
+        """Deprecated name of `decider`."""
+        return self.decider
+
+    def read_plan(self, model: str) -> AccessPlan:
         plan = self.plans.get(model)
         if plan is None:
-            plan = self.plans[model] = self.engine.plan(self.actor, model, Action.FIND_MANY)
+            plan = self.plans[model] = self.decider.plan(self.actor, model, Action.FIND_MANY)
         return plan
 
     def related_filter(self, model: str) -> Mapping[str, Any] | None:
@@ -97,7 +108,7 @@ class ReadScope:
         """Whether ``model.field`` may be used in ``usage``: ``False`` drops it; a refusal raises."""
         restricted = self.restricted.get(model)
         if restricted is None:
-            restricted = self.restricted[model] = self.engine.read_restrictions(self.actor, model)
+            restricted = self.restricted[model] = self.decider.read_restrictions(self.actor, model)
         rule = restricted.get(field)
         if rule is None:
             return True
@@ -154,7 +165,7 @@ def scope_where(scope: ReadScope, model: Model, where: Any, *, usage: str = "whe
             if scope.keep(model.name, key, usage):
                 out[key] = value
             continue
-        target = scope.engine.schema.model(field.type)
+        target = scope.decider.schema.model(field.type)
         out[key] = _relation_filter(scope, target, field.is_list, value, usage, depth)
     return out
 
@@ -243,7 +254,7 @@ def scope_order(scope: ReadScope, model: Model, order: Any, *, depth: int = 0) -
             if scope.keep(model.name, name, "orderBy"):
                 out[name] = direction
         else:
-            target = scope.engine.schema.model(field.type)
+            target = scope.decider.schema.model(field.type)
             # the related fields first: a masked one is refused by name (or dropped) before the relation
             sub = scope_order(scope, target, direction, depth=depth) if not field.is_list else direction
             if sub is _DROP:
@@ -309,7 +320,7 @@ def scope_read(
     scope: ReadScope, model: Model, action: Action, args: dict[str, Any]
 ) -> tuple[dict[str, Any], Action]:
     """A read's arguments and action as the engine gets them: checked, narrowed, the row filter AND-ed in."""
-    plan = scope.engine.plan(scope.actor, model.name, action)
+    plan = scope.decider.plan(scope.actor, model.name, action)
     if plan.denial is not None:
         raise plan.denial.error(model.name, action.value)
     args = scope_args(scope, model, action, args)
@@ -328,7 +339,7 @@ def scope_read(
 
 def scope_selection(scope: ReadScope, model: Model, args: dict[str, Any], *, depth: int = 0) -> dict[str, Any]:
     """``include``/``select``: to-many relations and ``_count`` get the related row filter; nested args checked."""
-    schema = scope.engine.schema
+    schema = scope.decider.schema
     depth = _deeper(model, depth)
     for key in ("include", "select"):
         selection = args.get(key)
@@ -368,7 +379,7 @@ def _scope_count(scope: ReadScope, model: Model, value: Mapping[str, Any], depth
         if field is None or not field.is_relation or not item:
             out[name] = item
             continue
-        target = scope.engine.schema.model(field.type)
+        target = scope.decider.schema.model(field.type)
         extra = scope.related_filter(target.name)
         sub = dict(item) if isinstance(item, Mapping) else {}
         if "where" in sub:
@@ -399,31 +410,31 @@ def scope_result(scope: ReadScope, model: Model, action: Action, result: Any) ->
 
 def mask_aggregates(scope: ReadScope, model: Model, row: dict[str, Any]) -> dict[str, Any]:
     """Aggregates of restricted fields are refused up front; this masks whatever still names one."""
-    rules = scope.engine.field_rules(scope.actor, model.name)
+    rules = scope.decider.field_rules(scope.actor, model.name)
     if not rules:
         return row
     for key in _AGGREGATES:
         if isinstance(row.get(key), Mapping):
-            row[key] = scope.engine.apply_field_rules(rules, scope.actor, model.name, row[key])
+            row[key] = scope.decider.apply_field_rules(rules, scope.actor, model.name, row[key])
     return row
 
 
 def scope_record(scope: ReadScope, model: Model, record: Mapping[str, Any]) -> dict[str, Any]:
-    engine = scope.engine
-    rules = engine.field_rules(scope.actor, model.name)
-    out = engine.apply_field_rules(rules, scope.actor, model.name, record) if rules else dict(record)
+    decider = scope.decider
+    rules = decider.field_rules(scope.actor, model.name)
+    out = decider.apply_field_rules(rules, scope.actor, model.name, record) if rules else dict(record)
     for key, value in out.items():
         field = model.get_field(key)
         if field is None or not field.is_relation or value is None:
             continue
-        target = engine.schema.model(field.type)
+        target = decider.schema.model(field.type)
         if isinstance(value, list):
             out[key] = [scope_record(scope, target, v) if isinstance(v, Mapping) else v for v in value]
         elif isinstance(value, Mapping):
             plan = scope.read_plan(target.name)
             if plan.governed:
                 try:
-                    allowed = plan.decide(value, schema=engine.schema).allowed
+                    allowed = plan.decide(value, schema=decider.schema).allowed
                 except MissingRelationError:
                     allowed = False
                 if not allowed:
@@ -456,17 +467,17 @@ class PreparedRead:
         return scope_result(self.scope, self.model, self.operation.action, result)
 
 
-def prepare_read(engine: PolicyEngine, operation: Operation) -> PreparedRead | None:
+def prepare_read(decider: PolicyDecider, operation: Operation) -> PreparedRead | None:
     """``operation`` (a model read) scoped exactly as `PolicyMiddleware` does; ``None``: policies do not apply."""
-    from prisma_infra.policies.engine import policies_bypassed
+    from prisma_infra.policies.decider import policies_bypassed
 
-    if not engine.enabled or policies_bypassed() or operation.model is None or operation.action.is_raw:
+    if not decider.enabled or policies_bypassed() or operation.model is None or operation.action.is_raw:
         return None
-    if not engine.governs(operation.model) and not engine.models:
+    if not decider.governs(operation.model) and not decider.models:
         return None
-    actor = engine.view(operation.context.actor, operation.context.tenant)
-    scope = ReadScope(engine, actor, operation.action)
-    model = engine.schema.model(operation.model)
+    actor = decider.view(operation.context.actor, operation.context.tenant)
+    scope = ReadScope(decider, actor, operation.action)
+    model = decider.schema.model(operation.model)
     args, action = scope_read(scope, model, operation.action, dict(operation.args))
     args = scope_selection(scope, model, args)
     scoped = dataclasses.replace(

@@ -1,6 +1,6 @@
-"""Compiled policies: rules, the per-operation `Plan`, record-level `Decision`, and the errors.
+"""Compiled policies: rules, the per-operation `AccessPlan`, record-level `Decision`, and the errors.
 
-`PolicyEngine` (``prisma_infra.policies.engine``) builds these from policy specs; the
+`PolicyDecider` (``prisma_infra.policies.decider``) builds these from policy specs; the
 decision rule is documented there and in ``docs/policies.md``.
 """
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AccessDeniedError",
+    "AccessPlan",
     "CompiledFieldRule",
     "CompiledRule",
     "Decision",
@@ -150,7 +151,7 @@ def all_of(parts: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
 
 
 @dataclass(frozen=True, slots=True)
-class Plan:
+class AccessPlan:
     """What policies require of one operation: an outright denial, or a row filter (``None``: no restriction)."""
 
     model: str
@@ -193,3 +194,7 @@ class Plan:
             f"No rule of {self.model}'s policies allows {self.action.value} on this record "
             f"for {actor_label(self.actor)}.",
         )
+
+
+#: Deprecated name of `AccessPlan`.
+Plan = AccessPlan

@@ -48,7 +48,7 @@ from prisma_infra.nested_writes import items, relation_writes, to_one_update
 from prisma_infra.operation import Action, Operation, OperationContext
 from prisma_infra.policies.create_rows import check_create_row
 from prisma_infra.policies.reads import MAX_DEPTH, ReadScope, scope_where
-from prisma_infra.policies.rules import AccessDeniedError, Plan, all_of
+from prisma_infra.policies.rules import AccessDeniedError, AccessPlan, all_of
 from prisma_infra.policies.where import expand_unique, merge_where
 
 if TYPE_CHECKING:
@@ -107,9 +107,9 @@ class WriteCheck:
 
     # -- entry points ------------------------------------------------------------------------
 
-    def plan(self, model: str, action: Action) -> Plan:
+    def plan(self, model: str, action: Action) -> AccessPlan:
         """The plan of ``action`` on ``model``; an outright denial raises."""
-        plan = self.scope.engine.plan(self.scope.actor, model, action)
+        plan = self.scope.decider.plan(self.scope.actor, model, action)
         if plan.denial is not None:
             raise plan.denial.error(model, action.value)
         return plan
@@ -133,7 +133,7 @@ class WriteCheck:
             return data
         out = await self.data(model, action, data, known=_known(model, data), written=written, depth=depth)
         row = {**(implied or {}), **data}
-        await check_create_row(self.scope.engine.schema, model, plan, row, self.execute, self.ctx)
+        await check_create_row(self.scope.decider.schema, model, plan, row, self.execute, self.ctx)
         return out
 
     async def data(
@@ -154,8 +154,8 @@ class WriteCheck:
             return data  # validation names the mistake
         if depth >= MAX_DEPTH:
             raise ValidationError(f"The data on {model.name} nests deeper than {MAX_DEPTH} levels.", model=model.name)
-        engine = self.scope.engine
-        engine.check_write(self.scope.actor, model.name, action, with_foreign_keys(model, data, written))
+        decider = self.scope.decider
+        decider.check_write(self.scope.actor, model.name, action, with_foreign_keys(model, data, written))
         await self._check_keys(model, data)
         out = dict(data)
         for key, field, relation, ops in relation_writes(model, data):
@@ -203,7 +203,7 @@ class WriteCheck:
         """A foreign key set directly links a row like ``connect`` does: the actor must read it."""
         for field in model.relation_fields:
             relation = field.relation
-            if relation is None or not relation.holds_foreign_key or not self.scope.engine.governs(field.type):
+            if relation is None or not relation.holds_foreign_key or not self.scope.decider.governs(field.type):
                 continue
             given = {fk: data[fk] for fk in relation.fields if fk in data}
             if not given:
@@ -211,7 +211,7 @@ class WriteCheck:
             given = {fk: v.get("set") if isinstance(v, Mapping) and set(v) == {"set"} else v for fk, v in given.items()}
             if all(v is None for v in given.values()):
                 continue  # clearing the key links nothing
-            target = self.scope.engine.schema.model(field.type)
+            target = self.scope.decider.schema.model(field.type)
             scope, policy = self._link_scope(target, key_on_target=False)
             if scope is None:
                 continue
@@ -254,14 +254,14 @@ class WriteCheck:
         known: Mapping[str, Any],
         depth: int,
     ) -> dict[str, Any]:
-        target = self.scope.engine.schema.model(field.type)
+        target = self.scope.decider.schema.model(field.type)
         # The key lives on the related rows (a back relation): linking or creating them sets it.
         on_target = not relation.holds_foreign_key and not relation.is_implicit_many_to_many
         back = relation.fields if on_target else ()
         pairs = zip(relation.fields, relation.references, strict=False)
         implied = {fk: known[ref] for fk, ref in pairs if ref in known}
         if on_target and _LINKS & set(ops):
-            self.scope.engine.check_write(self.scope.actor, target.name, Action.UPDATE, dict.fromkeys(back))
+            self.scope.decider.check_write(self.scope.actor, target.name, Action.UPDATE, dict.fromkeys(back))
         out: dict[str, Any] = {}
         for op, arg in ops.items():
             if op == "create":

@@ -12,22 +12,29 @@ from prisma_infra.errors import PolicyDeniedError
 from prisma_infra.operation import Action, Operation
 from prisma_infra.pipeline import Handler, Middleware
 from prisma_infra.security.monitor import SecurityMonitor
+from prisma_infra.stash import ServiceKey, StashKey
 
 if TYPE_CHECKING:
-    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.kernel import Kernel
     from prisma_infra.runtime import Runtime
 
-__all__ = ["SecurityMiddleware", "security_monitor"]
+__all__ = ["SECURITY", "SecurityMiddleware", "security_monitor"]
+
+#: The security monitor (``infra.security``), published by the ``security`` middleware.
+SECURITY: ServiceKey[SecurityMonitor] = ServiceKey(
+    "security", missing="Security monitoring is not available: the 'security' middleware is disabled"
+)
+#: The monitor of one infrastructure: its counters survive reloads.
+_MONITOR: StashKey[SecurityMonitor] = StashKey("security.monitor")
 
 _LIST_READS = frozenset({Action.FIND_MANY, Action.GROUP_BY, Action.QUERY_RAW})
 
 
-def security_monitor(infrastructure: Infrastructure, runtime: Runtime) -> SecurityMonitor:
+def security_monitor(kernel: Kernel, runtime: Runtime) -> SecurityMonitor:
     """The infrastructure's monitor (its counters survive reloads), configured for ``runtime``."""
-    monitor: SecurityMonitor | None = infrastructure.__dict__.get("_security_monitor")
+    monitor = kernel.stash.get(_MONITOR)
     if monitor is None:
-        monitor = SecurityMonitor(runtime.config.security, alert=infrastructure.raise_alert)
-        infrastructure.__dict__["_security_monitor"] = monitor
+        monitor = kernel.stash[_MONITOR] = SecurityMonitor(runtime.config.security, alert=kernel.raise_alert)
     else:
         monitor.configure(runtime.config.security)
     return monitor
@@ -39,13 +46,14 @@ class SecurityMiddleware(Middleware):
     name = "security"
     order = 10
 
-    def __init__(self, infrastructure: Infrastructure) -> None:
-        self.infrastructure = infrastructure
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
         self.monitor: SecurityMonitor | None = None
 
     async def start(self, runtime: Runtime) -> None:
-        self.monitor = security_monitor(self.infrastructure, runtime)
-        runtime.extras["security"] = self.monitor
+        self.monitor = security_monitor(self.kernel, runtime)
+        runtime.services[SECURITY] = self.monitor
+        runtime.extras["security"] = self.monitor  # deprecated: until runtime.extras is removed
         if not runtime.config.security.enabled:
             self.monitor = None
 

@@ -10,7 +10,7 @@ Events:
   (``start``/``end`` local times, ``days``, ``timezone``).
 
 Every event is counted (`stats`) and kept in a short history (`recent`); an
-alert is raised through ``infrastructure.raise_alert`` unless the same event
+alert is raised through ``kernel.raise_alert`` unless the same event
 for the same actor alerted less than ``security.alert_cooldown`` seconds ago
 (counted as suppressed), so an attack does not become an alert storm.
 """
@@ -26,6 +26,8 @@ from datetime import datetime
 from datetime import time as dtime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
+
+from prisma_infra.actor import actor_id
 
 if TYPE_CHECKING:
     from prisma_infra.config.model import SecurityConfig
@@ -48,11 +50,7 @@ AlertSink = Callable[[Mapping[str, Any]], Awaitable[None]]
 
 def actor_key(actor: Any) -> str:
     """A string naming the actor in events: its id, or ``anonymous``."""
-    if actor is None:
-        return "anonymous"
-    if isinstance(actor, str | int):
-        return str(actor)
-    found = actor.get("id") if isinstance(actor, Mapping) else getattr(actor, "id", None)
+    found = actor_id(actor)
     return "anonymous" if found is None else str(found)
 
 
@@ -83,7 +81,7 @@ def _parse_time(text: str) -> dtime:
 
 
 class SecurityMonitor:
-    """Counts security events and raises alerts; published as ``runtime.extras["security"]``."""
+    """Counts security events and raises alerts; published under ``SECURITY`` (`prisma_infra.security.middleware`)."""
 
     def __init__(
         self,
