@@ -115,9 +115,9 @@ async def test_idle_middleware_leave_the_chain_once_started(
 ) -> None:
     """With every other middleware disabled, a started runtime whose cache is off and audit has no
     sink calls the engine directly; either one active puts its handler back in the chain."""
-    from doubles import memory_infrastructure
+    from core.tests.doubles import memory_infrastructure
 
-    sections = {**sections, "pipeline": {"disable": ["analytics", "metrics", "security", "policies", "validation"]}}
+    sections = {**sections, "pipeline": {"disable": ["analytics", "metrics", "pii", "security", "policies", "validation"]}}
     if "sinks" in sections["audit"]:
         sections["audit"] = {**sections["audit"], "sink_options": {"file": {"path": str(tmp_path / "audit.jsonl")}}}
     async with memory_infrastructure(**sections) as infra:
