@@ -117,7 +117,8 @@ async def test_idle_middleware_leave_the_chain_once_started(
     sink calls the engine directly; either one active puts its handler back in the chain."""
     from core.tests.doubles import memory_infrastructure
 
-    sections = {**sections, "pipeline": {"disable": ["analytics", "metrics", "pii", "security", "policies", "validation"]}}
+    disabled = ["analytics", "metrics", "pii", "security", "policies", "validation"]
+    sections = {**sections, "pipeline": {"disable": disabled}}
     if "sinks" in sections["audit"]:
         sections["audit"] = {**sections["audit"], "sink_options": {"file": {"path": str(tmp_path / "audit.jsonl")}}}
     async with memory_infrastructure(**sections) as infra:
