@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.monitoring.middleware import MetricsMiddleware
+from prisma_infra.monitoring.service import METRICS_EXPORTERS
 
 if TYPE_CHECKING:
     import typer
 
-    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.kernel import Kernel
 
 name = "monitoring"
 
@@ -21,14 +22,14 @@ def register_middleware(register: Callable[[str, Any], None]) -> None:
     register("metrics", MetricsMiddleware)
 
 
-def runtime_panel(infrastructure: Infrastructure) -> dict[str, Any]:
+def runtime_panel(kernel: Kernel) -> dict[str, Any]:
     """What this process runs: engine, pipeline, exporters, plugins."""
-    runtime = infrastructure.runtime
+    runtime = kernel.runtime
     return {
         "engine": f"{runtime.engine.name or type(runtime.engine).__name__} ({runtime.engine.provider})",
         "pipeline (outermost first)": ", ".join(m.name or type(m).__name__ for m in runtime.middleware),
-        "metrics exporters": ", ".join(sorted(runtime.extras.get("metrics_exporters", {}))) or "none",
-        "plugins": ", ".join(p.name for p in infrastructure.plugins.plugins()),
+        "metrics exporters": ", ".join(sorted(runtime.services.get(METRICS_EXPORTERS) or ())) or "none",
+        "plugins": ", ".join(p.name for p in kernel.plugins.plugins()),
         "environment": runtime.config.environment,
     }
 

@@ -7,8 +7,8 @@ an orchestrator never restarts a process because its database is down.
 started, the engine answers ``ping()``, and every required cache store is
 reachable. Required stores are ``monitoring.readiness_stores``, or every
 configured tier when that is ``None``; in-process stores are always reachable.
-When the cache manager offers ``async ping() -> {store: error or None}`` it is
-used; otherwise each shared store is probed with a fresh connection (one
+When the cache manager is a `StorePinger` (``async ping() -> {store: error or None}``)
+it is used; otherwise each shared store is probed with a fresh connection (one
 ``get_many`` of a key that does not exist). Each check is bounded by
 ``monitoring.readiness_timeout``.
 
@@ -21,28 +21,49 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Iterable, Mapping
+from importlib import metadata
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from prisma_infra.config.masking import mask_text
 from prisma_infra.errors import PrismaInfraError
+from prisma_infra.providers import CacheStore
 
 if TYPE_CHECKING:
     from prisma_infra.config.model import InfraConfig
-    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.kernel import Kernel
     from prisma_infra.runtime import Runtime
 
-__all__ = ["PROBE_KEY", "configured_stores", "liveness", "readiness"]
+__all__ = ["PROBE_KEY", "CacheStatus", "StorePinger", "configured_stores", "liveness", "readiness"]
 
 #: The key read from shared stores to prove they answer.
 PROBE_KEY = "prisma-infra:readyz:probe"
 _STARTED = time.time()
 
 
-def _version() -> str:
-    from prisma_infra import __version__
+class CacheStatus(Protocol):
+    """What readiness reads of the cache manager: its stores' states (``{"stores": {name: {"state"}}}``)."""
 
-    return str(__version__)
+    def stats(self) -> Mapping[str, Any]: ...
+
+
+@runtime_checkable
+class StorePinger(Protocol):
+    """A cache manager that checks its own stores: ``{store: None (reachable) or the problem}``."""
+
+    def ping(self) -> Awaitable[Mapping[str, object]]: ...
+
+
+def _cache_of(runtime: Runtime) -> CacheStatus | None:
+    manager: CacheStatus | None = runtime.extras.get("cache_manager")
+    return manager
+
+
+def _version() -> str:
+    try:
+        return metadata.version("prisma-infra")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree without metadata
+        return "unknown"
 
 
 def liveness() -> dict[str, Any]:
@@ -78,11 +99,11 @@ def configured_stores(config: InfraConfig) -> list[str]:
 
 
 async def _probe_store(runtime: Runtime, name: str) -> None:
-    registration = runtime.registry["cache_backends"].get(name)
+    registration = runtime.registry["cache_stores"].get(name)
     if registration is None:
         raise PrismaInfraError(f"cache store {name!r} is not registered")
-    store = registration.factory(dict(runtime.config.cache.stores.get(name, {})))
-    if not getattr(store, "shared", False):
+    store: CacheStore = registration.factory(dict(runtime.config.cache.stores.get(name, {})))
+    if not store.shared:
         return
     await store.start()
     try:
@@ -93,15 +114,14 @@ async def _probe_store(runtime: Runtime, name: str) -> None:
 
 async def _cache_checks(runtime: Runtime, timeout: float) -> dict[str, dict[str, Any]]:
     config = runtime.config
-    manager = runtime.extras.get("cache_manager")
+    manager = _cache_of(runtime)
     if manager is None or not config.cache.enabled:
         return {}
     stores = configured_stores(config)
     required = set(stores if config.monitoring.readiness_stores is None else config.monitoring.readiness_stores)
     checks: dict[str, dict[str, Any]] = {}
-    ping = getattr(manager, "ping", None)
-    if callable(ping):
-        result = await _timed(_collect(ping, checks), timeout)
+    if isinstance(manager, StorePinger):
+        result = await _timed(_collect(manager, checks), timeout)
         if result["status"] != "ok":
             for name in stores:
                 checks.setdefault(name, dict(result))
@@ -116,13 +136,13 @@ async def _cache_checks(runtime: Runtime, timeout: float) -> dict[str, dict[str,
     return {f"cache:{name}": check for name, check in checks.items()}
 
 
-async def _collect(ping: Any, into: dict[str, dict[str, Any]]) -> None:
-    answers: Mapping[str, Any] = await ping()
+async def _collect(pinger: StorePinger, into: dict[str, dict[str, Any]]) -> None:
+    answers = await pinger.ping()
     for name, problem in answers.items():
         into[name] = {"status": "ok"} if problem is None else {"status": "error", "error": mask_text(str(problem))}
 
 
-def _breakers(manager: Any) -> dict[str, str]:
+def _breakers(manager: CacheStatus) -> dict[str, str]:
     try:
         stores = manager.stats().get("stores", {})
         return {name: str(info.get("state")) for name, info in stores.items() if isinstance(info, Mapping)}
@@ -130,11 +150,11 @@ def _breakers(manager: Any) -> dict[str, str]:
         return {}
 
 
-async def readiness(infrastructure: Infrastructure) -> tuple[bool, dict[str, Any]]:
+async def readiness(kernel: Kernel) -> tuple[bool, dict[str, Any]]:
     """``(ready, details)``: the engine answers and every required cache store is reachable."""
     started = time.perf_counter()
     try:
-        runtime = infrastructure.runtime
+        runtime = kernel.runtime
     except PrismaInfraError as exc:
         problem = {"status": "error", "error": mask_text(str(exc))}
         return False, {"status": "not_ready", "checks": {"infrastructure": problem}}

@@ -9,8 +9,12 @@ per exporter) and the operation's own result or error goes through unchanged.
 
 Cache results are read from ``operation.state["cache"]``, which the cache
 middleware (inside this one) sets to ``"hit"``, ``"miss"``, ``"stale"`` or
-``"bypass"``. Exporters that define ``observe_cache(model, result)`` receive
-them too.
+``"bypass"``. Exporters that are a `CacheObserver` (define ``observe_cache(model,
+result)``) receive them too.
+
+What lives as long as the infrastructure (the monitor, exporters shared between
+runtimes) is kept in ``kernel.stash``; what the runtime uses is published under
+`MONITOR` and `METRICS_EXPORTERS` (`prisma_infra.monitoring.service`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -26,14 +29,18 @@ from typing import TYPE_CHECKING, Any
 from prisma_infra.config.model import MonitoringConfig
 from prisma_infra.errors import ConfigurationError, PrismaInfraError, closest_match
 from prisma_infra.monitoring.monitor import Monitor
+from prisma_infra.monitoring.service import METRICS_EXPORTERS, MONITOR, CacheObserver
 from prisma_infra.operation import Action, Operation
 from prisma_infra.pipeline import Handler, Middleware
+from prisma_infra.ports.dashboard import DASHBOARD_SOURCES
+from prisma_infra.ports.masking import MASKING
 from prisma_infra.providers import MetricsExporter
+from prisma_infra.stash import StashKey
 
 if TYPE_CHECKING:
-    from prisma_infra.infrastructure import Infrastructure
-    from prisma_infra.pii.manager import PiiManager
+    from prisma_infra.kernel import Kernel
     from prisma_infra.plugin_manager import Registration
+    from prisma_infra.ports.masking import Masking
     from prisma_infra.runtime import Runtime
     from prisma_infra.schema import Schema
 
@@ -69,40 +76,31 @@ class _Held:
 
 
 class _State:
-    """What monitoring keeps per `Infrastructure` across configuration reloads."""
+    """What monitoring keeps per infrastructure across configuration reloads (``kernel.stash``)."""
 
-    def __init__(self, infrastructure: Infrastructure) -> None:
-        self._infrastructure = weakref.ref(infrastructure)
-        self.monitor = Monitor(schema=self.schema, alert=self.alert, pii=self.pii)
+    def __init__(self, kernel: Kernel) -> None:
+        self._kernel = kernel
+        self.monitor = Monitor(schema=self.schema, alert=self.alert, masking=self.masking)
         self.exporters: dict[tuple[str, str], _Held] = {}
         self.tasks: set[asyncio.Task[None]] = set()
 
     def schema(self) -> Schema | None:
-        infrastructure = self._infrastructure()
-        if infrastructure is None:
-            return None
         try:
-            return infrastructure.schema
+            return self._kernel.schema
         except PrismaInfraError:
             return None
 
-    def pii(self) -> PiiManager | None:
-        """The infrastructure's PII manager (schema classification, settings), if it can be built."""
-        infrastructure = self._infrastructure()
-        if infrastructure is None:
-            return None
+    def masking(self) -> Masking | None:
+        """The PII feature's masking (schema classification, settings); ``None``: default detectors."""
         try:
-            return infrastructure.pii
-        except Exception:  # not started, or invalid PII settings: the default detectors still mask
+            return self._kernel.services.get(MASKING)
+        except PrismaInfraError:  # not started
             return None
 
     def alert(self, alert: Mapping[str, Any]) -> None:
         """Send ``alert`` through the ``alert_raised`` hook without making the operation wait."""
-        infrastructure = self._infrastructure()
-        if infrastructure is None:
-            return
         try:
-            task = asyncio.get_running_loop().create_task(infrastructure.raise_alert(alert))
+            task = asyncio.get_running_loop().create_task(self._kernel.raise_alert(alert))
         except RuntimeError:  # no running loop: nothing can await the observers
             return
         self.tasks.add(task)
@@ -151,19 +149,19 @@ class _State:
                         log.exception("metrics exporter %r failed to close", key[0])
 
 
-_STATES: weakref.WeakKeyDictionary[Infrastructure, _State] = weakref.WeakKeyDictionary()
+_STATE: StashKey[_State] = StashKey("monitoring")
 
 
-def _state(infrastructure: Infrastructure) -> _State:
-    state = _STATES.get(infrastructure)
+def _state(kernel: Kernel) -> _State:
+    state = kernel.stash.get(_STATE)
     if state is None:
-        state = _STATES[infrastructure] = _State(infrastructure)
+        state = kernel.stash[_STATE] = _State(kernel)
     return state
 
 
-def monitor_for(infrastructure: Infrastructure) -> Monitor:
-    """The `Monitor` of ``infrastructure`` (created on first use, kept across reloads)."""
-    return _state(infrastructure).monitor
+def monitor_for(kernel: Kernel) -> Monitor:
+    """The `Monitor` of ``kernel``'s infrastructure (created on first use, kept across reloads)."""
+    return _state(kernel).monitor
 
 
 def record_refused(runtime: Runtime, operation: Operation, error: Exception) -> None:
@@ -184,9 +182,9 @@ class MetricsMiddleware(Middleware):
     name = "metrics"
     order = 0
 
-    def __init__(self, infrastructure: Infrastructure) -> None:
-        self.infrastructure = infrastructure
-        self._state = _state(infrastructure)
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
+        self._state = _state(kernel)
         self.monitor = self._state.monitor
         self.exporters: dict[str, MetricsExporter] = {}
         self._observers: tuple[Callable[..., None], ...] = ()
@@ -274,18 +272,30 @@ class MetricsMiddleware(Middleware):
     async def start(self, runtime: Runtime) -> None:
         config = runtime.config.monitoring
         self.monitor.configure(config)
-        runtime.extras["monitor"] = self.monitor
         if config.enabled:
             self.exporters = await self._state.acquire(runtime.registry["metrics_exporters"], config)
+        runtime.services[MONITOR] = self.monitor
+        runtime.services[METRICS_EXPORTERS] = dict(self.exporters)
+        runtime.services.add(DASHBOARD_SOURCES, _ExportersSource(self.exporters))
+        # Deprecated twins, read by what has not moved to the typed keys yet.
+        runtime.extras["monitor"] = self.monitor
         runtime.extras["metrics_exporters"] = dict(self.exporters)
         self._observers = tuple(e.observe for e in self.exporters.values())
-        self._cache_observers = tuple(
-            method
-            for e in self.exporters.values()
-            if callable(method := getattr(e, "observe_cache", None))
-        )
+        self._cache_observers = tuple(e.observe_cache for e in self.exporters.values() if isinstance(e, CacheObserver))
         self.enabled = config.enabled
 
     async def close(self) -> None:
         exporters, self.exporters = list(self.exporters.values()), {}
         await self._state.release(exporters)
+
+
+class _ExportersSource:
+    """The dashboard's ``exporters`` section: the names of the exporters in use."""
+
+    name = "monitoring"
+
+    def __init__(self, exporters: Mapping[str, MetricsExporter]) -> None:
+        self._names = sorted(exporters)
+
+    async def dashboard_sections(self) -> Mapping[str, object]:
+        return {"exporters": list(self._names)}

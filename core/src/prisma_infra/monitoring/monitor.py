@@ -1,7 +1,7 @@
 """`Monitor`: the in-process record of every measured operation, for the dashboard.
 
-One per `Infrastructure`, kept across configuration reloads and published as
-``runtime.extras["monitor"]``. It holds, in bounded memory:
+One per infrastructure, kept across configuration reloads (in ``kernel.stash``) and
+published under `prisma_infra.monitoring.service.MONITOR`. It holds, in bounded memory:
 
 * a ring of one-second slots (operations, errors, rows, cache results and a
   latency histogram each) for ``monitoring.history_seconds``;
@@ -38,7 +38,7 @@ from prisma_infra.monitoring.series import BOUNDS, Slot, TimeSeries, percentile
 from prisma_infra.operation import READ_ACTIONS, Operation
 
 if TYPE_CHECKING:
-    from prisma_infra.pii.manager import PiiManager
+    from prisma_infra.ports.masking import Masking
     from prisma_infra.schema import Schema
 
 __all__ = ["CACHE_RESULTS", "Monitor", "Usage"]
@@ -82,11 +82,11 @@ class Monitor:
         *,
         schema: Callable[[], Schema | None] | None = None,
         alert: AlertSink | None = None,
-        pii: Callable[[], PiiManager | None] | None = None,
+        masking: Callable[[], Masking | None] | None = None,
     ) -> None:
         self.started_at = time.time()
         self._schema = schema or (lambda: None)
-        self._pii = pii or (lambda: None)
+        self._masking = masking or (lambda: None)
         self._alert = alert
         self.errors = 0
         self.error_classes: dict[str, int] = {}
@@ -127,13 +127,13 @@ class Monitor:
         *,
         schema: Callable[[], Schema | None] | None = None,
         alert: AlertSink | None = None,
-        pii: Callable[[], PiiManager | None] | None = None,
+        masking: Callable[[], Masking | None] | None = None,
     ) -> None:
-        """Point the monitor at the current schema, alert sink and PII manager (done at every runtime start)."""
+        """Point the monitor at the current schema, alert sink and PII masking (done at every runtime start)."""
         if schema is not None:
             self._schema = schema
-        if pii is not None:
-            self._pii = pii
+        if masking is not None:
+            self._masking = masking
         if alert is not None:
             self._alert = alert
 
@@ -232,7 +232,7 @@ class Monitor:
         if self.recent_errors.maxlen == 0:
             return
         trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))[-2 * _MAX_TRACEBACK :]
-        pii = self._pii()
+        masking = self._masking()
         # Masked before truncation, so a value cut in half is still recognised.
         self.recent_errors.append(
             {
@@ -240,13 +240,19 @@ class Monitor:
                 "model": operation.model,
                 "action": operation.action.value,
                 "error_class": name,
-                "message": mask_error_text(str(error), operation.args, pii=pii)[:_MAX_MESSAGE],
+                "message": mask_error_text(str(error), operation.args, masking=masking)[:_MAX_MESSAGE],
                 "duration_ms": _ms(seconds),
                 "request_id": operation.context.request_id,
-                "args": mask_args(operation.args, model=operation.model, pii=pii, raw=operation.action.is_raw),
-                "traceback": mask_error_text(trace, operation.args, pii=pii)[-_MAX_TRACEBACK:],
+                "args": self._masked_args(operation, masking),
+                "traceback": mask_error_text(trace, operation.args, masking=masking)[-_MAX_TRACEBACK:],
             }
         )
+
+    def _masked_args(self, operation: Operation, masking: Masking | None) -> dict[str, Any]:
+        raw = operation.action.is_raw
+        schema = self._schema() if raw else None
+        provider = schema.provider if schema is not None else None
+        return mask_args(operation.args, model=operation.model, masking=masking, raw=raw, provider=provider)
 
     def _slow(self, operation: Operation, seconds: float, error: BaseException | None) -> None:
         now = time.time()
@@ -262,7 +268,7 @@ class Monitor:
             "duration_ms": _ms(seconds),
             "failed": error is not None,
             "request_id": operation.context.request_id,
-            "args": mask_args(operation.args, model=operation.model, pii=self._pii(), raw=operation.action.is_raw),
+            "args": self._masked_args(operation, self._masking()),
             "suggestion": advice.message if advice is not None else None,
             "index": advice.as_dict() if advice is not None else None,
         }

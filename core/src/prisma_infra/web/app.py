@@ -33,7 +33,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -43,6 +43,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from prisma_infra.errors import PluginError, PrismaInfraError
+from prisma_infra.kernel import Kernel
 from prisma_infra.monitoring.health import liveness, readiness
 from prisma_infra.web.auth import FROM_SETTINGS, Authenticator, AuthGuard, WebAccess, _FromSettings
 from prisma_infra.web.dashboard import DashboardData
@@ -50,10 +51,9 @@ from prisma_infra.web.hosts import HostGuard
 from prisma_infra.web.panels import collect_panels
 
 if TYPE_CHECKING:
-    from prisma_infra.infrastructure import Infrastructure
     from prisma_infra.plugin_manager import PluginManager
 
-__all__ = ["InfraApp", "create_app", "plotly_js_path"]
+__all__ = ["InfraApp", "ServedKernel", "create_app", "plotly_js_path"]
 
 log = logging.getLogger("prisma_infra.web")
 
@@ -74,15 +74,28 @@ def plotly_js_path() -> Path:
     return path
 
 
-def _started(infrastructure: Infrastructure) -> bool:
+class ServedKernel(Kernel, Protocol):
+    """A kernel the app can start and close when it runs standalone (``Infrastructure`` is one)."""
+
+    async def start(self) -> object:
+        """Load plugins, build providers, start the engine and read the schema."""
+        ...
+
+    async def close(self) -> None:
+        """Close every provider; safe to call twice."""
+        ...
+
+
+def _started(kernel: Kernel) -> bool:
     try:
-        return infrastructure.runtime is not None
+        return kernel.runtime is not None
     except PrismaInfraError:
         return False
 
 
 class InfraApp(Starlette):
-    """The Starlette app of one `Infrastructure`; ``app.state.infrastructure`` is it.
+    """The Starlette app of one infrastructure; ``app.state.kernel`` (and, deprecated,
+    ``app.state.infrastructure``) is it.
 
     Every route but ``/healthz`` and ``/readyz`` needs an authenticated actor with the
     required role (`prisma_infra.web.auth`); every request needs an allowed ``Host``.
@@ -90,16 +103,16 @@ class InfraApp(Starlette):
 
     def __init__(
         self,
-        infrastructure: Infrastructure,
+        kernel: ServedKernel,
         *,
         debug: bool = False,
         authenticate: Authenticator | str | None = None,
         role: str | _FromSettings | None = FROM_SETTINGS,
         allowed_hosts: Sequence[str] | None = None,
     ) -> None:
-        self.infrastructure = infrastructure
-        self.dashboard = DashboardData(infrastructure)
-        self.access = WebAccess(infrastructure, authenticate=authenticate, role=role, allowed_hosts=allowed_hosts)
+        self.kernel = kernel
+        self.dashboard = DashboardData(kernel)
+        self.access = WebAccess(kernel, authenticate=authenticate, role=role, allowed_hosts=allowed_hosts)
         self.access.current()  # a missing secret or an open app is logged now, not at the first request
         self._extensions_loaded = False
         super().__init__(
@@ -108,21 +121,26 @@ class InfraApp(Starlette):
             lifespan=self._lifespan,
             middleware=[Middleware(HostGuard, access=self.access), Middleware(AuthGuard, access=self.access)],
         )
-        self.state.infrastructure = infrastructure
+        self.state.kernel = self.state.infrastructure = kernel
         self.load_extensions()
+
+    @property
+    def infrastructure(self) -> ServedKernel:
+        """Deprecated name of `kernel`."""
+        return self.kernel
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, _: Starlette) -> AsyncIterator[None]:
-        infrastructure = self.infrastructure
-        owned = not _started(infrastructure)
+        kernel = self.kernel
+        owned = not _started(kernel)
         if owned:
-            await infrastructure.start()
+            await kernel.start()
         self.load_extensions()
         try:
             yield
         finally:
             if owned:
-                await infrastructure.close()
+                await kernel.close()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self._extensions_loaded and scope["type"] in ("http", "websocket"):
@@ -137,8 +155,9 @@ class InfraApp(Starlette):
         """
         if self._extensions_loaded:
             return True
-        plugins = self.infrastructure.plugin_manager
-        if plugins is None:
+        try:
+            plugins = self.kernel.plugins
+        except PrismaInfraError:  # loaded when the infrastructure starts
             return False
         self._extensions_loaded = True
         for what, load in (("routes", self._load_routes), ("dashboard panels", self._load_panels)):
@@ -201,9 +220,9 @@ def _endpoint(endpoint: Any) -> Any:
     return endpoint
 
 
-def _infrastructure(request: Request) -> Infrastructure:
-    infrastructure: Infrastructure = request.app.state.infrastructure
-    return infrastructure
+def _kernel(request: Request) -> Kernel:
+    kernel: Kernel = request.app.state.kernel
+    return kernel
 
 
 async def healthz(request: Request) -> Response:
@@ -211,7 +230,7 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    ready, details = await readiness(_infrastructure(request))
+    ready, details = await readiness(_kernel(request))
     return JSONResponse(details, status_code=200 if ready else 503, headers={"Cache-Control": "no-store"})
 
 
@@ -274,16 +293,16 @@ def _routes() -> list[BaseRoute]:
 
 
 def create_app(
-    infrastructure: Infrastructure,
+    kernel: ServedKernel,
     *,
     debug: bool = False,
     authenticate: Authenticator | str | None = None,
     role: str | _FromSettings | None = FROM_SETTINGS,
     allowed_hosts: Sequence[str] | None = None,
 ) -> InfraApp:
-    """The kernel's Starlette app for ``infrastructure``: health, dashboard and plugin routes.
+    """The kernel's Starlette app for ``kernel`` (an `Infrastructure`): health, dashboard and plugin routes.
 
-    :param infrastructure: started or not; when not, the app's lifespan starts and closes it.
+    :param kernel: started or not; when not, the app's lifespan starts and closes it.
     :param debug: Starlette's debug mode (tracebacks in error responses).
     :param authenticate: ``authenticate(request) -> actor | None`` (plain or async), or one of
         ``monitoring.web.auth``'s values; default: ``monitoring.web.auth``.
@@ -291,4 +310,4 @@ def create_app(
     :param allowed_hosts: ``Host`` names served; default ``monitoring.web.allowed_hosts``, else
         ``monitoring.dashboard_host`` and localhost.
     """
-    return InfraApp(infrastructure, debug=debug, authenticate=authenticate, role=role, allowed_hosts=allowed_hosts)
+    return InfraApp(kernel, debug=debug, authenticate=authenticate, role=role, allowed_hosts=allowed_hosts)

@@ -30,13 +30,13 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from prisma_infra.actor import actor_roles
 from prisma_infra.config.model import WebConfig
 from prisma_infra.config.sources import env_var_for
 from prisma_infra.errors import ConfigurationError
-from prisma_infra.policies.actor import ActorView
 
 if TYPE_CHECKING:
-    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.kernel import Kernel
 
 __all__ = [
     "FROM_SETTINGS",
@@ -201,13 +201,13 @@ class WebAccess:
 
     def __init__(
         self,
-        infrastructure: Infrastructure,
+        kernel: Kernel,
         *,
         authenticate: Authenticator | str | None = None,
         role: str | _FromSettings | None = FROM_SETTINGS,
         allowed_hosts: Collection[str] | None = None,
     ) -> None:
-        self.infrastructure = infrastructure
+        self.kernel = kernel
         self._authenticate = authenticate
         self._role = role
         self._allowed_hosts = list(allowed_hosts) if allowed_hosts is not None else None
@@ -216,7 +216,7 @@ class WebAccess:
 
     def current(self) -> tuple[Authenticator, str | None, list[str]]:
         """``(authenticator, required role, allowed hosts)`` for the configuration in force."""
-        config = self.infrastructure.config
+        config = self.kernel.config
         web = config.monitoring.web
         if self._resolved is None or web is not self._seen:
             authenticate = self._build(web)
@@ -237,7 +237,7 @@ class WebAccess:
         except Exception:
             log.exception("the web app's authenticator failed: the stream is closed")
             return False
-        return actor is not None and (role is None or role in ActorView(actor).roles)
+        return actor is not None and (role is None or role in actor_roles(actor))
 
     def _build(self, web: WebConfig) -> Authenticator:
         given = self._authenticate
@@ -264,7 +264,7 @@ class WebAccess:
     def _hosts_for(self, bind: str) -> list[str]:
         if self._allowed_hosts is not None:
             return self._allowed_hosts
-        configured = self.infrastructure.config.monitoring.web.allowed_hosts
+        configured = self.kernel.config.monitoring.web.allowed_hosts
         if configured is not None:
             return list(configured)
         return default_hosts(bind)
@@ -314,7 +314,7 @@ class AuthGuard:
             log.exception("the web app's authenticator failed: the request is refused")
             actor = None
         if actor is None:
-            realm = self.access.infrastructure.config.monitoring.web.realm
+            realm = self.access.kernel.config.monitoring.web.realm
             response = PlainTextResponse(
                 "authentication required\n",
                 status_code=401,
@@ -322,7 +322,7 @@ class AuthGuard:
             )
             await response(scope, receive, send)
             return
-        if role is not None and role not in ActorView(actor).roles:
+        if role is not None and role not in actor_roles(actor):
             await PlainTextResponse("forbidden\n", status_code=403, headers={"Cache-Control": "no-store"})(
                 scope, receive, send
             )
@@ -333,7 +333,7 @@ class AuthGuard:
 
 def require_auth(
     app: ASGIApp,
-    infrastructure: Infrastructure,
+    kernel: Kernel,
     *,
     authenticate: Authenticator | str | None = None,
     role: str | _FromSettings | None = FROM_SETTINGS,
@@ -343,6 +343,6 @@ def require_auth(
     you mount yourself, e.g. ``Route("/metrics", require_auth(asgi_app(infra), infra))``."""
     from prisma_infra.web.hosts import HostGuard
 
-    access = WebAccess(infrastructure, authenticate=authenticate, role=role, allowed_hosts=allowed_hosts)
+    access = WebAccess(kernel, authenticate=authenticate, role=role, allowed_hosts=allowed_hosts)
     access.current()
     return HostGuard(AuthGuard(app, access, open_paths=()), access)

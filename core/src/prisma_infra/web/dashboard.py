@@ -3,23 +3,17 @@
 The document is the `Monitor` snapshot plus:
 
 * ``health``: the readiness checks (refreshed every 5 s at most);
-* ``cache``: the cache manager's store states and invalidations, when caching is on;
-* ``kpis`` and ``alerts``: read from the analytics engine published as
-  ``runtime.extras["analytics"]`` — ``dashboard_kpis()`` and ``active_alerts()``
-  (plain or async); ``None`` (the page shows an empty state) until it exists;
+* the sections of every `prisma_infra.ports.dashboard.DashboardSource` the runtime's
+  features publish under ``DASHBOARD_SOURCES``: ``cache`` (the cache), ``kpis`` and
+  ``alerts`` (analytics), ``exporters`` (monitoring), each ``None`` (the page shows an
+  empty state) until its feature publishes it; a section the page has no widget for
+  is drawn as a panel;
 * ``panels``: the data of every plugin panel.
 
-Nothing in it holds a value in clear: the monitor masks errors, tracebacks and
-arguments when it records them (`prisma_infra.monitoring.masking`), panel errors
-and cache store errors are masked here.
-
-Analytics contract (what the page draws):
-
-* ``dashboard_kpis()`` → ``[{"name", "unit"?, "value"?, "status"? ("ok" | "warning" |
-  "critical"), "thresholds"? {"warning"?, "critical"?}, "points": [[time, value], ...]}]``,
-  ``time`` in Unix seconds or ISO 8601;
-* ``active_alerts()`` → ``[{"name", "severity", "message", "since"? (Unix seconds or ISO),
-  "source"?}]``.
+Section shapes are in `prisma_infra.ports.dashboard`. Nothing in the document holds a
+value in clear: the monitor masks errors, tracebacks and arguments when it records
+them (`prisma_infra.monitoring.masking`), sources mask what they return, panel
+errors are masked here.
 """
 
 from __future__ import annotations
@@ -27,27 +21,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from prisma_infra.config.masking import mask_url
 from prisma_infra.errors import PrismaInfraError
 from prisma_infra.monitoring.health import readiness
 from prisma_infra.monitoring.middleware import monitor_for
-from prisma_infra.pii.text import mask_text
-from prisma_infra.plugin_manager import await_me_maybe
+from prisma_infra.ports.dashboard import DASHBOARD_SECTIONS, DASHBOARD_SOURCES, DashboardSource
 from prisma_infra.web.panels import Panel, panel_data
+from prisma_infra.web.sources import legacy_sources
 
 if TYPE_CHECKING:
-    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.kernel import Kernel
 
 __all__ = ["ANALYTICS_KEY", "DashboardData", "dumps"]
 
 log = logging.getLogger("prisma_infra.web")
 
-#: Where the analytics engine publishes itself in ``runtime.extras``.
+#: Deprecated: where the analytics service was read in ``runtime.extras``; it publishes a dashboard source now.
 ANALYTICS_KEY = "analytics"
 _HEALTH_EVERY = 5.0
 
@@ -66,8 +59,8 @@ def _default(value: Any) -> Any:
 class DashboardData:
     """Builds the dashboard document at most once per ``max_age`` seconds."""
 
-    def __init__(self, infrastructure: Infrastructure, panels: Mapping[str, tuple[str, Panel]] | None = None) -> None:
-        self.infrastructure = infrastructure
+    def __init__(self, kernel: Kernel, panels: Mapping[str, tuple[str, Panel]] | None = None) -> None:
+        self.kernel = kernel
         self.panels: dict[str, tuple[str, Panel]] = dict(panels or {})
         self._lock = asyncio.Lock()
         self._built_at = 0.0
@@ -77,7 +70,7 @@ class DashboardData:
 
     @property
     def interval(self) -> float:
-        return float(self.infrastructure.config.monitoring.dashboard_interval)
+        return float(self.kernel.config.monitoring.dashboard_interval)
 
     async def json(self) -> bytes:
         """The current document as JSON bytes (shared by concurrent callers)."""
@@ -91,61 +84,54 @@ class DashboardData:
             return self._document
 
     async def build(self) -> dict[str, Any]:
-        infrastructure = self.infrastructure
-        document = monitor_for(infrastructure).snapshot()
+        kernel = self.kernel
+        document = monitor_for(kernel).snapshot()
         try:
-            runtime = infrastructure.runtime
+            runtime = kernel.runtime
         except PrismaInfraError:
             document.update(started=False, health=None, cache=None, kpis=None, alerts=None, panels=[])
             return document
         timeout = runtime.config.monitoring.readiness_timeout
-        document["started"] = True
+        document.update(dict.fromkeys(DASHBOARD_SECTIONS), exporters=[], started=True)
         document["health"] = await self._readiness()
-        document["cache"] = _cache_summary(runtime.extras.get("cache_manager"))
-        analytics = runtime.extras.get(ANALYTICS_KEY)
-        document["kpis"] = await _ask(analytics, "dashboard_kpis", timeout)
-        document["alerts"] = await _ask(analytics, "active_alerts", timeout)
-        document["exporters"] = sorted(runtime.extras.get("metrics_exporters", {}))
-        document["panels"] = await panel_data(infrastructure, self.panels, timeout)
+        sources = list(runtime.services.all(DASHBOARD_SOURCES))
+        sources += legacy_sources(runtime, {source.name for source in sources})
+        sections, panels = await asyncio.gather(_sections(sources, timeout), panel_data(kernel, self.panels, timeout))
+        for source, section, data in sections:
+            if section in DASHBOARD_SECTIONS:
+                document[section] = data
+            else:
+                panels.append(
+                    {
+                        "name": section,
+                        "plugin": source,
+                        "title": section.replace("_", " ").title(),
+                        "description": "",
+                        "data": data,
+                    }
+                )
+        document["panels"] = panels
         return document
 
     async def _readiness(self) -> dict[str, Any]:
         if self._health is None or time.monotonic() - self._health_at >= _HEALTH_EVERY:
-            ready, details = await readiness(self.infrastructure)
+            ready, details = await readiness(self.kernel)
             self._health = {"ready": ready, **details}
             self._health_at = time.monotonic()
         return self._health
 
 
-async def _ask(analytics: Any, method: str, timeout: float) -> list[Any] | None:
-    call = getattr(analytics, method, None) if analytics is not None else None
-    if not callable(call):
-        return None
-    try:
-        async with asyncio.timeout(timeout):
-            value = await await_me_maybe(call())
-    except (Exception, TimeoutError):
-        log.exception("analytics %s() failed; the dashboard shows it as unavailable", method)
-        return None
-    return list(value or [])
+async def _sections(sources: Sequence[DashboardSource], timeout: float) -> list[tuple[str, str, object]]:
+    """``(source, section, data)`` of every source, in publication order; a failed source adds none."""
 
+    async def one(source: DashboardSource) -> list[tuple[str, str, object]]:
+        try:
+            async with asyncio.timeout(timeout):
+                found = await source.dashboard_sections()
+            return [(source.name, str(section), data) for section, data in found.items()]
+        except (Exception, TimeoutError):
+            log.exception("dashboard source %r failed; the dashboard shows its sections as unavailable", source.name)
+            return []
 
-def _masked(text: Any) -> Any:
-    """A store's last error as the page may show it (a URL's password or a key's value may be in it)."""
-    return mask_url(mask_text(text)) if isinstance(text, str) else text
-
-
-def _cache_summary(manager: Any) -> dict[str, Any] | None:
-    stats = getattr(manager, "stats", None)
-    if not callable(stats):
-        return None
-    try:
-        found = stats()
-    except Exception:
-        return None
-    stores = {
-        name: {"state": info.get("state"), "shared": info.get("shared"), "last_error": _masked(info.get("last_error"))}
-        for name, info in (found.get("stores") or {}).items()
-        if isinstance(info, Mapping)
-    }
-    return {"enabled": found.get("enabled"), "stores": stores, "invalidations": found.get("invalidations")}
+    found = await asyncio.gather(*(one(source) for source in sources))
+    return [entry for entries in found for entry in entries]

@@ -2,7 +2,8 @@
 
 A plugin registers ``register(name, panel)`` where ``panel`` is a `Panel`, a
 mapping with ``title`` and ``data``, or any object with those attributes.
-``data(infrastructure)`` — or ``data()`` when it takes no argument — returns
+``data(kernel)`` (the `prisma_infra.kernel.Kernel`, i.e. the infrastructure) — or
+``data()`` when it takes no argument — returns
 (sync or async) what the panel shows; the dashboard draws it by its shape:
 
 * a list of mappings: a table (keys of the first row are the columns);
@@ -29,7 +30,7 @@ from prisma_infra.pii.text import mask_text
 from prisma_infra.plugin_manager import await_me_maybe
 
 if TYPE_CHECKING:
-    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.kernel import Kernel
     from prisma_infra.plugin_manager import PluginManager
 
 __all__ = ["Panel", "PanelData", "collect_panels", "panel_data"]
@@ -76,24 +77,22 @@ def collect_panels(plugins: PluginManager) -> dict[str, tuple[str, Panel]]:
     return out
 
 
-def _call(data: PanelData, infrastructure: Infrastructure) -> Any:
+def _call(data: PanelData, kernel: Kernel) -> Any:
     try:
         takes_argument = bool(inspect.signature(data).parameters)
     except (TypeError, ValueError):  # builtins without a signature: assume the documented form
         takes_argument = True
-    return data(infrastructure) if takes_argument else data()
+    return data(kernel) if takes_argument else data()
 
 
-async def panel_data(
-    infrastructure: Infrastructure, panels: Mapping[str, tuple[str, Panel]], timeout: float
-) -> list[dict[str, Any]]:
+async def panel_data(kernel: Kernel, panels: Mapping[str, tuple[str, Panel]], timeout: float) -> list[dict[str, Any]]:
     """Every panel's current data (or its error), in registration order."""
 
     async def one(name: str, plugin: str, panel: Panel) -> dict[str, Any]:
         entry: dict[str, Any] = {"name": name, "plugin": plugin, "title": panel.title, "description": panel.description}
         try:
             async with asyncio.timeout(timeout):
-                entry["data"] = await await_me_maybe(_call(panel.data, infrastructure))
+                entry["data"] = await await_me_maybe(_call(panel.data, kernel))
         except (Exception, TimeoutError) as exc:
             # The page shows the error: masked like every other text it serves.
             timed_out = isinstance(exc, TimeoutError)
