@@ -18,18 +18,19 @@ Two kinds of domains hold the current generations:
 Generations only grow. A missing counter (never written, evicted, store
 flushed) is initialised from the clock in microseconds, which is larger than
 any value the counter held before, so an entry can never become valid again
-after its counter was lost (no ABA).
+after its counter was lost (no ABA). Time is read through a `prisma_infra.clock.Clock`
+(a test drives the staleness of the local copy with a manual clock).
 """
 
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from prisma_infra.cache.guard import StoreGuard, StoreUnavailable
 from prisma_infra.cache.keys import tag_key
+from prisma_infra.clock import SYSTEM_CLOCK, Clock
 
 __all__ = ["Domain", "LocalDomain", "SharedDomain", "unique_generation"]
 
@@ -41,10 +42,10 @@ _MAX_TAGS = 100_000
 _last_unique = 0
 
 
-def unique_generation() -> int:
-    """A generation larger than any handed out before (clock microseconds, strictly increasing)."""
+def unique_generation(clock: Clock = SYSTEM_CLOCK) -> int:
+    """A generation larger than any handed out before (wall-clock microseconds, strictly increasing)."""
     global _last_unique
-    value = max(time.time_ns() // 1000, _last_unique + 1)
+    value = max(int(clock.time() * 1_000_000), _last_unique + 1)
     _last_unique = value
     return value
 
@@ -61,10 +62,10 @@ class LocalDomain:
 
     shared = False
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock = SYSTEM_CLOCK) -> None:
         self.gens: dict[str, int] = {}
         self.version = 0
-        self._next = itertools.count(unique_generation())
+        self._next = itertools.count(unique_generation(clock))
 
     def current(self, tags: Sequence[str]) -> tuple[int, ...]:
         gens = self.gens
@@ -96,8 +97,9 @@ class SharedDomain:
 
     shared = True
 
-    def __init__(self, guard: StoreGuard, prefix: str, *, max_staleness: float) -> None:
+    def __init__(self, guard: StoreGuard, prefix: str, *, max_staleness: float, clock: Clock = SYSTEM_CLOCK) -> None:
         self.guard = guard
+        self.clock = clock
         self.prefix = prefix
         self.max_staleness = max_staleness
         self.gens: dict[str, int] = {}
@@ -118,11 +120,11 @@ class SharedDomain:
     @property
     def fresh(self) -> bool:
         """True while the local copy was refreshed recently enough to validate in-process hits."""
-        return time.monotonic() - self.synced_at <= self.max_staleness
+        return self.clock.monotonic() - self.synced_at <= self.max_staleness
 
     def current(self, tags: Sequence[str]) -> tuple[int, ...] | None:
         """The local copy for ``tags``, or ``None`` when unknown or too old to trust."""
-        if time.monotonic() - self.synced_at > self.max_staleness or self.blocked(tags):
+        if self.clock.monotonic() - self.synced_at > self.max_staleness or self.blocked(tags):
             return None
         gens = self.gens
         out = []
@@ -172,7 +174,7 @@ class SharedDomain:
         """Set missing counters from the clock (before the engine call) and return every generation."""
         missing = {self.key(tag): tag for tag, value in zip(tags, merged, strict=True) if value is None}
         if missing:
-            value = unique_generation()
+            value = unique_generation(self.clock)
             await self.guard.call(self.guard.store.set_many, dict.fromkeys(missing, str(value).encode()), None)
             for tag in missing.values():
                 if self.gens.get(tag, 0) < value:
@@ -208,7 +210,7 @@ class SharedDomain:
         reinit = {}
         for tag, key, value in zip(tags, keys, values, strict=True):
             if value < _CLOCK_FLOOR:  # the counter was lost and recreated by incr: move it past every old value
-                value = unique_generation()
+                value = unique_generation(self.clock)
                 reinit[key] = str(value).encode()
             if value > self.gens.get(tag, 0):
                 self.gens[tag] = value
@@ -230,7 +232,7 @@ class SharedDomain:
         await self.flush_pending()
         if self.pending:
             return
-        started = time.monotonic()
+        started = self.clock.monotonic()
         tags = list(self.gens)
         for i in range(0, len(tags), _SYNC_BATCH):
             batch = tags[i : i + _SYNC_BATCH]

@@ -5,17 +5,18 @@ caller goes to the next tier or the database). After ``failure_threshold``
 such calls in a row the store is *open*: skipped without being called until
 a back-off has passed (doubling up to ``retry_max``); then one call probes
 it, and success closes it again. One warning is logged when it opens and one
-info line when it recovers, never one per call.
+info line when it recovers, never one per call. The back-off is timed on a
+`prisma_infra.clock.Clock`; the call timeout is the event loop's (it bounds real I/O).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from prisma_infra.clock import SYSTEM_CLOCK, Clock
 from prisma_infra.errors import CacheBackendError
 from prisma_infra.providers.cache import CacheStore
 
@@ -41,8 +42,10 @@ class StoreGuard:
         retry_max: float = 30.0,
         failure_threshold: int = 3,
         on_recover: Callable[[StoreGuard], None] | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.name = name
+        self.clock = clock
         self.store = store
         self.timeout = timeout
         self.retry_after = retry_after
@@ -67,13 +70,13 @@ class StoreGuard:
         """True when a call may be made now (closed, or open and due for a probe)."""
         if not self.open:
             return True
-        return not self._probing and time.monotonic() >= self._open_until
+        return not self._probing and self.clock.monotonic() >= self._open_until
 
     async def call(self, method: Callable[..., Awaitable[T]], *args: Any) -> T:
         """Run ``method(*args)`` under the timeout; raise `StoreUnavailable` when skipped or failed."""
         probe = False
         if self.open:
-            if self._probing or time.monotonic() < self._open_until:
+            if self._probing or self.clock.monotonic() < self._open_until:
                 self.bypassed += 1
                 raise StoreUnavailable(self.name)
             self._probing = probe = True
@@ -110,7 +113,7 @@ class StoreGuard:
             )
         else:
             self._backoff = min(self._backoff * 2, self.retry_max)
-        self._open_until = time.monotonic() + self._backoff
+        self._open_until = self.clock.monotonic() + self._backoff
 
     def _recovered(self) -> None:
         self.open = False

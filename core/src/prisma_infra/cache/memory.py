@@ -5,16 +5,17 @@ manager's in-process tier uses `get_entry`/`set_entry` instead: a
 `~prisma_infra.cache.live.LocalEntry` whose result is copied on every hit (so
 a caller that mutates its result cannot corrupt the cache), charged at the
 size measured over its objects, so the byte bound is real memory accounting.
+Expiry is timed on `clock` (the cache manager gives its tiers the kernel's clock).
 """
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from prisma_infra.cache.live import LocalEntry
+from prisma_infra.clock import SYSTEM_CLOCK, Clock
 from prisma_infra.providers.cache import CacheStore
 
 __all__ = ["MemoryStore"]
@@ -29,8 +30,10 @@ class MemoryStore(CacheStore):
     name: ClassVar[str] = "memory"
     shared: ClassVar[bool] = False
 
-    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, options: Mapping[str, Any] | None = None, *, clock: Clock = SYSTEM_CLOCK) -> None:
         super().__init__(options)
+        #: Where expiry reads time; replaced by the cache manager with the kernel's clock.
+        self.clock = clock
         self.max_bytes = int(self.options.get("max_bytes", 64 * 1024 * 1024))
         self.max_entries = int(self.options.get("max_entries", 100_000))
         if self.max_bytes <= 0 or self.max_entries <= 0:
@@ -48,7 +51,7 @@ class MemoryStore(CacheStore):
         if found is None:
             return None
         value, expires, _ = found
-        if expires and expires <= time.monotonic():
+        if expires and expires <= self.clock.monotonic():
             self._remove(key)
             self.expirations += 1
             return None
@@ -60,7 +63,7 @@ class MemoryStore(CacheStore):
             return
         if key in self._data:
             self._remove(key)
-        self._data[key] = (value, time.monotonic() + ttl if ttl else 0.0, size)
+        self._data[key] = (value, self.clock.monotonic() + ttl if ttl else 0.0, size)
         self.bytes += size
         data = self._data
         while self.bytes > self.max_bytes or len(data) > self.max_entries:
@@ -95,7 +98,7 @@ class MemoryStore(CacheStore):
         return len(doomed)
 
     def purge_expired(self) -> int:
-        now = time.monotonic()
+        now = self.clock.monotonic()
         doomed = [k for k, (_, expires, _) in self._data.items() if expires and expires <= now]
         for key in doomed:
             self._remove(key)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from prisma_infra.cache.manager import CacheManager
+from prisma_infra.cache.service import CACHE
 from prisma_infra.operation import READ_ACTIONS, Action, Operation
 from prisma_infra.pipeline import Handler, Middleware
 from prisma_infra.ports.caching import CACHE_EXPLAIN
+from prisma_infra.ports.transactions import TRANSACTION_OBSERVERS
 from prisma_infra.transaction import earlier_in_batch
 
 if TYPE_CHECKING:
-    from prisma_infra.cache.manager import CacheManager
-    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.kernel import Kernel
     from prisma_infra.runtime import Runtime
 
 __all__ = ["CACHE_STATE", "CacheMiddleware"]
@@ -35,14 +37,14 @@ def _written_before(manager: CacheManager, earlier: tuple[Operation, ...], read:
                 written.update(models)
         if not written:
             return False
-        models_read = manager._models_read(read)
+        models_read = manager.planner.models_read(read)
     except Exception:  # unknown: the safe answer is the database's
         return True
     return models_read is None or not written.isdisjoint(models_read)
 
 
 class CacheMiddleware(Middleware):
-    """Builds the runtime's `CacheManager` at start and publishes it as ``runtime.extras["cache_manager"]``.
+    """Builds the runtime's `CacheManager` at start and publishes it under `CACHE` in ``runtime.services``.
 
     It sits inside validation and access policies (``order = 300``), so keys are
     computed from the arguments the engine will really receive (policy row
@@ -52,8 +54,8 @@ class CacheMiddleware(Middleware):
     name = "cache"
     order = 300
 
-    def __init__(self, infrastructure: Infrastructure) -> None:
-        self.infrastructure = infrastructure
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
         self.manager: CacheManager | None = None
 
     def wrap(self, call: Handler) -> Handler:
@@ -70,13 +72,13 @@ class CacheMiddleware(Middleware):
                 return await manager.write(operation, call)
             if operation.context.transaction is not None:
                 operation.state[CACHE_STATE] = "bypass"
-                return await manager.read(operation, call)
+                return await manager.reads.read(operation, call)
             earlier = earlier_in_batch()
             if earlier and _written_before(manager, earlier, operation):
                 # The batch's engine transaction has changed what this read sees: neither answer
                 # it from an entry filled before the batch, nor fill one with it before commit.
                 operation.state[CACHE_STATE] = "bypass"
-                manager.transaction_bypasses += 1
+                manager.counters.transaction_bypasses += 1
                 return await call(operation)
             reached: list[bool] = []
 
@@ -84,7 +86,7 @@ class CacheMiddleware(Middleware):
                 reached.append(True)
                 return await call(op)
 
-            result = await manager.read(operation, engine)
+            result = await manager.reads.read(operation, engine)
             # For the metrics middleware outside: whether this read reached the engine.
             operation.state[CACHE_STATE] = "miss" if reached else "hit"
             return result
@@ -92,21 +94,22 @@ class CacheMiddleware(Middleware):
         return handler
 
     async def start(self, runtime: Runtime) -> None:
-        from prisma_infra.cache.manager import CacheManager
-
-        manager = CacheManager(runtime.config, self.infrastructure.schema, runtime.registry["cache_backends"])
-        runtime.extras["cache_manager"] = manager
+        kernel = self.kernel
+        manager = CacheManager(runtime.config, kernel.schema, runtime.registry["cache_stores"], clock=kernel.clock)
+        runtime.services[CACHE] = manager
         runtime.services[CACHE_EXPLAIN] = manager  # query.explain() asks the cache through its port
-        manager.extras = runtime.extras  # the facade's reads are scoped by the runtime's policies
         # Entries filled between a write in a transaction and its commit are retired on commit.
+        runtime.services.add(TRANSACTION_OBSERVERS, manager)
+        # Deprecated twins, read by features not yet on the services (removed with extras).
+        runtime.extras["cache_manager"] = manager
         runtime.extras.setdefault("transaction_observers", []).append(manager)
+        manager.extras = runtime.extras  # the facade's reads are scoped by the runtime's policies
         self.manager = manager
         # Warming runs through the whole pipeline (validation, policies) of this runtime, after the
-        # early input check that `Infrastructure.execute` runs (the validation middleware skips it).
-        infrastructure = self.infrastructure
+        # early input check that `Kernel.execute` runs (the validation middleware skips it).
 
         async def runner(operation: Operation) -> Any:
-            infrastructure.check_input(operation, runtime)
+            kernel.check_input(operation, runtime)
             return await runtime.handler(operation)  # the chain composed last
 
         await manager.start(runner=runner)

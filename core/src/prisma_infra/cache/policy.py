@@ -1,74 +1,28 @@
-"""Settings resolved once per configuration: tiers, per-model policies, per-key plans.
+"""Deprecated: the per-model cache settings moved to `prisma_infra.cache.rules`.
 
-The hot path reads attributes of these objects and never consults the
-configuration, the registry or the schema again for a key it has seen.
+``ModelPolicy`` is now `ModelCacheRules` and ``Plan`` is `CachePlan` ("policy" and
+"plan" name access control elsewhere). The old names stay importable for one release.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+import warnings
+from typing import Any
 
-from prisma_infra.cache.stats import TierStats
+from prisma_infra.cache.rules import RAW_MODEL, CachePlan, ModelCacheRules, Tier
 
-if TYPE_CHECKING:
-    from prisma_infra.cache.generations import LocalDomain, SharedDomain
-    from prisma_infra.cache.guard import StoreGuard
-    from prisma_infra.cache.memory import MemoryStore
-    from prisma_infra.providers.cache import CacheStore
+__all__ = ["RAW_MODEL", "Tier"]  # and, deprecated, ModelPolicy and Plan (module __getattr__)
 
-__all__ = ["RAW_MODEL", "ModelPolicy", "Plan", "Tier"]
-
-#: The policy name of raw queries (``queryRaw`` without a model).
-RAW_MODEL = "_raw"
+_RENAMED = {"ModelPolicy": ModelCacheRules, "Plan": CachePlan}
 
 
-@dataclass(eq=False, slots=True)
-class Tier:
-    """One configured store, shared by every model that lists it."""
-
-    name: str
-    store: CacheStore
-    guard: StoreGuard
-    prefix: str
-    #: The store itself when it is an in-process `MemoryStore` (hits skip the event loop).
-    local: MemoryStore | None
-    shared: bool
-
-
-@dataclass(eq=False, slots=True)
-class ModelPolicy:
-    """A model's effective cache settings: per-model configuration over the global defaults."""
-
-    model: str
-    enabled: bool
-    ttl: float
-    swr: float
-    cache_empty: bool
-    tiers: tuple[Tier, ...]
-    domain: LocalDomain | SharedDomain
-    #: Index in ``tiers`` of the store holding the generations (the first shared tier), or -1.
-    gen_tier: int
-    stats: tuple[TierStats, ...] = ()
-    bypassed: int = 0
-    engine_calls: int = 0
-    joined: int = 0
-
-    def __post_init__(self) -> None:
-        if not self.stats:
-            self.stats = tuple(TierStats() for _ in self.tiers)
-
-
-@dataclass(eq=False, slots=True)
-class Plan:
-    """What a key needs at every read: per-tier keys, tags, and the generation keys."""
-
-    digest: str
-    policy: ModelPolicy
-    keys: tuple[str, ...]
-    tags: tuple[str, ...]
-    tag_keys: tuple[str, ...]
-    #: Memo of the domain's generations for ``tags`` while the domain's version is unchanged.
-    version: int = -1
-    expected: tuple[int, ...] | None = None
-    lookup_keys: list[str] = field(default_factory=list)
+def __getattr__(name: str) -> Any:
+    found = _RENAMED.get(name)
+    if found is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    warnings.warn(
+        f"prisma_infra.cache.policy.{name} is deprecated: use prisma_infra.cache.rules.{found.__name__}",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return found

@@ -1,8 +1,9 @@
-"""The read path: in-process hit, shared-tier lookup, single-flight, fill, stale-while-revalidate.
+"""`ReadPath`: in-process hit, shared-tier lookup, single-flight, fill, stale-while-revalidate.
 
-Mixed into `CacheManager`. Every read past the in-process tier is coalesced
-per key: concurrent misses share one shared-store round trip and one engine
-call, so a stampede costs the database one query and the store one ``MGET``.
+Every read past the in-process tier is coalesced per key: concurrent misses
+share one shared-store round trip and one engine call, so a stampede costs
+the database one query and the store one ``MGET``. Freshness is judged on the
+wall time of the injected clock (entries are shared between processes).
 """
 
 from __future__ import annotations
@@ -23,9 +24,12 @@ from prisma_infra.cache.live import Live, LocalEntry, live
 from prisma_infra.operation import Operation
 
 if TYPE_CHECKING:
-    from prisma_infra.cache.policy import ModelPolicy, Plan
+    from prisma_infra.cache.planner import Planner
+    from prisma_infra.cache.rules import CachePlan
+    from prisma_infra.cache.stats import Counters
+    from prisma_infra.cache.tasks import Background
+    from prisma_infra.clock import Clock
     from prisma_infra.config.model import CacheConfig
-    from prisma_infra.operation import CacheOptions
 
 __all__ = ["REFRESH", "Handler", "ReadPath"]
 
@@ -75,25 +79,20 @@ def _is_empty(value: Any) -> bool:
 
 
 class ReadPath:
-    """Reads of `CacheManager` (the attributes below are the manager's)."""
+    """The reads of one runtime's cache (``CacheManager.read``/``peek``)."""
 
-    config: CacheConfig
-    enabled: bool
-    transaction_bypasses: int
-    _policies: dict[str | None, ModelPolicy]
-    _flights: dict[str, _Flight]
-    _refreshing: set[str]
-    _runner: Handler | None
-    #: In-process hits answered since the last yield (shared by all tasks: a hit never switches task).
-    _unyielded: int = 0
-
-    if TYPE_CHECKING:
-
-        def _policy(self, model: str | None) -> ModelPolicy: ...
-
-        def _plan(self, operation: Operation, policy: ModelPolicy, options: CacheOptions | None) -> Plan | None: ...
-
-        def _spawn(self, coro: Awaitable[None]) -> None: ...
+    def __init__(
+        self, config: CacheConfig, planner: Planner, counters: Counters, background: Background, clock: Clock
+    ) -> None:
+        self.config = config
+        self.planner = planner
+        self.counters = counters
+        self.background = background
+        self.clock = clock
+        self.flights: dict[str, _Flight] = {}
+        self._refreshing: set[str] = set()
+        #: In-process hits answered since the last yield (shared by all tasks: a hit never switches task).
+        self._unyielded = 0
 
     # -- the hot path ----------------------------------------------------------------------
 
@@ -101,47 +100,48 @@ class ReadPath:
         """Answer a read from the nearest valid tier, or run ``call`` once per key and fill the tiers."""
         ctx = operation.context
         if ctx.transaction is not None:
-            self.transaction_bypasses += 1
+            self.counters.transaction_bypasses += 1
             return await call(operation)
-        policy = self._policies.get(operation.model) or self._policy(operation.model)
+        planner = self.planner
+        rules = planner.by_model.get(operation.model) or planner.rules(operation.model)
         options = ctx.cache
-        ttl, swr, serve_stale = policy.ttl, policy.swr, True
+        ttl, swr, serve_stale = rules.ttl, rules.swr, True
         if options is not None:
             if not options.enabled:
-                policy.bypassed += 1
+                rules.bypassed += 1
                 return await call(operation)
             if options.ttl is not None:
                 ttl = options.ttl
             if options.swr is not None:
                 swr = options.swr
             serve_stale = options.serve_stale
-        if not policy.enabled or (ttl <= 0 and swr <= 0):
-            policy.bypassed += 1
+        if not rules.enabled or (ttl <= 0 and swr <= 0):
+            rules.bypassed += 1
             return await call(operation)
         try:
-            plan = self._plan(operation, policy, options)
+            plan = planner.plan(operation, rules, options)
         except (NoScope, TypeError):
             plan = None
         if plan is None:
-            policy.bypassed += 1
+            rules.bypassed += 1
             return await call(operation)
         if operation.state and operation.state.get(REFRESH):
             return await self._forced(operation, call, plan, ttl, swr)
 
         started = time.perf_counter()
-        first = policy.tiers[0]
+        first = rules.tiers[0]
         local = first.local
         if local is not None:
-            domain = policy.domain
+            domain = rules.domain
             if domain.shared is False and plan.version == domain.version and plan.expected is not None:
                 expected: tuple[int, ...] | None = plan.expected
             else:
                 expected = domain.current(plan.tags)
                 plan.version, plan.expected = domain.version, expected
-            stats = policy.stats[0]
+            stats = rules.stats[0]
             entry = local.get_entry(plan.keys[0])
             if entry is not None and entry.generations == expected:
-                now = time.time()
+                now = self.clock.time()
                 if now < entry.fresh_until:
                     stats.hits += 1
                     value = entry.live.copy()
@@ -174,17 +174,17 @@ class ReadPath:
     # -- coalesced slow path ---------------------------------------------------------------
 
     async def _read_slow(
-        self, operation: Operation, call: Handler, plan: Plan, ttl: float, swr: float, serve_stale: bool,
+        self, operation: Operation, call: Handler, plan: CachePlan, ttl: float, swr: float, serve_stale: bool,
         started: float,
     ) -> Any:
-        domain = plan.policy.domain
-        flight = self._flights.get(plan.digest)
+        domain = plan.rules.domain
+        flight = self.flights.get(plan.digest)
         # Join only a flight that began after this process's last write (same domain version): a
         # request that wrote never receives a result read before its write.
         if flight is not None and flight.version == domain.version and (serve_stale or not flight.serve_stale):
             return await self._join(flight, operation, call, plan)
         flight = _Flight(domain.version, serve_stale)
-        self._flights[plan.digest] = flight
+        self.flights[plan.digest] = flight
         try:
             value = await self._resolve(flight, operation, call, plan, ttl, swr, serve_stale, started)
         except asyncio.CancelledError:
@@ -199,8 +199,8 @@ class ReadPath:
         self._land(plan.digest, flight)
         return value
 
-    async def _join(self, flight: _Flight, operation: Operation, call: Handler, plan: Plan) -> Any:
-        plan.policy.joined += 1
+    async def _join(self, flight: _Flight, operation: Operation, call: Handler, plan: CachePlan) -> Any:
+        plan.rules.joined += 1
         flight.waiters += 1
         await flight.done.wait()
         if flight.error is not None:
@@ -214,30 +214,30 @@ class ReadPath:
         return await call(operation)  # the leader was cancelled, or its result cannot be copied
 
     def _land(self, key: str, flight: _Flight) -> None:
-        if self._flights.get(key) is flight:
-            del self._flights[key]
+        if self.flights.get(key) is flight:
+            del self.flights[key]
         flight.done.set()
 
     async def _resolve(
-        self, flight: _Flight, operation: Operation, call: Handler, plan: Plan, ttl: float, swr: float,
+        self, flight: _Flight, operation: Operation, call: Handler, plan: CachePlan, ttl: float, swr: float,
         serve_stale: bool, started: float,
     ) -> Any:
-        policy = plan.policy
-        domain = policy.domain
+        rules = plan.rules
+        domain = rules.domain
         if isinstance(domain, LocalDomain):
             return await self._fill(operation, call, plan, ttl, swr, domain.current(plan.tags), flight)
-        tiers = policy.tiers
-        now = time.time()
+        tiers = rules.tiers
+        now = self.clock.time()
         stale: Entry | None = None
         stale_tier = -1
         merged: list[int | None] = []
-        for i in range(policy.gen_tier, len(tiers)):
+        for i in range(rules.gen_tier, len(tiers)):
             tier = tiers[i]
             if not tier.shared:
                 continue
-            stats = policy.stats[i]
+            stats = rules.stats[i]
             try:
-                if i == policy.gen_tier:
+                if i == rules.gen_tier:
                     # One round trip: the entry and the current generation of each of its tags.
                     values = await tier.guard.call(tier.store.get_many, plan.lookup_keys)
                     merged = domain.merge(plan.tags, values[1:])
@@ -245,9 +245,9 @@ class ReadPath:
                 else:
                     raw = (await tier.guard.call(tier.store.get_many, [plan.keys[i]]))[0]
             except StoreUnavailable:
-                if i == policy.gen_tier:
+                if i == rules.gen_tier:
                     # Without the generations nothing can be validated or filled: go to the database.
-                    policy.bypassed += 1
+                    rules.bypassed += 1
                     return await call(operation)
                 continue
             if raw is not None and None not in merged and not domain.blocked(plan.tags):
@@ -267,17 +267,17 @@ class ReadPath:
                         continue
             stats.misses += 1
         if domain.blocked(plan.tags):
-            policy.bypassed += 1
+            rules.bypassed += 1
             return await call(operation)
         try:
             gens = await domain.initialise(plan.tags, merged)
         except StoreUnavailable:
-            policy.bypassed += 1
+            rules.bypassed += 1
             return await call(operation)
         if stale is not None and stale.generations == gens:
             found, value = _decode(stale.payload)
             if found:
-                stats = policy.stats[stale_tier]
+                stats = rules.stats[stale_tier]
                 stats.stale_hits += 1
                 flight.payload = stale.payload
                 self._refresh_later(operation, call, plan, ttl, swr, gens)
@@ -285,13 +285,13 @@ class ReadPath:
                 return value
         return await self._fill(operation, call, plan, ttl, swr, gens, flight)
 
-    def _backfill(self, plan: Plan, found_at: int, entry: Entry, value: Any, now: float) -> Live | None:
+    def _backfill(self, plan: CachePlan, found_at: int, entry: Entry, value: Any, now: float) -> Live | None:
         """Copy an entry found in a shared tier into the in-process tiers before it.
 
         Returns the private copy waiting readers copy their results from (``None``: they decode the bytes).
         """
         ttl = entry.stale_until - now
-        local_tiers = [i for i in range(found_at) if plan.policy.tiers[i].local is not None]
+        local_tiers = [i for i in range(found_at) if plan.rules.tiers[i].local is not None]
         if ttl <= 0 or not local_tiers:
             return None
         kept = _live(value)
@@ -299,7 +299,7 @@ class ReadPath:
             return None
         local = LocalEntry(entry.fresh_until, entry.stale_until, entry.generations, kept)
         for i in local_tiers:
-            store = plan.policy.tiers[i].local
+            store = plan.rules.tiers[i].local
             assert store is not None
             store.set_entry(plan.keys[i], local, ttl)
         return kept
@@ -307,45 +307,45 @@ class ReadPath:
     # -- fills -----------------------------------------------------------------------------
 
     async def _fill(
-        self, operation: Operation, call: Handler, plan: Plan, ttl: float, swr: float, gens: tuple[int, ...],
+        self, operation: Operation, call: Handler, plan: CachePlan, ttl: float, swr: float, gens: tuple[int, ...],
         flight: _Flight | None = None,
     ) -> Any:
         """Run the engine (``gens`` were read before it) and store the result in every tier."""
-        policy = plan.policy
-        policy.engine_calls += 1
+        rules = plan.rules
+        rules.engine_calls += 1
         result = await call(operation)
         kept = _live(result)
         shared: bytes | None = None
-        if kept is not None and policy.gen_tier >= 0:
+        if kept is not None and rules.gen_tier >= 0:
             try:
                 shared = codec.encode(result)
             except codec.Unencodable as exc:
                 log.debug("result of %s.%s is not cached in shared stores: %s",
-                          policy.model, operation.action.value, exc)
+                          rules.model, operation.action.value, exc)
         elif kept is None:
-            log.debug("result of %s.%s is not cached: %s is not kept", policy.model, operation.action.value,
+            log.debug("result of %s.%s is not cached: %s is not kept", rules.model, operation.action.value,
                       type(result).__name__)
         if flight is not None:
             # Waiting readers can go now; the store writes below need not hold them up.
             flight.live = kept
             self._land(plan.digest, flight)
-        if kept is not None and (policy.cache_empty or not _is_empty(result)):
+        if kept is not None and (rules.cache_empty or not _is_empty(result)):
             await self._store(plan, gens, kept, shared, ttl, swr)
         return result
 
     async def _store(
-        self, plan: Plan, gens: tuple[int, ...], kept: Live, shared: bytes | None, ttl: float, swr: float
+        self, plan: CachePlan, gens: tuple[int, ...], kept: Live, shared: bytes | None, ttl: float, swr: float
     ) -> None:
         """Write the entry to every tier: live objects in-process, the JSON codec in shared stores."""
-        policy = plan.policy
-        domain = policy.domain
+        rules = plan.rules
+        domain = rules.domain
         # A write during the engine call already made this entry invalid: do not spend memory on it.
         if isinstance(domain, LocalDomain):
             if domain.current(plan.tags) != gens:
                 return
         elif domain.blocked(plan.tags):
             return
-        now = time.time()
+        now = self.clock.time()
         jitter = self.config.jitter
         fresh = max(ttl, 0.0) * (1.0 + random.random() * jitter) if jitter else max(ttl, 0.0)
         fresh_until = now + fresh
@@ -355,7 +355,7 @@ class ReadPath:
             return
         local = LocalEntry(fresh_until, stale_until, gens, kept)
         shared_raw = pack(fresh_until, stale_until, gens, shared) if shared is not None else None
-        for i, tier in enumerate(policy.tiers):
+        for i, tier in enumerate(rules.tiers):
             if tier.local is not None:
                 tier.local.set_entry(plan.keys[i], local, lifetime)
                 written = kept.size
@@ -367,12 +367,12 @@ class ReadPath:
                 except StoreUnavailable:
                     continue
                 written = len(shared_raw)
-            stats = policy.stats[i]
+            stats = rules.stats[i]
             stats.fills += 1
             stats.bytes_written += written
 
     def _refresh_later(
-        self, operation: Operation, call: Handler, plan: Plan, ttl: float, swr: float, gens: tuple[int, ...]
+        self, operation: Operation, call: Handler, plan: CachePlan, ttl: float, swr: float, gens: tuple[int, ...]
     ) -> None:
         """Stale-while-revalidate: one background refresh per key.
 
@@ -387,33 +387,22 @@ class ReadPath:
             try:
                 await self._fill(operation, call, plan, ttl, swr, gens)
             except Exception as exc:
-                log.debug("background refresh of %s failed: %s", plan.policy.model, exc)
+                log.debug("background refresh of %s failed: %s", plan.rules.model, exc)
             finally:
                 self._refreshing.discard(plan.digest)
 
-        self._spawn(refresh())
+        self.background.spawn(refresh())
 
-    # -- warming ---------------------------------------------------------------------------
+    # -- forced fills (warming) -----------------------------------------------------------
 
-    async def refresh(self, operation: Operation) -> Any:
-        """Run ``operation`` through the pipeline and store its result whatever the cache holds (warming).
-
-        It goes through the whole pipeline (validation, policies) so that its key is
-        the key ordinary reads of the same query compute.
-        """
-        if self._runner is None:
-            raise RuntimeError("the cache manager has no pipeline to run operations (not started by a runtime)")
-        operation.state[REFRESH] = True
-        return await self._runner(operation)
-
-    async def _forced(self, operation: Operation, call: Handler, plan: Plan, ttl: float, swr: float) -> Any:
+    async def _forced(self, operation: Operation, call: Handler, plan: CachePlan, ttl: float, swr: float) -> Any:
         gens = await self._snapshot(plan)
         if gens is None:
             return await call(operation)
         return await self._fill(operation, call, plan, ttl, swr, gens)
 
-    async def _snapshot(self, plan: Plan) -> tuple[int, ...] | None:
-        domain = plan.policy.domain
+    async def _snapshot(self, plan: CachePlan) -> tuple[int, ...] | None:
+        domain = plan.rules.domain
         if isinstance(domain, LocalDomain):
             return domain.current(plan.tags)
         if domain.blocked(plan.tags):
@@ -428,13 +417,13 @@ class ReadPath:
 
     async def peek(self, operation: Operation) -> tuple[bool, Any]:
         """``(True, value)`` when a valid entry (fresh or within its SWR window) exists, else ``(False, None)``."""
-        policy = self._policy(operation.model)
-        plan = self._plan(operation, policy, operation.context.cache)
-        if plan is None or not policy.enabled:
+        rules = self.planner.rules(operation.model)
+        plan = self.planner.plan(operation, rules, operation.context.cache)
+        if plan is None or not rules.enabled:
             return False, None
-        now = time.time()
-        domain = policy.domain
-        for i, tier in enumerate(policy.tiers):
+        now = self.clock.time()
+        domain = rules.domain
+        for i, tier in enumerate(rules.tiers):
             expected: tuple[int, ...] | None
             if tier.local is not None:
                 kept = tier.local.get_entry(plan.keys[i])
@@ -444,7 +433,7 @@ class ReadPath:
                     return True, value
                 continue
             try:
-                if i == policy.gen_tier and isinstance(domain, SharedDomain):
+                if i == rules.gen_tier and isinstance(domain, SharedDomain):
                     values = await tier.guard.call(tier.store.get_many, plan.lookup_keys)
                     merged = domain.merge(plan.tags, values[1:])
                     raw = values[0]

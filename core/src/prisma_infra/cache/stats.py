@@ -1,15 +1,18 @@
-"""Counters per model and tier, and a fixed-bucket latency histogram.
+"""Counters per model and tier, a fixed-bucket latency histogram, and the report built from them.
 
 Counters are plain attributes bumped on the hot path (no locks: one event
-loop); the metrics system reads `CacheManager.stats()` when it scrapes.
+loop); the metrics system reads `CacheManager.stats()` (`report`) when it scrapes.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["BUCKETS_US", "LatencyHistogram", "TierStats"]
+if TYPE_CHECKING:
+    from prisma_infra.cache.rules import ModelCacheRules
+
+__all__ = ["BUCKETS_US", "Counters", "LatencyHistogram", "TierStats", "model_report", "report"]
 
 #: Upper bounds in microseconds (1-2-5 steps from 1 µs to 5 s); the last bucket is open.
 BUCKETS_US: tuple[float, ...] = tuple(m * 10**e for e in range(7) for m in (1, 2, 5))
@@ -75,3 +78,45 @@ class TierStats:
             "bytes_written": self.bytes_written,
             "hit_latency": self.latency.snapshot(),
         }
+
+
+class Counters:
+    """Counts of one runtime's cache that belong to no model."""
+
+    __slots__ = ("invalidations", "transaction_bypasses")
+
+    def __init__(self) -> None:
+        #: Bumps of generations (writes, ``invalidate``, ``clear``).
+        self.invalidations = 0
+        #: Reads that went to the database because they ran in a transaction (or after a write of its batch).
+        self.transaction_bypasses = 0
+
+
+def model_report(rules: ModelCacheRules) -> dict[str, Any]:
+    """Hits, misses, stale hits, fills, bytes and hit latency per tier of one model."""
+    return {
+        "tiers": {t.name: s.snapshot() for t, s in zip(rules.tiers, rules.stats, strict=True)},
+        "bypassed": rules.bypassed,
+        "engine_calls": rules.engine_calls,
+        "single_flight_joined": rules.joined,
+    }
+
+
+def report(
+    *, enabled: bool, rules: list[ModelCacheRules], stores: dict[str, Any], counters: Counters, in_flight: int
+) -> dict[str, Any]:
+    """`CacheManager.stats`: the models that saw a read, the stores, and the counters."""
+    models: dict[str, Any] = {}
+    for one in rules:
+        found = model_report(one)
+        tiers = found["tiers"].values()
+        if any(s["hits"] or s["misses"] or s["stale_hits"] for s in tiers) or one.bypassed:
+            models[one.model] = found
+    return {
+        "enabled": enabled,
+        "models": models,
+        "stores": stores,
+        "invalidations": counters.invalidations,
+        "transaction_bypasses": counters.transaction_bypasses,
+        "in_flight": in_flight,
+    }
