@@ -48,7 +48,7 @@ async def test_stale_hits_yield_too(schema: Schema, db: FakeDB) -> None:
     manager = make_manager(schema, cache={"ttl": 0.001, "swr": 600, "jitter": 0, "yield_every": 8})
     await manager.start()
     await run(manager, db, op("Post"))
-    store = manager._policies["Post"].tiers[0].local
+    store = manager.planner.by_model["Post"].tiers[0].local
     entry = next(iter(store._data.values()))[0]
     entry.fresh_until = 0.0  # stale from now on, without waiting for the clock
     before = await hits_before_other_task_runs(manager, db)

@@ -13,11 +13,13 @@ from prisma_infra.operation import Action
 from prisma_infra.plugin_manager import PluginManager
 from typer.testing import CliRunner
 
+from core.tests.doubles import DoubleEnginePlugin, memory_infrastructure
+
 
 async def test_builtin_plugin_registers_store_middleware_and_manager() -> None:
     infra = memory_infrastructure(cache={})
     async with infra:
-        assert "memory" in infra.runtime.registry["cache_backends"]
+        assert "memory" in infra.runtime.registry["cache_stores"]
         assert any(isinstance(m, CacheMiddleware) for m in infra.runtime.middleware)
         assert isinstance(infra.cache_manager, CacheManager)
         assert infra.cache is infra.cache_manager
