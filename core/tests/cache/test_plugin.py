@@ -13,8 +13,6 @@ from prisma_infra.operation import Action
 from prisma_infra.plugin_manager import PluginManager
 from typer.testing import CliRunner
 
-from core.tests.doubles import DoubleEnginePlugin, memory_infrastructure
-
 
 async def test_builtin_plugin_registers_store_middleware_and_manager() -> None:
     infra = memory_infrastructure(cache={})
