@@ -5,8 +5,9 @@ publishes under ``MASKING``: a field the schema (or ``models.<Model>.pii``, or s
 values) classifies as PII gets its category's mask (``a***@example.com``), any other
 string keeps its first character (``"draft"`` → ``"d***"``), numbers, booleans and
 ``None`` stay, dates and bytes are hidden, keys are kept. Messages and tracebacks
-lose every value of the failed operation's arguments and whatever the PII detectors
-find (cards, IBANs, e-mail addresses, phone numbers, ...).
+show every value of the failed operation's arguments as its masked argument shows
+it (so a classified field's value gets its category's mask there too), and lose
+whatever the PII detectors find (cards, IBANs, e-mail addresses, phone numbers, ...).
 
 Without the PII feature (``masking`` is ``None``), or when its masking raises (invalid
 PII settings), the built-in detectors run with the default settings and no
@@ -27,9 +28,11 @@ from prisma_infra.pii.text import mask_text as _default_text
 if TYPE_CHECKING:
     from prisma_infra.ports.masking import Masking
 
-__all__ = ["MASK", "mask_args", "mask_error_text"]
+__all__ = ["MASK", "mask_args", "mask_error_text", "value_masks"]
 
 log = logging.getLogger("prisma_infra.monitoring")
+#: Values shorter than this are not replaced in text (they would mask unrelated letters).
+_MIN_KNOWN = 3
 _reported: set[str] = set()
 
 
@@ -79,6 +82,41 @@ def mask_args(
     return masked
 
 
-def mask_error_text(text: str, args: Mapping[str, Any], *, masking: Masking | None = None) -> str:
-    """An error message or traceback of an operation with ``args``: its values and detected PII masked."""
+def value_masks(args: Any, masked: Any) -> list[tuple[str, str]]:
+    """``(value, mask)`` of every string of ``args`` that ``masked`` (its `mask_args`) shows masked,
+    longest first (a value inside another is replaced after it)."""
+    found: dict[str, str] = {}
+
+    def walk(raw: Any, done: Any) -> None:
+        if isinstance(raw, str):
+            if isinstance(done, str) and done != raw and len(raw) >= _MIN_KNOWN:
+                found.setdefault(raw, done)
+        elif isinstance(raw, Mapping) and isinstance(done, Mapping):
+            for key, value in raw.items():
+                if str(key) in done:
+                    walk(value, done[str(key)])
+        elif isinstance(raw, list | tuple) and isinstance(done, list):
+            if done and done[-1] == f"… {len(raw) - len(done) + 1} more":  # mask_args cut the list here
+                done = done[:-1]
+            for item, masked_item in zip(raw, done, strict=False):
+                walk(item, masked_item)
+
+    walk(args, masked)
+    return sorted(found.items(), key=lambda pair: -len(pair[0]))
+
+
+def mask_error_text(
+    text: str,
+    args: Mapping[str, Any],
+    *,
+    masking: Masking | None = None,
+    model: str | None = None,
+    masked: Mapping[str, Any] | None = None,
+) -> str:
+    """An error message or traceback of an operation on ``model`` with ``args``: each of its values
+    replaced by its mask in ``masked`` (default: `mask_args` of them), detected PII masked."""
+    if masked is None:
+        masked = mask_args(args, model=model, masking=masking)
+    for value, mask in value_masks(args, masked):
+        text = text.replace(value, mask)
     return _text(text, args, masking)

@@ -233,6 +233,7 @@ class Monitor:
             return
         trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))[-2 * _MAX_TRACEBACK :]
         masking = self._masking()
+        args = self._masked_args(operation, masking)
         # Masked before truncation, so a value cut in half is still recognised.
         self.recent_errors.append(
             {
@@ -240,11 +241,11 @@ class Monitor:
                 "model": operation.model,
                 "action": operation.action.value,
                 "error_class": name,
-                "message": mask_error_text(str(error), operation.args, masking=masking)[:_MAX_MESSAGE],
+                "message": mask_error_text(str(error), operation.args, masking=masking, masked=args)[:_MAX_MESSAGE],
                 "duration_ms": _ms(seconds),
                 "request_id": operation.context.request_id,
-                "args": self._masked_args(operation, masking),
-                "traceback": mask_error_text(trace, operation.args, masking=masking)[-_MAX_TRACEBACK:],
+                "args": args,
+                "traceback": mask_error_text(trace, operation.args, masking=masking, masked=args)[-_MAX_TRACEBACK:],
             }
         )
 
