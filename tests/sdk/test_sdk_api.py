@@ -2,23 +2,63 @@
 
 from __future__ import annotations
 
+import importlib
 import re
+import types
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import prisma_infra_sdk
+import prisma_infra_sdk.testing
 import pytest
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.plugin_manager import PluginManager
 from prisma_infra.runtime import PROVIDER_HOOKS, collect_registry
 from prisma_infra_sdk import PROVIDER_KINDS, CacheStore, PatternDetector, Plugin, hookimpl
 from prisma_infra_sdk.testing import MemoryEngine, PiiDetectorContract
-from reference import InvertedIndexSearch
+
+from tests.sdk.reference import InvertedIndexSearch
 
 
 def test_every_name_in_all_is_importable() -> None:
     for name in prisma_infra_sdk.__all__:
         assert getattr(prisma_infra_sdk, name) is not None
+
+
+SURFACES = [prisma_infra_sdk, prisma_infra_sdk.testing]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _isort_key(name: str) -> tuple[int, str]:
+    # ruff's RUF022 order: CONSTANTS, then Classes, then functions.
+    return (0 if name.isupper() else 1 if name[:1].isupper() else 2, name)
+
+
+@pytest.mark.parametrize("module", SURFACES, ids=lambda m: m.__name__)
+def test_all_is_sorted_and_names_every_public_object(module: types.ModuleType) -> None:
+    assert module.__all__ == sorted(module.__all__, key=_isort_key)
+    public = {n for n, v in vars(module).items() if not n.startswith("_") and not isinstance(v, types.ModuleType)}
+    assert public - {"pytest"} == set(module.__all__)
+
+
+@pytest.mark.parametrize("module", SURFACES, ids=lambda m: m.__name__)
+def test_kernel_objects_are_re_exported_not_copied(module: types.ModuleType) -> None:
+    for name in module.__all__:
+        value = getattr(module, name)
+        home = getattr(value, "__module__", "")
+        if home.startswith("prisma_infra.") and hasattr(value, "__qualname__"):
+            assert getattr(importlib.import_module(home), value.__qualname__) is value, name
+
+
+def test_constants_are_the_kernels() -> None:
+    from prisma_infra.audit.outbox import OUTBOX_TABLE
+    from prisma_infra.clock import SYSTEM_CLOCK
+    from prisma_infra.operation import WRITE_ACTIONS
+
+    assert prisma_infra_sdk.WRITE_ACTIONS is WRITE_ACTIONS
+    assert prisma_infra_sdk.SYSTEM_CLOCK is SYSTEM_CLOCK
+    assert prisma_infra_sdk.testing.OUTBOX_TABLE is OUTBOX_TABLE
 
 
 def test_provider_kinds_cover_every_registration_hook() -> None:

@@ -8,8 +8,7 @@ does, so this fails if ``pyproject.toml`` does not declare it.
 
 from typing import Any
 
-from prisma_infra.plugin_manager import PluginManager
-from prisma_infra.runtime import collect_registry
+from prisma_infra_sdk.testing import PluginManager, collect_registry
 
 from {{ cookiecutter.__package }} import PROVIDER_NAME
 

@@ -39,7 +39,7 @@ from prisma_infra.errors import (
     closest_match,
 )
 from prisma_infra.hookspecs import hookimpl
-from prisma_infra.kernel import Kernel
+from prisma_infra.kernel import Executor, Kernel
 from prisma_infra.operation import WRITE_ACTIONS, Action, CacheOptions, Operation, OperationContext
 from prisma_infra.pii.text import mask_text
 from prisma_infra.pipeline import Handler, Middleware
@@ -55,6 +55,8 @@ from prisma_infra.providers import (
 )
 from prisma_infra.schema.model import Field, Model, Relation, Schema
 from prisma_infra.schema.patterns import literal_patterns
+from prisma_infra.stash import ServiceKey, StashKey
+from prisma_infra.web.panels import Panel
 
 from prisma_infra_sdk.detectors import PatternDetector
 from prisma_infra_sdk.kinds import PROVIDER_KINDS, ProviderKind
@@ -80,6 +82,7 @@ __all__ = [
     "EngineError",
     "EngineFactory",
     "EngineUnavailableError",
+    "Executor",
     "Field",
     "ForeignKeyConstraintError",
     "Handler",
@@ -92,6 +95,7 @@ __all__ = [
     "OperationContext",
     "OperationTimeoutError",
     "OutcomeUnknownError",
+    "Panel",
     "PatternDetector",
     "PiiDetector",
     "PiiMatch",
@@ -104,6 +108,8 @@ __all__ = [
     "Relation",
     "Schema",
     "SearchProvider",
+    "ServiceKey",
+    "StashKey",
     "TransactionError",
     "UniqueConstraintError",
     "UnknownFieldError",

@@ -13,12 +13,9 @@ the audit trail and ``operation_completed`` observers see it.
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
-from prisma_infra_sdk import Middleware, Operation
-
-if TYPE_CHECKING:
-    from prisma_infra.infrastructure import Infrastructure
+from prisma_infra_sdk import Kernel, Middleware, Operation
 
 __all__ = ["{{ cookiecutter.__class_prefix }}Middleware"]
 
@@ -30,8 +27,8 @@ class {{ cookiecutter.__class_prefix }}Middleware(Middleware):
     #: Lower runs further out; the kernel's validation is 50.
     order: ClassVar[int] = 150
 
-    def __init__(self, infrastructure: Infrastructure) -> None:
-        options = infrastructure.config.plugins.options.get("{{ cookiecutter.__underscored }}", {})
+    def __init__(self, kernel: Kernel) -> None:
+        options = kernel.config.plugins.options.get("{{ cookiecutter.__underscored }}", {})
         self.tag = str(options.get("tag", "{{ cookiecutter.__hyphenated }}"))
         self.tagged: Counter[str] = Counter()
         self.failed: Counter[str] = Counter()

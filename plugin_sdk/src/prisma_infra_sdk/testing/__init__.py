@@ -16,7 +16,7 @@ Installing ``prisma-infra-sdk`` also registers a pytest plugin (entry point
 Plugin tests reach the kernel through here too (re-exported, never copied): the
 `Infrastructure` and `PluginManager` to build, `collect_registry` to see what a
 plugin registers, the audit chain (`AuditWriter`, `make_event`, `Hasher`,
-`verify_events`, the `Outbox`), a `ManualClock`, and the web app and its auth.
+`verify_events`, the `Outbox`), a `ManualClock`, the CLI (`build_app`), and the web app, its auth and `panel_data`.
 
 Needs ``pytest`` and ``pytest-asyncio``: ``pip install "prisma-infra-sdk[test]"``.
 """
@@ -26,11 +26,13 @@ from prisma_infra.audit.chain import Hasher, verify_events
 from prisma_infra.audit.events import make_event
 from prisma_infra.audit.outbox import OUTBOX_TABLE, Outbox
 from prisma_infra.audit.writer import AuditWriter
+from prisma_infra.cli.app import build_app
 from prisma_infra.clock import ManualClock
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.plugin_manager import PluginManager
 from prisma_infra.registry import collect_registry
 from prisma_infra.web import BearerAuth, create_app, require_auth
+from prisma_infra.web.panels import panel_data
 
 # Rewrite the kits' asserts so a failing check shows the values involved (must precede the imports).
 pytest.register_assert_rewrite("prisma_infra_sdk.testing.contracts")
@@ -80,6 +82,7 @@ __all__ = [
     "PiiDetectorContract",
     "PluginManager",
     "SearchProviderContract",
+    "build_app",
     "build_infrastructure",
     "collect_registry",
     "create_app",
@@ -88,6 +91,7 @@ __all__ = [
     "make_event",
     "make_events",
     "merge_config",
+    "panel_data",
     "require_auth",
     "run_cache_check",
     "running_infrastructure",
