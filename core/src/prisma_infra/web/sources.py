@@ -1,8 +1,8 @@
 """Dashboard sources read from objects that do not publish one themselves.
 
-Until the cache and analytics features publish their own
+While the cache and analytics features do not publish their own
 `prisma_infra.ports.dashboard.DashboardSource`, the dashboard adapts what they
-publish today (the cache manager's ``stats()``, the analytics service's
+publish (the cache manager under ``CACHE``: its ``stats()``; the analytics service:
 ``dashboard_kpis()``/``active_alerts()``) through the protocols declared here.
 """
 
@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
+from prisma_infra.cache.service import CACHE
 from prisma_infra.config.masking import mask_url
 from prisma_infra.pii.text import mask_text
 from prisma_infra.plugin_manager import await_me_maybe
@@ -96,7 +97,7 @@ def legacy_sources(runtime: Runtime, published: set[str]) -> list[DashboardSourc
     """Sources for what the cache and analytics publish in ``runtime.extras`` while they do not
     publish a source of their own (named ``cache`` / ``analytics`` in ``published``)."""
     sources: list[DashboardSource] = []
-    manager: CacheStats | None = runtime.extras.get("cache_manager")
+    manager: CacheStats | None = runtime.services.get(CACHE)
     if manager is not None and "cache" not in published:
         sources.append(CacheDashboard(manager))
     analytics: AnalyticsView | None = runtime.extras.get("analytics")
