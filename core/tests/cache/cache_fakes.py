@@ -12,6 +12,7 @@ from typing import Any
 from doubles import datamodel
 from prisma_infra.cache.manager import CacheManager
 from prisma_infra.cache.memory import MemoryStore
+from prisma_infra.clock import SYSTEM_CLOCK, Clock, ManualClock
 from prisma_infra.config.model import InfraConfig
 from prisma_infra.errors import CacheBackendError
 from prisma_infra.operation import Action, CacheOptions, Operation, OperationContext
@@ -27,8 +28,17 @@ class FakeDB:
         self.tables: dict[str, list[dict[str, Any]]] = {"User": [], "Post": [], "Comment": [], "Tag": []}
         self.ids = itertools.count(1)
         self.calls: list[Operation] = []
-        self.delay = 0.0
+        #: While set, calls wait for this event (`hold`): concurrent readers overlap deterministically.
+        self.held: asyncio.Event | None = None
+        #: Set when a held call has reached the database.
+        self.entered = asyncio.Event()
         self.fail: Exception | None = None
+
+    def hold(self) -> asyncio.Event:
+        """Make the calls from now on wait until the returned event is set (``db.held = None``: stop holding)."""
+        self.held = asyncio.Event()
+        self.entered.clear()
+        return self.held
 
     @property
     def reads(self) -> int:
@@ -36,8 +46,10 @@ class FakeDB:
 
     async def __call__(self, operation: Operation) -> Any:
         self.calls.append(operation)
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        gate = self.held
+        if gate is not None:
+            self.entered.set()
+            await gate.wait()
         if self.fail is not None:
             raise self.fail
         rows = self.tables.setdefault(operation.model or "", [])
@@ -86,13 +98,14 @@ class SharedFake(CacheStore):
         super().__init__(options)
         self.backing = backing
         self.down = False
-        self.delay = 0.0
+        #: A store that accepts calls and never answers (the breaker's timeout ends them).
+        self.hangs = False
         self.calls = 0
 
     async def _gate(self) -> None:
         self.calls += 1
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        if self.hangs:
+            await asyncio.Event().wait()
         if self.down:
             raise CacheBackendError("fake store is down", backend="fake")
 
@@ -128,9 +141,20 @@ def blog_schema() -> Schema:
     return Schema.from_datamodel(datamodel("blog"))
 
 
-def make_manager(schema: Schema, registry: dict[str, Registration] | None = None, **sections: Any) -> CacheManager:
+def make_manager(
+    schema: Schema, registry: dict[str, Registration] | None = None, *, clock: Clock = SYSTEM_CLOCK, **sections: Any
+) -> CacheManager:
     config = InfraConfig.model_validate({"database": {"engine": "memory-double"}, **sections})
-    return CacheManager(config, schema, registry or backends())
+    return CacheManager(config, schema, registry or backends(), clock=clock)
+
+
+async def sleeping(clock: ManualClock, count: int = 1) -> None:
+    """Let the event loop run until ``count`` tasks wait on ``clock`` (a background loop reached its sleep)."""
+    for _ in range(1000):
+        if clock.sleeping >= count:
+            return
+        await asyncio.sleep(0)
+    raise AssertionError(f"{clock.sleeping} tasks sleep on the clock, expected {count}")
 
 
 def op(

@@ -9,14 +9,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from cache_fakes import FakeDB, backends, make_manager, op, run
+from cache_fakes import FakeDB, backends, make_manager, op, run, sleeping
+from prisma_infra.clock import SYSTEM_CLOCK, Clock, ManualClock
 from prisma_infra.errors import ConfigurationError
 from prisma_infra.operation import Action
 from prisma_infra.schema.model import Schema
 
 
-async def started(schema: Schema, **sections: Any) -> Any:
-    manager = make_manager(schema, **sections)
+async def started(schema: Schema, clock: Clock = SYSTEM_CLOCK, **sections: Any) -> Any:
+    manager = make_manager(schema, clock=clock, **sections)
     await manager.start()
     return manager
 
@@ -198,11 +199,13 @@ async def test_empty_results_only_cached_when_asked(schema: Schema, db: FakeDB) 
 
 async def test_ttl_expiry_and_per_query_ttl(schema: Schema, db: FakeDB) -> None:
     seed(db)
-    manager = await started(schema, cache={"jitter": 0})
+    clock = ManualClock()
+    manager = await started(schema, clock, cache={"jitter": 0})
     await run(manager, db, op("Post", cache={"ttl": 0.05}))
+    await clock.advance(0.049)
     await run(manager, db, op("Post", cache={"ttl": 0.05}))
     assert db.reads == 1
-    await asyncio.sleep(0.08)
+    await clock.advance(0.002)
     await run(manager, db, op("Post", cache={"ttl": 0.05}))
     assert db.reads == 2
     await manager.close()
@@ -225,9 +228,12 @@ async def test_user_tags(schema: Schema, db: FakeDB) -> None:
 
 async def test_single_flight(schema: Schema, db: FakeDB) -> None:
     seed(db)
-    db.delay = 0.05
+    gate = db.hold()
     manager = await started(schema)
-    results = await asyncio.gather(*(run(manager, db, op("Post")) for _ in range(50)))
+    readers = asyncio.gather(*(run(manager, db, op("Post")) for _ in range(50)))
+    await db.entered.wait()  # the first reader is in the database; the 49 others joined its flight
+    gate.set()
+    results = await readers
     assert db.reads == 1
     assert all(r == db.tables["Post"] for r in results)
     results[0][0]["title"] = "mine"
@@ -238,27 +244,31 @@ async def test_single_flight(schema: Schema, db: FakeDB) -> None:
 
 async def test_single_flight_shares_errors_and_recovers(schema: Schema, db: FakeDB) -> None:
     seed(db)
-    db.delay = 0.02
+    gate = db.hold()
     db.fail = RuntimeError("db down")
     manager = await started(schema)
-    results = await asyncio.gather(*(run(manager, db, op("Post")) for _ in range(10)), return_exceptions=True)
+    readers = asyncio.gather(*(run(manager, db, op("Post")) for _ in range(10)), return_exceptions=True)
+    await db.entered.wait()
+    gate.set()
+    results = await readers
     assert all(isinstance(r, RuntimeError) for r in results)
     assert db.reads == 1
-    db.fail = None
+    db.fail = db.held = None
     assert await run(manager, db, op("Post")) == db.tables["Post"]
     await manager.close()
 
 
 async def test_a_writer_never_joins_a_fill_started_before_its_write(schema: Schema, db: FakeDB) -> None:
     seed(db)
-    db.delay = 0.05
+    gate = db.hold()
     manager = await started(schema)
     before = asyncio.create_task(run(manager, db, op("Post")))
-    await asyncio.sleep(0.01)
-    db.delay = 0
+    await db.entered.wait()  # its read is in the database ...
+    db.held = None  # ... and stays there while this request writes and reads
     await run(manager, db, op("Post", Action.CREATE, {"data": {"title": "Mine", "authorId": 1}}))
     mine = await run(manager, db, op("Post"))
     assert [p["title"] for p in mine] == ["Hello", "Mine"]
+    gate.set()
     await before
     # The fill that started before the write must not be served afterwards.
     assert [p["title"] for p in await run(manager, db, op("Post"))] == ["Hello", "Mine"]
@@ -267,14 +277,18 @@ async def test_a_writer_never_joins_a_fill_started_before_its_write(schema: Sche
 
 async def test_stale_while_revalidate(schema: Schema, db: FakeDB) -> None:
     seed(db)
-    manager = await started(schema, cache={"ttl": 0.2, "swr": 5, "jitter": 0})
+    clock = ManualClock()
+    manager = await started(schema, clock, cache={"ttl": 0.2, "swr": 5, "jitter": 0})
     await run(manager, db, op("Post"))
     db.tables["Post"][0]["title"] = "Changed behind the cache's back"
-    await asyncio.sleep(0.25)
-    db.delay = 0.05
+    await clock.advance(0.25)
+    gate = db.hold()
     stale = await asyncio.gather(*(run(manager, db, op("Post")) for _ in range(20)))
-    assert all(r[0]["title"] == "Hello" for r in stale)  # served stale at once
-    await asyncio.sleep(0.08)
+    assert all(r[0]["title"] == "Hello" for r in stale)  # served stale at once, the refresh still running
+    await db.entered.wait()
+    db.held = None
+    gate.set()
+    await manager.background.settled()
     assert db.reads == 2  # one background refresh for 20 stale hits
     assert (await run(manager, db, op("Post")))[0]["title"] == "Changed behind the cache's back"
     assert db.reads == 2
@@ -285,10 +299,11 @@ async def test_stale_while_revalidate(schema: Schema, db: FakeDB) -> None:
 
 async def test_serve_stale_false_waits_for_fresh(schema: Schema, db: FakeDB) -> None:
     seed(db)
-    manager = await started(schema, cache={"ttl": 0.05, "swr": 5, "jitter": 0})
+    clock = ManualClock()
+    manager = await started(schema, clock, cache={"ttl": 0.05, "swr": 5, "jitter": 0})
     await run(manager, db, op("Post"))
     db.tables["Post"][0]["title"] = "New"
-    await asyncio.sleep(0.07)
+    await clock.advance(0.07)
     fresh = await run(manager, db, op("Post", cache={"serve_stale": False}))
     assert fresh[0]["title"] == "New"
     await manager.close()
@@ -296,9 +311,10 @@ async def test_serve_stale_false_waits_for_fresh(schema: Schema, db: FakeDB) -> 
 
 async def test_invalidated_entries_are_never_served_stale(schema: Schema, db: FakeDB) -> None:
     seed(db)
-    manager = await started(schema, cache={"ttl": 0.05, "swr": 5, "jitter": 0})
+    clock = ManualClock()
+    manager = await started(schema, clock, cache={"ttl": 0.05, "swr": 5, "jitter": 0})
     await run(manager, db, op("Post"))
-    await asyncio.sleep(0.07)
+    await clock.advance(0.07)
     await run(manager, db, op("Post", Action.UPDATE, {"where": {"id": "p1"}, "data": {"title": "Edited"}}))
     assert (await run(manager, db, op("Post")))[0]["title"] == "Edited"
     await manager.close()
@@ -499,10 +515,17 @@ async def test_warming(schema: Schema, db: FakeDB) -> None:
 
 async def test_warm_interval(schema: Schema, db: FakeDB) -> None:
     seed(db)
-    manager = make_manager(schema, cache={"warm": [{"model": "post"}], "warm_interval": 0.05})
+    clock = ManualClock()
+    manager = make_manager(schema, clock=clock, cache={"warm": [{"model": "post"}], "warm_interval": 0.05})
     await manager.start(runner=lambda operation: manager.read(operation, db))
-    await asyncio.sleep(0.18)
-    assert db.reads >= 3
+    assert db.reads == 1
+    await sleeping(clock)
+    await clock.advance(0.049)
+    assert db.reads == 1
+    await clock.advance(0.001)
+    assert db.reads == 2
+    await clock.advance(0.1)
+    assert db.reads == 4
     await manager.close()
 
 

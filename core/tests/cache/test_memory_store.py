@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from prisma_infra.cache.memory import ENTRY_OVERHEAD, MemoryStore
+from prisma_infra.clock import ManualClock
 from prisma_infra_sdk.testing.contracts.cache import CONTRACT, Check, run_check
 
 
@@ -38,11 +37,14 @@ def test_bounded_by_bytes_with_accounting() -> None:
     assert store.get("huge") is None and len(store) == 2
 
 
-def test_ttl_and_purge() -> None:
-    store = MemoryStore({})
+async def test_ttl_and_purge() -> None:
+    clock = ManualClock()
+    store = MemoryStore({}, clock=clock)
     store.set("short", b"1", 0.01)
     store.set("long", b"2", 60)
-    time.sleep(0.02)
+    await clock.advance(0.009)
+    assert store.purge_expired() == 0 and store.get("short") == b"1"
+    await clock.advance(0.001)
     assert store.purge_expired() == 1
     assert store.get("long") == b"2" and store.stats()["expirations"] == 1
 

@@ -107,3 +107,33 @@ def test_cli_cache_commands(tmp_path: Path) -> None:
     bad.write_text('[default.database]\nengine = "memory-double"\n[default.cache]\ntiers = ["memcache"]\n')
     result = runner.invoke(cli, ["cache", "warm", "-s", str(bad)])
     assert result.exit_code == 1 and "cache.tiers: cache store 'memcache' is not registered" in result.output
+
+
+async def test_the_manager_is_published_and_runs_on_the_kernels_clock() -> None:
+    from prisma_infra.cache.service import CACHE
+    from prisma_infra.clock import ManualClock
+    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.ports.transactions import TRANSACTION_OBSERVERS
+
+    clock = ManualClock()
+    plugins = PluginManager(autoload=False, environ={})
+    plugins.load_all()
+    plugins.register(DoubleEnginePlugin())
+    config = {
+        "database": {"engine": "memory-double", "options": {"fixture": "blog", "provider": "postgresql"}},
+        "cache": {"ttl": 5, "swr": 0, "jitter": 0},
+    }
+    async with Infrastructure(config, plugin_manager=plugins, clock=clock) as infra:
+        manager = infra.runtime.services.require(CACHE)
+        assert manager is infra.cache_manager and manager.clock is clock
+        assert manager in infra.runtime.services.all(TRANSACTION_OBSERVERS)
+        await infra.call("Tag", "create", {"data": {"name": "t"}})
+        calls = infra.engine.calls  # type: ignore[attr-defined]
+        for _ in range(2):
+            await infra.call("Tag", "findMany", {})
+        await clock.advance(4.999)
+        await infra.call("Tag", "findMany", {})
+        assert sum(c.action is Action.FIND_MANY for c in calls) == 1
+        await clock.advance(0.002)  # the entry's ttl ends on the infrastructure's clock
+        await infra.call("Tag", "findMany", {})
+        assert sum(c.action is Action.FIND_MANY for c in calls) == 2

@@ -7,9 +7,10 @@ import logging
 from typing import Any
 
 import pytest
-from cache_fakes import FakeDB, SharedFake, backends, make_manager, op, run
+from cache_fakes import FakeDB, SharedFake, backends, make_manager, op, run, sleeping
 from prisma_infra.cache.manager import CacheManager
 from prisma_infra.cache.memory import MemoryStore
+from prisma_infra.clock import ManualClock
 from prisma_infra.operation import Action
 from prisma_infra.schema.model import Schema
 
@@ -17,12 +18,16 @@ from prisma_infra.schema.model import Schema
 class Cluster:
     """Managers ("processes") sharing one store backing; each has its own SharedFake client."""
 
-    def __init__(self, schema: Schema, tiers: list[str], **cache: Any) -> None:
+    def __init__(self, schema: Schema, tiers: list[str], *, timeout: float = 0.1, **cache: Any) -> None:
         self.schema = schema
         self.backing = MemoryStore({})
         self.tiers = tiers
+        self.timeout = timeout
         self.cache = cache
         self.clients: list[SharedFake] = []
+        self.processes = 0
+        #: The clock of every process: the generation sync, the staleness of its copy, the breaker's back-off.
+        self.clock = ManualClock()
 
     def factory(self, options: Any) -> SharedFake:
         client = SharedFake(self.backing, options)
@@ -30,11 +35,17 @@ class Cluster:
         return client
 
     async def process(self) -> CacheManager:
-        cache = {"tiers": self.tiers, "stores": {"fake": {"sync_interval": 0.02, "timeout": 0.1, "retry_after": 0.05}}}
-        cache.update(self.cache)
-        manager = make_manager(self.schema, backends(fake=self.factory), cache=cache)
+        store = {"sync_interval": 0.02, "timeout": self.timeout, "retry_after": 0.05}
+        cache = {"tiers": self.tiers, "stores": {"fake": store}, **self.cache}
+        manager = make_manager(self.schema, backends(fake=self.factory), clock=self.clock, cache=cache)
         await manager.start()
+        self.processes += 1
+        await sleeping(self.clock, self.processes)  # its generation sync waits for the clock
         return manager
+
+    async def advance(self, seconds: float) -> None:
+        """Let ``seconds`` pass for every process: each sync loop runs every 20 ms of it."""
+        await self.clock.advance(seconds)
 
 
 def seed(db: FakeDB) -> None:
@@ -79,7 +90,9 @@ async def test_write_in_one_process_reaches_the_other_within_the_sync_interval(s
     await run(b, db, op("Post", args={"include": {"author": True}}))
     assert db.reads == 1
     await run(a, db, op("User", Action.UPDATE, {"where": {"id": 1}, "data": {"name": "Bea"}}))
-    await asyncio.sleep(0.06)
+    stale = await run(b, db, op("Post", args={"include": {"author": True}}))
+    assert stale[0]["author"]["name"] == "Ann"  # B's copy of the generations is not synced yet
+    await cluster.advance(0.02)
     fresh = await run(b, db, op("Post", args={"include": {"author": True}}))
     assert fresh[0]["author"]["name"] == "Bea"
     await a.close()
@@ -122,7 +135,7 @@ async def test_store_down_is_bypassed_with_one_warning_and_recovers(
     client = cluster.clients[0]
     client.down = True
     caplog.set_level(logging.INFO, logger="prisma_infra.cache")
-    await asyncio.sleep(0.3)  # the L1 copy of the generations is too old to trust now
+    await cluster.advance(0.3)  # the L1 copy of the generations is too old to trust now
     for i in range(20):
         result = await run(a, db, op("Post"))
         assert result == db.tables["Post"]
@@ -135,7 +148,7 @@ async def test_store_down_is_bypassed_with_one_warning_and_recovers(
     assert store["state"] == "open" and store["failures"] >= 1 and store["bypassed"] >= 1
     assert store["generations"]["pending_bumps"] >= 1
     client.down = False
-    await asyncio.sleep(0.3)
+    await cluster.advance(0.3)
     assert a.stats()["stores"]["fake"]["state"] == "closed"
     assert a.stats()["stores"]["fake"]["generations"]["pending_bumps"] == 0
     assert any("recovered" in r.getMessage() for r in caplog.records)
@@ -155,7 +168,7 @@ async def test_bump_lost_while_down_is_delivered_on_recovery(schema: Schema, db:
     await run(a, db, op("Post", Action.UPDATE, {"where": {"id": "p1"}, "data": {"title": "Edited"}}))
     assert (await run(a, db, op("Post")))[0]["title"] == "Edited"  # A bypasses the cache for that tag
     cluster.clients[0].down = False
-    await asyncio.sleep(0.3)
+    await cluster.advance(0.3)
     assert (await run(b, db, op("Post")))[0]["title"] == "Edited"
     await a.close()
     await b.close()
@@ -163,10 +176,10 @@ async def test_bump_lost_while_down_is_delivered_on_recovery(schema: Schema, db:
 
 async def test_slow_store_is_bypassed(schema: Schema, db: FakeDB) -> None:
     seed(db)
-    cluster = Cluster(schema, ["fake"])
+    cluster = Cluster(schema, ["fake"], timeout=0.02)
     a = await cluster.process()
-    cluster.clients[0].delay = 0.5
-    for _ in range(3):  # failure_threshold calls in a row open the breaker
+    cluster.clients[0].hangs = True
+    for _ in range(3):  # failure_threshold calls in a row open the breaker (each ends at the real timeout)
         result = await asyncio.wait_for(run(a, db, op("Post")), 0.4)
         assert result == db.tables["Post"]
     assert a.stats()["stores"]["fake"]["state"] == "open"
@@ -177,10 +190,13 @@ async def test_slow_store_is_bypassed(schema: Schema, db: FakeDB) -> None:
 
 async def test_single_flight_on_shared_tier(schema: Schema, db: FakeDB) -> None:
     seed(db)
-    db.delay = 0.05
+    gate = db.hold()
     cluster = Cluster(schema, ["memory", "fake"])
     a = await cluster.process()
-    results = await asyncio.gather(*(run(a, db, op("Post")) for _ in range(30)))
+    readers = asyncio.gather(*(run(a, db, op("Post")) for _ in range(30)))
+    await db.entered.wait()
+    gate.set()
+    results = await readers
     assert db.reads == 1 and all(r == db.tables["Post"] for r in results)
     await a.close()
 
