@@ -4,7 +4,8 @@
   plugin, outermost) times every operation and feeds the `Monitor` and the
   configured metrics exporters.
 * `Monitor` keeps time series, totals, recent errors, slow operations and
-  findings for the dashboard; ``infra.monitor`` or ``runtime.extras["monitor"]``.
+  findings for the dashboard; ``infra.monitor``, or ``kernel.services.get(MONITOR)``
+  in a feature (`prisma_infra.monitoring.service`).
 * `NPlusOneDetector` and `suggest_index` analyse queries.
 * `liveness` and `readiness` answer ``/healthz`` and ``/readyz``.
 """
@@ -22,10 +23,14 @@ from prisma_infra.monitoring.masking import mask_args
 from prisma_infra.monitoring.middleware import CACHE_STATE_KEY, MetricsMiddleware, monitor_for, rows_of
 from prisma_infra.monitoring.monitor import CACHE_RESULTS, Monitor
 from prisma_infra.monitoring.series import TimeSeries, percentile
+from prisma_infra.monitoring.service import METRICS_EXPORTERS, MONITOR, CacheObserver
 
 __all__ = [
     "CACHE_RESULTS",
     "CACHE_STATE_KEY",
+    "METRICS_EXPORTERS",
+    "MONITOR",
+    "CacheObserver",
     "Detection",
     "Finding",
     "IndexAdvice",
