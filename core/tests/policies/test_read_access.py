@@ -92,8 +92,12 @@ async def test_code_defined_policies_live_in_the_kernel_stash_across_reloads(bui
     registry = policy_registry(infra)
     assert policy_registry(infra.stash) is registry
     infra.define_policy("Post", "mine").allow("read", where={"authorId": "{actor.id}"})
-    await infra.apply_config(infra.runtime.config.model_copy())
-    assert policy_registry(infra) is registry
+    before = infra.runtime.services.require(POLICIES)
+    config = infra.runtime.config
+    await infra.apply_config(
+        config.model_copy(update={"policies": config.policies.model_copy(update={"raw_roles": ["ADMIN"]})})
+    )
+    assert infra.runtime.services.require(POLICIES) is not before and policy_registry(infra) is registry
     plan = infra.runtime.services.require(POLICIES).plan(BOB, "Post", Action.FIND_MANY)
     assert plan.filter == {"authorId": 2}
 
