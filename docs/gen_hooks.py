@@ -29,6 +29,30 @@ Registration hooks (`register_*`) run when the configuration is applied, at star
 every reload; event hooks observe the infrastructure's life. An implementation may be
 `async def`: the kernel awaits what comes back. This page is generated from the hookspecs'
 docstrings by `docs/gen_hooks.py`.
+
+## How hooks are called
+
+- **Through pluggy.** Each call is one `pm.hook.<name>(**kwargs)` call, so pluggy's rules hold.
+  Implementations run last-registered first; the built-in plugins are registered first and
+  marked `trylast`, so installed plugins run before them. `@hookimpl(tryfirst=True)` /
+  `trylast=True` move an implementation to the front or the back.
+- **Wrappers.** A `@hookimpl(wrapper=True)` generator wraps the whole call: code before its
+  `yield` runs before every implementation, `result = yield` receives the list of results
+  (an async implementation's result is its awaitable, which the kernel awaits after the
+  call), and what it returns replaces them.
+- **Isolation.** A failing event-hook implementation is logged with its plugin's name and the
+  others still run. A failing `register_commands` is listed by `prisma-infra plugins` (fatal with
+  `plugins.strict`). A failing registration hook fails the configuration, naming the plugin.
+- **`register` is bound to its plugin**, so a name registered twice is an error naming both
+  plugins, and a wrong type names the plugin that registered it. The provider kinds behind
+  the `register_*` hooks (base class, what `register` takes, contract kit, install hints) are
+  one table: `prisma_infra.provider_kinds.PROVIDER_KINDS` (`prisma_infra_sdk.PROVIDER_KINDS`).
+- **Renamed hooks** keep their old name for one release: `register_cache_backends` is now
+  `register_cache_stores` (kind `cache_stores`; `registry["cache_backends"]` still reads it).
+  A plugin implementing an old name still works and gets a `DeprecationWarning` naming it.
+- **Tracing.** `PRISMA_INFRA_TRACE_PLUGINS=1` (or `plugins.trace: true` in the settings) logs
+  every hook call to the `prisma_infra.plugins.trace` logger, with the plugins it reached, in
+  call order, and its duration; pluggy's `add_hookcall_monitoring` on `PluginManager.pm` works too.
 """
 
 

@@ -76,7 +76,7 @@ def test_disable_list_skips_a_plugin(with_fixture_plugins: Path) -> None:
 def test_registered_providers_come_with_their_plugin(with_fixture_plugins: Path) -> None:
     pm = manager(load=["fixture_good"])
     registry = collect_registry(pm)
-    assert registry["cache_backends"]["fixture-dict"].plugin == "fixture_good"
+    assert registry["cache_stores"]["fixture-dict"].plugin == "fixture_good"
     assert registry["middleware"]["fixture-tag"].plugin == "fixture_good"
     assert registry["middleware"]["validation"].plugin == "core"
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import inspect
 import re
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import typer
-from doubles import DoubleEnginePlugin, MemoryEngine
 from prisma_infra import hookspecs
 from prisma_infra.config.model import InfraConfig
 from prisma_infra.errors import PluginError
@@ -24,9 +22,10 @@ from prisma_infra.providers import AuditSink, CacheStore, MetricsExporter, PiiDe
 from prisma_infra.runtime import collect_registry
 from typer.testing import CliRunner
 
+from core.tests.doubles import DoubleEnginePlugin, MemoryEngine
+from docs import gen_hooks
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "docs"))
-import gen_hooks  # noqa: E402
 
 HOOKS = gen_hooks.hook_names()
 
@@ -140,9 +139,23 @@ def test_hook_register_engines() -> None:
     _rejected("register_engines", int)
 
 
+def test_hook_register_cache_stores() -> None:
+    _registered("register_cache_stores", Store, "cache_stores")
+    _rejected("register_cache_stores", str)
+
+
 def test_hook_register_cache_backends() -> None:
-    _registered("register_cache_backends", Store, "cache_backends")
-    _rejected("register_cache_backends", str)
+    """The deprecated alias still registers cache stores, warns naming the plugin, and clashes with the new name."""
+    warned = "'registers-register_cache_backends' implements register_cache_backends"
+    with pytest.warns(DeprecationWarning, match=warned):
+        pm = manager(Registers("register_cache_backends", "x", Store))
+    registry = collect_registry(pm)
+    assert registry["cache_stores"]["x"].plugin == "registers-register_cache_backends"
+    with pytest.warns(DeprecationWarning, match=r"registry\['cache_backends'\]"):
+        assert registry["cache_backends"] is registry["cache_stores"]
+    pm.register(Registers("register_cache_stores", "x", Store))
+    with pytest.raises(PluginError, match="both plugin 'registers-register_cache_stores' and plugin 'registers-regi"):
+        collect_registry(pm)
 
 
 def test_hook_register_search_providers() -> None:
@@ -274,7 +287,7 @@ async def test_hook_operation_completed() -> None:
     recorder = Recorder()
     async with Infrastructure(config(), plugins=[DoubleEnginePlugin(), recorder]) as infra:
         await infra.call("User", "count", {})
-        with pytest.raises(Exception, match="No record"):
+        with pytest.raises(Exception, match=r"No (User )?record"):
             await infra.call("User", "delete", {"where": {"id": 99}})
     completed = [value for name, value in recorder.events if name == "operation_completed"]
     assert completed == [(Action.COUNT, 0, None), (Action.DELETE, None, "RecordNotFoundError")]

@@ -4,15 +4,28 @@ Two kinds of hooks:
 
 * **Registration hooks** (``register_*``) are called when the configuration
   is applied — at start-up and again on every reload. Each receives a
-  ``register`` callable; a plugin calls it once per provider it offers. The
-  kernel validates what is registered (type, duplicate names) and names the
-  plugin at fault. Providers are resolved once per configuration, so the hot
-  path never calls pluggy for them.
+  ``register`` callable bound to the implementing plugin; a plugin calls it once
+  per provider it offers. The kernel validates what is registered (type,
+  duplicate names) and names the plugin at fault. Providers are resolved once
+  per configuration, so the hot path never calls pluggy for them. The provider
+  kinds behind them are listed in `prisma_infra.provider_kinds`.
 * **Event hooks** observe the life of the infrastructure. Implementations may
   be plain functions or ``async def``: the kernel awaits whatever comes back.
+  A failing observer is logged with its plugin's name; the others still run.
+
+Every call goes through pluggy (``pm.hook.<name>(**kwargs)``), so the usual pluggy
+rules hold: implementations run last-registered first (built-ins are registered
+first and marked ``trylast``, so they run after installed plugins), ``tryfirst`` /
+``trylast`` move one to the front or the back, and ``wrapper=True`` implementations
+wrap the whole call and see (and may replace) the list of results. Async
+implementations' results are awaitables, awaited in call order after the pluggy
+call returns; a sync implementation therefore runs before the body of an async
+one registered ahead of it.
 
 Hooks are called with keyword arguments; an implementation may accept any
 subset of a hook's parameters, so new parameters never break plugins.
+Renamed hooks keep their old name for one release (`DEPRECATED_HOOKS`): a plugin
+implementing the old name still works and gets a `DeprecationWarning` naming it.
 """
 
 from __future__ import annotations
@@ -26,15 +39,18 @@ if TYPE_CHECKING:
     import typer
 
     from prisma_infra.config.model import InfraConfig
-    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.kernel import Kernel
     from prisma_infra.operation import Operation
 
-__all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
+__all__ = ["DEPRECATED_HOOKS", "PROJECT_NAME", "hookimpl", "hookspec"]
 
 PROJECT_NAME = "prisma_infra"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+#: Old hook name -> the hook it was renamed to; the old one is still called for one release.
+DEPRECATED_HOOKS: dict[str, str] = {"register_cache_backends": "register_cache_stores"}
 
 
 # ---------------------------------------------------------------------------
@@ -44,14 +60,17 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 @hookspec
 def register_engines(register: Callable[[str, Any], None]) -> None:
-    """Register data engines.
+    """Register database engines (kind ``engines``).
 
-    Called when the configuration is applied. ``database.engine`` selects one
-    registered engine by name.
+    Called when the configuration is applied (start-up and every reload).
+    ``database.engine`` selects one registered engine by name.
 
     :param register: ``register(name, factory)``; ``factory(database_config)``
-        returns an :class:`~prisma_infra.providers.Engine`.
+        returns an :class:`~prisma_infra.providers.Engine` (the class itself works;
+        a factory accepting ``base_dir`` is also told the settings file's folder).
     :return: nothing; the kernel keeps what was registered.
+
+    A name registered twice (by two plugins) is an error naming both.
     """
 
 
@@ -61,15 +80,31 @@ def register_engines(register: Callable[[str, Any], None]) -> None:
 
 
 @hookspec
-def register_cache_backends(register: Callable[[str, Any], None]) -> None:
-    """Register cache stores.
+def register_cache_stores(register: Callable[[str, Any], None]) -> None:
+    """Register cache stores (kind ``cache_stores``).
 
-    Called when the configuration is applied. ``cache.tiers`` (and
-    ``models.<Model>.cache.tiers``) select stores by name, nearest first.
+    Called when the configuration is applied (start-up and every reload).
+    ``cache.tiers`` (and ``models.<Model>.cache.tiers``) select stores by name,
+    nearest first.
 
     :param register: ``register(name, factory)``; ``factory(options)`` returns a
         :class:`~prisma_infra.providers.CacheStore`; ``options`` is the mapping
         under ``cache.stores.<name>``.
+    :return: nothing.
+
+    Replaces ``register_cache_backends``, which still works for one release.
+    """
+
+
+@hookspec
+def register_cache_backends(register: Callable[[str, Any], None]) -> None:
+    """Deprecated: the old name of :func:`register_cache_stores`.
+
+    Called right after ``register_cache_stores``, with the same ``register``:
+    what it registers lands in the ``cache_stores`` kind. A plugin implementing
+    it gets a ``DeprecationWarning`` naming the plugin when it is loaded.
+
+    :param register: as for ``register_cache_stores``.
     :return: nothing.
     """
 
@@ -81,7 +116,7 @@ def register_cache_backends(register: Callable[[str, Any], None]) -> None:
 
 @hookspec
 def register_search_providers(register: Callable[[str, Any], None]) -> None:
-    """Register full-text search providers.
+    """Register full-text search providers (kind ``search_providers``).
 
     Called when the configuration is applied. Without a configured provider,
     ``search()`` falls back to case-insensitive ``contains`` filters in the database.
@@ -99,7 +134,7 @@ def register_search_providers(register: Callable[[str, Any], None]) -> None:
 
 @hookspec
 def register_audit_sinks(register: Callable[[str, Any], None]) -> None:
-    """Register audit sinks.
+    """Register audit sinks (kind ``audit_sinks``).
 
     Called when the configuration is applied. ``audit.sinks`` selects sinks by name;
     every audit event is written to each selected sink.
@@ -117,7 +152,7 @@ def register_audit_sinks(register: Callable[[str, Any], None]) -> None:
 
 @hookspec
 def register_metrics_exporters(register: Callable[[str, Any], None]) -> None:
-    """Register metrics exporters.
+    """Register metrics exporters (kind ``metrics_exporters``).
 
     Called when the configuration is applied. ``monitoring.exporters`` selects
     exporters by name; each receives every measured operation.
@@ -135,13 +170,13 @@ def register_metrics_exporters(register: Callable[[str, Any], None]) -> None:
 
 @hookspec
 def register_pii_detectors(register: Callable[[str, Any], None]) -> None:
-    """Register PII detectors.
+    """Register PII detectors (kind ``pii_detectors``).
 
     Called when the configuration is applied. Every registered detector that is
-    not disabled in configuration runs when values are classified.
+    not disabled in configuration (``pii.disable``) runs when values are classified.
 
     :param register: ``register(name, detector)`` with a
-        :class:`~prisma_infra.providers.PiiDetector` instance.
+        :class:`~prisma_infra.providers.PiiDetector` instance (not a class).
     :return: nothing.
     """
 
@@ -153,14 +188,16 @@ def register_pii_detectors(register: Callable[[str, Any], None]) -> None:
 
 @hookspec
 def register_middleware(register: Callable[[str, Any], None]) -> None:
-    """Register pipeline middleware.
+    """Register pipeline middleware (kind ``middleware``).
 
     Called when the configuration is applied. Middleware wraps the engine call
     for every operation; ``pipeline.order`` orders them by name (outermost first),
     unlisted ones follow in their ``order`` attribute's order.
 
-    :param register: ``register(name, factory)``; ``factory(infrastructure)`` returns a
-        :class:`~prisma_infra.pipeline.Middleware`.
+    :param register: ``register(name, factory)``; ``factory(kernel)`` returns a
+        :class:`~prisma_infra.pipeline.Middleware`. ``kernel`` is the
+        :class:`~prisma_infra.kernel.Kernel` port (schema, config, services, stash,
+        execute); type it as ``Kernel``, not as the ``Infrastructure`` facade.
     :return: nothing.
     """
 
@@ -172,7 +209,7 @@ def register_middleware(register: Callable[[str, Any], None]) -> None:
 
 @hookspec
 def register_analytics_metrics(register: Callable[[str, Any], None]) -> None:
-    """Register analytics metrics beyond the built-in ones.
+    """Register analytics metrics beyond the built-in ones (kind ``analytics_metrics``).
 
     Called when the configuration is applied.
 
@@ -191,7 +228,9 @@ def register_analytics_metrics(register: Callable[[str, Any], None]) -> None:
 def register_commands(cli: typer.Typer) -> None:
     """Add commands to the ``prisma-infra`` command line.
 
-    Called once when the CLI is built, before arguments are parsed.
+    Called once when the CLI is built, before arguments are parsed. A failing
+    implementation is reported by ``prisma-infra plugins`` and skipped (fatal when
+    the plugin manager is strict).
 
     :param cli: the root :class:`typer.Typer` application; add commands or sub-apps to it.
     :return: nothing.
@@ -226,33 +265,43 @@ def register_dashboard_panels(register: Callable[[str, Any], None]) -> None:
 
 
 @hookspec
-def startup(infrastructure: Infrastructure) -> Any:
+def startup(infrastructure: Kernel) -> Any:
     """The infrastructure has started: providers are built and the engine is ready.
 
-    :param infrastructure: the started :class:`~prisma_infra.Infrastructure`.
+    Called once per start, after the first ``configuration_changed``.
+
+    :param infrastructure: the started kernel (:class:`~prisma_infra.kernel.Kernel`).
     :return: ``None`` or an awaitable, which the kernel awaits.
+
+    A failing observer is logged with its plugin's name and does not stop the start.
     """
 
 
 @hookspec
-def shutdown(infrastructure: Infrastructure) -> Any:
-    """The infrastructure is stopping; providers are still usable.
+def shutdown(infrastructure: Kernel) -> Any:
+    """The infrastructure is stopping.
 
-    :param infrastructure: the stopping :class:`~prisma_infra.Infrastructure`.
+    Called once per stop, before any provider is closed, so they are still usable.
+
+    :param infrastructure: the stopping kernel (:class:`~prisma_infra.kernel.Kernel`).
     :return: ``None`` or an awaitable, which the kernel awaits.
     """
 
 
 @hookspec
 def configuration_changed(
-    infrastructure: Infrastructure,
+    infrastructure: Kernel,
     config: InfraConfig,
     previous: InfraConfig | None,
     changes: Mapping[str, Any],
 ) -> Any:
-    """A configuration was applied: at start-up (``previous`` is ``None``) and after every reload.
+    """A configuration was applied.
 
-    :param infrastructure: the infrastructure the configuration was applied to.
+    Called at start-up (``previous`` is ``None``, before ``startup``) and after every
+    reload, once the new providers are in place.
+
+    :param infrastructure: the kernel the configuration was applied to
+        (:class:`~prisma_infra.kernel.Kernel`).
     :param config: the configuration now in force.
     :param previous: the one it replaced, or ``None`` at start-up.
     :param changes: dotted key paths that changed, mapped to their new values.
@@ -278,6 +327,8 @@ def operation_completed(operation: Operation, result: Any, error: BaseException 
 @hookspec
 def alert_raised(alert: Mapping[str, Any]) -> Any:
     """An alert fired (KPI threshold, operational rule, security event, invalid reload).
+
+    Called once per alert, by ``kernel.raise_alert``.
 
     :param alert: ``name``, ``severity``, ``message``, ``source`` and rule-specific details.
     :return: ``None`` or an awaitable, which the kernel awaits.

@@ -106,7 +106,10 @@ class Infrastructure:
             config = self._initial_config
             if self.plugin_manager is None:
                 self.plugin_manager = PluginManager(
-                    strict=config.plugins.strict, load=config.plugins.load, disable=config.plugins.disable
+                    strict=config.plugins.strict,
+                    load=config.plugins.load,
+                    disable=config.plugins.disable,
+                    trace=config.plugins.trace,
                 )
                 self.plugin_manager.load_all()
             for plugin in self._extra_plugins:

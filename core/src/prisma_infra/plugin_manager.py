@@ -1,10 +1,13 @@
-"""Discovers, loads and isolates plugins; collects what they register.
+"""Discovers, loads and isolates plugins; collects what they register; calls hooks through pluggy.
 
 Each plugin loads on its own: one that fails to import, to register, or that
 implements a misspelled hook is reported by name and skipped (fatal when
-``strict``), and the others load. Providers are collected by calling each
-plugin's registration hook with a ``register`` callable bound to that plugin,
-so a clash names both plugins.
+``strict``), and the others load. Every hook call is one ``pm.hook.<name>(...)``
+call (`prisma_infra.hook_calls` keeps a failure to its plugin and binds
+``register`` to each plugin, so a clash names both plugins); ``wrapper=True``
+implementations and ``add_hookcall_monitoring`` therefore work. Tracing
+(``PRISMA_INFRA_TRACE_PLUGINS=1`` or ``plugins.trace``) logs every call with the
+plugins it reached and its duration.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ import importlib.metadata
 import inspect
 import logging
 import os
-from collections.abc import Callable, Iterable, Mapping
+import time
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,12 +28,14 @@ import pluggy
 
 from prisma_infra import hookspecs
 from prisma_infra.errors import PluginError
+from prisma_infra.hook_calls import OnError, Registrar, guarded_plugin, hook_call
 
 __all__ = [
     "DEFAULT_PLUGINS",
     "DISABLE_AUTOLOAD_ENV",
     "ENTRY_POINT_GROUP",
     "LOAD_PLUGINS_ENV",
+    "TRACE_PLUGINS_ENV",
     "LoadError",
     "PluginInfo",
     "PluginManager",
@@ -37,10 +44,12 @@ __all__ = [
 ]
 
 log = logging.getLogger("prisma_infra.plugins")
+trace_log = logging.getLogger("prisma_infra.plugins.trace")
 
 ENTRY_POINT_GROUP = "prisma_infra"
 LOAD_PLUGINS_ENV = "PRISMA_INFRA_LOAD_PLUGINS"
 DISABLE_AUTOLOAD_ENV = "PRISMA_INFRA_DISABLE_PLUGIN_AUTOLOAD"
+TRACE_PLUGINS_ENV = "PRISMA_INFRA_TRACE_PLUGINS"
 
 #: Built-in behaviour, written as ordinary plugins and registered like any other.
 DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
@@ -107,6 +116,7 @@ class PluginManager:
         disable: Iterable[str] = (),
         autoload: bool | None = None,
         environ: Mapping[str, str] | None = None,
+        trace: bool = False,
     ) -> None:
         environ = os.environ if environ is None else environ
         self.pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
@@ -122,6 +132,10 @@ class PluginManager:
         self.autoload = autoload
         self.errors: list[LoadError] = []
         self._info: dict[str, PluginInfo] = {}
+        #: Plugin name -> the object the plugin is (pluggy holds a guarded proxy of it).
+        self._objects: dict[str, object] = {}
+        self._untrace: Callable[[], None] | None = None
+        self.set_tracing(trace or environ.get(TRACE_PLUGINS_ENV, "") not in ("", "0"))
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -164,7 +178,9 @@ class PluginManager:
             obj = loader()
             if inspect.isclass(obj):
                 obj = obj()
-            self.pm.register(obj, name=name)
+            if any(known is obj for known in self._objects.values()):
+                raise ValueError(f"plugin already registered under a different name: {name}={obj!r}")
+            self.pm.register(guarded_plugin(self.pm, obj, name), name=name)
         except Exception as exc:
             return self._fail(name, dist, f"{type(exc).__name__}: {exc}", exc)
         try:
@@ -173,18 +189,26 @@ class PluginManager:
         except pluggy.PluginValidationError as exc:
             self.pm.unregister(name=name)
             return self._fail(name, dist, str(exc), exc)
+        self._objects[name] = obj
         version = None
         if dist:
             try:
                 version = importlib.metadata.version(dist)
             except importlib.metadata.PackageNotFoundError:
                 version = None
-        hooks = sorted(impl_name for impl_name in self._hook_names(obj))
+        hooks = sorted(self._hook_names(name))
         self._info[name] = PluginInfo(name=name, dist=dist, version=version, hooks=hooks, builtin=builtin)
+        for old in sorted(set(hooks) & hookspecs.DEPRECATED_HOOKS.keys()):
+            warnings.warn(
+                f"plugin {name!r} implements {old}, which is deprecated: rename it to "
+                f"{hookspecs.DEPRECATED_HOOKS[old]} (the old name stops working in the next release)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
         return True
 
-    def _hook_names(self, plugin: object) -> list[str]:
-        return [caller.name for caller in self.pm.get_hookcallers(plugin) or []]
+    def _hook_names(self, name: str) -> list[str]:
+        return [caller.name for caller in self.pm.get_hookcallers(self.pm.get_plugin(name)) or []]
 
     def _fail(self, name: str, dist: str | None, reason: str, exc: BaseException) -> bool:
         error = LoadError(plugin=name, reason=reason, dist=dist)
@@ -198,6 +222,11 @@ class PluginManager:
         """Remove a plugin (used by tests and by hot reload when a plugin is disabled)."""
         self.pm.unregister(name=name)
         self._info.pop(name, None)
+        self._objects.pop(name, None)
+
+    def get_plugin(self, name: str) -> object | None:
+        """The plugin object registered under ``name`` (not pluggy's guarded proxy of it)."""
+        return self._objects.get(name)
 
     # -- introspection ---------------------------------------------------------------------
 
@@ -217,43 +246,46 @@ class PluginManager:
         check: Callable[[Any], bool] | None = None,
         expected: str = "",
         exclude: set[str] | frozenset[str] = frozenset(),
+        aliases: Sequence[str] = (),
         **kwargs: Any,
     ) -> dict[str, Registration]:
-        """Call registration hook ``hook_name`` plugin by plugin and gather what is registered.
+        """Call registration hook ``hook_name`` (then its deprecated ``aliases``) and gather what is registered.
+
+        Each implementation's ``register`` is bound to its plugin; plugins in ``exclude`` register nothing.
 
         :param check: returns True when a registered object has the right type.
         :param expected: what ``check`` expects, for the error message.
         :raises PluginError: on a duplicate name (naming both plugins) or a wrong type.
         """
-        caller = getattr(self.pm.hook, hook_name)
         found: dict[str, Registration] = {}
-        # pluggy lists implementations last-registered first; reverse so built-ins come first.
-        for impl in reversed(caller.get_hookimpls()):
-            plugin_name = impl.plugin_name
-            if plugin_name in exclude:
-                continue
 
-            def register(name: str, factory: Any, _plugin: str = plugin_name) -> None:
+        def bind(plugin: str) -> Callable[[str, Any], None]:
+            def register(name: str, factory: Any) -> None:
                 if not isinstance(name, str) or not name:
                     raise PluginError(
-                        f"Plugin {_plugin!r} registered a {hook_name} entry without a name", plugin=_plugin
+                        f"Plugin {plugin!r} registered a {hook_name} entry without a name", plugin=plugin
                     )
                 if check is not None and not check(factory):
                     raise PluginError(
-                        f"Plugin {_plugin!r} registered {name!r} through {hook_name}, "
+                        f"Plugin {plugin!r} registered {name!r} through {hook_name}, "
                         f"but it is {factory!r}, not {expected}",
-                        plugin=_plugin,
+                        plugin=plugin,
                     )
                 if name in found:
                     other = found[name].plugin
                     raise PluginError(
-                        f"{hook_name}: {name!r} is registered by both plugin {other!r} and plugin {_plugin!r}",
-                        plugin=_plugin,
+                        f"{hook_name}: {name!r} is registered by both plugin {other!r} and plugin {plugin!r}",
+                        plugin=plugin,
                     )
-                found[name] = Registration(name=name, factory=factory, plugin=_plugin)
+                found[name] = Registration(name=name, factory=factory, plugin=plugin)
 
-            args = {"register": register, **kwargs}
-            impl.function(**{arg: args[arg] for arg in impl.argnames})
+            return register
+
+        registrar = Registrar(bind)
+        excluded = [self.pm.get_plugin(name) for name in exclude if self.pm.has_plugin(name)]
+        with hook_call(_reraise):  # a failing registration fails the configuration
+            for hook in (hook_name, *aliases):
+                self.pm.subset_hook_caller(hook, excluded)(register=registrar, **kwargs)
         return found
 
     # -- events ----------------------------------------------------------------------------
@@ -262,31 +294,79 @@ class PluginManager:
         return bool(getattr(self.pm.hook, hook_name).get_hookimpls())
 
     async def notify(self, hook_name: str, *, raise_errors: bool = False, **kwargs: Any) -> list[Any]:
-        """Call an event hook; await each result one by one; log a failing observer by name."""
-        caller = getattr(self.pm.hook, hook_name)
-        results: list[Any] = []
-        for impl in reversed(caller.get_hookimpls()):
-            try:
-                value = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
-                results.append(await await_me_maybe(value))
-            except Exception as exc:
-                if raise_errors:
-                    raise PluginError(
-                        f"Plugin {impl.plugin_name!r} failed in {hook_name}: {exc}", plugin=impl.plugin_name
-                    ) from exc
-                log.exception("plugin %r failed in %s", impl.plugin_name, hook_name)
-        return results
+        """Call an event hook, then await each result in call order; log a failing observer by name.
+
+        :param raise_errors: raise a `PluginError` naming the first failing plugin instead (the
+            observers after it are not called).
+        :return: the implementations' results (awaited), ``None`` results left out as pluggy does.
+        """
+        on_error = _raise if raise_errors else _log_failure
+        with hook_call(on_error):
+            called = getattr(self.pm.hook, hook_name)(**kwargs)
+            results = [await await_me_maybe(value) for value in called]
+        return [value for value in results if value is not None]
 
     def call_sync(self, hook_name: str, **kwargs: Any) -> None:
-        """Call a hook whose implementations are synchronous (e.g. ``register_commands``)."""
-        caller = getattr(self.pm.hook, hook_name)
-        for impl in reversed(caller.get_hookimpls()):
-            try:
-                impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
-            except Exception as exc:
-                if self.strict:
-                    raise PluginError(
-                        f"Plugin {impl.plugin_name!r} failed in {hook_name}: {exc}", plugin=impl.plugin_name
-                    ) from exc
-                self.errors.append(LoadError(plugin=impl.plugin_name, reason=f"{hook_name}: {exc}"))
-                log.warning("plugin %r failed in %s: %s", impl.plugin_name, hook_name, exc)
+        """Call a hook whose implementations are synchronous (e.g. ``register_commands``).
+
+        A failing implementation is recorded in `errors` and skipped (raised when ``strict``).
+        """
+        on_error: OnError = _raise if self.strict else self._record_failure
+        with hook_call(on_error):
+            getattr(self.pm.hook, hook_name)(**kwargs)
+
+    def _record_failure(self, plugin: str, hook: str, exc: Exception) -> None:
+        self.errors.append(LoadError(plugin=plugin, reason=f"{hook}: {exc}"))
+        log.warning("plugin %r failed in %s: %s", plugin, hook, exc)
+
+    # -- tracing ---------------------------------------------------------------------------
+
+    def set_tracing(self, enabled: bool) -> None:
+        """Log every hook call (plugins reached, duration, outcome) to ``prisma_infra.plugins.trace``."""
+        if enabled and self._untrace is None:
+            self._untrace = self.pm.add_hookcall_monitoring(*_tracer())
+            if not trace_log.handlers and not logging.getLogger().handlers:
+                trace_log.addHandler(logging.StreamHandler())  # visible without logging set up, like datasette
+            trace_log.setLevel(logging.INFO)
+        elif not enabled and self._untrace is not None:
+            self._untrace()
+            self._untrace = None
+
+    @property
+    def tracing(self) -> bool:
+        return self._untrace is not None
+
+
+def _reraise(plugin: str, hook: str, exc: Exception) -> None:
+    raise exc
+
+
+def _raise(plugin: str, hook: str, exc: Exception) -> None:
+    raise PluginError(f"Plugin {plugin!r} failed in {hook}: {exc}", plugin=plugin) from exc
+
+
+def _log_failure(plugin: str, hook: str, exc: Exception) -> None:
+    log.error("plugin %r failed in %s", plugin, hook, exc_info=exc)
+
+
+_Before = Callable[[str, Sequence[pluggy.HookImpl], Mapping[str, object]], None]
+_After = Callable[[pluggy.Result[object], str, Sequence[pluggy.HookImpl], Mapping[str, object]], None]
+
+
+def _tracer() -> tuple[_Before, _After]:
+    """``before``/``after`` for `pluggy.PluginManager.add_hookcall_monitoring` (calls nest: a stack)."""
+    started: list[float] = []
+
+    def before(hook_name: str, impls: Sequence[pluggy.HookImpl], kwargs: Mapping[str, object]) -> None:
+        started.append(time.perf_counter())
+
+    def after(
+        outcome: pluggy.Result[object], hook_name: str, impls: Sequence[pluggy.HookImpl], kwargs: Mapping[str, object]
+    ) -> None:
+        elapsed = (time.perf_counter() - started.pop()) * 1000
+        plugins = ", ".join(impl.plugin_name for impl in reversed(impls)) or "none"
+        failed = f" raised {type(outcome.exception).__name__}" if outcome.exception is not None else ""
+        # Async implementations are timed up to their awaitable; the kernel awaits it afterwards.
+        trace_log.info("hook %s [%s] %.3f ms%s", hook_name, plugins, elapsed, failed)
+
+    return before, after

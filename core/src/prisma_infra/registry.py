@@ -1,47 +1,40 @@
-"""The registry: what every plugin registers, by provider kind, and the engine it selects."""
+"""The registry: what every plugin registers, by provider kind, and the engine it selects.
+
+The kinds themselves (hook, base class, type check, install hints) are the one
+table in `prisma_infra.provider_kinds`.
+"""
 
 from __future__ import annotations
 
 import inspect
+import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from prisma_infra.config.model import InfraConfig
 from prisma_infra.errors import ConfigurationError, closest_match
-from prisma_infra.pipeline import Middleware
 from prisma_infra.plugin_manager import PluginManager, Registration
-from prisma_infra.providers import AuditSink, CacheStore, Engine, MetricsExporter, PiiDetector, SearchProvider
+from prisma_infra.provider_kinds import DEPRECATED_KINDS, PROVIDER_KINDS, install_hint
+from prisma_infra.providers import Engine
 
 __all__ = ["PROVIDER_HOOKS", "Registry", "collect_registry", "select_engine", "unknown_provider"]
 
-
-def _factory_of(base: type) -> Callable[[Any], bool]:
-    def check(value: Any) -> bool:
-        if inspect.isclass(value):
-            return issubclass(value, base)
-        return callable(value)
-
-    return check
-
-
-def _instance_of(base: type) -> Callable[[Any], bool]:
-    return lambda value: isinstance(value, base)
-
-
-#: kind -> (registration hook, type check, what the check expects)
+#: Deprecated view of `PROVIDER_KINDS`: kind -> (registration hook, type check, what the check expects).
 PROVIDER_HOOKS: dict[str, tuple[str, Callable[[Any], bool], str]] = {
-    "engines": ("register_engines", _factory_of(Engine), "an Engine subclass or factory"),
-    "cache_backends": ("register_cache_backends", _factory_of(CacheStore), "a CacheStore subclass or factory"),
-    "search_providers": ("register_search_providers", _factory_of(SearchProvider), "a SearchProvider factory"),
-    "audit_sinks": ("register_audit_sinks", _factory_of(AuditSink), "an AuditSink subclass or factory"),
-    "metrics_exporters": ("register_metrics_exporters", _factory_of(MetricsExporter), "a MetricsExporter factory"),
-    "pii_detectors": ("register_pii_detectors", _instance_of(PiiDetector), "a PiiDetector instance"),
-    "middleware": ("register_middleware", _factory_of(Middleware), "a Middleware subclass or factory"),
-    "analytics_metrics": ("register_analytics_metrics", lambda v: v is not None, "a metric definition"),
+    key: (kind.hook, kind.check, kind.expected) for key, kind in PROVIDER_KINDS.items()
 }
 
-Registry = dict[str, dict[str, Registration]]
+
+class Registry(dict[str, dict[str, Registration]]):
+    """Kind key -> provider name -> `Registration`; an old kind key still reads its renamed kind."""
+
+    def __missing__(self, key: str) -> dict[str, Registration]:
+        renamed = DEPRECATED_KINDS.get(key)
+        if renamed is None:
+            raise KeyError(key)
+        warnings.warn(f"registry[{key!r}] is deprecated: use registry[{renamed!r}]", DeprecationWarning, stacklevel=2)
+        return self[renamed]
 
 
 def collect_registry(plugins: PluginManager, *, exclude: set[str] | frozenset[str] = frozenset()) -> Registry:
@@ -49,10 +42,14 @@ def collect_registry(plugins: PluginManager, *, exclude: set[str] | frozenset[st
 
     :param exclude: plugin names whose registrations are left out (disabled by configuration).
     """
-    return {
-        kind: plugins.collect(hook, check=check, expected=expected, exclude=exclude)
-        for kind, (hook, check, expected) in PROVIDER_HOOKS.items()
-    }
+    return Registry(
+        {
+            key: plugins.collect(
+                kind.hook, check=kind.check, expected=kind.expected, exclude=exclude, aliases=kind.deprecated_hooks
+            )
+            for key, kind in PROVIDER_KINDS.items()
+        }
+    )
 
 
 def unknown_provider(setting: str, name: str, known: Mapping[str, Any], install_hint: str = "") -> ConfigurationError:
@@ -69,8 +66,7 @@ def select_engine(registry: Registry, config: InfraConfig) -> Engine:
     name = config.database.engine
     engines = registry["engines"]
     if name not in engines:
-        hint = " Install it with: pip install prisma-infra-prisma" if name == "prisma" else ""
-        raise unknown_provider("database.engine", name, engines, hint)
+        raise unknown_provider("database.engine", name, engines, install_hint("engines", name))
     database = config.database
     schema_path = Path(database.schema_path)
     if not schema_path.is_absolute():

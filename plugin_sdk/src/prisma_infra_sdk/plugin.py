@@ -18,8 +18,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from prisma_infra.hookspecs import hookimpl
+from prisma_infra.hookspecs import DEPRECATED_HOOKS, hookimpl
 from prisma_infra.plugin_manager import await_me_maybe
+
+from prisma_infra_sdk.kinds import PROVIDER_KINDS
 
 if TYPE_CHECKING:
     from prisma_infra.config.model import InfraConfig
@@ -27,16 +29,8 @@ if TYPE_CHECKING:
 
 __all__ = ["DECLARED_PROVIDERS", "Plugin"]
 
-#: Class attribute -> the registration hook it becomes.
-DECLARED_PROVIDERS: dict[str, str] = {
-    "engines": "register_engines",
-    "cache_stores": "register_cache_backends",
-    "search_providers": "register_search_providers",
-    "audit_sinks": "register_audit_sinks",
-    "metrics_exporters": "register_metrics_exporters",
-    "pii_detectors": "register_pii_detectors",
-    "middleware": "register_middleware",
-}
+#: Class attribute -> the registration hook it becomes (the kernel's provider-kind table).
+DECLARED_PROVIDERS: dict[str, str] = {kind.key: kind.hook for kind in PROVIDER_KINDS.values()}
 
 
 def _registration_hook(attribute: str, hook: str) -> Callable[..., None]:
@@ -67,6 +61,9 @@ class Plugin:
         for attribute, hook in DECLARED_PROVIDERS.items():
             if cls.__dict__.get(attribute) and hook not in cls.__dict__:
                 setattr(cls, hook, _registration_hook(attribute, hook))
+        for old, hook in DEPRECATED_HOOKS.items():
+            if old in cls.__dict__ and hook not in cls.__dict__:
+                setattr(cls, hook, None)  # an explicit old-name method wins over an inherited declaration
 
     def install(self, infrastructure: Infrastructure) -> Any:
         """Called once the infrastructure has started; may be ``async``."""

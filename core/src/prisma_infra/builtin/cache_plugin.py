@@ -16,7 +16,7 @@ name = "cache"
 
 
 @hookimpl(trylast=True)
-def register_cache_backends(register: Callable[[str, Any], None]) -> None:
+def register_cache_stores(register: Callable[[str, Any], None]) -> None:
     register("memory", MemoryStore)
 
 

@@ -364,6 +364,9 @@ class PluginsConfig(Section):
     disable: list[str] = Field(default_factory=list)
     options: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Per-plugin settings handed to `Plugin.configure`."""
+    trace: bool = False
+    """Log every hook call (plugins reached, duration) to ``prisma_infra.plugins.trace``; read at start-up.
+    ``PRISMA_INFRA_TRACE_PLUGINS=1`` does the same without touching the settings."""
 
 
 class PipelineConfig(Section):
