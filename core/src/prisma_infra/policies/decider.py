@@ -130,7 +130,7 @@ def _read_action(action: Action | str) -> Action:
 
 
 class PolicyDecider:
-    """Compiled policies for one schema and configuration; published as ``runtime.extras["policies"]``.
+    """Compiled policies for one schema and configuration; published under `prisma_infra.policies.POLICIES`.
 
     ``infra.policies`` is this object: ``check`` a record, ``plan`` an operation,
     ``define`` a policy in code, ``explain`` what applies to an actor.
