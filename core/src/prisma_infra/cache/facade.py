@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from prisma_infra.context import current_context
 from prisma_infra.operation import Action, CacheOptions, Operation, OperationContext
+from prisma_infra.ports.row_filters import ROW_FILTERS, ScopedRead
 from prisma_infra.schema.limits import check_input
 
 if TYPE_CHECKING:
@@ -64,16 +65,12 @@ class ModelCache:
         found, _ = await self.manager.peek(operation)
         return found
 
-    def _scoped(self, operation: Operation) -> tuple[Operation, Callable[[Any], Any]]:
+    def _scoped(self, operation: Operation) -> ScopedRead:
         """``operation`` as the policies middleware sends it on, and the scoping of its result."""
-        from prisma_infra.policies.engine import PolicyEngine
-        from prisma_infra.policies.reads import prepare_read
-
-        engine = self.manager.extras.get("policies")
-        prepared = prepare_read(engine, operation) if isinstance(engine, PolicyEngine) else None
-        if prepared is None:
+        access = self.manager.services.get(ROW_FILTERS)
+        if access is None:  # the policies middleware is disabled: nothing to apply
             return operation, _same
-        return prepared.operation, prepared.finish
+        return access.scope_read(operation)
 
     async def invalidate(self) -> None:
         """Invalidate every entry that read this model (its own and those that include it), everywhere."""

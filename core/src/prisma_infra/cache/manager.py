@@ -25,6 +25,7 @@ from prisma_infra.cache.tasks import Background
 from prisma_infra.cache.tiers import MANAGER_OPTIONS, Tiers
 from prisma_infra.cache.warmer import Warmer
 from prisma_infra.clock import SYSTEM_CLOCK, Clock
+from prisma_infra.stash import Services
 
 if TYPE_CHECKING:
     from prisma_infra.cache.rules import CachePlan
@@ -62,8 +63,8 @@ class CacheManager:
         self.reads = ReadPath(self.config, self.planner, self.counters, self.background, clock)
         self.invalidator = Invalidator(self.planner, self.tiers, self.counters, self.background)
         self.warmer = Warmer(config, schema, self.background, clock)
-        #: The runtime's extras: `ModelCache.get` scopes what it returns with ``extras["policies"]``.
-        self.extras: Mapping[str, Any] = {}
+        #: The runtime's services: `ModelCache.get` scopes its results with their read access (`ROW_FILTERS`).
+        self.services = Services()
 
     # -- lifecycle -------------------------------------------------------------------------
 

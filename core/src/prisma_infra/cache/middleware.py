@@ -103,7 +103,7 @@ class CacheMiddleware(Middleware):
         # Deprecated twins, read by features not yet on the services (removed with extras).
         runtime.extras["cache_manager"] = manager
         runtime.extras.setdefault("transaction_observers", []).append(manager)
-        manager.extras = runtime.extras  # the facade's reads are scoped by the runtime's policies
+        manager.services = runtime.services  # the facade's reads are scoped by the runtime's read access
         self.manager = manager
         # Warming runs through the whole pipeline (validation, policies) of this runtime, after the
         # early input check that `Kernel.execute` runs (the validation middleware skips it).
