@@ -58,6 +58,10 @@ class TestAnalytics(MiddlewareContract):
     middleware_name = "analytics"
 
 
+class TestPii(MiddlewareContract):
+    middleware_name = "pii"
+
+
 COVERED = {
     "analytics": TestAnalytics,
     "validation": TestValidation,
@@ -66,4 +70,5 @@ COVERED = {
     "policies": TestPolicies,
     "security": TestSecurity,
     "audit": TestAudit,
+    "pii": TestPii,
 }

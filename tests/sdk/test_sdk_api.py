@@ -109,7 +109,7 @@ class ExplicitWins(DeclaredPlugin):
     name = "explicit"
 
     @hookimpl
-    def register_cache_backends(self, register: Any) -> None:
+    def register_cache_stores(self, register: Any) -> None:
         register("explicit-dict", DictStore)
 
 
@@ -122,7 +122,7 @@ def _registry(plugin: Plugin) -> dict[str, dict[str, str]]:
 
 def test_declared_providers_become_registration_hooks() -> None:
     registry = _registry(DeclaredPlugin())
-    assert registry["cache_backends"]["declared-dict"] == "declared"
+    assert registry["cache_stores"]["declared-dict"] == "declared"
     assert registry["search_providers"]["declared-search"] == "declared"
     assert registry["pii_detectors"]["employee_id"] == "declared"
     manager = PluginManager(autoload=False, environ={})
@@ -133,8 +133,8 @@ def test_declared_providers_become_registration_hooks() -> None:
 
 def test_an_explicit_hook_wins_over_the_declaration() -> None:
     registry = _registry(ExplicitWins())
-    assert "explicit-dict" in registry["cache_backends"]
-    assert "declared-dict" not in registry["cache_backends"]
+    assert "explicit-dict" in registry["cache_stores"]
+    assert "declared-dict" not in registry["cache_stores"]
     assert registry["search_providers"]["declared-search"] == "explicit"
 
 
@@ -161,7 +161,7 @@ async def test_infrastructure_with_a_plugin_object(infrastructure_with: Any) -> 
     assert isinstance(infra.engine, MemoryEngine)
     created = await infra.repository("user").create({"email": "ada@example.com"})
     assert (await infra.repository("User").find_unique(where={"id": created["id"]}))["email"] == "ada@example.com"
-    assert "declared-dict" in infra.runtime.registry["cache_backends"]
+    assert "declared-dict" in infra.runtime.registry["cache_stores"]
 
 
 async def test_infrastructure_with_an_installed_plugin_by_name(infrastructure_with: Any) -> None:

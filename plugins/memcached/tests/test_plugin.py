@@ -11,7 +11,7 @@ def test_entry_point_registers_the_store() -> None:
     plugins = PluginManager(environ={})
     plugins.load_all()
     assert plugins.is_loaded("memcached")
-    registration = collect_registry(plugins)["cache_backends"]["memcached"]
+    registration = collect_registry(plugins)["cache_stores"]["memcached"]
     assert registration.factory is MemcachedStore and registration.plugin == "memcached"
     assert MemcachedStore.shared is True
 

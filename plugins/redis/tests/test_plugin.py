@@ -10,6 +10,6 @@ def test_entry_point_registers_the_store() -> None:
     plugins = PluginManager(environ={})
     plugins.load_all()
     assert plugins.is_loaded("redis")
-    registration = collect_registry(plugins)["cache_backends"]["redis"]
+    registration = collect_registry(plugins)["cache_stores"]["redis"]
     assert registration.factory is RedisStore and registration.plugin == "redis"
     assert RedisStore.shared is True

@@ -17,7 +17,7 @@ name = "{{ cookiecutter.__underscored }}"
 
 {% if cookiecutter.provider_kind == "cache_store" %}
 @hookimpl
-def register_cache_backends(register: Callable[[str, Any], None]) -> None:
+def register_cache_stores(register: Callable[[str, Any], None]) -> None:
     """Select it with ``cache.tiers``; options come from ``cache.stores.{{ cookiecutter.__hyphenated }}``."""
     register(PROVIDER_NAME, Provider)
 {% elif cookiecutter.provider_kind == "audit_sink" %}
