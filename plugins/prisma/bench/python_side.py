@@ -47,8 +47,11 @@ class LoopbackStdin:
 
         self.output = LineSplitter(bridge._receive)
         self.loop = loop
+        self.queued = self.written = 0  # read by `Bridge.request` (`pipes.PipeWriter`'s counters)
 
     def write(self, data: bytes) -> None:
+        self.queued += len(data)
+        self.written = self.queued
         ident = int(data[6 : data.index(b",", 6)])  # b'{"id":N,...'
         self.loop.call_soon(self.output.feed, RESPONSE % (ident, 1))
 

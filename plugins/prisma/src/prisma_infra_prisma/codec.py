@@ -26,6 +26,7 @@ are timezone-aware UTC ``datetime`` objects.
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -34,7 +35,7 @@ import orjson
 
 from prisma_infra_prisma.values import NullSentinel
 
-__all__ = ["decode", "dumps", "encode", "loads"]
+__all__ = ["TAG_KEY", "check", "decode", "dumps", "encode", "loads", "tag"]
 
 _MAX_SAFE = 2**53 - 1
 _TAG = "$type"
@@ -68,13 +69,31 @@ def _default(value: Any) -> Any:
 
 
 #: The fast check of `encode`: orjson refuses ints beyond JavaScript's safe range (exactly
-#: ``_MAX_SAFE``); what `_default` tags is left out (`_encode` does not look inside it either).
+#: ``_MAX_SAFE``); what `_default` tags is left out (`tag` does not look inside it either).
 _CHECK = orjson.OPT_STRICT_INTEGER | orjson.OPT_PASSTHROUGH_DATETIME
-_TAG_KEY = b'"$type"'
+#: ``"$type"`` as a JSON key: a dict holding it must travel as a tagged Json value.
+TAG_KEY = b'"$type"'
+
+
+_SCALARS = (datetime, date, time, Decimal, bytes, bytearray, memoryview, NullSentinel)
 
 
 def _skip(value: Any) -> None:
+    if not isinstance(value, _SCALARS) and isinstance(value, Mapping):
+        raise TypeError(type(value).__name__)  # orjson cannot read it: what it holds is unknown
     return None
+
+
+def check(value: Any) -> bytes | None:
+    """``value`` serialized in C without its tagged scalars, or None when orjson refuses it.
+
+    None means an int beyond 2**53 - 1 (or a mapping orjson cannot read) is in it; otherwise
+    `tag` has work only when the bytes hold `TAG_KEY`.
+    """
+    try:
+        return orjson.dumps(value, default=_skip, option=_CHECK)
+    except TypeError:  # orjson.JSONEncodeError included
+        return None
 
 
 def encode(value: Any) -> Any:
@@ -86,15 +105,14 @@ def encode(value: Any) -> Any:
     """
     kind = type(value)
     if kind is dict or kind is list or kind is tuple:
-        try:
-            if _TAG_KEY not in orjson.dumps(value, default=_skip, option=_CHECK):
-                return value
-        except TypeError:  # orjson.JSONEncodeError included: walk it
-            pass
-    return _encode(value)
+        data = check(value)
+        if data is not None and TAG_KEY not in data:
+            return value
+    return tag(value)
 
 
-def _encode(value: Any) -> Any:
+def tag(value: Any) -> Any:
+    """`encode`'s walk: huge ints tagged BigInt, dicts holding ``"$type"`` tagged Json (copied where changed)."""
     kind = type(value)
     if kind is dict:
         if _TAG in value:
@@ -103,7 +121,7 @@ def _encode(value: Any) -> Any:
         for key, item in value.items():
             k = type(item)
             if k is dict or k is list or k is tuple or k is int:
-                new = _encode(item)
+                new = tag(item)
                 if new is not item:
                     if changed is None:
                         changed = dict(value)
@@ -114,7 +132,7 @@ def _encode(value: Any) -> Any:
         for index, item in enumerate(value):
             k = type(item)
             if k is dict or k is list or k is tuple or k is int:
-                new = _encode(item)
+                new = tag(item)
                 if new is not item:
                     if out is None:
                         out = list(value)

@@ -18,10 +18,8 @@ from prisma_infra.errors import (
 )
 from prisma_infra.providers.engine import Engine
 from prisma_infra.schema.model import Schema
-from prisma_infra.schema.patterns import literal_patterns
 
-from prisma_infra_prisma import codec
-from prisma_infra_prisma.bigints import encode_bigints
+from prisma_infra_prisma.arguments import prepare_args
 from prisma_infra_prisma.bridge import Bridge
 from prisma_infra_prisma.datasource import read_schema_files, resolve_database
 from prisma_infra_prisma.errors import fields_for_index, to_exception
@@ -208,16 +206,12 @@ class PrismaEngine(Engine):
         deadline = context.deadline
         if deadline is not None:
             timeout = min(timeout, max(deadline - time.monotonic(), 0.001))
-        args = operation.args
         model = operation.model
         action = operation.action.value
         schema = None
         if model is not None:  # LIKE wildcards in filter values escaped; raw SQL as it is
             schema = self._schema or await self._read_schema()
-            schema.check_writable(model, operation.action, args)  # views are read-only, validation on or off
-            args = encode_bigints(schema, model, codec.encode(literal_patterns(schema, model, action, args)))
-        else:
-            args = codec.encode(args)
+        args = prepare_args(schema, model, operation.action, operation.args)
         bridge = self._bridge
         if bridge is None or not bridge.alive:
             bridge = await self._ensure()
@@ -236,7 +230,7 @@ class PrismaEngine(Engine):
         return result if schema is None else decode_result(schema, model, action, result)
 
     async def _read_schema(self) -> Schema:
-        """The schema `literal_patterns` walks arguments with (read once, from the datamodel served)."""
+        """The schema `prepare_args` walks arguments with (read once, from the datamodel served)."""
         if self._schema is None:
             self._schema = Schema.from_datamodel(await self.datamodel(), provider=self._provider)
         return self._schema
@@ -260,19 +254,8 @@ class PrismaEngine(Engine):
             return []
         tx_id = operations[0].context.transaction
         schema = self._schema or await self._read_schema()
-        for op in operations:
-            if op.model is not None:
-                schema.check_writable(op.model, op.action, op.args)
         ops = [
-            {
-                "model": op.model,
-                "action": op.action.value,
-                "args": codec.encode(op.args)
-                if op.model is None
-                else encode_bigints(
-                    schema, op.model, codec.encode(literal_patterns(schema, op.model, op.action.value, op.args))
-                ),
-            }
+            {"model": op.model, "action": op.action.value, "args": prepare_args(schema, op.model, op.action, op.args)}
             for op in operations
         ]
         try:
