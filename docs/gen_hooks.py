@@ -46,13 +46,14 @@ docstrings by `docs/gen_hooks.py`.
 - **`register` is bound to its plugin**, so a name registered twice is an error naming both
   plugins, and a wrong type names the plugin that registered it. The provider kinds behind
   the `register_*` hooks (base class, what `register` takes, contract kit, install hints) are
-  one table: `prisma_infra.provider_kinds.PROVIDER_KINDS` (`prisma_infra_sdk.PROVIDER_KINDS`).
+  one table: `prisma_infra.registry.PROVIDER_KINDS` (`prisma_infra_sdk.PROVIDER_KINDS`).
 - **Renamed hooks** keep their old name for one release: `register_cache_backends` is now
   `register_cache_stores` (kind `cache_stores`; `registry["cache_backends"]` still reads it).
   A plugin implementing an old name still works and gets a `DeprecationWarning` naming it.
 - **Tracing.** `PRISMA_INFRA_TRACE_PLUGINS=1` (or `plugins.trace: true` in the settings) logs
   every hook call to the `prisma_infra.plugins.trace` logger, with the plugins it reached, in
-  call order, and its duration; pluggy's `add_hookcall_monitoring` on `PluginManager.pm` works too.
+  call order, and its duration (an async implementation is timed until it returns its awaitable);
+  pluggy's `add_hookcall_monitoring` on `PluginManager.pm` works too.
 """
 
 

@@ -8,7 +8,7 @@ Two kinds of hooks:
   per provider it offers. The kernel validates what is registered (type,
   duplicate names) and names the plugin at fault. Providers are resolved once
   per configuration, so the hot path never calls pluggy for them. The provider
-  kinds behind them are listed in `prisma_infra.provider_kinds`.
+  kinds behind them are listed in `prisma_infra.registry.PROVIDER_KINDS`.
 * **Event hooks** observe the life of the infrastructure. Implementations may
   be plain functions or ``async def``: the kernel awaits whatever comes back.
   A failing observer is logged with its plugin's name; the others still run.

@@ -1,6 +1,6 @@
 """The provider kinds: what a plugin implements for each, and what the kernel does around it.
 
-The table is the kernel's (`prisma_infra.provider_kinds`), so the hook, base class,
+The table is the kernel's (`prisma_infra.registry.PROVIDER_KINDS`), so the hook, base class,
 type check, contract kit and install hints are written once; here it is keyed by the
 name of one provider of the kind (``cache_store``, the template's ``provider_kind``)
 and limited to the kinds with a base class and a contract kit.
@@ -14,8 +14,8 @@ serialisation, buffering and replay, hot swapping on reload.
 
 from __future__ import annotations
 
-from prisma_infra.provider_kinds import PROVIDER_KINDS as _KERNEL_KINDS
-from prisma_infra.provider_kinds import ProviderKind
+from prisma_infra.registry import PROVIDER_KINDS as _KERNEL_KINDS
+from prisma_infra.registry import ProviderKind
 
 __all__ = ["PROVIDER_KINDS", "ProviderKind"]
 

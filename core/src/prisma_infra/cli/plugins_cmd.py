@@ -7,13 +7,17 @@ its next configuration reload (or restart); nothing is imported here, so a
 broken plugin cannot break the command that is installing its fix.
 
 Mount with ``cli.add_typer(plugins_app, name="plugins")``: ``prisma-infra plugins
-[--json]`` still lists, ``prisma-infra plugins install NAME...`` installs.
+[--json]`` still lists, ``prisma-infra plugins install NAME...`` installs (a known
+provider's name, ``redis``, stands for the dist providing it), ``prisma-infra plugins
+kinds`` lists the provider kinds. Both read the kernel's one table,
+`prisma_infra.registry.PROVIDER_KINDS`.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import json
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -22,7 +26,15 @@ import typer
 
 from prisma_infra.plugin_manager import ENTRY_POINT_GROUP
 
-__all__ = ["install_command", "installed_plugins", "plugins_app", "run_pip", "uninstall_command"]
+__all__ = [
+    "install_command",
+    "installed_plugins",
+    "kinds_command",
+    "plugins_app",
+    "resolve_dist",
+    "run_pip",
+    "uninstall_command",
+]
 
 #: Dists the command refuses to uninstall: removing them removes the command itself.
 PROTECTED = frozenset({"prisma-infra", "prisma-infra-sdk"})
@@ -69,10 +81,52 @@ def _describe(names: Sequence[str], plugins: dict[str, tuple[str | None, str | N
     )
 
 
+def resolve_dist(name: str) -> str:
+    """What pip installs for ``name``: the dist providing a known provider (``redis`` -> ``prisma-infra-redis``)."""
+    from prisma_infra.registry import dist_for
+
+    return dist_for(name) or name
+
+
+@plugins_app.command("kinds")
+def kinds_command(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
+    """List the provider kinds plugins register: hook, base class, contract kit, known providers."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from prisma_infra.registry import PROVIDER_KINDS
+
+    rows = [
+        {
+            "kind": kind.key,
+            "hook": kind.hook,
+            "deprecated_hooks": list(kind.deprecated_hooks),
+            "base": kind.base.__name__,
+            "registers": kind.registers,
+            "selected_by": kind.selected_by,
+            "contract_kit": kind.contract_kit,
+            "known_providers": dict(kind.install_hints),
+        }
+        for kind in PROVIDER_KINDS.values()
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title="Provider kinds")
+    for column in ("kind", "hook", "registers", "selected by", "known providers (dist)"):
+        table.add_column(column)
+    for kind in PROVIDER_KINDS.values():
+        known = ", ".join(f"{name} ({dist})" for name, dist in kind.install_hints.items())
+        table.add_row(kind.key, kind.hook, kind.registers, kind.selected_by, known or "-")
+    Console().print(table)
+
+
 @plugins_app.command("install")
 def install_command(
     names: list[str] = typer.Argument(
-        ..., help="What pip installs: a dist name (prisma-infra-redis), a version spec, a path or a URL."
+        ...,
+        help="What pip installs: a dist name (prisma-infra-redis) or a known provider's name (redis), "
+        "a version spec, a path or a URL.",
     ),
     upgrade: bool = typer.Option(False, "--upgrade", "-U", help="Upgrade the plugins if already installed."),
     editable: bool = typer.Option(False, "--editable", "-e", help="Install a local folder in editable mode."),
@@ -94,7 +148,10 @@ def install_command(
     if no_build_isolation:
         arguments.append("--no-build-isolation")
     for name in names:
-        arguments += ["-e", name] if editable else [name]
+        dist = name if editable else resolve_dist(name)
+        if dist != name:
+            typer.echo(f"{name!r} is provided by {dist}: installing that.")
+        arguments += ["-e", dist] if editable else [dist]
     code = run_pip(arguments)
     if code != 0:
         typer.secho(f"pip install failed (exit code {code}); nothing was changed.", fg=typer.colors.RED, err=True)
