@@ -174,6 +174,7 @@ MATRIX: dict[str, dict[str, Entry]] = {
         "cache_for": Via("ModelCache"),
         "cache_manager": Via("CacheManager"),
         "call": (*READS, f"{RP}test_call_or_throw_on_globex", *WRITES, *CREATES, *RAW),
+        "clock": NotData("where time is read and waited on, no record"),
         "check_input": NotData("validates an Operation's shape (depth, keys, NaN) before any middleware; "
                                "refusals name types and lengths, never values"),
         "close": LIFECYCLE,
@@ -189,7 +190,7 @@ MATRIX: dict[str, dict[str, Entry]] = {
         "operation_context": NotData("the context (actor, tenant, deadline) operations carry, no record"),
         "pii": Via("PiiManager"),
         "plugins": NotData("the loaded plugins, no record"),
-        "policies": NotData("the policy engine: decisions and explanations on what it is given"),
+        "policies": NotData("the policy decider: decisions and explanations on what it is given"),
         "query": Via("QueryBuilder"),
         "raise_alert": NotData("sends an alert the application composes"),
         "reload": (f"{INJ}test_invalid_policy_reload_keeps_the_old_policies",
@@ -199,6 +200,10 @@ MATRIX: dict[str, dict[str, Entry]] = {
         "runtime": OutsideActor("the running providers (engine, stores) under the pipeline: application code only"),
         "schema": STATE,
         "security": NotData("security events: models, rules and actor ids of denials, no record value"),
+        "services": OutsideActor("the features' objects of the running configuration (cache manager, decider, "
+                                 "masking) under the pipeline: features and application code only"),
+        "stash": OutsideActor("the features' state kept across reloads (policy registry, audit writers): "
+                              "features only"),
         "start": LIFECYCLE,
         "transaction": (f"{RB}test_interactive_transaction_is_scoped", f"{RB}test_raw_sql_in_a_transaction"),
         "watch": NotData("operator: watches the settings files and reloads them (reload)"),
@@ -281,10 +286,11 @@ MATRIX: dict[str, dict[str, Entry]] = {
         **dict.fromkeys(("best", "build_inventory", "classify_schema", "classify_values", "detect", "field_categories",
                          "find", "learn", "mask_record", "mask_records", "mask_text", "mask_value", "reveals",
                          "strategy_for"), PURE),
-        "configured": STATE,
-        "for_infrastructure": LIFECYCLE,
+        **dict.fromkeys(("configured", "infrastructure"), STATE),
+        **dict.fromkeys(("for_infrastructure", "for_kernel"), LIFECYCLE),
     },
     "prisma_infra.streaming": {
+        "StreamingMethods": Via("Repository"),
         "load": (f"{RP}test_repository_load_relation_across_tenants",),
         "stream": (f"{RP}test_repository_stream", f"{RP}test_query_builder_terminal_sees_no_globex_row"),
     },
@@ -305,6 +311,7 @@ MATRIX: dict[str, dict[str, Entry]] = {
         "cursor_page": (f"{RP}test_repository_cursor_pagination", f"{INF}test_cursor_on_a_globex_row_is_no_oracle"),
         **dict.fromkeys(("Page", "CursorPage"), NotData("a result type")),
         **dict.fromkeys(("parse_offset", "parse_cursor"), NotData("validates pagination arguments")),
+        "Runner": NotData("the type of the function a page runs its reads with"),
     },
     "web routes": {
         "/healthz": HEALTH,
