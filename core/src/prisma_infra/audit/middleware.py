@@ -10,6 +10,7 @@ from prisma_infra.errors import ConfigurationError, closest_match
 from prisma_infra.operation import WRITE_ACTIONS, Action, Operation
 from prisma_infra.pipeline import Handler, Middleware
 from prisma_infra.ports.transactions import BATCH_GUARDS, TRANSACTION_OBSERVERS
+from prisma_infra.registry import install_hint
 
 if TYPE_CHECKING:
     from prisma_infra.audit.anchor import AnchorPublisher
@@ -88,7 +89,7 @@ class AuditMiddleware(Middleware):
             if registration is None:
                 match = closest_match(name, registered)
                 hint = f" Did you mean {match!r}?" if match else ""
-                extra = " Install it with: pip install prisma-infra-nats" if name == "nats" else ""
+                extra = install_hint("audit_sinks", name)
                 raise ConfigurationError(
                     f"audit.sinks: {name!r} is not registered by any plugin "
                     f"(available: {', '.join(sorted(registered)) or 'none'}).{hint}{extra}",
