@@ -35,6 +35,7 @@ from prisma_infra.pipeline import Handler, Middleware
 from prisma_infra.ports.dashboard import DASHBOARD_SOURCES
 from prisma_infra.ports.masking import MASKING
 from prisma_infra.providers import MetricsExporter
+from prisma_infra.registry import install_hint
 from prisma_infra.stash import StashKey
 
 if TYPE_CHECKING:
@@ -52,7 +53,6 @@ log = logging.getLogger("prisma_infra.monitoring")
 CACHE_STATE_KEY = "cache"
 _COUNT_WRITES = frozenset({Action.CREATE_MANY, Action.UPDATE_MANY, Action.DELETE_MANY, Action.EXECUTE_RAW})
 _COUNT_WRITE_NAMES = frozenset(a.value for a in _COUNT_WRITES)
-_INSTALL_HINTS = {"prometheus": " Install it with: pip install prisma-infra-prometheus"}
 
 
 def rows_of(action: Action, result: Any) -> int | None:
@@ -118,7 +118,7 @@ class _State:
                 available = ", ".join(sorted(registry)) or "none"
                 raise ConfigurationError(
                     f"monitoring.exporters: {name!r} is not registered by any plugin (available: {available})."
-                    f"{hint}{_INSTALL_HINTS.get(name, '')}",
+                    f"{hint}{install_hint('metrics_exporters', name)}",
                     problems=[f"monitoring.exporters: unknown exporter {name!r}"],
                 )
             options = dict(config.exporter_options.get(name, {}))
