@@ -43,6 +43,6 @@ def register_dashboard_panels(register: Callable[[str, Any], None]) -> None:
 
 @hookimpl(trylast=True)
 def register_commands(cli: typer.Typer) -> None:
-    from prisma_infra.web.cli import dashboard_command
+    from prisma_infra.cli.dashboard_cmd import dashboard_command
 
     cli.command("dashboard")(dashboard_command)

@@ -1,4 +1,9 @@
-"""``prisma-infra dashboard``: serve the kernel's web app with uvicorn."""
+"""``prisma-infra dashboard``: serve the kernel's web app with uvicorn.
+
+A command of the composition root: it builds the `Infrastructure` of the settings and
+hands it to `prisma_infra.web.create_app` (the web app itself only knows the kernel port).
+Registered by the built-in ``monitoring`` plugin.
+"""
 
 from __future__ import annotations
 
