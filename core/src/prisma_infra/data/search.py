@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any, TypedDict, cast, overload
 
 from typing_extensions import Unpack
 
-from prisma_infra.context import current_context
 from prisma_infra.data.pagination import CursorPage, Page
 from prisma_infra.data.prisma_args import and_where, build_args
 from prisma_infra.errors import PrismaInfraError, ValidationError
+from prisma_infra.ports.row_filters import ROW_FILTERS
 
 if TYPE_CHECKING:
     from prisma_infra.data.repository import Record, Repository
@@ -70,18 +70,13 @@ class SearchMethods:
         return tuple(name for name in names if name not in unreadable) if unreadable else names
 
     def _unreadable_fields(self) -> Collection[str]:
-        """Fields the access policies mask or hide for the ambient actor (the policy engine decides)."""
-        from prisma_infra.policies.engine import PolicyEngine
-
+        """Fields the access policies mask or hide for the ambient actor (through their read-access port)."""
         repo = cast("Repository", self)
         try:
-            engine = repo.infrastructure.runtime.extras.get("policies")
+            access = repo.infrastructure.services.get(ROW_FILTERS)
         except PrismaInfraError:  # not started
             return ()
-        if not isinstance(engine, PolicyEngine):
-            return ()
-        ambient = current_context()
-        return engine.read_restrictions(ambient.actor, repo.name, tenant=ambient.tenant).keys()
+        return access.unreadable_fields(repo.name) if access is not None else ()
 
     def _contains(self, name: str, word: str) -> list[dict[str, Any]]:
         if cast("Repository", self).info.insensitive_mode:
