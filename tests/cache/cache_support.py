@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from pathlib import Path
 from typing import Any
 
 import prisma_infra_memcached.plugin
 import prisma_infra_redis.plugin
+from prisma_infra.clock import Clock, ManualClock
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.plugin_manager import PluginManager
 from servers import MEMCACHED, REDIS, require
 from shared_engine import FileEngine, FileEnginePlugin
 
 
-def make_infra(cache: dict[str, Any], db: Path, **database_options: Any) -> Infrastructure:
+def make_infra(
+    cache: dict[str, Any], db: Path, *, clock: Clock | None = None, **database_options: Any
+) -> Infrastructure:
     plugins = PluginManager(autoload=False, environ={})
     plugins.load_all()
     plugins.register(FileEnginePlugin())
     plugins.register(prisma_infra_redis.plugin)
     plugins.register(prisma_infra_memcached.plugin)
     config = {"database": {"engine": "file-engine", "options": {"path": str(db), **database_options}}, "cache": cache}
-    return Infrastructure(config, plugin_manager=plugins)
+    return Infrastructure(config, plugin_manager=plugins, clock=clock)
 
 
 def engine_of(infra: Infrastructure) -> FileEngine:
@@ -39,3 +44,24 @@ def shared_cache(kind: str, namespace: str, *, l1: bool = True, **extra: Any) ->
     options.update(namespace=namespace, sync_interval=0.02)
     options.update(extra.pop("store_options", {}))
     return {"tiers": (["memory"] if l1 else []) + [kind], "stores": {kind: options}, **extra}
+
+
+
+async def breaker_closes(infra: Infrastructure, store: str, clock: ManualClock, attempts: int = 20) -> None:
+    """Wait until the breaker of ``store`` is closed again, moving ``clock`` past each back-off.
+
+    Each round lets the back-off pass, probes (a generation sync) and waits for the probe's
+    answer, which is real I/O bounded by the store's timeout; a probe that fails opens it again.
+    """
+    guard = infra.cache_manager.tiers.by_name[store].guard
+    back = asyncio.Event()
+    guard.on_recover = lambda _guard: back.set()
+    for _ in range(attempts):
+        if not guard.open:
+            return
+        back.clear()
+        await clock.advance(guard.retry_max)
+        await infra.cache_manager.tiers.sync()  # probes, unless the sync loop's probe is under way
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(back.wait(), 2 * guard.timeout)
+    raise AssertionError(f"the breaker of {store!r} stayed open: {guard.stats()}")

@@ -8,6 +8,7 @@ with equality filters and ``include: {author: true}``; create/update.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import fcntl
 import json
@@ -57,8 +58,17 @@ class FileEngine(Engine):
     def __init__(self, config: DatabaseConfig | None = None) -> None:
         options = config.options if config is not None else {}
         self.path = Path(options.get("path") or os.environ["PI_TEST_DB"])
-        self.delay = float(options.get("delay", 0))
         self.calls: list[Operation] = []
+        #: While set, calls wait for it (`hold`): concurrent readers overlap deterministically.
+        self.held: asyncio.Event | None = None
+        #: Set when a held call has reached the engine.
+        self.entered = asyncio.Event()
+
+    def hold(self) -> asyncio.Event:
+        """Make the calls from now on wait until the returned event is set (``engine.held = None``: stop)."""
+        self.held = asyncio.Event()
+        self.entered.clear()
+        return self.held
 
     @property
     def provider(self) -> str:
@@ -93,11 +103,11 @@ class FileEngine(Engine):
         return sum(1 for c in self.calls if not c.action.is_write)
 
     async def execute(self, operation: Operation) -> Any:
-        import asyncio
-
         self.calls.append(operation)
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        gate = self.held
+        if gate is not None:
+            self.entered.set()
+            await gate.wait()
         args = operation.args
         where = args.get("where") or {}
         tenant = operation.context.tenant

@@ -120,7 +120,7 @@ async def test_real_values_round_trip_through_redis(prisma_infra: Infrastructure
     manager = infra.cache_manager
     plan = manager.plan(infra_operation(infra, {"where": {"email": "v@x"}}))
     assert plan is not None
-    local = plan.policy.tiers[0].local
+    local = plan.rules.tiers[0].local
     assert local is not None
     await local.clear()
     # The clear above also invalidated the entry: fill it again, then read it from Redis alone.

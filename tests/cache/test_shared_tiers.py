@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from cache_support import engine_of, shared_cache
+from prisma_infra.clock import ManualClock
 from prisma_infra.operation import CacheOptions
 
 pytestmark = pytest.mark.integration
@@ -57,7 +59,7 @@ async def test_relation_aware_invalidation(shared: str, namespace: str, infra_fo
     assert engine_of(infra).reads == 1
     other = await infra_for(shared_cache(shared, namespace))  # a second instance writes
     await other.call("User", "update", {"where": {"id": 1}, "data": {"name": "Bea"}})
-    await asyncio.sleep(0.1)
+    await infra.cache_manager.tiers.sync()  # what its sync loop does every sync_interval
     fresh = await infra.call("Post", "findMany", args)
     assert fresh[0]["author"]["name"] == "Bea"
     assert engine_of(infra).reads == 2
@@ -80,25 +82,34 @@ async def test_tenants_never_share_entries(shared: str, namespace: str, infra_fo
 
 
 async def test_single_flight_counts_engine_calls(shared: str, namespace: str, infra_for: Any) -> None:
-    infra = await infra_for(shared_cache(shared, namespace), delay=0.05)
+    infra = await infra_for(shared_cache(shared, namespace))
     seed(infra)
-    results = await asyncio.gather(*(infra.call("Post", "findMany", {"where": {"id": "p1"}}) for _ in range(100)))
+    gate = engine_of(infra).hold()
+    readers = asyncio.gather(*(infra.call("Post", "findMany", {"where": {"id": "p1"}}) for _ in range(100)))
+    await engine_of(infra).entered.wait()
+    gate.set()
+    results = await readers
     assert engine_of(infra).reads == 1
     assert all(r == results[0] and r[0]["title"] == "Hello" for r in results)
 
 
 async def test_stale_while_revalidate(shared: str, namespace: str, infra_for: Any) -> None:
     cache = shared_cache(shared, namespace, l1=False, ttl=1, swr=30, jitter=0)
-    infra = await infra_for(cache, delay=0.05)
+    clock = ManualClock(wall=time.time())  # entries' windows are wall-clock times, shared through the store
+    infra = await infra_for(cache, clock=clock)
     seed(infra)
     engine = engine_of(infra)
     await infra.call("Post", "findMany", {"where": {"id": "p1"}})
     other = await infra_for(shared_cache(shared, namespace, l1=False))
     engine_of(other).seed({"User": USERS, "Post": [{**POSTS[0], "title": "Changed quietly"}, POSTS[1]]})
-    await asyncio.sleep(1.3)  # fresh for 1 s (memcached counts whole seconds), then stale for 30 s
+    await clock.advance(1.3)  # fresh for 1 s, then stale for 30 s (the store keeps it 31 s of real time)
+    gate = engine.hold()
     stale = await asyncio.gather(*(infra.call("Post", "findMany", {"where": {"id": "p1"}}) for _ in range(20)))
-    assert all(r[0]["title"] == "Hello" for r in stale)
-    await asyncio.sleep(0.3)
+    assert all(r[0]["title"] == "Hello" for r in stale)  # served while the refresh waits at the engine
+    await engine.entered.wait()
+    engine.held = None
+    gate.set()
+    await infra.cache_manager.background.settled()
     assert engine.reads == 2, "twenty stale hits must start one background refresh"
     assert (await infra.call("Post", "findMany", {"where": {"id": "p1"}}))[0]["title"] == "Changed quietly"
     assert engine.reads == 2
@@ -115,6 +126,6 @@ async def test_user_tags_invalidate_across_instances(shared: str, namespace: str
     await b.call("Post", "findMany", {}, cache=home)
     assert engine_of(b).reads == 1
     await a.cache.invalidate(tags=["home page"])
-    await asyncio.sleep(0.1)
+    await b.cache_manager.tiers.sync()
     await b.call("Post", "findMany", {}, cache=home)
     assert engine_of(b).reads == 2
