@@ -12,7 +12,7 @@ from prisma_infra.pipeline import Handler, Middleware
 if TYPE_CHECKING:
     import typer
 
-    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.kernel import Kernel
 
 name = "core"
 
@@ -27,20 +27,20 @@ class ValidationMiddleware(Middleware):
     name = "validation"
     order = 50
 
-    def __init__(self, infrastructure: Infrastructure) -> None:
-        self.infrastructure = infrastructure
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
 
     def wrap(self, call: Handler) -> Handler:
         from prisma_infra.schema.validate import validate_args
 
-        infrastructure = self.infrastructure
+        kernel = self.kernel
 
         async def handler(operation: Operation) -> Any:
             if operation.model is not None:
                 args = operation.args
                 # `Infrastructure.check_input` already ran at the entry point (execute, batch, warming).
                 checked = validate_args(
-                    infrastructure.schema, operation.model, operation.action, args, copy=False, checked=True
+                    kernel.schema, operation.model, operation.action, args, copy=False, checked=True
                 )
                 if checked is not args:
                     operation.args = checked
