@@ -145,6 +145,12 @@ class Tiers:
             except Exception:
                 log.exception("cache store %r failed to close", tier.name)
 
+    async def sync(self) -> None:
+        """Read every shared store's generations now (what each sync loop does every ``sync_interval``)."""
+        for domain in self.domains.values():
+            with contextlib.suppress(StoreUnavailable):
+                await domain.sync()
+
     async def _sync_loop(self, domain: SharedDomain, interval: float) -> None:
         ticks = 0
         while True:
