@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Generator, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator
 from contextvars import ContextVar
 from typing import Any
 
@@ -28,7 +27,7 @@ import pluggy
 
 from prisma_infra.errors import PluginError
 
-__all__ = ["HookCall", "OnError", "Registrar", "guarded_plugin", "hook_call"]
+__all__ = ["GuardedAwaitable", "HookCall", "OnError", "Registrar", "guarded_plugin", "hook_call"]
 
 #: ``on_error(plugin, hook, exc)``: log or record the failure, or raise to stop the call.
 OnError = Callable[[str, str, Exception], None]
@@ -36,9 +35,12 @@ Register = Callable[[str, Any], None]
 
 
 class HookCall:
-    """One kernel-made hook call: what to do when an implementation fails, and results not awaited yet."""
+    """One kernel-made hook call: what to do when an implementation fails, and results not awaited yet.
 
-    __slots__ = ("_on_error", "pending")
+    A context manager: guards report to it for the calls made (and results awaited) inside.
+    """
+
+    __slots__ = ("_on_error", "_token", "pending")
 
     def __init__(self, on_error: OnError) -> None:
         self._on_error = on_error
@@ -47,21 +49,22 @@ class HookCall:
     def failed(self, plugin: str, hook: str, exc: Exception) -> None:
         self._on_error(plugin, hook, exc)
 
+    def __enter__(self) -> HookCall:
+        self._token = _CALL.set(self)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        _CALL.reset(self._token)
+        for result in self.pending:  # dropped by a wrapper, or left behind by a failure
+            result.close()
+
 
 _CALL: ContextVar[HookCall | None] = ContextVar("prisma_infra_hook_call", default=None)
 
 
-@contextmanager
-def hook_call(on_error: OnError) -> Iterator[HookCall]:
-    """Make guards report failures to ``on_error`` for the calls made (and results awaited) inside."""
-    call = HookCall(on_error)
-    token = _CALL.set(call)
-    try:
-        yield call
-    finally:
-        _CALL.reset(token)
-        for result in call.pending:  # dropped by a wrapper, or left behind by a failure
-            result.close()
+def hook_call(on_error: OnError) -> HookCall:
+    """Make guards report failures to ``on_error`` inside ``with hook_call(...):``."""
+    return HookCall(on_error)
 
 
 def _failed(plugin: str, hook: str, exc: Exception) -> None:
@@ -74,18 +77,17 @@ def _failed(plugin: str, hook: str, exc: Exception) -> None:
 class GuardedAwaitable:
     """An implementation's awaitable result; a failure while awaiting it is reported like a sync one."""
 
-    __slots__ = ("_hook", "_inner", "_plugin")
+    __slots__ = ("_awaited", "_hook", "_inner", "_plugin")
 
     def __init__(self, inner: Any, plugin: str, hook: str) -> None:
         self._inner, self._plugin, self._hook = inner, plugin, hook
+        self._awaited = False
         call = _CALL.get()
         if call is not None:
             call.pending.append(self)
 
     def __await__(self) -> Generator[Any, None, Any]:
-        call = _CALL.get()
-        if call is not None and self in call.pending:
-            call.pending.remove(self)
+        self._awaited = True
         try:
             return (yield from self._inner.__await__())
         except Exception as exc:
@@ -93,9 +95,9 @@ class GuardedAwaitable:
             return None
 
     def close(self) -> None:
-        """Close a result nobody will await (no "never awaited" warning)."""
+        """Close a result nobody awaited (no "never awaited" warning)."""
         close = getattr(self._inner, "close", None)
-        if callable(close):
+        if not self._awaited and callable(close):
             close()
 
     def __repr__(self) -> str:
@@ -130,22 +132,32 @@ def _rebind_kw(kwargs: dict[str, Any], plugin: str) -> dict[str, Any]:
 
 
 def _guard(function: Callable[..., Any], plugin: str, hook: str, wrapper: bool) -> Any:
+    try:
+        binds = "register" in inspect.signature(function).parameters
+    except (TypeError, ValueError):  # pragma: no cover - a builtin: takes no register
+        binds = False
     if wrapper and inspect.isgeneratorfunction(function):
         # A wrapper stays a generator function (pluggy checks), wraps the whole call and is not isolated.
         @functools.wraps(function)
         def guarded_wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
-            return (yield from function(*_rebind(args, plugin), **_rebind_kw(kwargs, plugin)))
+            if binds:
+                args, kwargs = _rebind(args, plugin), _rebind_kw(kwargs, plugin)
+            return (yield from function(*args, **kwargs))
 
         return guarded_wrapper
 
     @functools.wraps(function)
     def guarded(*args: Any, **kwargs: Any) -> Any:
+        if binds:
+            args, kwargs = _rebind(args, plugin), _rebind_kw(kwargs, plugin)
         try:
-            value = function(*_rebind(args, plugin), **_rebind_kw(kwargs, plugin))
+            value = function(*args, **kwargs)
         except Exception as exc:
             _failed(plugin, hook, exc)
             return None
-        return GuardedAwaitable(value, plugin, hook) if inspect.isawaitable(value) else value
+        if value is None or not inspect.isawaitable(value):
+            return value
+        return GuardedAwaitable(value, plugin, hook)
 
     return guarded
 

@@ -28,7 +28,7 @@ import pluggy
 
 from prisma_infra import hookspecs
 from prisma_infra.errors import PluginError
-from prisma_infra.hook_calls import OnError, Registrar, guarded_plugin, hook_call
+from prisma_infra.hook_calls import GuardedAwaitable, OnError, Registrar, guarded_plugin, hook_call
 
 __all__ = [
     "DEFAULT_PLUGINS",
@@ -303,7 +303,9 @@ class PluginManager:
         on_error = _raise if raise_errors else _log_failure
         with hook_call(on_error):
             called = getattr(self.pm.hook, hook_name)(**kwargs)
-            results = [await await_me_maybe(value) for value in called]
+            results = [
+                await (value if isinstance(value, GuardedAwaitable) else await_me_maybe(value)) for value in called
+            ]
         return [value for value in results if value is not None]
 
     def call_sync(self, hook_name: str, **kwargs: Any) -> None:
