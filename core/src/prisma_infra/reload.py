@@ -13,15 +13,15 @@ import contextlib
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from prisma_infra.config.model import InfraConfig
 from prisma_infra.errors import PrismaInfraError
 
 if TYPE_CHECKING:
-    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.config.loader import LoadedConfig
 
-__all__ = ["ConfigWatcher", "config_changes", "describe_swap"]
+__all__ = ["ConfigWatcher", "Reloadable", "config_changes", "describe_swap"]
 
 log = logging.getLogger("prisma_infra.reload")
 
@@ -36,6 +36,19 @@ _SWAPS = {
     "pipeline": "the middleware order",
     "models": "per-model settings (cache, audit, policies, PII)",
 }
+
+
+class Reloadable(Protocol):
+    """What the watcher drives: the settings it watches and the reload that re-reads them."""
+
+    @property
+    def loaded(self) -> LoadedConfig | None:
+        """The settings files loaded (``None``: not loaded from files)."""
+        ...
+
+    async def reload(self) -> dict[str, Any]:
+        """Re-read the settings files and apply them; raises `PrismaInfraError` on invalid settings."""
+        ...
 
 
 def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
@@ -76,7 +89,7 @@ class ConfigWatcher:
 
     def __init__(
         self,
-        infrastructure: Infrastructure,
+        infrastructure: Reloadable,
         *,
         debounce_ms: int = 200,
         polling: bool = False,
