@@ -323,3 +323,18 @@ async def test_the_plugins_trace_setting_turns_tracing_on(caplog: pytest.LogCapt
     lines = [r.getMessage() for r in caplog.records if r.name == "prisma_infra.plugins.trace"]
     assert any(line.startswith("hook register_engines [") for line in lines)
     assert any(line.startswith("hook startup [") for line in lines)
+
+
+async def test_an_old_style_hookwrapper_still_wraps() -> None:
+    seen: list[Any] = []
+
+    class OldStyle:
+        name = "old-style"
+
+        @hookimpl(hookwrapper=True)
+        def alert_raised(self, alert: Any) -> Generator[None, Any, None]:
+            outcome = yield
+            seen.append(outcome.get_result())
+
+    await bare(Says("one", []), OldStyle()).notify("alert_raised", alert={})
+    assert seen == [["one"]]
