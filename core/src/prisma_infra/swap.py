@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from prisma_infra.providers import Engine
     from prisma_infra.schema.model import Schema
 
-__all__ = ["Swap", "merged_config", "prepare_swap", "read_schema", "reread_settings"]
+__all__ = ["Swap", "first_runtime", "merged_config", "prepare_swap", "read_schema", "reread_settings"]
 
 log = logging.getLogger("prisma_infra")
 
@@ -37,6 +37,21 @@ async def read_schema(engine: Engine) -> Schema:
     from prisma_infra.schema import Schema
 
     return Schema.from_datamodel(await engine.datamodel(), provider=engine.provider)
+
+
+async def first_runtime(kernel: Kernel, config: InfraConfig) -> tuple[Runtime, Schema]:
+    """The runtime ``kernel`` starts with, and the schema its engine reads; the engine closes on failure."""
+    registry = collect_registry(kernel.plugins)
+    engine = select_engine(registry, config)
+    await engine.start()
+    try:
+        schema = await read_schema(engine)
+        runtime = Runtime.build(config, registry, engine, kernel, kernel.plugins)
+        await runtime.start()
+    except BaseException:
+        await engine.close()
+        raise
+    return runtime, schema
 
 
 @dataclass(slots=True)
@@ -71,6 +86,7 @@ async def prepare_swap(kernel: Kernel, config: InfraConfig, schema: Schema | Non
     plugins.allowlist = set(config.plugins.load) if config.plugins.load is not None else plugins.allowlist
     plugins.disabled = set(config.plugins.disable)
     plugins.strict = config.plugins.strict
+    plugins.set_tracing(config.plugins.trace or plugins.trace_env)
     if plugins.autoload:
         plugins.discover()  # plugins pip-installed since start-up
     registry = collect_registry(plugins, exclude=plugins.disabled)
