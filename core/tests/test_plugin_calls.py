@@ -320,6 +320,10 @@ async def test_the_plugins_trace_setting_turns_tracing_on(caplog: pytest.LogCapt
     )
     async with Infrastructure(cfg, plugins=[DoubleEnginePlugin()]) as infra:
         assert infra.plugins.tracing
+        await infra.configure({"plugins": {"trace": False}})
+        assert not infra.plugins.tracing
+        await infra.configure({"plugins": {"trace": True}})
+        assert infra.plugins.tracing
     lines = [r.getMessage() for r in caplog.records if r.name == "prisma_infra.plugins.trace"]
     assert any(line.startswith("hook register_engines [") for line in lines)
     assert any(line.startswith("hook startup [") for line in lines)

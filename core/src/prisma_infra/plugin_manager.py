@@ -135,7 +135,9 @@ class PluginManager:
         #: Plugin name -> the object the plugin is (pluggy holds a guarded proxy of it).
         self._objects: dict[str, object] = {}
         self._untrace: Callable[[], None] | None = None
-        self.set_tracing(trace or environ.get(TRACE_PLUGINS_ENV, "") not in ("", "0"))
+        #: ``PRISMA_INFRA_TRACE_PLUGINS`` was set: tracing stays on whatever the settings say.
+        self.trace_env = environ.get(TRACE_PLUGINS_ENV, "") not in ("", "0")
+        self.set_tracing(trace or self.trace_env)
 
     # -- loading ---------------------------------------------------------------------------
 

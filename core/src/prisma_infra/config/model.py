@@ -365,8 +365,8 @@ class PluginsConfig(Section):
     options: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Per-plugin settings handed to `Plugin.configure`."""
     trace: bool = False
-    """Log every hook call (plugins reached, duration) to ``prisma_infra.plugins.trace``; read at start-up.
-    ``PRISMA_INFRA_TRACE_PLUGINS=1`` does the same without touching the settings."""
+    """Log every hook call (plugins reached, duration) to ``prisma_infra.plugins.trace`` (a reload turns it on
+    or off). ``PRISMA_INFRA_TRACE_PLUGINS=1`` turns it on whatever the settings say."""
 
 
 class PipelineConfig(Section):
