@@ -27,6 +27,6 @@ def register_middleware(register: Callable[[str, Any], None]) -> None:
 
 @hookimpl(trylast=True)
 def register_commands(cli: typer.Typer) -> None:
-    from prisma_infra.cache.cli import cache_app
+    from prisma_infra.cli.cache_cmd import cache_app
 
     cli.add_typer(cache_app, name="cache")
