@@ -6,10 +6,11 @@ import asyncio
 import contextlib
 import logging
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from prisma_infra.clock import SYSTEM_CLOCK, Clock
 from prisma_infra.config.model import InfraConfig
@@ -17,7 +18,6 @@ from prisma_infra.context import RequestContext, acting_as, current_context
 from prisma_infra.errors import PrismaInfraError, ValidationError
 from prisma_infra.operation import Action, Operation, OperationContext
 from prisma_infra.plugin_manager import PluginManager
-from prisma_infra.registry import collect_registry, select_engine
 from prisma_infra.runtime import Runtime
 from prisma_infra.schema.limits import check_input, safe_name
 from prisma_infra.stash import Services, Stash
@@ -68,7 +68,7 @@ class Infrastructure:
             config = validate_config(config)
         self._initial_config: InfraConfig = config
         self._extra_plugins = list(plugins)
-        self.plugin_manager = plugin_manager
+        self._plugin_manager = plugin_manager
         self._runtime: Runtime | None = None
         self._schema: Schema | None = None
         self._started = False
@@ -98,39 +98,32 @@ class Infrastructure:
 
     async def start(self) -> Infrastructure:
         """Load plugins, build providers, start the engine and read the schema."""
-        from prisma_infra.swap import read_schema
+        from prisma_infra.swap import first_runtime
 
         async with self._lock:
             if self._started:
                 return self
             config = self._initial_config
-            if self.plugin_manager is None:
-                self.plugin_manager = PluginManager(
+            if self._plugin_manager is None:
+                self._plugin_manager = PluginManager(
                     strict=config.plugins.strict,
                     load=config.plugins.load,
                     disable=config.plugins.disable,
                     trace=config.plugins.trace,
                 )
-                self.plugin_manager.load_all()
+                self._plugin_manager.load_all()
             for plugin in self._extra_plugins:
-                self.plugin_manager.register(plugin)
-            registry = collect_registry(self.plugin_manager)
-            engine = select_engine(registry, config)
-            await engine.start()
-            try:
-                self._schema = await read_schema(engine)
-                runtime = Runtime.build(config, registry, engine, self, self.plugin_manager)
-                await runtime.start()
-                self._runtime = runtime
-            except BaseException:
-                await engine.close()
-                raise
+                self._plugin_manager.register(plugin)
+            self._runtime = await first_runtime(self, config, self._install_schema)
             self._started = True
-        await self.plugin_manager.notify(
+        await self._plugin_manager.notify(
             "configuration_changed", infrastructure=self, config=config, previous=None, changes={}
         )
-        await self.plugin_manager.notify("startup", infrastructure=self)
+        await self._plugin_manager.notify("startup", infrastructure=self)
         return self
+
+    def _install_schema(self, schema: Schema) -> None:
+        self._schema = schema
 
     async def close(self) -> None:
         """Notify plugins, then close every provider. Safe to call twice."""
@@ -139,8 +132,8 @@ class Infrastructure:
         if self._watcher is not None:
             await self._watcher.stop()
             self._watcher = None
-        assert self.plugin_manager is not None and self._runtime is not None
-        await self.plugin_manager.notify("shutdown", infrastructure=self)
+        assert self._plugin_manager is not None and self._runtime is not None
+        await self._plugin_manager.notify("shutdown", infrastructure=self)
         runtime, self._runtime = self._runtime, None
         self._started = False
         await runtime.close()
@@ -190,10 +183,15 @@ class Infrastructure:
         return self._clock
 
     @property
+    def plugin_manager(self) -> PluginManager | None:
+        """Deprecated spelling of `plugins` (one release); ``None`` before start unless one was passed."""
+        return _deprecated("plugin_manager", "plugins", self._plugin_manager)
+
+    @property
     def plugins(self) -> PluginManager:
-        if self.plugin_manager is None:
+        if self._plugin_manager is None:
             raise PrismaInfraError("Plugins are loaded when the infrastructure starts")
-        return self.plugin_manager
+        return self._plugin_manager
 
     # -- reconfiguration ---------------------------------------------------------------------
 
@@ -211,7 +209,7 @@ class Infrastructure:
 
     async def reload(self) -> dict[str, Any]:
         """Re-read the settings files and apply them; on error, log and alert, keep what runs."""
-        from prisma_infra.swap import reread_settings
+        from prisma_infra.swap import report_rejected, reread_settings
 
         if self.loaded is None:
             raise PrismaInfraError("This infrastructure was not loaded from settings files: use configure()")
@@ -219,20 +217,7 @@ class Infrastructure:
             loaded = await reread_settings(self.loaded)
             return await self.apply_config(loaded.config, loaded=loaded)
         except PrismaInfraError as error:
-            problems = getattr(error, "problems", None) or [str(error)]
-            for problem in problems:
-                log.error("configuration not applied: %s", problem)
-            log.error("keeping the running configuration (%d problem(s))", len(problems))
-            if self._started:
-                await self.raise_alert(
-                    {
-                        "name": "configuration_rejected",
-                        "severity": "warning",
-                        "source": "reload",
-                        "message": f"invalid configuration not applied: {error}",
-                        "problems": problems,
-                    }
-                )
+            await report_rejected(self if self._started else None, error)
             raise
 
     async def apply_config(self, config: InfraConfig, *, loaded: LoadedConfig | None = None) -> dict[str, Any]:
@@ -297,32 +282,7 @@ class Infrastructure:
         if runtime is None:
             runtime = self.runtime
         self.check_input(operation, runtime)
-        runtime.users += 1
-        try:
-            if not runtime.notify_completed:
-                return await runtime.handler(operation)
-            started = time.perf_counter()
-            try:
-                result = await runtime.handler(operation)
-            except Exception as exc:
-                await self.plugins.notify(
-                    "operation_completed",
-                    operation=operation,
-                    result=None,
-                    error=exc,
-                    duration=time.perf_counter() - started,
-                )
-                raise
-            await self.plugins.notify(
-                "operation_completed",
-                operation=operation,
-                result=result,
-                error=None,
-                duration=time.perf_counter() - started,
-            )
-            return result
-        finally:
-            runtime.release()
+        return await runtime.run(operation, self.plugins)
 
     def check_input(self, operation: Operation, runtime: Runtime) -> None:
         """The early input check every entry point runs once (`execute`, `batch`, cache warming).
@@ -412,44 +372,43 @@ class Infrastructure:
 
     # -- end repositories, queries, transactions -------------------------------------------
 
-    # -- cache -----------------------------------------------------------------------------
-    # Owned by the cache feature (prisma_infra.cache); the manager is built per runtime by
-    # the cache middleware and published in runtime.extras.
+    # -- features --------------------------------------------------------------------------
+    # Each feature publishes its object under a typed key of its own when its middleware starts
+    # (`prisma_infra.stash.ServiceKey`); a disabled feature's accessor raises with the key's message.
+    # Imported where used: a feature's modules load only when it is asked for.
 
-    @property
-    def cache_manager(self) -> CacheManager:
-        """The current runtime's `CacheManager` (keys, tiers, invalidation, stats)."""
-        manager = self.runtime.extras.get("cache_manager")
-        if manager is None:
-            raise PrismaInfraError("Caching is not available: the 'cache' plugin or middleware is disabled")
-        return manager  # type: ignore[no-any-return]
+    if TYPE_CHECKING:
+        from prisma_infra.analytics import AnalyticsQuery, AnalyticsRunner, KpiService
+        from prisma_infra.audit import AuditManager
+        from prisma_infra.compliance import ComplianceReports
+        from prisma_infra.monitoring import Monitor
+        from prisma_infra.pii import PiiManager
+        from prisma_infra.policies import PolicyBuilder, PolicyDecider
+        from prisma_infra.security import SecurityMonitor
+        from prisma_infra.web import InfraApp
 
     @property
     def cache(self) -> CacheManager:
-        """Alias of `cache_manager`: ``await infra.cache.invalidate(tags=["home"])``."""
-        return self.cache_manager
+        """The current runtime's `CacheManager`: ``await infra.cache.invalidate(tags=["home"])``."""
+        from prisma_infra.cache.service import CACHE
+
+        return self.services.require(CACHE)
+
+    @property
+    def cache_manager(self) -> CacheManager:
+        """Deprecated spelling of `cache` (one release)."""
+        return _deprecated("cache_manager", "cache", self.cache)
 
     def cache_for(self, model: str) -> ModelCache:
         """The cache as seen from one model: ``get``, ``invalidate``, ``clear``, ``stats``."""
-        return self.cache_manager.for_model(model)
-
-    # -- end cache -------------------------------------------------------------------------
-
-    # -- monitoring ------------------------------------------------------------------------
-    # Owned by the monitoring feature (prisma_infra.monitoring, prisma_infra.web); the monitor
-    # is published by the metrics middleware in runtime.extras and kept across reloads.
-
-    if TYPE_CHECKING:
-        from prisma_infra.monitoring import Monitor
-        from prisma_infra.web import InfraApp
+        return self.cache.for_model(model)
 
     @property
     def monitor(self) -> Monitor:
         """The `Monitor`: time series, usage per model, recent errors, slow operations, findings."""
-        monitor = self.runtime.extras.get("monitor")
-        if monitor is None:
-            raise PrismaInfraError("Monitoring is not available: the 'metrics' middleware is disabled")
-        return monitor  # type: ignore[no-any-return]
+        from prisma_infra.monitoring.service import MONITOR
+
+        return self.services.require(MONITOR)
 
     def web_app(self, *, debug: bool = False, **access: Any) -> InfraApp:
         """The kernel's Starlette app: ``/healthz``, ``/readyz``, the live dashboard, plugin routes.
@@ -461,22 +420,12 @@ class Infrastructure:
 
         return create_app(self, debug=debug, **access)
 
-    # -- end monitoring --------------------------------------------------------------------
-
-    # -- policies --------------------------------------------------------------------------
-    # Owned by access policies and security monitoring (prisma_infra.policies, prisma_infra.security).
-
-    if TYPE_CHECKING:
-        from prisma_infra.policies import PolicyBuilder, PolicyEngine
-        from prisma_infra.security import SecurityMonitor
-
     @property
-    def policies(self) -> PolicyEngine:
-        """The `PolicyEngine`: ``check(actor, model, action, record)``, ``explain``, ``bypass()``."""
-        engine = self.runtime.extras.get("policies")
-        if engine is None:
-            raise PrismaInfraError("Access policies are not available: the 'policies' middleware is disabled")
-        return engine  # type: ignore[no-any-return]
+    def policies(self) -> PolicyDecider:
+        """The `PolicyDecider`: ``check(actor, model, action, record)``, ``explain``, ``bypass()``."""
+        from prisma_infra.policies.service import POLICIES
+
+        return self.services.require(POLICIES)
 
     def define_policy(self, model: str, name: str, *, description: str | None = None) -> PolicyBuilder:
         """Define (or replace) a policy in code: ``infra.define_policy("Post", "posts").allow("read", ...)``.
@@ -490,17 +439,9 @@ class Infrastructure:
     @property
     def security(self) -> SecurityMonitor:
         """The `SecurityMonitor`: ``stats()`` and ``recent()`` security events."""
-        monitor = self.runtime.extras.get("security")
-        if monitor is None:
-            raise PrismaInfraError("Security monitoring is not available: the 'security' middleware is disabled")
-        return monitor  # type: ignore[no-any-return]
+        from prisma_infra.security import SECURITY
 
-    # -- end policies ----------------------------------------------------------------------
-
-    # -- pii -------------------------------------------------------------------------------
-
-    if TYPE_CHECKING:
-        from prisma_infra.pii import PiiManager
+        return self.services.require(SECURITY)
 
     @property
     def pii(self) -> PiiManager:
@@ -508,36 +449,16 @@ class Infrastructure:
 
         Built on first use for the configuration in force, rebuilt after a reload.
         """
-        from prisma_infra.pii import PiiManager
+        from prisma_infra.pii.service import pii_manager
 
-        runtime = self.runtime
-        manager: PiiManager | None = self.__dict__.get("_pii")
-        if manager is None or self.__dict__.get("_pii_runtime") is not runtime:
-            manager = PiiManager.for_infrastructure(self, previous=manager)
-            self.__dict__["_pii"] = manager
-            self.__dict__["_pii_runtime"] = runtime
-        return manager
-
-    # -- end pii ---------------------------------------------------------------------------
-
-    # -- audit -----------------------------------------------------------------------------
-    # Owned by the audit feature (prisma_infra.audit, prisma_infra.compliance); the manager is
-    # built per runtime by the audit middleware and published in runtime.extras["audit"].
-
-    if TYPE_CHECKING:
-        from prisma_infra.audit import AuditManager
-        from prisma_infra.compliance import ComplianceReports
+        return pii_manager(self)
 
     @property
     def audit(self) -> AuditManager:
         """The `AuditManager`: ``history``, ``query``, ``export``, ``verify``, ``record``, ``status``."""
-        manager = self.runtime.extras.get("audit")
-        if manager is None:
-            raise PrismaInfraError(
-                "The audit trail is off: name at least one sink in audit.sinks (e.g. ['file']) "
-                "and keep audit.enabled and the 'audit' middleware on"
-            )
-        return manager  # type: ignore[no-any-return]
+        from prisma_infra.audit.service import AUDIT
+
+        return self.services.require(AUDIT)
 
     @property
     def compliance(self) -> ComplianceReports:
@@ -546,35 +467,33 @@ class Infrastructure:
 
         return ComplianceReports(self)
 
-    # -- end audit -------------------------------------------------------------------------
+    @property
+    def analytics_runner(self) -> AnalyticsRunner:
+        """The `AnalyticsRunner`: ``for_model(model)`` queries, metrics registered by plugins."""
+        from prisma_infra.analytics.service_keys import ANALYTICS
 
-    # -- analytics -------------------------------------------------------------------------
-    # Owned by the analytics feature (prisma_infra.analytics, prisma_infra.alerts); the engine
-    # and the KPI/alert service are built per runtime by the analytics middleware.
-
-    if TYPE_CHECKING:
-        from prisma_infra.analytics import AnalyticsEngine, AnalyticsQuery, AnalyticsService
+        return self.services.require(ANALYTICS)
 
     @property
-    def analytics_engine(self) -> AnalyticsEngine:
-        """The `AnalyticsEngine`: ``for_model(model)`` queries, metrics registered by plugins."""
-        engine = self.runtime.extras.get("analytics_engine")
-        if engine is None:
-            raise PrismaInfraError("Analytics is not available: the 'analytics' plugin or middleware is disabled")
-        return engine  # type: ignore[no-any-return]
+    def analytics_engine(self) -> AnalyticsRunner:
+        """Deprecated spelling of `analytics_runner` (one release)."""
+        return _deprecated("analytics_engine", "analytics_runner", self.analytics_runner)
 
     def analytics(self, model: str) -> AnalyticsQuery:
         """An immutable analytics query on ``model``: ``infra.analytics("user").metrics([...]).interval("day")``."""
-        return self.analytics_engine.for_model(model)
+        return self.analytics_runner.for_model(model)
 
     @property
-    def kpis(self) -> AnalyticsService:
-        """The `AnalyticsService` of the configured KPIs, alert rules and reports."""
-        service = self.runtime.extras.get("analytics")
-        if service is None:
-            raise PrismaInfraError(
-                "No KPIs, alert rules or reports are configured (analytics.kpis, analytics.alerts, analytics.reports)"
-            )
-        return service  # type: ignore[no-any-return]
+    def kpis(self) -> KpiService:
+        """The `KpiService` of the configured KPIs, alert rules and reports."""
+        from prisma_infra.analytics.service_keys import KPIS
 
-    # -- end analytics ---------------------------------------------------------------------
+        return self.services.require(KPIS)
+
+
+_T = TypeVar("_T")
+
+
+def _deprecated(old: str, new: str, value: _T) -> _T:
+    warnings.warn(f"Infrastructure.{old} is deprecated: use Infrastructure.{new}", DeprecationWarning, stacklevel=3)
+    return value

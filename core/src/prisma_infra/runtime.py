@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from prisma_infra.stash import Services
 
 if TYPE_CHECKING:
     from prisma_infra.kernel import Kernel
+    from prisma_infra.operation import Operation
 
 log = logging.getLogger("prisma_infra.runtime")
 
@@ -35,6 +37,13 @@ def build_middleware(registry: Registry, config: InfraConfig, kernel: Kernel) ->
             raise unknown_provider("pipeline.order", name, available)
     built = [reg.factory(kernel) for name, reg in available.items() if name not in config.pipeline.disable]
     return order_middleware(built, config.pipeline.order)
+
+
+async def _completed(
+    plugins: PluginManager, operation: Operation, result: Any, error: Exception | None, started: float
+) -> None:
+    duration = time.perf_counter() - started
+    await plugins.notify("operation_completed", operation=operation, result=result, error=error, duration=duration)
 
 
 @dataclass(slots=True)
@@ -63,6 +72,24 @@ class Runtime:
         self.users -= 1
         if self.users == 0 and self.retired:
             self._idle.set()
+
+    async def run(self, operation: Operation, plugins: PluginManager) -> Any:
+        """Run ``operation`` through this runtime's pipeline, counted as in flight; observers of
+        ``operation_completed`` are told its outcome and duration when any plugin implements it."""
+        self.users += 1
+        try:
+            if not self.notify_completed:
+                return await self.handler(operation)
+            started = time.perf_counter()
+            try:
+                result = await self.handler(operation)
+            except Exception as exc:
+                await _completed(plugins, operation, None, exc, started)
+                raise
+            await _completed(plugins, operation, result, None, started)
+            return result
+        finally:
+            self.release()
 
     async def retire(self, *, close_engine: bool, grace: float = 30.0) -> None:
         """Stop taking work; wait (up to ``grace`` seconds) for what is in flight, then close."""

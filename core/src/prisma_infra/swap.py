@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from prisma_infra.errors import PrismaInfraError
 from prisma_infra.registry import collect_registry, select_engine
 from prisma_infra.reload import config_changes, describe_swap
 from prisma_infra.runtime import Runtime
@@ -27,7 +28,15 @@ if TYPE_CHECKING:
     from prisma_infra.providers import Engine
     from prisma_infra.schema.model import Schema
 
-__all__ = ["Swap", "first_runtime", "merged_config", "prepare_swap", "read_schema", "reread_settings"]
+__all__ = [
+    "Swap",
+    "first_runtime",
+    "merged_config",
+    "prepare_swap",
+    "read_schema",
+    "report_rejected",
+    "reread_settings",
+]
 
 log = logging.getLogger("prisma_infra")
 
@@ -39,19 +48,20 @@ async def read_schema(engine: Engine) -> Schema:
     return Schema.from_datamodel(await engine.datamodel(), provider=engine.provider)
 
 
-async def first_runtime(kernel: Kernel, config: InfraConfig) -> tuple[Runtime, Schema]:
-    """The runtime ``kernel`` starts with, and the schema its engine reads; the engine closes on failure."""
+async def first_runtime(kernel: Kernel, config: InfraConfig, install_schema: Callable[[Schema], None]) -> Runtime:
+    """The runtime ``kernel`` starts with. The schema its engine reads is installed first (the
+    middleware read it when they start); the engine closes when anything fails."""
     registry = collect_registry(kernel.plugins)
     engine = select_engine(registry, config)
     await engine.start()
     try:
-        schema = await read_schema(engine)
+        install_schema(await read_schema(engine))
         runtime = Runtime.build(config, registry, engine, kernel, kernel.plugins)
         await runtime.start()
     except BaseException:
         await engine.close()
         raise
-    return runtime, schema
+    return runtime
 
 
 @dataclass(slots=True)
@@ -128,3 +138,21 @@ def merged_config(current: InfraConfig, overrides: Mapping[str, Any]) -> InfraCo
         values[key] = getattr(current, key).model_dump()
     merge_layer(values, overrides, "overrides", {})
     return validate_config(values)
+
+
+async def report_rejected(kernel: Kernel | None, error: PrismaInfraError) -> None:
+    """Log each problem of settings that were not applied, and alert when ``kernel`` is running."""
+    problems = getattr(error, "problems", None) or [str(error)]
+    for problem in problems:
+        log.error("configuration not applied: %s", problem)
+    log.error("keeping the running configuration (%d problem(s))", len(problems))
+    if kernel is not None:
+        await kernel.raise_alert(
+            {
+                "name": "configuration_rejected",
+                "severity": "warning",
+                "source": "reload",
+                "message": f"invalid configuration not applied: {error}",
+                "problems": problems,
+            }
+        )
