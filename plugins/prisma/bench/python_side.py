@@ -60,7 +60,7 @@ class LoopbackStdin:
 
 
 async def _paths(modes: tuple[str, ...] = ("bare", "cache-off")) -> tuple[dict[str, Any], list[Any], list[Any]]:
-    from prisma_infra.operation import Action, Operation
+    from prisma_infra_sdk import Action, Operation
 
     from benchmarks.bench_engine import infrastructure
 

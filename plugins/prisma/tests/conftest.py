@@ -16,10 +16,8 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from prisma_infra.config.model import DatabaseConfig
-from prisma_infra.errors import PrismaInfraError
-from prisma_infra.operation import Action, Operation
 from prisma_infra_prisma import PrismaEngine
+from prisma_infra_sdk import Action, DatabaseConfig, Operation, PrismaInfraError
 
 HERE = Path(__file__).parent
 DB_NAME = "prisma_infra_engine_test" + os.environ.get("PRISMA_INFRA_TEST_DB_SUFFIX", "")

@@ -17,10 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from prisma_infra.config.model import DatabaseConfig
-from prisma_infra.errors import ConfigurationError
-from prisma_infra.operation import Action, Operation
 from prisma_infra_prisma import PrismaEngine
+from prisma_infra_sdk import Action, ConfigurationError, DatabaseConfig, Operation
 
 from .conftest import PG_SERVER, started_engine, write_schema
 
@@ -143,7 +141,7 @@ def test_good_options_are_taken(sqlite_schema: Path) -> None:
 
 
 async def test_busy_poll_is_swapped_on_reload_and_a_bad_value_changes_nothing(sqlite_schema: Path) -> None:
-    from prisma_infra import Infrastructure
+    from prisma_infra_sdk.testing import Infrastructure
 
     database = {"engine": "prisma", "schema_path": str(sqlite_schema), "url": f"file:{sqlite_schema.parent / 'r.db'}"}
     async with Infrastructure({"database": database}) as infra:

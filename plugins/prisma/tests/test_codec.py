@@ -7,7 +7,10 @@ from decimal import Decimal
 
 import orjson
 import pytest
-from prisma_infra.errors import (
+from prisma_infra_prisma import AnyNull, DbNull, JsonNull
+from prisma_infra_prisma.codec import decode, dumps, encode
+from prisma_infra_prisma.errors import fields_for_index, to_exception
+from prisma_infra_sdk import (
     EngineError,
     ForeignKeyConstraintError,
     RecordNotFoundError,
@@ -15,9 +18,6 @@ from prisma_infra.errors import (
     UniqueConstraintError,
     ValidationError,
 )
-from prisma_infra_prisma import AnyNull, DbNull, JsonNull
-from prisma_infra_prisma.codec import decode, dumps, encode
-from prisma_infra_prisma.errors import fields_for_index, to_exception
 
 
 def wire(value: object) -> object:
@@ -154,7 +154,7 @@ def test_error_texts_carry_no_values() -> None:
     }
     duplicate = to_exception(mysql, None, "executeRaw")
     detail = to_exception(
-        {"code": "P2010", "message": 'Key (email)=(carol@x.io) already exists; card 4242 4242 4242 4242'}, None, "q"
+        {"code": "P2010", "message": "Key (email)=(carol@x.io) already exists; card 4242 4242 4242 4242"}, None, "q"
     )
     for error in (invalid, raw, duplicate, detail):
         text = f"{error} {error.detail} {getattr(error, 'meta', None)}"

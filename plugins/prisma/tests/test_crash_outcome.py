@@ -17,9 +17,8 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from prisma_infra.errors import EngineUnavailableError, OutcomeUnknownError
-from prisma_infra.operation import Action, Operation, OperationContext
 from prisma_infra_prisma import PrismaEngine
+from prisma_infra_sdk import Action, EngineUnavailableError, Operation, OperationContext, OutcomeUnknownError
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
@@ -74,14 +73,18 @@ async def running_in_database(engine: PrismaEngine) -> bool:
     """Whether the slow UPDATE is executing in the database now."""
     if engine.provider == "postgresql":
         rows = await run(
-            engine, None, "queryRaw",
+            engine,
+            None,
+            "queryRaw",
             sql="SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' "
             "AND query LIKE 'UPDATE \"User\" SET \"name\" = ''slept''%' AND pid <> pg_backend_pid()",
         )
         return bool(rows[0]["n"])
     if engine.provider == "mysql":
         rows = await run(
-            engine, None, "queryRaw",
+            engine,
+            None,
+            "queryRaw",
             sql="SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST "
             "WHERE INFO LIKE 'UPDATE `User` SET `name` = ''slept''%' AND ID <> CONNECTION_ID()",
         )
@@ -103,13 +106,17 @@ async def stop_sleepers(engine: PrismaEngine) -> None:
     """End the slow UPDATE the dead bridge left running in the server (it holds a row lock)."""
     if engine.provider == "postgresql":
         await run(
-            engine, None, "queryRaw",
+            engine,
+            None,
+            "queryRaw",
             sql="SELECT pg_terminate_backend(pid) AS x FROM pg_stat_activity "
             "WHERE query LIKE 'UPDATE \"User\" SET \"name\" = ''slept''%' AND pid <> pg_backend_pid()",
         )
     elif engine.provider == "mysql":
         rows = await run(
-            engine, None, "queryRaw",
+            engine,
+            None,
+            "queryRaw",
             sql="SELECT ID AS id FROM information_schema.PROCESSLIST "
             "WHERE INFO LIKE 'UPDATE `User` SET `name` = ''slept''%' AND ID <> CONNECTION_ID()",
         )

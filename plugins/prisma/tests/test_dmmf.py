@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from prisma_infra.errors import ConfigurationError
 from prisma_infra_prisma.dmmf import load_datamodel, load_dmmf
+from prisma_infra_sdk import ConfigurationError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sync"
 DATASOURCE = 'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\n\n'

@@ -12,9 +12,13 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from prisma_infra.errors import (
+from prisma_infra_prisma import DbNull, JsonNull, PrismaEngine
+from prisma_infra_sdk import (
+    Action,
     EngineUnavailableError,
     ForeignKeyConstraintError,
+    Operation,
+    OperationContext,
     OperationTimeoutError,
     PrismaInfraError,
     RecordNotFoundError,
@@ -22,8 +26,6 @@ from prisma_infra.errors import (
     UniqueConstraintError,
     ValidationError,
 )
-from prisma_infra.operation import Action, Operation, OperationContext
-from prisma_infra_prisma import DbNull, JsonNull, PrismaEngine
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 

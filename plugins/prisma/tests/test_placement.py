@@ -11,9 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from prisma_infra.errors import EngineUnavailableError
-from prisma_infra.operation import Action, Operation
 from prisma_infra_prisma import PrismaEngine
+from prisma_infra_sdk import Action, EngineUnavailableError, Operation
 
 from .conftest import started_engine
 

@@ -9,10 +9,10 @@ import uuid
 from pathlib import Path
 
 import pytest
-from prisma_infra.errors import EngineError, EngineUnavailableError
 from prisma_infra_prisma import toolchain
 from prisma_infra_prisma.generate import ensure_client, parse_datasource, prepare_schema
 from prisma_infra_prisma.toolchain import ensure_toolchain, find_node, node_version_ok
+from prisma_infra_sdk import EngineError, EngineUnavailableError
 
 
 @pytest.mark.parametrize(

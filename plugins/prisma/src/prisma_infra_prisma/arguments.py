@@ -12,9 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from prisma_infra.operation import Action
-from prisma_infra.schema.model import Schema
-from prisma_infra.schema.patterns import literal_patterns
+from prisma_infra_sdk import Action, Schema, literal_patterns
 
 from prisma_infra_prisma import codec
 from prisma_infra_prisma.bigints import encode_bigints

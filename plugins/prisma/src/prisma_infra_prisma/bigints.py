@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from prisma_infra.schema.model import Schema
+from prisma_infra_sdk import Schema
 
 from prisma_infra_prisma.typed import names, reaching
 

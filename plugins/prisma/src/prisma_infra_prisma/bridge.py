@@ -35,8 +35,13 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
-from prisma_infra.errors import EngineUnavailableError, OperationTimeoutError, OutcomeUnknownError, PrismaInfraError
-from prisma_infra.operation import WRITE_ACTIONS
+from prisma_infra_sdk import (
+    WRITE_ACTIONS,
+    EngineUnavailableError,
+    OperationTimeoutError,
+    OutcomeUnknownError,
+    PrismaInfraError,
+)
 
 from prisma_infra_prisma import codec
 from prisma_infra_prisma.pipes import LineSplitter, PipeWriter

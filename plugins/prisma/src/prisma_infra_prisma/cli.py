@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 import typer
-from prisma_infra.errors import PrismaInfraError
+from prisma_infra_sdk import PrismaInfraError
 from pydantic import SecretStr
 
 from prisma_infra_prisma.datasource import ResolvedDatabase, resolve_database
@@ -39,7 +39,7 @@ def _fail(exc: PrismaInfraError) -> typer.Exit:
 def _resolve(
     settings: list[Path] | None, environment: str | None, schema: Path | None, url: str | None
 ) -> ResolvedDatabase:
-    from prisma_infra.config.loader import load_config
+    from prisma_infra_sdk import load_config
 
     loaded = load_config(list(settings) if settings else None, environment=environment)
     database = loaded.config.database

@@ -28,8 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from prisma_infra.config.model import DatabaseConfig
-from prisma_infra.errors import ConfigurationError, EngineError, PrismaInfraError
+from prisma_infra_sdk import ConfigurationError, DatabaseConfig, EngineError, PrismaInfraError
 
 __all__ = [
     "Provider",

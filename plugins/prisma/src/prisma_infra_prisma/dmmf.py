@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from prisma_infra.errors import ConfigurationError
+from prisma_infra_sdk import ConfigurationError
 
 from prisma_infra_prisma.datasource import ScriptFailure, call_script, read_schema_files, sanitize_schema
 

@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import orjson
-from prisma_infra.errors import (
+from prisma_infra_sdk import (
+    Engine,
     EngineUnavailableError,
     PrismaInfraError,
+    Schema,
     TransactionError,
     UniqueConstraintError,
 )
-from prisma_infra.providers.engine import Engine
-from prisma_infra.schema.model import Schema
 
 from prisma_infra_prisma.arguments import prepare_args
 from prisma_infra_prisma.bridge import Bridge
@@ -31,8 +31,7 @@ from prisma_infra_prisma.toolchain import Toolchain, ensure_toolchain, shipped_j
 from prisma_infra_prisma.typed import decode_result
 
 if TYPE_CHECKING:
-    from prisma_infra.config.model import DatabaseConfig
-    from prisma_infra.operation import Operation
+    from prisma_infra_sdk import DatabaseConfig, Operation
 
 __all__ = ["PrismaEngine"]
 

@@ -16,8 +16,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from prisma_infra.cache.sql import mask_sql
-from prisma_infra.errors import (
+from prisma_infra_sdk import (
     EngineError,
     EngineUnavailableError,
     ForeignKeyConstraintError,
@@ -27,8 +26,9 @@ from prisma_infra.errors import (
     TransactionError,
     UniqueConstraintError,
     ValidationError,
+    mask_sql,
+    mask_text,
 )
-from prisma_infra.pii.text import mask_text
 
 __all__ = ["BridgeLogMasking", "fields_for_index", "scrub", "to_exception"]
 

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from prisma_infra.errors import ConfigurationError
+from prisma_infra_sdk import ConfigurationError
 
 from prisma_infra_prisma.datasource import read_schema_files
 from prisma_infra_prisma.preview import preview_features

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from prisma_infra.errors import ConfigurationError, PrismaInfraError
+from prisma_infra_sdk import ConfigurationError, PrismaInfraError
 
 __all__ = [
     "LOCK_FILE",

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from prisma_infra.errors import ConfigurationError
+from prisma_infra_sdk import ConfigurationError
 
 from prisma_infra_prisma.mysql_source import SourceModel, read_models
 

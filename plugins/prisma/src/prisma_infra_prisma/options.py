@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pydantic
-from prisma_infra.errors import ConfigurationError, closest_match
+from prisma_infra_sdk import ConfigurationError, closest_match
 
 __all__ = ["EngineOptions", "parse_options"]
 

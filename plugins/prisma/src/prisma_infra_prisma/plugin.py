@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from prisma_infra.hookspecs import hookimpl
+from prisma_infra_sdk import hookimpl
 
 from prisma_infra_prisma.engine import PrismaEngine
 

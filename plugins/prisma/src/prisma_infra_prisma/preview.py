@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from prisma_infra.errors import ConfigurationError
+from prisma_infra_sdk import ConfigurationError
 
 __all__ = ["mark_views", "preview_features"]
 

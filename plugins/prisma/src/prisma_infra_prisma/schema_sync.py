@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from prisma_infra.errors import PrismaInfraError
+from prisma_infra_sdk import PrismaInfraError
 
 from prisma_infra_prisma.datasource import ResolvedDatabase, ScriptFailure, call_script
 from prisma_infra_prisma.migrations import LOCK_FILE, list_migrations

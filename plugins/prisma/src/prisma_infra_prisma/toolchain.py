@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from prisma_infra.errors import EngineError, EngineUnavailableError
+from prisma_infra_sdk import EngineError, EngineUnavailableError
 
 __all__ = ["Toolchain", "cache_dir", "ensure_toolchain", "file_lock", "find_node", "node_version_ok", "shipped_js"]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from prisma_infra.schema.model import Model, Schema
+from prisma_infra_sdk import Model, Schema
 
 __all__ = ["decode_result", "reaching"]
 
