@@ -7,9 +7,9 @@ threshold it is *pending*; it *fires* once it has been past it for
 value (no operations in the last minute, a KPI never evaluated) the rule is
 *no_data* and neither fires nor resolves.
 
-Operational values are read from what this process publishes in
-``runtime.extras``: the `Monitor` (``"monitor"``) and the cache manager
-(``"cache_manager"``); without them the rule reports *no data*.
+Operational values are read from what the runtime publishes: the monitor and
+the cache manager, each through the few methods a rule needs (`MonitorReadings`,
+`CacheReadings`); without them the rule reports *no data*.
 """
 
 from __future__ import annotations
@@ -18,9 +18,18 @@ import operator
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
-__all__ = ["OPERATORS", "AlertRule", "RuleState", "Transition", "read_operational"]
+__all__ = [
+    "OPERATORS",
+    "AlertRule",
+    "CacheReadings",
+    "MonitorReadings",
+    "RuleState",
+    "Transition",
+    "operational_value",
+    "read_operational",
+]
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
@@ -162,7 +171,43 @@ class AlertRule:
         }
 
 
+@runtime_checkable
+class MonitorReadings(Protocol):
+    """What a rule reads from the monitor (`prisma_infra.monitoring.Monitor`)."""
+
+    def snapshot(self, seconds: int | None = None) -> Mapping[str, Any]:
+        """Per-second ``series`` (``ops``, ``errors``, ``hits``, ``misses``) and ``totals`` (``p95_ms``)."""
+        ...
+
+
+@runtime_checkable
+class CacheReadings(Protocol):
+    """What a rule reads from the cache manager (`prisma_infra.cache.CacheManager`)."""
+
+    def stats(self) -> Mapping[str, Any]:
+        """``{"models": {name: {"tiers": {tier: {"hits", "stale_hits", "misses"}}}}}`` since start."""
+        ...
+
+
 def read_operational(source: str, extras: Mapping[str, Any], *, window: int = 60) -> float | None:
+    """The current value of an operational metric from what a runtime publishes, or ``None`` (no data).
+
+    ``extras`` holds the monitor under ``"monitor"`` and the cache manager under
+    ``"cache_manager"`` (``runtime.extras``); see `operational_value`.
+    """
+    monitor = extras.get("monitor")
+    cache = extras.get("cache_manager")
+    return operational_value(
+        source,
+        monitor if isinstance(monitor, MonitorReadings) else None,
+        cache if isinstance(cache, CacheReadings) else None,
+        window=window,
+    )
+
+
+def operational_value(
+    source: str, monitor: MonitorReadings | None, cache: CacheReadings | None, *, window: int = 60
+) -> float | None:
     """The current value of an operational metric, or ``None`` (no data).
 
     * ``error_rate``: failed / all operations over the last ``window`` seconds;
@@ -170,10 +215,7 @@ def read_operational(source: str, extras: Mapping[str, Any], *, window: int = 60
     * ``cache_hit_ratio``: served from cache / cache lookups over the last ``window``
       seconds (the monitor), else since start (the cache manager's counters).
     """
-    monitor = extras.get("monitor")
-    snapshot: Mapping[str, Any] | None = None
-    if monitor is not None and callable(getattr(monitor, "snapshot", None)):
-        snapshot = monitor.snapshot(window)
+    snapshot = monitor.snapshot(window) if monitor is not None else None
     if source in ("error_rate", "p95_latency_ms"):
         if snapshot is None:
             return None
@@ -192,18 +234,17 @@ def read_operational(source: str, extras: Mapping[str, Any], *, window: int = 60
             hits, misses = int(sum(series.get("hits") or [])), int(sum(series.get("misses") or []))
             if hits + misses:
                 return hits / (hits + misses)
-        manager = extras.get("cache_manager")
-        stats = getattr(manager, "stats", None)
-        if callable(stats):
-            served = lookups = 0
-            for model in (stats().get("models") or {}).values():
-                tiers = list((model.get("tiers") or {}).values())
-                if not tiers:
-                    continue
-                served += sum(int(t.get("hits", 0)) + int(t.get("stale_hits", 0)) for t in tiers)
-                lookups += int(tiers[-1].get("misses", 0))
-            lookups += served
-            if lookups:
-                return served / lookups
-        return None
+        return None if cache is None else _cache_ratio(cache.stats())
     raise ValueError(f"unknown operational metric {source!r}")
+
+
+def _cache_ratio(stats: Mapping[str, Any]) -> float | None:
+    served = lookups = 0
+    for model in (stats.get("models") or {}).values():
+        tiers = list((model.get("tiers") or {}).values())
+        if not tiers:
+            continue
+        served += sum(int(t.get("hits", 0)) + int(t.get("stale_hits", 0)) for t in tiers)
+        lookups += int(tiers[-1].get("misses", 0))
+    lookups += served
+    return served / lookups if lookups else None

@@ -4,6 +4,10 @@ One task per scheduler, started with the analytics middleware and stopped when
 it closes (every reload builds a new one). A job never overlaps itself: when it
 is still running at its next due time, that run is skipped. A failing job is
 logged and runs again at its next time.
+
+Time is read and waited on through a `prisma_infra.clock.Clock` (the kernel's):
+a test passes a `ManualClock`, moves it with ``await clock.advance(s)`` and
+waits for the runs that became due with ``await scheduler.idle()``.
 """
 
 from __future__ import annotations
@@ -11,11 +15,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from prisma_infra.clock import SYSTEM_CLOCK, Clock
 from prisma_infra.errors import ConfigurationError
 
 __all__ = ["Job", "Schedule", "Scheduler"]
@@ -88,7 +92,7 @@ class Scheduler:
         jobs: Sequence[Job] = (),
         *,
         ready: Callable[[], bool] | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.jobs: dict[str, Job] = {job.name: job for job in jobs}
         self._ready = ready
@@ -96,6 +100,11 @@ class Scheduler:
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._stopped = False
+        #: The clock time the loop sleeps until (``None``: it is not sleeping), and the event set
+        #: each time it goes to sleep, for `idle`.
+        self._sleeping_until: float | None = None
+        self._asleep = asyncio.Event()
+        self._scheduling = False  # past the wait for readiness
 
     def add(self, job: Job) -> None:
         self.jobs[job.name] = job
@@ -136,15 +145,50 @@ class Scheduler:
         job.task = asyncio.get_running_loop().create_task(self._run(job))
         await asyncio.shield(job.task)
 
+    async def idle(self, *, runs: bool = True) -> None:
+        """Wait until the loop started every job due by the clock's time and sleeps until later;
+        with ``runs``, until those runs finished too (a job that never finishes: use ``runs=False``)."""
+        while True:
+            running = [job.task for job in self.jobs.values() if job.task is not None and not job.task.done()]
+            if runs and running:
+                await asyncio.wait(running)
+                continue
+            if not self.running:
+                return
+            until = self._sleeping_until
+            if not self._scheduling and (self._ready is None or self._ready()):
+                self._wake.set()  # readiness is polled on the clock: do not wait for the next poll
+            elif until is not None and until > self._clock.time():
+                return
+            self._asleep.clear()
+            await self._asleep.wait()
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep ``seconds`` of the clock's time, or until `add` wakes the loop."""
+        until = self._clock.time() + seconds
+        self._wake.clear()
+        nap = asyncio.ensure_future(self._clock.sleep(seconds))
+        woken = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.sleep(0)  # the nap starts (a manual clock registers it) before idle() returns
+            self._sleeping_until = until
+            self._asleep.set()
+            await asyncio.wait((nap, woken), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self._sleeping_until = None
+            nap.cancel()
+            woken.cancel()
+
     async def _loop(self) -> None:
         # The runtime becomes current only after every middleware started: poll briefly.
-        while self._ready is not None and not self._ready():  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
-        now = self._clock()
+        while self._ready is not None and not self._ready():
+            await self._sleep(0.05)
+        self._scheduling = True
+        now = self._clock.time()
         for job in self.jobs.values():
             job.next_run = now if job.run_at_start else job.schedule.next_after(now)
         while not self._stopped:
-            now = self._clock()
+            now = self._clock.time()
             due = [job for job in self.jobs.values() if job.next_run <= now]
             for job in due:
                 job.next_run = job.schedule.next_after(max(now, job.next_run))
@@ -154,10 +198,7 @@ class Scheduler:
                 job.task = asyncio.get_running_loop().create_task(self._run(job), name=f"prisma-infra-job-{job.name}")
             if not self.jobs:
                 return
-            delay = max(0.0, min(job.next_run for job in self.jobs.values()) - self._clock())
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+            await self._sleep(max(0.0, min(job.next_run for job in self.jobs.values()) - self._clock.time()))
 
     async def _run(self, job: Job) -> None:
         try:

@@ -29,8 +29,8 @@ from prisma_infra.analytics.series import anomaly, slope
 from prisma_infra.config.model import KpiConfig
 
 if TYPE_CHECKING:
-    from prisma_infra.analytics.engine import AnalyticsEngine
     from prisma_infra.analytics.query import AnalyticsQuery
+    from prisma_infra.analytics.runner import AnalyticsRunner
 
 __all__ = ["HistoryEntry", "HistoryStore", "Kpi", "KpiState", "kpi_status"]
 
@@ -177,13 +177,13 @@ class Kpi:
         metric = self.config.metric
         return metric if isinstance(metric, str) else "value"
 
-    def query(self, engine: AnalyticsEngine, now: datetime) -> AnalyticsQuery:
+    def query(self, runner: AnalyticsRunner, now: datetime) -> AnalyticsQuery:
         c = self.config
         metric: Any = c.metric if isinstance(c.metric, str) else {**c.metric, "as": "value"}
         current = truncate(as_wall(now, UTC), c.interval)
         last = current if c.include_current else add(current, c.interval, -1)
         start = add(last, c.interval, -c.window)
-        q = engine.for_model(c.model).metrics([metric]).interval(c.interval)
+        q = runner.for_model(c.model).metrics([metric]).interval(c.interval)
         q = q.date_range(localize(start, UTC), localize(add(last, c.interval), UTC))
         if c.where:
             q = q.where(c.where)
@@ -191,10 +191,10 @@ class Kpi:
             q = q.date_field(c.date_field)
         return q
 
-    async def evaluate(self, engine: AnalyticsEngine, now: datetime | None = None) -> KpiState:
+    async def evaluate(self, runner: AnalyticsRunner, now: datetime | None = None) -> KpiState:
         now = now or datetime.now(UTC)
         started = time.perf_counter()
-        result = await self.query(engine, now).generate()
+        result = await self.query(runner, now).generate()
         points = [(bucket, as_float(values.get(self.metric_key))) for bucket, values in result.points(())]
         values = [v for _, v in points]
         value = values[-1] if values else None

@@ -1,28 +1,33 @@
-"""The ``analytics`` middleware: builds the engine and the KPI/alert service for each runtime.
+"""The ``analytics`` middleware: builds the runner and the KPI/alert service for each runtime.
 
 It does nothing per operation (no ``before``/``after``, so the pipeline skips
-it); it exists for its lifecycle: ``start`` publishes
-``runtime.extras["analytics_engine"]`` (queries) and, when KPIs, alert rules or
-reports are configured, ``runtime.extras["analytics"]`` (the `AnalyticsService`
-the dashboard reads) and starts its scheduler; ``close`` stops it.
+it); it exists for its lifecycle: ``start`` publishes the `AnalyticsRunner`
+under `ANALYTICS` (queries) and, when KPIs, alert rules or reports are
+configured, the `KpiService` under `KPIS` and its dashboard source, and starts
+its scheduler; ``close`` stops it. The keys are in
+`prisma_infra.analytics.service_keys`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from prisma_infra.analytics.engine import AnalyticsEngine
-from prisma_infra.analytics.metrics import MetricRegistry, metric_from_registration
-from prisma_infra.analytics.service import AnalyticsService, has_work
+from prisma_infra.analytics.dashboard import KpiDashboard
+from prisma_infra.analytics.metrics import metric_from_registration
+from prisma_infra.analytics.runner import AnalyticsRunner
+from prisma_infra.analytics.service import KpiService, has_work
+from prisma_infra.analytics.service_keys import ANALYTICS, KPIS
+from prisma_infra.analytics.specs import MetricRegistry
 from prisma_infra.pipeline import Middleware
+from prisma_infra.ports.dashboard import DASHBOARD_SOURCES
 
 if TYPE_CHECKING:
-    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.kernel import Kernel
     from prisma_infra.runtime import Runtime
 
 __all__ = ["ANALYTICS_KEY", "ENGINE_KEY", "AnalyticsMiddleware"]
 
-#: ``runtime.extras`` keys.
+#: Deprecated ``runtime.extras`` keys, written until extras goes (read `ANALYTICS` and `KPIS`).
 ENGINE_KEY = "analytics_engine"
 ANALYTICS_KEY = "analytics"
 
@@ -31,21 +36,24 @@ class AnalyticsMiddleware(Middleware):
     name: ClassVar[str] = "analytics"
     order: ClassVar[int] = 1000
 
-    def __init__(self, infrastructure: Infrastructure) -> None:
-        self.infrastructure = infrastructure
-        self.engine: AnalyticsEngine | None = None
-        self.service: AnalyticsService | None = None
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
+        self.runner: AnalyticsRunner | None = None
+        self.service: KpiService | None = None
 
     async def start(self, runtime: Runtime) -> None:
         registry = MetricRegistry()
         for name, registration in runtime.registry.get("analytics_metrics", {}).items():
             registry.add(metric_from_registration(name, registration.factory, registration.plugin))
         config = runtime.config
-        self.engine = AnalyticsEngine(self.infrastructure, registry, max_rows=config.analytics.max_result_rows)
-        runtime.extras[ENGINE_KEY] = self.engine
+        self.runner = AnalyticsRunner(self.kernel, registry, max_rows=config.analytics.max_result_rows)
+        runtime.services[ANALYTICS] = self.runner
+        runtime.extras[ENGINE_KEY] = self.runner
         if has_work(config.analytics):
-            self.service = AnalyticsService(self.infrastructure, self.engine, config)
+            self.service = KpiService(self.kernel, self.runner, config)
             await self.service.start(runtime)
+            runtime.services[KPIS] = self.service
+            runtime.services.add(DASHBOARD_SOURCES, KpiDashboard(self.service))
             runtime.extras[ANALYTICS_KEY] = self.service
 
     async def close(self) -> None:

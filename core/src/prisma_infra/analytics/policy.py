@@ -8,6 +8,10 @@ refused by name (`FieldReadDeniedError`), whatever the rule's ``on_query`` — a
 metric or group column cannot be dropped without changing the result's shape —
 except in the filter, where ``on_query = "drop"`` removes the condition as in
 any other read.
+
+The policies feature publishes all this as the read-access port
+(`prisma_infra.ports.row_filters`); analytics reads the port and never the
+policies behind it.
 """
 
 from __future__ import annotations
@@ -15,44 +19,30 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from prisma_infra.context import current_context
 from prisma_infra.errors import PrismaInfraError
-from prisma_infra.operation import Action
-from prisma_infra.policies.engine import PolicyEngine, policies_bypassed
-from prisma_infra.policies.reads import ReadScope, scope_where
+from prisma_infra.policies import bypass_policies
+from prisma_infra.ports.row_filters import ROW_FILTERS
 
 if TYPE_CHECKING:
-    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.analytics.plan import Restrict
+    from prisma_infra.kernel import Kernel
     from prisma_infra.schema.model import Field, Model
 
-__all__ = ["apply_policies"]
+__all__ = ["bypass_policies", "restrict_for"]
 
 
-def apply_policies(
-    infrastructure: Infrastructure,
-    model: Model,
-    where: Mapping[str, Any] | None,
-    used: Sequence[tuple[Field, str]],
-) -> tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]:
-    """``(row filter, where)`` for the caller: the filter to AND into raw SQL, the query's own filter as allowed.
+def restrict_for(kernel: Kernel) -> Restrict:
+    """The caller's access policies on a query of ``kernel``'s current runtime (`plan_query`'s ``restrict``)."""
 
-    :param used: the fields the query computes on, each with what it does (``"analytics group_by"``, ...).
-    :raises AccessDeniedError: the caller may not read the model.
-    :raises FieldReadDeniedError: a used field is masked or hidden for the caller.
-    """
-    try:
-        engine = infrastructure.runtime.extras.get("policies")
-    except PrismaInfraError:
-        return None, where
-    if not isinstance(engine, PolicyEngine) or not engine.enabled or policies_bypassed():
-        return None, where
-    ambient = current_context()
-    actor = engine.view(ambient.actor, ambient.tenant)
-    plan = engine.plan(actor, model.name, Action.FIND_MANY)
-    if plan.denial is not None:
-        raise plan.denial.error(model.name, Action.AGGREGATE.value)
-    scope = ReadScope(engine, actor, Action.AGGREGATE)
-    for field, usage in used:
-        scope.keep(model.name, field.name, usage, droppable=False)
-    scoped = scope_where(scope, model, where, usage="analytics where") if where else where
-    return plan.filter, scoped
+    def restrict(
+        model: Model, where: Mapping[str, Any] | None, used: Sequence[tuple[Field, str]]
+    ) -> tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]:
+        try:
+            access = kernel.services.get(ROW_FILTERS)
+        except PrismaInfraError:  # not started
+            return None, where
+        if access is None:  # the policies middleware is disabled
+            return None, where
+        return access.aggregate_scope(model, where, used)
+
+    return restrict

@@ -12,9 +12,9 @@ from prisma_infra.analytics.types import AnalyticsQueryError, Interval
 from prisma_infra.schema.limits import check_input
 
 if TYPE_CHECKING:
-    from prisma_infra.analytics.engine import AnalyticsEngine
-    from prisma_infra.analytics.plan import Plan
+    from prisma_infra.analytics.plan import AnalyticsPlan
     from prisma_infra.analytics.result import AnalyticsResult
+    from prisma_infra.analytics.runner import AnalyticsRunner
     from prisma_infra.analytics.sql import CompiledSql
 
 __all__ = ["AnalyticsQuery", "MetricArg"]
@@ -50,7 +50,7 @@ class AnalyticsQuery:
     ``await infra.analytics("user").metrics(["count", "growth_rate"]).interval("day").since("30d").generate()``
     """
 
-    engine: AnalyticsEngine = dataclasses.field(repr=False, compare=False)
+    runner: AnalyticsRunner = dataclasses.field(repr=False, compare=False)
     model: str
     metric_args: tuple[MetricArg, ...] = ("count",)
     group_fields: tuple[str, ...] = ()
@@ -66,7 +66,7 @@ class AnalyticsQuery:
         return dataclasses.replace(self, **changes)
 
     def metrics(self, metrics: str | MetricArg | Sequence[MetricArg]) -> AnalyticsQuery:
-        """The metrics to compute (replaces the previous list); see `prisma_infra.analytics.metrics`."""
+        """The metrics to compute (replaces the previous list); see `prisma_infra.analytics.specs`."""
         if isinstance(metrics, str | Mapping):
             metrics = [metrics]
         if not isinstance(metrics, list | tuple):
@@ -77,7 +77,7 @@ class AnalyticsQuery:
 
             raise AnalyticsQueryError("metrics() needs at least one metric")
         for metric in chosen:
-            self.engine.registry.parse(metric)  # fail here, not at generate time
+            self.runner.registry.parse(metric)  # fail here, not at generate time
         return self._with(metric_args=chosen)
 
     def group_by(self, fields: str | Sequence[str]) -> AnalyticsQuery:
@@ -169,14 +169,14 @@ class AnalyticsQuery:
             return dict(self.filters[0])
         return {"AND": [dict(f) for f in self.filters]}
 
-    def plan(self) -> Plan:
+    def plan(self) -> AnalyticsPlan:
         """Check the query against the schema and plan it (raises on any problem)."""
-        return self.engine.plan(self)
+        return self.runner.plan(self)
 
     def to_sql(self) -> list[CompiledSql]:
         """The SQL statements `generate` would run on the raw path (empty on the Prisma path)."""
-        return self.engine.plan(self).statements()
+        return self.runner.plan(self).statements()
 
     async def generate(self) -> AnalyticsResult:
         """Run the query in the database and build the result."""
-        return await self.engine.run(self)
+        return await self.runner.run(self)

@@ -16,8 +16,8 @@ from prisma_infra.analytics.result import AnalyticsResult
 from prisma_infra.config.model import ReportConfig, ReportQueryConfig
 
 if TYPE_CHECKING:
-    from prisma_infra.analytics.engine import AnalyticsEngine
     from prisma_infra.analytics.kpi import Kpi
+    from prisma_infra.analytics.runner import AnalyticsRunner
 
 __all__ = ["RenderedReport", "build_report", "render_html_table"]
 
@@ -140,8 +140,8 @@ def render_html_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> 
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def report_query(engine: AnalyticsEngine, config: ReportQueryConfig) -> Any:
-    q = engine.for_model(config.model).metrics(config.metrics).since(config.since).interval(config.interval)
+def report_query(runner: AnalyticsRunner, config: ReportQueryConfig) -> Any:
+    q = runner.for_model(config.model).metrics(config.metrics).since(config.since).interval(config.interval)
     if config.group_by:
         q = q.group_by(config.group_by)
     if config.where:
@@ -152,12 +152,12 @@ def report_query(engine: AnalyticsEngine, config: ReportQueryConfig) -> Any:
 
 
 async def build_report(
-    engine: AnalyticsEngine, config: ReportConfig, kpis: Sequence[Kpi] = (), now: datetime | None = None
+    runner: AnalyticsRunner, config: ReportConfig, kpis: Sequence[Kpi] = (), now: datetime | None = None
 ) -> RenderedReport:
     """Run a report's queries and collect its KPIs' latest states."""
     report = RenderedReport(name=config.name, generated_at=now or datetime.now(UTC))
     for query in config.queries:
-        result = await report_query(engine, query).generate()
+        result = await report_query(runner, query).generate()
         title = query.title or f"{query.model}: {', '.join(map(str, result.metrics))}" + (
             f" per {query.interval}" if query.interval else ""
         )

@@ -1,10 +1,10 @@
-"""`AnalyticsService`: KPIs, alert rules and reports of one configuration, on a schedule.
+"""`KpiService`: KPIs, alert rules and reports of one configuration, on a schedule.
 
-Built and started by the analytics middleware for each runtime, published as
-``runtime.extras["analytics"]`` when anything is configured, and stopped when
-the runtime closes. KPI history and alert states live in a holder attached to
-the `Infrastructure`, so a reload keeps them (for KPIs and rules whose
-definition did not change).
+Built and started by the analytics middleware for each runtime, published under
+`prisma_infra.analytics.service_keys.KPIS` (``infra.kpis``) when anything is
+configured, and stopped when the runtime closes. KPI history and alert states
+live in the kernel's stash, so a reload keeps them (for KPIs and rules whose
+definition did not change). Time is the kernel's clock.
 
 For the dashboard (see ``prisma_infra.web.dashboard``): ``dashboard_kpis()`` and
 ``active_alerts()``; for code: ``kpi_history()``, ``evaluate()``, ``run_report()``.
@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-import weakref
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,17 +23,19 @@ from prisma_infra.alerts.delivery import Dispatcher
 from prisma_infra.alerts.rules import AlertRule, RuleState, read_operational
 from prisma_infra.alerts.scheduler import Job, Schedule, Scheduler
 from prisma_infra.alerts.sinks import AlertSink, Notification, build_sink, deliver
+from prisma_infra.analytics._deprecated import deprecated_aliases
 from prisma_infra.analytics.kpi import HistoryEntry, HistoryStore, Kpi, KpiState
 from prisma_infra.analytics.reports import RenderedReport, build_report
 from prisma_infra.config.model import AnalyticsConfig, InfraConfig
 from prisma_infra.errors import ConfigurationError, PrismaInfraError, closest_match
+from prisma_infra.stash import StashKey
 
 if TYPE_CHECKING:
-    from prisma_infra.analytics.engine import AnalyticsEngine
-    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra.analytics.runner import AnalyticsRunner
+    from prisma_infra.kernel import Kernel
     from prisma_infra.runtime import Runtime
 
-__all__ = ["AnalyticsService"]
+__all__ = ["AnalyticsService", "KpiService", "has_work"]
 
 log = logging.getLogger("prisma_infra.analytics")
 
@@ -49,27 +49,19 @@ class _Carry:
         self.rules: dict[str, tuple[tuple[Any, ...], RuleState]] = {}
 
 
-_CARRY: weakref.WeakKeyDictionary[Any, _Carry] = weakref.WeakKeyDictionary()
-
-
-def _carry(infrastructure: Infrastructure) -> _Carry:
-    found = _CARRY.get(infrastructure)
-    if found is None:
-        found = _Carry()
-        _CARRY[infrastructure] = found
-    return found
+_CARRY: StashKey[_Carry] = StashKey("analytics: KPI history and alert states")
 
 
 def has_work(config: AnalyticsConfig) -> bool:
     return bool(config.kpis or config.alerts or config.reports)
 
 
-class AnalyticsService:
-    """KPIs, alert rules, sinks and reports of one configuration."""
+class KpiService:
+    """KPIs, alert rules, sinks and reports of one configuration (``infra.kpis``)."""
 
-    def __init__(self, infrastructure: Infrastructure, engine: AnalyticsEngine, config: InfraConfig) -> None:
-        self.infrastructure = infrastructure
-        self.engine = engine
+    def __init__(self, kernel: Kernel, runner: AnalyticsRunner, config: InfraConfig) -> None:
+        self.kernel = kernel
+        self.runner = runner
         self.config = config.analytics
         self.runtime: Runtime | None = None
         section = config.analytics
@@ -95,7 +87,7 @@ class AnalyticsService:
             for r in section.alerts
         ]
         self.reports = {r.name: r for r in section.reports}
-        carry = _carry(infrastructure)
+        carry = kernel.stash.setdefault(_CARRY, _Carry())
         path = Path(config.base_dir) / section.history_file if section.history_file else None
         if carry.history is None or carry.history.path != path:
             carry.history = HistoryStore(section.history, path)
@@ -112,7 +104,7 @@ class AnalyticsService:
             if previous is not None and previous[0] == rule.fingerprint:
                 rule.state = previous[1]
         self._carry = carry
-        self.scheduler = Scheduler(self._jobs(section), ready=self._ready)
+        self.scheduler = Scheduler(self._jobs(section), ready=self._ready, clock=kernel.clock)
         self.recent: list[dict[str, Any]] = []
         self._save_lock = asyncio.Lock()
 
@@ -146,7 +138,7 @@ class AnalyticsService:
             for sink in report.sinks or ():
                 if sink not in sinks:
                     problems.append(f"analytics.reports {report.name!r}: unknown sink {sink!r}{_hint(sink, sinks)}")
-        schema = self.infrastructure.schema
+        schema = self.kernel.schema
         for kpi in section.kpis:
             if not schema.has_model(kpi.model):
                 problems.append(
@@ -184,7 +176,7 @@ class AnalyticsService:
 
     def _ready(self) -> bool:
         try:
-            return self.infrastructure.runtime is self.runtime
+            return self.kernel.runtime is self.runtime
         except PrismaInfraError:
             return False
 
@@ -218,14 +210,14 @@ class AnalyticsService:
         if kpi is None:
             raise PrismaInfraError(f"Unknown KPI {name!r}{_hint(name, self.kpis)}")
         try:
-            state = await kpi.evaluate(self.engine, now)
+            state = await kpi.evaluate(self.runner, now or datetime.fromtimestamp(self.kernel.clock.time(), UTC))
         except Exception as exc:
             log.warning("KPI %r could not be evaluated: %s: %s", name, type(exc).__name__, exc)
-            state = kpi.fail(exc)
+            state = kpi.fail(exc, self.kernel.clock.time())
         self.history.add(
             name,
             HistoryEntry(
-                state.evaluated_at or time.time(),
+                state.evaluated_at or self.kernel.clock.time(),
                 state.value,
                 state.status,
                 state.trend,
@@ -266,16 +258,16 @@ class AnalyticsService:
         extras: Mapping[str, Any] = self.runtime.extras if self.runtime is not None else {}
         for rule in chosen:
             value = self.kpi_value(rule) if rule.source == "kpi" else read_operational(rule.source, extras)
-            transition = rule.evaluate(value, now)
+            transition = rule.evaluate(value, self.kernel.clock.time() if now is None else now)
             if transition is not None:
                 await self._send(rule.alert(transition), transition, rule.sinks)
         self._remember()
 
     async def _send(self, alert: dict[str, Any], transition: str, sink_names: Sequence[str] | None) -> None:
-        self.recent.append({**alert, "at": time.time()})
+        self.recent.append({**alert, "at": self.kernel.clock.time()})
         del self.recent[:-100]
         if transition == "fired":
-            await self.infrastructure.raise_alert(alert)
+            await self.kernel.raise_alert(alert)
             log.warning("alert %s: %s", alert["name"], alert["message"])
         elif not self.config.notify_resolved:
             return
@@ -300,7 +292,8 @@ class AnalyticsService:
         config = self.reports.get(name)
         if config is None:
             raise PrismaInfraError(f"Unknown report {name!r}{_hint(name, self.reports)}")
-        return await build_report(self.engine, config, [self.kpis[k] for k in config.kpis])
+        now = datetime.fromtimestamp(self.kernel.clock.time(), UTC)
+        return await build_report(self.runner, config, [self.kpis[k] for k in config.kpis], now)
 
     async def run_report(self, name: str) -> dict[str, str | None]:
         """Build a report now and send it to its sinks; sink name → error (``None``: sent)."""
@@ -357,3 +350,9 @@ def _bind(method: Any, *args: Any) -> Any:
 def _hint(name: str, known: Any) -> str:
     match = closest_match(name, list(known))
     return f" (did you mean {match!r}?)" if match else ""
+
+
+if TYPE_CHECKING:
+    AnalyticsService = KpiService
+else:
+    __getattr__ = deprecated_aliases(__name__, {"AnalyticsService": (KpiService, "prisma_infra.analytics.KpiService")})
