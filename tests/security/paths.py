@@ -165,7 +165,7 @@ MATRIX: dict[str, dict[str, Entry]] = {
     "Infrastructure": {
         "acting_as": NotData("sets the ambient actor every attack runs under"),
         "analytics": ANALYTICS,
-        "analytics_engine": Via("AnalyticsEngine"),
+        "analytics_engine": Via("AnalyticsRunner"),
         "apply_config": (f"{INJ}test_invalid_policy_reload_keeps_the_old_policies",
                          f"{INJ}test_reload_that_drops_every_policy_is_what_the_file_says"),
         "audit": Via("AuditManager"),
@@ -185,7 +185,7 @@ MATRIX: dict[str, dict[str, Entry]] = {
         "engine": OutsideActor("the engine under the pipeline, like a database driver: application code only"),
         "execute": COMPILED,
         "from_settings": LIFECYCLE,
-        "kpis": Via("AnalyticsService"),
+        "kpis": Via("KpiService"),
         "monitor": VALUES,
         "operation_context": NotData("the context (actor, tenant, deadline) operations carry, no record"),
         "pii": Via("PiiManager"),
@@ -258,12 +258,12 @@ MATRIX: dict[str, dict[str, Entry]] = {
         **dict.fromkeys(("bucket", "date_field_name", "end", "fill", "filters", "group_fields", "metric_args", "start",
                          "tz_name", "where_filter"), STATE),
     },
-    "AnalyticsEngine": {
+    "AnalyticsRunner": {
         "for_model": ANALYTICS,
         "plan": (f"{EP}test_analytics_engine_run_and_plan_are_scoped",),
         "run": (f"{EP}test_analytics_engine_run_and_plan_are_scoped",),
     },
-    "AnalyticsService": {
+    "KpiService": {
         **dict.fromkeys(("build_report", "dashboard_kpis", "evaluate", "evaluate_kpi", "evaluate_rules", "kpi_history",
                          "kpi_states", "kpi_value", "run_report"),
                         OutsideActor("operator-configured KPIs, alert rules and reports (analytics.kpis/alerts/"
