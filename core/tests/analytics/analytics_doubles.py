@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from doubles import MemoryEngine, datamodel
+from prisma_infra.clock import Clock
 from prisma_infra.config.model import DatabaseConfig, InfraConfig
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.infrastructure import Infrastructure
@@ -105,8 +106,8 @@ class SqliteDoublePlugin:
         register("sqlite-double", factory)
 
 
-def sqlite_infrastructure(*plugins: object, **sections: Any) -> Infrastructure:
-    """A not-started `Infrastructure` on `SqliteRawEngine` with the built-in plugins."""
+def sqlite_infrastructure(*plugins: object, clock: Clock | None = None, **sections: Any) -> Infrastructure:
+    """A not-started `Infrastructure` on `SqliteRawEngine` with the built-in plugins (and ``clock``)."""
     sections.setdefault("cache", {"enabled": False})
     config = InfraConfig.model_validate({"database": {"engine": "sqlite-double"}, **sections})
     manager = PluginManager(autoload=False, environ={})
@@ -114,7 +115,7 @@ def sqlite_infrastructure(*plugins: object, **sections: Any) -> Infrastructure:
     manager.register(SqliteDoublePlugin())
     for plugin in plugins:
         manager.register(plugin)
-    return Infrastructure(config, plugin_manager=manager)
+    return Infrastructure(config, plugin_manager=manager, clock=clock)
 
 
 def engine_of(infra: Infrastructure) -> SqliteRawEngine:

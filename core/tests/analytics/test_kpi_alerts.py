@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Mapping
@@ -14,6 +13,7 @@ import httpx
 import pytest
 from analytics_doubles import START, daily_posts, engine_of, sqlite_infrastructure
 from prisma_infra.alerts import AlertRule, read_operational
+from prisma_infra.clock import ManualClock
 from prisma_infra.errors import ConfigurationError
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.web import BearerAuth, create_app
@@ -156,13 +156,20 @@ async def test_operational_rule_reads_the_real_monitor() -> None:
 
 
 async def test_scheduler_evaluates_kpis_and_keeps_history_in_a_file(tmp_path: Path) -> None:
-    settings = kpi_settings(enabled=True, evaluate_every=0.05, history_file=str(tmp_path / "kpis.json"))
-    async with sqlite_infrastructure(**settings) as infra:
-        for _ in range(100):
-            await asyncio.sleep(0.05)
-            if len(infra.kpis.kpi_history()["posts"]) >= 3:
-                break
-        assert len(infra.kpis.kpi_history()["posts"]) >= 3
+    clock = ManualClock()
+    settings = kpi_settings(enabled=True, evaluate_every=60, history_file=str(tmp_path / "kpis.json"))
+    async with sqlite_infrastructure(clock=clock, **settings) as infra:
+        scheduler = infra.kpis.scheduler
+        await scheduler.idle()  # the first evaluation runs at start (once the runtime is current)
+        history = infra.kpis.kpi_history()["posts"]
+        for _ in range(2):
+            await clock.advance(59)
+            await scheduler.idle()
+            assert len(infra.kpis.kpi_history()["posts"]) == len(history)  # not due yet
+            await clock.advance(1)
+            await scheduler.idle()
+            history = infra.kpis.kpi_history()["posts"]
+        assert [t for t, _ in history][-3:] == [clock.time() - 120, clock.time() - 60, clock.time()]
         # a reload keeps the history (same KPI definition)
         await infra.configure({"analytics": {"evaluate_every": 3600}})
         assert len(infra.kpis.kpi_history()["posts"]) >= 3

@@ -17,6 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from analytics_doubles import START, daily_posts, engine_of, sqlite_infrastructure
 from prisma_infra.alerts import EmailSink, Job, LogSink, Notification, Schedule, Scheduler, WebhookSink, deliver
+from prisma_infra.clock import ManualClock
 from prisma_infra.errors import ConfigurationError
 
 
@@ -198,26 +199,36 @@ def test_schedules() -> None:
 
 
 async def test_scheduler_runs_jobs_without_overlap_and_survives_failures() -> None:
+    clock = ManualClock()
     runs: list[str] = []
+    release = asyncio.Event()
 
     async def slow() -> None:
         runs.append("slow")
-        await asyncio.sleep(0.2)
+        await release.wait()
 
     async def broken() -> None:
         runs.append("broken")
         raise RuntimeError("boom")
 
     scheduler = Scheduler(
-        [Job("slow", Schedule(seconds=0.02), slow, run_at_start=True), Job("broken", Schedule(seconds=0.02), broken)]
+        [Job("slow", Schedule(seconds=20), slow, run_at_start=True), Job("broken", Schedule(seconds=20), broken)],
+        clock=clock,
     )
     scheduler.start()
-    await asyncio.sleep(0.3)
+    await scheduler.idle(runs=False)
+    assert runs == ["slow"]  # "broken" waits for its first interval
+    for _ in range(3):
+        await clock.advance(20)
+        await scheduler.idle(runs=False)
+    assert runs.count("slow") == 1  # still running at each due time: never two at once
+    assert runs.count("broken") == 3
+    release.set()
+    await clock.advance(20)
+    await scheduler.idle()
+    assert runs.count("slow") == 2 and runs.count("broken") == 4
     await scheduler.stop()
-    assert 1 <= runs.count("slow") <= 2  # never two at once
-    assert runs.count("broken") >= 3
     status = {s["name"]: s for s in scheduler.status()}
-    assert (
-        status["broken"]["failures"] == runs.count("broken") and status["broken"]["last_error"] == "RuntimeError: boom"
-    )
+    assert status["broken"]["failures"] == 4 and status["broken"]["last_error"] == "RuntimeError: boom"
+    assert status["slow"]["runs"] == 2 and status["slow"]["next_run"] == clock.time() + 20
     assert not scheduler.running

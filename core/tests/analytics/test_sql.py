@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from doubles import datamodel
 from prisma_infra.analytics.dialects import dialect_for
-from prisma_infra.analytics.metrics import MetricRegistry
+from prisma_infra.analytics.specs import MetricRegistry
 from prisma_infra.analytics.sql import Aggregate, SqlWriter, compile_aggregate_query, compile_where
 from prisma_infra.analytics.types import AnalyticsQueryError
 from prisma_infra.errors import UnknownFieldError
