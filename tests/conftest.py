@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 FIXTURE_PLUGINS = Path(__file__).parent / "fixtures" / "plugins"
-sys.path.insert(0, str(Path(__file__).parent))  # `real_databases`, shared by the suites
 
 
 @pytest.fixture(scope="session")

@@ -1,15 +1,11 @@
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from doubles import memory_infrastructure
+from core.tests.doubles import memory_infrastructure
 
 
 @pytest.fixture

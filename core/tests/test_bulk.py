@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from doubles import emails, engine_of
 from prisma_infra.bulk import BulkResult
 from prisma_infra.errors import UniqueConstraintError, ValidationError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action
+
+from core.tests.doubles import emails, engine_of
 
 
 async def test_bulk_create_in_batches_each_in_a_transaction(infra: Infrastructure) -> None:

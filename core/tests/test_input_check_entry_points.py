@@ -7,9 +7,10 @@ from typing import Any
 
 import prisma_infra.infrastructure as infrastructure_module
 import pytest
-from doubles import memory_infrastructure
 from prisma_infra.errors import ValidationError
 from prisma_infra.operation import Action, Operation
+
+from core.tests.doubles import memory_infrastructure
 
 
 @pytest.fixture

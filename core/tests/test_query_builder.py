@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from doubles import engine_of, memory_infrastructure
 from prisma_infra.errors import UnknownFieldError, UnknownModelError, ValidationError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action, CacheOptions
 from prisma_infra.pagination import CursorPage, Page
+
+from core.tests.doubles import engine_of, memory_infrastructure
 
 
 @pytest.fixture
@@ -123,7 +124,7 @@ async def test_unknown_model(infra: Infrastructure) -> None:
 
 
 async def test_explain_shows_the_cache_key_tags_and_tiers() -> None:
-    from doubles import memory_infrastructure
+    from core.tests.doubles import memory_infrastructure
 
     async with memory_infrastructure(cache={"tiers": ["memory"], "ttl": 30}) as infra:
         plan = infra.query("post").include(["author"]).cache(ttl=60, tags=["home"]).explain()

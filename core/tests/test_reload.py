@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from doubles import DoubleEnginePlugin, MemoryEngine
 from prisma_infra.config.loader import load_config
 from prisma_infra.config.model import DatabaseConfig, InfraConfig
 from prisma_infra.errors import ConfigurationError, PluginError
@@ -19,6 +18,9 @@ from prisma_infra.plugin_manager import PluginManager
 from prisma_infra.reload import config_changes, describe_swap
 from prisma_infra.runtime import Runtime
 
+from core.tests.doubles import DoubleEnginePlugin, MemoryEngine
+from tests.waiting import eventually
+
 
 class SlowEngine(MemoryEngine):
     """Holds a findMany until released, to keep an operation in flight across a swap."""
@@ -26,9 +28,11 @@ class SlowEngine(MemoryEngine):
     def __init__(self, config: DatabaseConfig | None = None) -> None:
         super().__init__(config)
         self.gate = asyncio.Event()
+        self.held = asyncio.Event()  # a findMany waits at the gate
 
     async def execute(self, operation: Operation) -> Any:
         if operation.action.value == "findMany":
+            self.held.set()
             await self.gate.wait()
         return await super().execute(operation)
 
@@ -145,10 +149,11 @@ async def test_in_flight_operations_finish_on_the_old_engine() -> None:
     engines = Engines()
     async with make(engines) as infra:
         old_engine = engines.built[0]
+        before = infra.runtime
         slow = asyncio.create_task(infra.call("User", "findMany", {}))
-        await asyncio.sleep(0.05)
+        await old_engine.held.wait()
         swap = asyncio.create_task(infra.configure({"database": {"pool_size": 4}}))
-        await asyncio.sleep(0.05)
+        await eventually(lambda: before.retired, what="the swap to retire the old runtime")
         new_engine = engines.built[1]
         assert infra.engine is new_engine and not old_engine.closed  # swapped, old one still draining
         new_engine.gate.set()
@@ -164,9 +169,10 @@ async def test_in_flight_operations_finish_on_the_old_engine() -> None:
 async def test_transaction_stays_on_the_engine_it_began_on() -> None:
     engines = Engines()
     async with make(engines) as infra:
+        before = infra.runtime
         async with infra.transaction() as tx:
             swap = asyncio.create_task(infra.configure({"database": {"pool_size": 5}}))
-            await asyncio.sleep(0.05)
+            await eventually(lambda: before.retired, what="the swap to retire the old runtime")
             await tx.repository("User").create({"email": "a@example.com"})
             assert not swap.done()  # waits for the transaction
         await swap

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from doubles import engine_of, memory_infrastructure
 from prisma_infra.errors import RecordNotFoundError, UnknownFieldError, UnknownModelError, ValidationError
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.infrastructure import Infrastructure
@@ -13,6 +12,8 @@ from prisma_infra.operation import Action, Operation
 from prisma_infra.pagination import CursorPage, Page
 from prisma_infra.pipeline import Middleware
 from prisma_infra.policies.rules import FieldReadDeniedError
+
+from core.tests.doubles import engine_of, memory_infrastructure
 
 
 async def seed_users(infra: Infrastructure, n: int = 5) -> list[dict[str, Any]]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from doubles import MemoryEngine, engine_of, memory_infrastructure
 from prisma_infra.errors import ValidationError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action, Operation
+
+from core.tests.doubles import MemoryEngine, engine_of, memory_infrastructure
 
 
 async def test_stream_yields_bounded_batches_in_key_order(infra: Infrastructure) -> None:

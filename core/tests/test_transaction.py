@@ -6,7 +6,6 @@ import asyncio
 from typing import Any
 
 import pytest
-from doubles import emails, engine_of, memory_infrastructure
 from prisma_infra.errors import TransactionError, UniqueConstraintError, UnknownFieldError
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.infrastructure import Infrastructure
@@ -15,6 +14,8 @@ from prisma_infra.pagination import Page
 from prisma_infra.pipeline import Middleware
 from prisma_infra.sync import SyncInfrastructure
 from prisma_infra.transaction import current_transaction
+
+from core.tests.doubles import emails, engine_of, memory_infrastructure
 
 
 async def test_commit_on_normal_exit(infra: Infrastructure) -> None:
@@ -81,7 +82,7 @@ async def test_expired_transaction_is_a_clear_error(infra: Infrastructure) -> No
     with pytest.raises(TransactionError, match=r"expired: it stayed open longer than its timeout of 0\.05 s"):
         async with infra.transaction(timeout=0.05) as tx:
             await tx.repository("user").create({"email": "a@x.io"})
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.1)  # outlive the timeout: expiry reads the real monotonic clock
             await tx.repository("user").count()
     assert emails(infra) == []
 
@@ -90,7 +91,7 @@ async def test_expiry_reported_by_the_engine_at_commit(infra: Infrastructure) ->
     with pytest.raises(TransactionError, match="expired") as info:
         async with infra.transaction(timeout=0.05) as tx:
             await tx.repository("user").create({"email": "a@x.io"})
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.1)  # outlive the timeout: expiry reads the real monotonic clock
     assert isinstance(info.value.__cause__, TransactionError)  # the engine's own error is kept as the cause
     assert tx.state == "failed" and emails(infra) == []
 

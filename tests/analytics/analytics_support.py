@@ -19,7 +19,8 @@ from typing import Any
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra_prisma.migrate import migrate_deploy
 from prisma_infra_prisma.schema_sync import db_push
-from real_databases import recreate, resolved
+
+from tests.real_databases import recreate, resolved
 
 SCHEMAS = Path(__file__).parent / "schema"
 PROVIDERS = ["postgresql", "mysql", "sqlite"]

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from prisma_infra.infrastructure import Infrastructure
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from analytics_support import PROVIDERS, Seeded, fresh_database, seed_rows, settings
+from tests.analytics.analytics_support import PROVIDERS, Seeded, fresh_database, seed_rows, settings
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module", params=PROVIDERS)

@@ -14,8 +14,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from analytics_support import Seeded, day, expected, month, week
 from prisma_infra.analytics import AnalyticsQueryError
+
+from tests.analytics.analytics_support import Seeded, day, expected, month, week
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 

@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from analytics_support import Seeded
 from prisma_infra.analytics import AnalyticsQueryError
+
+from tests.analytics.analytics_support import Seeded
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 

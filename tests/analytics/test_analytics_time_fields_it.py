@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from analytics_support import settings
 from prisma_infra.analytics import AnalyticsQueryError
 from prisma_infra.infrastructure import Infrastructure
-from real_databases import pushed
+
+from tests.analytics.analytics_support import settings
+from tests.real_databases import pushed
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,9 +12,7 @@ from typing import Any
 import pytest
 from prisma_infra.infrastructure import Infrastructure
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from audit_it_support import PROVIDERS, MakeInfra, fresh_database, reset, settings
+from tests.audit.audit_it_support import PROVIDERS, MakeInfra, fresh_database, reset, settings
 
 
 @pytest.fixture(params=PROVIDERS)

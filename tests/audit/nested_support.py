@@ -14,8 +14,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from audit_it_support import fresh_database, write_schema
 from prisma_infra_prisma.datasource import ScriptFailure, call_script
+
+from tests.audit.audit_it_support import fresh_database, write_schema
 
 DB_NAME = "prisma_infra_nested_it" + os.environ.get("PRISMA_INFRA_TEST_DB_SUFFIX", "")
 MYSQL_SERVER = os.environ.get("PRISMA_INFRA_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306")

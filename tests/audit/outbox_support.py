@@ -11,10 +11,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from audit_it_support import PG_SERVER, write_schema
 from prisma_infra.config.model import DatabaseConfig
 from prisma_infra_prisma.datasource import ScriptFailure, call_script, resolve_database
 from prisma_infra_prisma.schema_sync import db_push
+
+from tests.audit.audit_it_support import PG_SERVER, write_schema
 
 DB_NAME = "prisma_infra_outbox_it" + os.environ.get("PRISMA_INFRA_TEST_DB_SUFFIX", "")
 MYSQL_SERVER = os.environ.get("PRISMA_INFRA_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306")

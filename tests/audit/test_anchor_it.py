@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from audit_it_support import MakeInfra, settings
 from prisma_infra.audit.anchor import AnchorPublisher, AnchorStore, sign, verify_anchored
 from prisma_infra.audit.anchor_stores import FileAnchorStore
 from prisma_infra.audit.chain import Hasher
@@ -26,6 +25,8 @@ from prisma_infra.cli.app import build_app
 from prisma_infra.config.model import AnchorConfig
 from prisma_infra.operation import Action, Operation
 from typer.testing import CliRunner
+
+from tests.audit.audit_it_support import MakeInfra, settings
 
 pytestmark = pytest.mark.integration
 

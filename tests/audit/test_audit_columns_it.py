@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action, Operation
-from test_audit_it import placeholder, q, raw
+
+from tests.audit.test_audit_it import placeholder, q, raw
 
 pytestmark = pytest.mark.integration
 

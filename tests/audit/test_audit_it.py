@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from audit_it_support import MakeInfra, fresh_database, settings
 from prisma_infra.audit import PRISMA_MODEL
 from prisma_infra.audit.file_sink import iter_trail
 from prisma_infra.config.model import DatabaseConfig
@@ -21,6 +20,8 @@ from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action, Operation
 from prisma_infra_prisma.datasource import resolve_database
 from prisma_infra_prisma.schema_sync import db_push
+
+from tests.audit.audit_it_support import MakeInfra, fresh_database, settings
 
 pytestmark = pytest.mark.integration
 

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from prisma_infra.errors import PrismaInfraError
 from prisma_infra.infrastructure import Infrastructure
-from test_nested_it import db, infra, last_seq, nested_databases, rows, started, trail
-from test_outbox_it import outbox_rows
+
+from tests.audit.test_nested_it import db, infra, last_seq, nested_databases, rows, started, trail
+from tests.audit.test_outbox_it import outbox_rows
 
 pytestmark = pytest.mark.integration
 __all__ = ["db", "infra", "nested_databases"]  # the fixtures, shared with the nested-writes suite

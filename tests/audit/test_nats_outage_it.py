@@ -11,11 +11,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from audit_it_support import settings
 from prisma_infra.audit.chain import Hasher, verify_events
 from prisma_infra.audit.file_sink import iter_trail
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra_nats.testing import NatsServer, read_stream
+
+from tests.audit.audit_it_support import settings
 
 pytestmark = pytest.mark.integration
 

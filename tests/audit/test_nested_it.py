@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from audit_it_support import settings, started
-from nested_support import PROVIDERS, emptied, make_database
 from prisma_infra.errors import PrismaInfraError
 from prisma_infra.infrastructure import Infrastructure
+
+from tests.audit.audit_it_support import settings, started
+from tests.audit.nested_support import PROVIDERS, emptied, make_database
 
 pytestmark = pytest.mark.integration
 
@@ -295,7 +296,7 @@ async def test_a_failing_nested_write_leaves_no_event_and_no_row(infra: Infrastr
 
 
 async def test_with_the_outbox_the_nested_events_are_saved_in_the_write_transaction(db: dict[str, Any]) -> None:
-    from test_outbox_it import outbox_rows
+    from tests.audit.test_outbox_it import outbox_rows
 
     async with started(db, outbox=True) as infra:
         with pytest.raises(RuntimeError, match="undo"):

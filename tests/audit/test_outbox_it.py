@@ -18,12 +18,13 @@ from typing import Any
 
 import orjson
 import pytest
-from audit_it_support import settings, started
-from outbox_support import PROVIDERS, emptied, make_database
 from prisma_infra.audit.file_sink import iter_trail
 from prisma_infra.audit.outbox import OUTBOX_TABLE
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action, Operation, OperationContext
+
+from tests.audit.audit_it_support import settings, started
+from tests.audit.outbox_support import PROVIDERS, emptied, make_database
 
 pytestmark = pytest.mark.integration
 

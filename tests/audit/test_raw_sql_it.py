@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from audit_it_support import MakeInfra
 from prisma_infra.infrastructure import Infrastructure
+
+from tests.audit.audit_it_support import MakeInfra
 
 pytestmark = pytest.mark.integration
 

@@ -12,8 +12,9 @@ import prisma_infra_redis.plugin
 from prisma_infra.clock import Clock, ManualClock
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.plugin_manager import PluginManager
-from servers import MEMCACHED, REDIS, require
-from shared_engine import FileEngine, FileEnginePlugin
+
+from tests.cache.servers import MEMCACHED, REDIS, require
+from tests.cache.shared_engine import FileEngine, FileEnginePlugin
 
 
 def make_infra(

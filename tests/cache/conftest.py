@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -11,11 +10,11 @@ from typing import Any
 import pytest
 
 HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE))
 
-from cache_support import make_infra  # noqa: E402
 from prisma_infra.infrastructure import Infrastructure  # noqa: E402
-from servers import Server  # noqa: E402
+
+from tests.cache.cache_support import make_infra  # noqa: E402
+from tests.cache.servers import Server  # noqa: E402
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Process B of the two-process tests: an infrastructure driven by commands on stdin.
 
-``python process_b.py '<cache config JSON>' <db path>``; then one command per line:
-``read`` answers ``{"result": ..., "engine_reads": n}``, ``quit`` stops. Output is one JSON per line.
+``python -m tests.cache.process_b '<cache config JSON>' <db path>`` from the repository root; then one
+command per line: ``read`` answers ``{"result": ..., "engine_reads": n}``, ``quit`` stops. Output is one JSON per line.
 """
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from cache_support import engine_of, make_infra
+from tests.cache.cache_support import engine_of, make_infra
 
 ARGS = {"where": {"id": "p1"}, "include": {"author": True}}
 

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.plugin_manager import PluginManager
-from servers import REDIS, require
+
+from tests.cache.servers import REDIS, require
 
 pytestmark = pytest.mark.integration
 

@@ -9,9 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from cache_support import engine_of, shared_cache
 from prisma_infra.clock import ManualClock
 from prisma_infra.operation import CacheOptions
+
+from tests.cache.cache_support import engine_of, shared_cache
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,8 @@ from prisma_infra.providers.cache import CacheStore
 from prisma_infra_memcached import MemcachedStore
 from prisma_infra_redis import RedisStore
 from prisma_infra_sdk.testing.contracts.cache import CONTRACT, Check, run_check
-from servers import Server
+
+from tests.cache.servers import Server
 
 pytestmark = pytest.mark.integration
 

@@ -7,9 +7,10 @@ import time
 from typing import Any
 
 import pytest
-from cache_support import breaker_closes, engine_of
 from prisma_infra.clock import ManualClock
-from servers import Server
+
+from tests.cache.cache_support import breaker_closes, engine_of
+from tests.cache.servers import Server
 
 pytestmark = pytest.mark.integration
 

@@ -11,10 +11,11 @@ import time
 from typing import Any
 
 import pytest
-from cache_support import breaker_closes, engine_of
 from prisma_infra.clock import ManualClock
-from servers import Server
-from test_store_killed import cache_on
+
+from tests.cache.cache_support import breaker_closes, engine_of
+from tests.cache.servers import Server
+from tests.cache.test_store_killed import cache_on
 
 pytestmark = pytest.mark.integration
 
@@ -106,7 +107,8 @@ async def test_redis_connections_stay_within_max_connections() -> None:
 
     import redis.asyncio as aioredis
     from prisma_infra_redis import RedisStore
-    from servers import REDIS, require
+
+    from tests.cache.servers import REDIS, require
 
     require("Redis", REDIS)
     name = f"pi-bound-{uuid.uuid4().hex[:8]}"

@@ -12,17 +12,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cache_support import engine_of, shared_cache
+
+from tests.cache.cache_support import engine_of, shared_cache
 
 pytestmark = pytest.mark.integration
 
-HERE = Path(__file__).parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class ProcessB:
     def __init__(self, cache: dict[str, Any], db: Path) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, str(HERE / "process_b.py"), json.dumps(cache), str(db)],
+            [sys.executable, "-m", "tests.cache.process_b", json.dumps(cache), str(db)],
+            cwd=ROOT,  # `-m` imports the helpers as the `tests` package from the repository root
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

@@ -6,17 +6,13 @@ An unreachable server fails the tests (never a skip).
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from prisma_infra.infrastructure import Infrastructure
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from it_support import PROVIDERS, Database, fresh_database, settings
+from tests.integration.it_support import PROVIDERS, Database, fresh_database, settings
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module", params=PROVIDERS)

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from it_support import settings as infra_settings
 from prisma_infra.infrastructure import Infrastructure
-from real_databases import pushed
+
+from tests.integration.it_support import settings as infra_settings
+from tests.real_databases import pushed
 
 SCHEMAS = Path(__file__).parent / "schema_fidelity"
 MODELS = ("gauge", "site", "counter", "ranked", "flagged", "slot")

@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from it_support import Database, settings
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action, Operation
+
+from tests.integration.it_support import Database, settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 

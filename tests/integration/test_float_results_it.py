@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from fidelity_support import clean, fidelity
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action, Operation
+
+from tests.integration.fidelity_support import clean, fidelity
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 

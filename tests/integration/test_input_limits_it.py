@@ -20,12 +20,13 @@ import pytest
 import pytest_asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from it_support import settings as infra_settings
 from prisma_infra.errors import PrismaInfraError, ValidationError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action, Operation
 from prisma_infra.schema.limits import check_input
-from real_databases import pushed
+
+from tests.integration.it_support import settings as infra_settings
+from tests.real_databases import pushed
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 

@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from fidelity_support import SETTINGS, clean, fidelity
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.repository import Repository
+
+from tests.integration.fidelity_support import SETTINGS, clean, fidelity
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from it_support import Database
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.policies import matches
+
+from tests.integration.it_support import Database
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 

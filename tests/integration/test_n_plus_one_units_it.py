@@ -18,10 +18,11 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import httpx
 import pytest
 import pytest_asyncio
-from it_support import Database, settings
 from prisma_infra.context import acting_as
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.sync import SyncInfrastructure
+
+from tests.integration.it_support import Database, settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 

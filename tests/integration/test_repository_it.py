@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from it_support import Database
 from prisma_infra.errors import RecordNotFoundError, UniqueConstraintError, UnknownFieldError, UnknownModelError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.pagination import CursorPage, Page
+
+from tests.integration.it_support import Database
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from it_support import PROVIDERS, SCHEMAS
+
+from tests.integration.it_support import PROVIDERS, SCHEMAS
 
 pytestmark = pytest.mark.integration
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from it_support import Database, settings
 from prisma_infra.errors import TransactionError, UniqueConstraintError, UnknownFieldError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.pagination import CursorPage, Page
 from prisma_infra.sync import SyncInfrastructure
+
+from tests.integration.it_support import Database, settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 

@@ -8,14 +8,12 @@ a category below its declared threshold fails the test.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
+import importlib
 from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE))
-from quality import evaluate, evaluate_text, load, locale_table, table  # noqa: E402
+from tests.pii.quality import evaluate, evaluate_text, load, locale_table, table  # noqa: E402
 
 #: category -> (precision, recall) the built-in detectors must reach.
 THRESHOLDS = {
@@ -98,8 +96,5 @@ def test_free_text_recall_and_false_spans() -> None:
 
 
 def test_dataset_file_is_what_the_seeded_generator_writes() -> None:
-    spec = importlib.util.spec_from_file_location("make_dataset", HERE / "data" / "make_dataset.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = importlib.import_module("tests.pii.data.make_dataset")
     assert module.render(module.build()) == (HERE / "data" / "labelled.jsonl").read_text(encoding="utf-8")

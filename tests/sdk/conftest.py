@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from sdk_servers import Server
+from tests.sdk.sdk_servers import Server
 
 
 def _server(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:

@@ -8,27 +8,13 @@ next test).
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from prisma_infra.infrastructure import Infrastructure
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from security_support import PROVIDERS, fresh_database, seed, settings
-
-
-@dataclass
-class World:
-    provider: str
-    schema: Path
-    url: str
-    folder: Path
-    infra: Infrastructure
+from tests.security.security_support import PROVIDERS, World, fresh_database, seed, settings
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module", params=PROVIDERS)

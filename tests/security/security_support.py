@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from policy_set import POLICY_SET
 from prisma_infra.errors import PolicyDeniedError, PrismaInfraError, RecordNotFoundError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.policies import bypass_policies
+
+from tests.security.policy_set import POLICY_SET
 
 HERE = Path(__file__).parent
 PROVIDERS = ["sqlite", "postgresql"]
@@ -78,6 +80,17 @@ ACME_USERS = {1, 2}
 ACME_POSTS = {10, 11}
 ACME_COMMENTS = {101, 103}
 
+
+
+@dataclass
+class World:
+    """One provider's database and the started infrastructure on it (the ``world`` fixture)."""
+
+    provider: str
+    schema: Path
+    url: str
+    folder: Path
+    infra: Infrastructure
 
 def schema_for(provider: str, folder: Path) -> Path:
     path = folder / "schema.prisma"

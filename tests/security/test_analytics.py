@@ -13,11 +13,11 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 import pytest_asyncio
-from conftest import World
-from policy_set import ADMIN, ATTACKER
 from prisma_infra.analytics import AnalyticsQuery
 from prisma_infra.infrastructure import Infrastructure
-from security_support import assert_field_refused, assert_no_secret, attempt, settings
+
+from tests.security.policy_set import ADMIN, ATTACKER
+from tests.security.security_support import World, assert_field_refused, assert_no_secret, attempt, settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 

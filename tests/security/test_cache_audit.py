@@ -15,11 +15,21 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from conftest import World
-from policy_set import ADMIN, ATTACKER, GLOBEX_READER
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.policies import merge_where
-from security_support import ACME_POSTS, ACME_USERS, USERS, assert_no_secret, attempt, ids, is_refusal, settings
+
+from tests.security.policy_set import ADMIN, ATTACKER, GLOBEX_READER
+from tests.security.security_support import (
+    ACME_POSTS,
+    ACME_USERS,
+    USERS,
+    World,
+    assert_no_secret,
+    attempt,
+    ids,
+    is_refusal,
+    settings,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 

@@ -16,16 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import World
-from policy_set import ADMIN, ATTACKER
 from prisma_infra.errors import ConstraintError, RecordNotFoundError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action, Operation
 from prisma_infra.repository import Repository
 from prisma_infra.sync import SyncInfrastructure
-from security_support import (
+
+from tests.security.policy_set import ADMIN, ATTACKER
+from tests.security.security_support import (
     ACME_POSTS,
     ACME_USERS,
+    World,
     assert_no_secret,
     assert_refused,
     assert_refused_or_not_found,
@@ -34,7 +35,7 @@ from security_support import (
     settings,
     snapshot,
 )
-from test_cache_audit import seeded_audit
+from tests.security.test_cache_audit import seeded_audit
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 

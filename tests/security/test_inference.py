@@ -14,9 +14,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from policy_set import ADMIN, ATTACKER
 from prisma_infra.infrastructure import Infrastructure
-from security_support import assert_field_refused, assert_no_secret, attempt, is_refusal
+
+from tests.security.policy_set import ADMIN, ATTACKER
+from tests.security.security_support import assert_field_refused, assert_no_secret, attempt, is_refusal
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 

@@ -9,11 +9,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import World
-from policy_set import ADMIN, ATTACKER, POLICY_SET
 from prisma_infra.errors import PrismaInfraError
 from prisma_infra.infrastructure import Infrastructure
-from security_support import ACME_POSTS, ACME_USERS, assert_no_secret, attempt, ids, is_refusal, settings, snapshot
+
+from tests.security.policy_set import ADMIN, ATTACKER, POLICY_SET
+from tests.security.security_support import (
+    ACME_POSTS,
+    ACME_USERS,
+    World,
+    assert_no_secret,
+    attempt,
+    ids,
+    is_refusal,
+    settings,
+    snapshot,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from paths import MATRIX, Via
 from prisma_infra.analytics import AnalyticsEngine, AnalyticsQuery, AnalyticsService
 from prisma_infra.audit.manager import AuditManager
 from prisma_infra.cache.facade import ModelCache
@@ -29,7 +28,9 @@ from prisma_infra.query import QueryBuilder
 from prisma_infra.repository import Repository
 from prisma_infra.sync import SyncInfrastructure
 from prisma_infra.transaction import OperationFactory, Transaction
-from security_support import fresh_database, settings
+
+from tests.security.paths import MATRIX, Via
+from tests.security.security_support import fresh_database, settings
 
 HERE = Path(__file__).parent
 

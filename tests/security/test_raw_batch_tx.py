@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from policy_set import ADMIN, ATTACKER
 from prisma_infra.errors import RecordNotFoundError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action, Operation
-from security_support import (
+
+from tests.security.policy_set import ADMIN, ATTACKER
+from tests.security.security_support import (
     ACME_POSTS,
     assert_no_secret,
     assert_refused,

@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from policy_set import ADMIN, ATTACKER
 from prisma_infra.errors import RecordNotFoundError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action
-from security_support import ACME_COMMENTS, ACME_POSTS, ACME_USERS, assert_no_secret, ids
+
+from tests.security.policy_set import ADMIN, ATTACKER
+from tests.security.security_support import ACME_COMMENTS, ACME_POSTS, ACME_USERS, assert_no_secret, ids
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 

@@ -6,7 +6,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from policy_set import POLICY_SET
+from tests.security.policy_set import POLICY_SET
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = ROOT / "examples" / "tenants" / "settings.toml"

@@ -8,9 +8,10 @@ them, nor match on them; an admin's searches them all.
 from __future__ import annotations
 
 import pytest
-from policy_set import ADMIN, ATTACKER
 from prisma_infra.infrastructure import Infrastructure
-from security_support import assert_field_refused, assert_no_secret, attempt, ids
+
+from tests.security.policy_set import ADMIN, ATTACKER
+from tests.security.security_support import assert_field_refused, assert_no_secret, attempt, ids
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 

@@ -24,14 +24,14 @@ import httpx
 import pytest
 import pytest_asyncio
 import uvicorn
-from conftest import World
-from policy_set import ADMIN, ATTACKER
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.policies import bypass_policies
 from prisma_infra.web import BearerAuth
 from prisma_infra.web.auth import OPEN_PATHS
-from security_support import SECRETS, attempt, seed, settings
 from starlette.routing import Route
+
+from tests.security.policy_set import ADMIN, ATTACKER
+from tests.security.security_support import SECRETS, World, attempt, seed, settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 

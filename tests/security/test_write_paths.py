@@ -12,10 +12,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from policy_set import ATTACKER
 from prisma_infra.errors import ConstraintError
 from prisma_infra.infrastructure import Infrastructure
-from security_support import assert_refused, assert_refused_or_not_found, attempt, snapshot
+
+from tests.security.policy_set import ATTACKER
+from tests.security.security_support import assert_refused, assert_refused_or_not_found, attempt, snapshot
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 

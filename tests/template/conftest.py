@@ -10,15 +10,12 @@ dependencies come from the configured package index / pip cache. Set
 from __future__ import annotations
 
 import os
-import sys
 import venv
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from template_support import KINDS, ROOT, Venv, generate
+from tests.template.template_support import KINDS, ROOT, Venv, generate
 
 
 @pytest.fixture(scope="session")

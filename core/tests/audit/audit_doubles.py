@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from doubles import DoubleEnginePlugin, MemoryEngine
 from prisma_infra.audit.types import AuditFilter
 from prisma_infra.config.model import DatabaseConfig, InfraConfig
 from prisma_infra.hookspecs import hookimpl
@@ -14,6 +13,8 @@ from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action, Operation
 from prisma_infra.plugin_manager import PluginManager
 from prisma_infra.providers.audit import AuditSink
+
+from core.tests.doubles import DoubleEnginePlugin, MemoryEngine
 
 
 class ReturningEngine(MemoryEngine):

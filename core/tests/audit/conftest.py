@@ -1,13 +1,8 @@
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from audit_doubles import MemorySink
+from core.tests.audit.audit_doubles import MemorySink
 
 
 @pytest.fixture(autouse=True)

@@ -213,7 +213,7 @@ async def test_an_anchor_store_that_fails_never_fails_a_write(tmp_path: Path) ->
 
 
 async def test_a_reload_that_changes_audit_anchor_moves_the_anchors(tmp_path: Path) -> None:
-    from audit_doubles import audit_infrastructure
+    from core.tests.audit.audit_doubles import audit_infrastructure
 
     first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
     infra = audit_infrastructure(tmp_path)

@@ -6,8 +6,10 @@ import asyncio
 from pathlib import Path
 
 import orjson
-from audit_doubles import audit_infrastructure
 from prisma_infra.audit.chain import Hasher, verify_events
+
+from core.tests.audit.audit_doubles import audit_infrastructure
+from tests.waiting import eventually
 
 
 async def test_sinks_swap_under_writes_without_forking_or_losing(tmp_path: Path) -> None:
@@ -23,16 +25,20 @@ async def test_sinks_swap_under_writes_without_forking_or_losing(tmp_path: Path)
                 n += 1
                 created = await users.create({"email": f"u{n}@example.com"})
                 written.append(created["id"])
-                await asyncio.sleep(0)
+                await asyncio.sleep(0)  # a scheduling point: the reloads run between writes
+
+        async def more_writes(n: int = 5) -> None:
+            target = len(written) + n
+            await eventually(lambda: len(written) >= target, what=f"{n} more writes")
 
         task = asyncio.create_task(writer())
-        await asyncio.sleep(0.05)
+        await more_writes()
         await infra.configure({"audit": {"sinks": ["file", "memory"]}})  # add a sink
-        await asyncio.sleep(0.05)
+        await more_writes()
         await infra.configure({"audit": {"sinks": ["file"]}})  # remove it again
-        await asyncio.sleep(0.05)
+        await more_writes()
         await infra.configure({"audit": {"read_batch_size": 77}})  # same sinks, other settings
-        await asyncio.sleep(0.05)
+        await more_writes()
         stop.set()
         await task
         await infra.audit.flush()

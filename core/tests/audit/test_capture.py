@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from audit_doubles import MemorySink, audit_infrastructure
-from doubles import MemoryEngine
 from prisma_infra.audit.file_sink import iter_trail
 from prisma_infra.errors import PrismaInfraError, RecordNotFoundError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action
+
+from core.tests.audit.audit_doubles import MemorySink, audit_infrastructure
+from core.tests.doubles import MemoryEngine
 
 
 @pytest.fixture

@@ -8,10 +8,11 @@ from typing import Any
 
 import orjson
 import pytest
-from audit_doubles import audit_infrastructure
 from prisma_infra.audit.file_sink import iter_trail
 from prisma_infra.errors import ConfigurationError, ValidationError
 from prisma_infra.infrastructure import Infrastructure
+
+from core.tests.audit.audit_doubles import audit_infrastructure
 
 NOW = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
 

@@ -11,13 +11,14 @@ from typing import Any
 
 import orjson
 import pytest
-from audit_doubles import MemorySink, audit_infrastructure
 from prisma_infra.audit.file_sink import iter_trail
 from prisma_infra.cli import build_app
 from prisma_infra.errors import ConfigurationError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.plugin_manager import PluginManager
 from typer.testing import CliRunner
+
+from core.tests.audit.audit_doubles import MemorySink, audit_infrastructure
 
 
 @pytest.fixture

@@ -8,12 +8,13 @@ from typing import Any
 
 import orjson
 import pytest
-from audit_doubles import MemorySink
 from prisma_infra.audit.buffer import DurableBuffer
 from prisma_infra.audit.chain import Hasher, verify_events
 from prisma_infra.audit.events import make_event
 from prisma_infra.audit.file_sink import FileSink, iter_trail, trail_files
 from prisma_infra.audit.writer import AuditWriter
+
+from core.tests.audit.audit_doubles import MemorySink
 
 
 def events(count: int, start: int = 0) -> list[dict[str, Any]]:

@@ -1,14 +1,9 @@
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from cache_fakes import FakeDB, blog_schema
 from prisma_infra.schema.model import Schema
+
+from core.tests.cache.cache_fakes import FakeDB, blog_schema
 
 
 @pytest.fixture

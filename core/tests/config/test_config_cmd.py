@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 import typer
-from doubles import MemoryEngine
 from prisma_infra.cli.config_cmd import config_app
 from prisma_infra.errors import ConfigurationError
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.plugin_manager import PluginManager
 from typer.testing import CliRunner
+
+from core.tests.doubles import MemoryEngine
 
 Write = Callable[..., Path]
 

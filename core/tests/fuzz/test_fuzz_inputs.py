@@ -10,11 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,12 +23,9 @@ from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action
 from prisma_infra.schema import Schema, validate_args
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analytics"))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "schema"))
-
-from analytics_doubles import sqlite_infrastructure
-from conftest import load_fixture
-from doubles import memory_infrastructure
+from core.tests.analytics.analytics_doubles import sqlite_infrastructure
+from core.tests.doubles import memory_infrastructure
+from core.tests.schema.dmmf_fixtures import load_fixture
 
 FUZZ = settings(
     max_examples=10_000, deadline=None, suppress_health_check=list(HealthCheck), database=None,

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from monitoring_doubles import MonitoringTestPlugin, RecordingExporter
+from core.tests.monitoring.monitoring_doubles import MonitoringTestPlugin, RecordingExporter
 
 
 @pytest.fixture
@@ -22,7 +18,7 @@ def plugin() -> MonitoringTestPlugin:
 
 @pytest.fixture
 def make_infra(plugin: MonitoringTestPlugin) -> Callable[..., Any]:
-    from doubles import memory_infrastructure
+    from core.tests.doubles import memory_infrastructure
 
     def make(**monitoring: Any) -> Any:
         infra = memory_infrastructure(monitoring=monitoring)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from doubles import datamodel
 from prisma_infra.monitoring import NPlusOneDetector, n_plus_one_suggestion, suggest_index
 from prisma_infra.operation import Action, Operation, OperationContext
 from prisma_infra.schema import Schema
+
+from core.tests.doubles import datamodel
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +55,7 @@ async def test_without_request_id_the_task_is_the_scope() -> None:
     detector = NPlusOneDetector(threshold=3, window=1.0)
 
     async def one() -> bool:
-        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # a scheduling point (not a wait): the six tasks' reads interleave
         return detector.observe(read(request_id=None), 5.0)
 
     assert not any(await asyncio.gather(*(one() for _ in range(6))))

@@ -8,10 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from monitoring_doubles import MonitoringTestPlugin, RecordingExporter
 from prisma_infra.errors import ConfigurationError, UniqueConstraintError
 from prisma_infra.monitoring import MetricsMiddleware, Monitor, monitor_for
 from prisma_infra.operation import Action, Operation
+
+from core.tests.monitoring.monitoring_doubles import MonitoringTestPlugin, RecordingExporter
+from tests.waiting import eventually
 
 
 async def test_registered_outermost_and_published(make_infra: Callable[..., Any]) -> None:
@@ -80,7 +82,7 @@ async def test_slow_operations_masked_with_index_advice_reported_once(
         real = engine.execute
 
         async def slow(operation: Operation) -> Any:
-            await asyncio.sleep(0.002)
+            await asyncio.sleep(0.002)  # the slow operation under test (threshold 0.0001 ms)
             return await real(operation)
 
         engine.execute = slow  # type: ignore[method-assign]
@@ -91,7 +93,7 @@ async def test_slow_operations_masked_with_index_advice_reported_once(
         posts = infra.repository("post")
         for _ in range(3):
             await posts.find_many(where={"title": {"contains": "secret words"}, "views": 3})
-        await asyncio.sleep(0)  # let the alert task run
+        await eventually(lambda: plugin.alerts, what="the slow-operation alert")
         snapshot = infra.monitor.snapshot()
     slow_ops = snapshot["slow_operations"]
     assert len(slow_ops) == 3
@@ -120,7 +122,7 @@ async def test_n_plus_one_found_once_with_a_suggestion(
         with infra.acting_as("tester", request_id="req-2"):
             for _ in range(4):  # under the threshold
                 await users.find_unique({"id": author["id"]})
-        await asyncio.sleep(0)
+        await eventually(lambda: plugin.alerts, what="the N+1 alert")
         findings = infra.monitor.snapshot()["findings"]
     assert found == []
     (finding,) = [f for f in findings if f["kind"] == "n_plus_one"]

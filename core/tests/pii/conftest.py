@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from prisma_infra.pii import PiiManager
 from prisma_infra.schema import Schema
 
-sys.path.insert(0, str(Path(__file__).parent))
-from pii_crm import crm_datamodel
+from core.tests.pii.pii_crm import crm_datamodel
 
 
 @pytest.fixture(scope="session")

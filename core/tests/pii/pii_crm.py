@@ -7,11 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from doubles import MemoryEngine
 from prisma_infra.config.model import DatabaseConfig, InfraConfig
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.plugin_manager import PluginManager
+
+from core.tests.doubles import MemoryEngine
 
 CRM = Path(__file__).parent / "fixtures" / "crm.json"
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from doubles import datamodel
 from prisma_infra.pii import Classification, PiiManager
 from prisma_infra.pii.inventory import combine
 from prisma_infra.schema import Field, Model, Schema
+
+from core.tests.doubles import datamodel
 
 
 def test_schema_classification_of_the_crm(manager: PiiManager) -> None:

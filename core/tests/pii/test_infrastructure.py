@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pii_crm import CrmEnginePlugin, crm_infrastructure
 from prisma_infra.cli.app import build_app
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.operation import Action
@@ -15,6 +14,8 @@ from prisma_infra.pii import PiiManager
 from prisma_infra.plugin_manager import PluginManager
 from prisma_infra.providers import PiiDetector, PiiMatch
 from typer.testing import CliRunner
+
+from core.tests.pii.pii_crm import CrmEnginePlugin, crm_infrastructure
 
 CUSTOMERS = [
     {"email": "ann@example.com", "firstName": "Ann", "lastName": "Smith", "phone": "+44 20 7946 0011",

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from policy_doubles import Alerts, make_infra, seed
 from prisma_infra.infrastructure import Infrastructure
+
+from core.tests.policies.policy_doubles import Alerts, make_infra, seed
 
 
 @pytest.fixture

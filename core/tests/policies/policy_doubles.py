@@ -11,8 +11,6 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import doubles
-from doubles import MemoryEngine
 from prisma_infra.config.model import DatabaseConfig, InfraConfig
 from prisma_infra.errors import RecordNotFoundError
 from prisma_infra.hookspecs import hookimpl
@@ -20,6 +18,9 @@ from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action, Operation
 from prisma_infra.plugin_manager import PluginManager
 from prisma_infra.policies import matches
+
+from core.tests import doubles
+from core.tests.doubles import MemoryEngine
 
 
 class PolicyEngineDouble(MemoryEngine):

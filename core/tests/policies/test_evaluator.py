@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from doubles import datamodel
 from prisma_infra.policies import MissingRelationError, evaluate, matches
 from prisma_infra.schema import Schema
+
+from core.tests.doubles import datamodel
 
 ROW = {"id": 1, "name": None, "title": "Hello World", "views": 5, "tags": ["a", "b"]}
 

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from policy_doubles import PolicyEngineDouble
 from prisma_infra.context import acting_as
 from prisma_infra.errors import PolicyDeniedError, RecordNotFoundError
 from prisma_infra.operation import Action
 from prisma_infra.policies import AccessDeniedError, FieldReadDeniedError, FieldWriteDeniedError, bypass_policies
+
+from core.tests.policies.policy_doubles import PolicyEngineDouble
 
 USER_POLICIES = {
     "User": {

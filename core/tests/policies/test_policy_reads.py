@@ -9,13 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from policy_doubles import PolicyEngineDouble
 from prisma_infra.context import acting_as
 from prisma_infra.errors import ConfigurationError, PolicyDeniedError, ValidationError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action
 from prisma_infra.policies import AccessDeniedError, FieldReadDeniedError, merge_where, parse_policies
 from prisma_infra.policies.reads import MAX_DEPTH
+
+from core.tests.policies.policy_doubles import PolicyEngineDouble
 
 BOB = {"id": 2, "roles": ["AUTHOR"], "tenant_id": "a"}
 ADMIN = {"id": 1, "roles": ["ADMIN"], "tenant_id": "a"}

@@ -16,11 +16,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from policy_doubles import PolicyEngineDouble
 from prisma_infra.context import acting_as
 from prisma_infra.errors import PolicyError, ValidationError
 from prisma_infra.operation import Action, Operation
 from prisma_infra.policies import AccessDeniedError, ActorView, FieldWriteDeniedError, bypass_policies, interpolate
+
+from core.tests.policies.policy_doubles import PolicyEngineDouble
 
 TENANT = {"tenantId": "{actor.tenant_id}"}
 

@@ -7,12 +7,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from policy_doubles import Alerts
 from prisma_infra.config.model import SecurityConfig
 from prisma_infra.context import acting_as
 from prisma_infra.errors import PolicyDeniedError
 from prisma_infra.operation import Action, Operation, OperationContext
 from prisma_infra.security import SecurityMonitor
+
+from core.tests.policies.policy_doubles import Alerts
 
 
 async def test_denial_and_bulk_read_raise_alerts_and_count(build: Any, alerts: Alerts) -> None:

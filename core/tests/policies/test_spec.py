@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from doubles import datamodel
 from prisma_infra.config.loader import load_config
 from prisma_infra.errors import ConfigurationError
 from prisma_infra.operation import Action
 from prisma_infra.policies import PolicyEngine, parse_policies
 from prisma_infra.schema import Schema
+
+from core.tests.doubles import datamodel
 
 SCHEMA = Schema.from_datamodel(datamodel("blog"), provider="postgresql")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,12 +9,7 @@ from typing import Any
 import pytest
 from prisma_infra.schema import Schema
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dmmf"
-
-
-def load_fixture(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text())
-    return data
+from core.tests.schema.dmmf_fixtures import FIXTURES, load_fixture
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from doubles import DoubleEnginePlugin, memory_infrastructure
 from prisma_infra.config.model import InfraConfig
 from prisma_infra.errors import PluginError
 from prisma_infra.hookspecs import hookimpl
@@ -17,6 +16,8 @@ from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.web import Panel, create_app, plotly_js_path
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+from core.tests.doubles import DoubleEnginePlugin, memory_infrastructure
 
 TOKEN = "test-token-0123456789abcdef"
 WEB = {"web": {"token": TOKEN}}

@@ -7,11 +7,13 @@ from typing import Any
 
 import httpx
 import pytest
-from doubles import memory_infrastructure
+from prisma_infra.cache.service import CACHE
 from prisma_infra.errors import EngineUnavailableError
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.providers import CacheStore
 from prisma_infra.web import create_app
+
+from core.tests.doubles import memory_infrastructure
 
 
 class FlakyStore(CacheStore):
@@ -104,7 +106,7 @@ async def test_readyz_times_out_a_hanging_engine() -> None:
     async with memory_infrastructure(monitoring={"readiness_timeout": 0.05}) as infra:
 
         async def hang() -> None:
-            await asyncio.sleep(10)
+            await asyncio.Event().wait()  # never answers: the readiness timeout must cut it off
 
         infra.engine.ping = hang
         async with client(create_app(infra)) as http:
@@ -152,7 +154,7 @@ async def test_manager_ping_is_preferred_when_offered(infra: Any) -> None:
         update={"cache": infra.runtime.config.cache.model_copy(update={"enabled": True, "tiers": ["memory", "redis"]})}
     )
     infra.runtime.config = config
-    infra.runtime.extras["cache_manager"] = Manager()
+    infra.runtime.services[CACHE] = Manager()
     async with client(create_app(infra)) as http:
         response = await http.get("/readyz")
     assert response.status_code == 503

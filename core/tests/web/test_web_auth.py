@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from doubles import memory_infrastructure
 from prisma_infra.config.model import InfraConfig
 from prisma_infra.errors import ConfigurationError
 from prisma_infra.hookspecs import hookimpl
@@ -21,6 +20,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount
+
+from core.tests.doubles import memory_infrastructure
 
 TOKEN = "s3cret-token-0123456789"
 PROTECTED = ["/", "/dashboard/", "/dashboard/api/snapshot", "/dashboard/static/dashboard.js", "/whoami", "/nowhere"]

@@ -10,10 +10,11 @@ from typing import Any
 
 import httpx
 import uvicorn
-from doubles import DoubleEnginePlugin, memory_infrastructure
 from prisma_infra.config.loader import load_config
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.plugin_manager import PluginManager
+
+from core.tests.doubles import DoubleEnginePlugin, memory_infrastructure
 
 TOKEN = "real-server-token-0123456789"
 

@@ -1,6 +1,6 @@
 """Write the labelled PII dataset, ``tests/pii/data/labelled.jsonl``, deterministically (seeded).
 
-    python tests/pii/data/make_dataset.py
+    python -m tests.pii.data.make_dataset   # from the repository root
 
 Positives come from Faker in five locales (en_US, en_GB, de_DE, fr_FR, nl_NL),
 plus Swedish names (sv_SE) that the shipped name lists (from names-dataset, not
@@ -38,7 +38,6 @@ import datetime as dt
 import json
 import random
 import string
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -47,8 +46,7 @@ from typing import Any
 import phonenumbers
 from faker import Faker
 
-sys.path.insert(0, str(Path(__file__).parent))
-from locale_cases import locale_records
+from tests.pii.data.locale_cases import locale_records
 
 OUT = Path(__file__).parent / "labelled.jsonl"
 SEED = 20240501
