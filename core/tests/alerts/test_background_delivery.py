@@ -8,10 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from alert_servers import RawHTTP, stall_then
-from analytics_doubles import START, daily_posts, engine_of, sqlite_infrastructure
 from prisma_infra.alerts import Notification, WebhookSink
 from prisma_infra.alerts.delivery import Dispatcher
+
+from core.tests.alerts.alert_servers import RawHTTP, stall_then
+from core.tests.analytics.analytics_doubles import START, daily_posts, engine_of, sqlite_infrastructure
 
 NOW = START + timedelta(days=5, hours=1)
 
