@@ -15,13 +15,14 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from alert_servers import RawHTTP, stall_then
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from prisma_infra.alerts import EmailSink, Notification, build_sink, deliver
 from prisma_infra.config.model import AlertSinkConfig
+
+from core.tests.alerts.alert_servers import RawHTTP, stall_then
 
 ALERT = Notification(kind="alert", subject="[critical] disk", text="disk full", payload={}, severity="critical")
 
