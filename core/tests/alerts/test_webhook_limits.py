@@ -7,8 +7,9 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from alert_servers import RawHTTP, answer, drip, flood
 from prisma_infra.alerts import Notification, WebhookSink, deliver
+
+from core.tests.alerts.alert_servers import RawHTTP, answer, drip, flood
 
 ALERT = Notification(
     kind="alert", subject="[critical] errors", text="t", payload={"name": "errors"}, severity="critical"
