@@ -14,13 +14,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from doubles import MemoryEngine, datamodel
 from prisma_infra.clock import Clock
 from prisma_infra.config.model import DatabaseConfig, InfraConfig
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action, Operation
 from prisma_infra.plugin_manager import PluginManager
+
+from core.tests.doubles import MemoryEngine, datamodel
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 
