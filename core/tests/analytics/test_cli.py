@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from analytics_doubles import SqliteDoublePlugin
 from prisma_infra.cli.app import build_app
 from prisma_infra.plugin_manager import PluginManager
 from typer.testing import CliRunner
+
+from core.tests.analytics.analytics_doubles import SqliteDoublePlugin
 
 SETTINGS = """
 [default]
