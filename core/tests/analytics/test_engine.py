@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from analytics_doubles import START, daily_posts, engine_of, sqlite_infrastructure
 from prisma_infra.analytics import AnalyticsQuery, AnalyticsQueryError, SqlMetric, default_date_field
 from prisma_infra.errors import PrismaInfraError, UnknownModelError
 from prisma_infra.hookspecs import hookimpl
+
+from core.tests.analytics.analytics_doubles import START, daily_posts, engine_of, sqlite_infrastructure
 
 
 async def test_builder_is_immutable_and_series_are_gap_filled() -> None:
