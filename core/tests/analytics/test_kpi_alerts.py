@@ -11,12 +11,13 @@ from typing import Any
 
 import httpx
 import pytest
-from analytics_doubles import START, daily_posts, engine_of, sqlite_infrastructure
 from prisma_infra.alerts import AlertRule, read_operational
 from prisma_infra.clock import ManualClock
 from prisma_infra.errors import ConfigurationError
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.web import BearerAuth, create_app
+
+from core.tests.analytics.analytics_doubles import START, daily_posts, engine_of, sqlite_infrastructure
 
 NOW = START + timedelta(days=5, hours=1)  # day 5 is current; day 4 is the last complete one
 
