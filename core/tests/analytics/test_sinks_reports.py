@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from analytics_doubles import START, daily_posts, engine_of, sqlite_infrastructure
 from prisma_infra.alerts import EmailSink, Job, LogSink, Notification, Schedule, Scheduler, WebhookSink, deliver
 from prisma_infra.clock import ManualClock
 from prisma_infra.errors import ConfigurationError
+
+from core.tests.analytics.analytics_doubles import START, daily_posts, engine_of, sqlite_infrastructure
 
 
 class Hook:
