@@ -6,13 +6,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from doubles import datamodel
 from prisma_infra.analytics.dialects import dialect_for
 from prisma_infra.analytics.specs import MetricRegistry
 from prisma_infra.analytics.sql import Aggregate, SqlWriter, compile_aggregate_query, compile_where
 from prisma_infra.analytics.types import AnalyticsQueryError
 from prisma_infra.errors import UnknownFieldError
 from prisma_infra.schema import Schema
+
+from core.tests.doubles import datamodel
 
 MAPPED = Schema.from_datamodel(datamodel("mapped"))
 BLOG = Schema.from_datamodel(datamodel("blog"))
