@@ -9,7 +9,6 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from doubles import datamodel
 from prisma_infra.cache.manager import CacheManager
 from prisma_infra.cache.memory import MemoryStore
 from prisma_infra.clock import SYSTEM_CLOCK, Clock, ManualClock
@@ -19,6 +18,8 @@ from prisma_infra.operation import Action, CacheOptions, Operation, OperationCon
 from prisma_infra.plugin_manager import Registration
 from prisma_infra.providers.cache import CacheStore
 from prisma_infra.schema.model import Schema
+
+from core.tests.doubles import datamodel
 
 
 class FakeDB:
