@@ -6,8 +6,9 @@ import asyncio
 from typing import Any
 
 import pytest
-from cache_fakes import FakeDB, make_manager, op, run
 from prisma_infra.schema.model import Schema
+
+from core.tests.cache.cache_fakes import FakeDB, make_manager, op, run
 
 HITS = 10_000
 
