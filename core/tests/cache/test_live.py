@@ -9,11 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from cache_fakes import FakeDB, make_manager, op, run
 from prisma_infra.cache.codec import Unencodable
 from prisma_infra.cache.live import LocalEntry, copy_tree, live
 from prisma_infra.cache.memory import ENTRY_OVERHEAD, MemoryStore
 from prisma_infra.schema.model import Schema
+
+from core.tests.cache.cache_fakes import FakeDB, make_manager, op, run
 
 WHEN = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
 FLAT = [{"id": i, "title": f"t{i}", "at": WHEN, "price": Decimal("1.50"), "blob": b"\x00\x01"} for i in range(3)]
