@@ -9,11 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from cache_fakes import FakeDB, backends, make_manager, op, run, sleeping
 from prisma_infra.clock import SYSTEM_CLOCK, Clock, ManualClock
 from prisma_infra.errors import ConfigurationError
 from prisma_infra.operation import Action
 from prisma_infra.schema.model import Schema
+
+from core.tests.cache.cache_fakes import FakeDB, backends, make_manager, op, run, sleeping
 
 
 async def started(schema: Schema, clock: Clock = SYSTEM_CLOCK, **sections: Any) -> Any:
@@ -359,7 +360,7 @@ async def test_raw_execute_invalidates_parsed_tables(schema: Schema, db: FakeDB)
 
 
 async def test_raw_execute_maps_table_names(schema: Schema) -> None:
-    from doubles import datamodel
+    from core.tests.doubles import datamodel
 
     mapped = Schema.from_datamodel(datamodel("mapped"))
     manager = make_manager(mapped)
