@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from doubles import DoubleEnginePlugin, memory_infrastructure
 from prisma_infra.cache import CacheManager, CacheMiddleware
 from prisma_infra.cli.app import build_app
 from prisma_infra.errors import ConfigurationError
 from prisma_infra.operation import Action
 from prisma_infra.plugin_manager import PluginManager
 from typer.testing import CliRunner
+
+from core.tests.doubles import DoubleEnginePlugin, memory_infrastructure
 
 
 async def test_builtin_plugin_registers_store_middleware_and_manager() -> None:
