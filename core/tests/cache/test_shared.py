@@ -7,12 +7,13 @@ import logging
 from typing import Any
 
 import pytest
-from cache_fakes import FakeDB, SharedFake, backends, make_manager, op, run, sleeping
 from prisma_infra.cache.manager import CacheManager
 from prisma_infra.cache.memory import MemoryStore
 from prisma_infra.clock import ManualClock
 from prisma_infra.operation import Action
 from prisma_infra.schema.model import Schema
+
+from core.tests.cache.cache_fakes import FakeDB, SharedFake, backends, make_manager, op, run, sleeping
 
 
 class Cluster:
