@@ -17,10 +17,9 @@ import pytest
 from prisma_infra import Infrastructure
 from prisma_infra.config.model import DatabaseConfig
 from prisma_infra.errors import ConfigurationError
-
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "sync"))
-import sync_dbs as dbs
 from prisma_infra_prisma.datasource import resolve_database
+
+from plugins.prisma.tests.fixtures.sync import sync_dbs as dbs
 
 CONFIG_TS = (
     'import "dotenv/config";\n'
