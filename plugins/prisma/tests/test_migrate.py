@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "sync"))
-import sync_dbs as dbs
 from prisma_infra_prisma.datasource import call_script
 from prisma_infra_prisma.migrate import (
     MigrationError,
@@ -22,6 +18,8 @@ from prisma_infra_prisma.migrate import (
     migrate_status,
 )
 from prisma_infra_prisma.schema_sync import _migrations_target
+
+from plugins.prisma.tests.fixtures.sync import sync_dbs as dbs
 
 PROVIDERS = ["postgresql", "mysql", "sqlite"]
 PRISMA_COLUMNS = [
