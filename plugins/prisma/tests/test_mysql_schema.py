@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "sync"))
-import sync_dbs as dbs
-from mysql_schemas import render, schema_file
 from prisma_infra_prisma.dmmf import load_datamodel
 from prisma_infra_prisma.migrate import create_migration, migrate_deploy
 from prisma_infra_prisma.mysql_ddl import render_script, schema_tables
 from prisma_infra_prisma.mysql_diff import introspect
 from prisma_infra_prisma.mysql_types import norm_type
 from prisma_infra_prisma.schema_sync import db_push, diff_script
+
+from plugins.prisma.tests.fixtures.sync import sync_dbs as dbs
+from plugins.prisma.tests.fixtures.sync.mysql_schemas import render, schema_file
 
 REPO = Path(__file__).resolve().parents[3]
 IT_SCHEMA = REPO / "tests" / "integration" / "schema" / "mysql"
