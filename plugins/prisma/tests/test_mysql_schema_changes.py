@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "sync"))
-import sync_dbs as dbs
-from mysql_schemas import render, schema_file
 from prisma_infra_prisma.mysql_diff import introspect
 from prisma_infra_prisma.mysql_types import norm_type
 from prisma_infra_prisma.schema_sync import DataLossError, SchemaSyncError, db_push
+
+from plugins.prisma.tests.fixtures.sync import sync_dbs as dbs
+from plugins.prisma.tests.fixtures.sync.mysql_schemas import render, schema_file
 
 
 @pytest.mark.integration
