@@ -5,18 +5,16 @@ Real PostgreSQL; ``public`` must stay empty throughout.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from prisma_infra.audit.outbox import OUTBOX_TABLE, Outbox
 from prisma_infra.config.model import DatabaseConfig
 from prisma_infra.operation import Action, Operation
-
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "sync"))
-import sync_dbs as dbs
 from prisma_infra_prisma import PrismaEngine
 from prisma_infra_prisma.migrate import migrate_deploy
 from prisma_infra_prisma.schema_sync import db_push
+
+from plugins.prisma.tests.fixtures.sync import sync_dbs as dbs
 
 SCHEMA = "tenant_x"
 
