@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 from prisma_infra.config.model import DatabaseConfig
 from prisma_infra.errors import ConfigurationError
-from pydantic import SecretStr
-
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "sync"))
-import sync_dbs as dbs
 from prisma_infra_prisma.datasource import parse_datasource, resolve_database, sanitize_schema
 from prisma_infra_prisma.schema_sync import DataLossError, db_push, diff_script
+from pydantic import SecretStr
+
+from plugins.prisma.tests.fixtures.sync import sync_dbs as dbs
 
 # --- datasource resolution (no database) ------------------------------------------
 
