@@ -8,7 +8,6 @@ cache work on the view; every write to it, top level or nested, is refused namin
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -19,14 +18,13 @@ from prisma_infra import Infrastructure, ReadOnlyViewError
 from prisma_infra.config.model import DatabaseConfig
 from prisma_infra.errors import ConfigurationError
 from prisma_infra.operation import Action, Operation
-
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "sync"))
-import sync_dbs as dbs
 from prisma_infra_prisma import PrismaEngine
 from prisma_infra_prisma.datasource import resolve_database
 from prisma_infra_prisma.generate import ensure_client
 from prisma_infra_prisma.schema_sync import db_push
 from prisma_infra_prisma.toolchain import ensure_toolchain
+
+from plugins.prisma.tests.fixtures.sync import sync_dbs as dbs
 
 MODELS = """
 model Author {
