@@ -11,12 +11,13 @@ from wsgiref.util import setup_testing_defaults
 import httpx
 import prisma_infra_prometheus.plugin
 import pytest
-from doubles import memory_infrastructure
 from prisma_infra_prometheus import asgi_app, wsgi_app
 from prisma_infra_sdk.testing import BearerAuth, create_app, require_auth
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
+
+from core.tests.doubles import memory_infrastructure
 
 
 def operations_total(text: str) -> dict[tuple[str, str], float]:
