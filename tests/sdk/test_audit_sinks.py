@@ -16,8 +16,9 @@ from prisma_infra.audit.file_sink import FileSink
 from prisma_infra.providers import AuditSink, Engine
 from prisma_infra_nats import NatsSink
 from prisma_infra_sdk.testing import AuditSinkContract, MemoryEngine
-from prisma_sqlite import sqlite_engine
-from sdk_servers import Server
+
+from tests.sdk.prisma_sqlite import sqlite_engine
+from tests.sdk.sdk_servers import Server
 
 pytestmark = pytest.mark.integration
 
