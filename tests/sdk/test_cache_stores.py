@@ -8,7 +8,8 @@ from prisma_infra.providers import CacheStore
 from prisma_infra_memcached import MemcachedStore
 from prisma_infra_redis import RedisStore
 from prisma_infra_sdk.testing import CacheStoreContract
-from sdk_servers import Server
+
+from tests.sdk.sdk_servers import Server
 
 pytestmark = pytest.mark.integration
 
