@@ -8,7 +8,8 @@ import pytest
 import pytest_asyncio
 from prisma_infra.providers import Engine
 from prisma_infra_sdk.testing import EngineContract, MemoryEngine, kit_datamodel
-from prisma_sqlite import DDL, sqlite_engine
+
+from tests.sdk.prisma_sqlite import DDL, sqlite_engine
 
 pytestmark = pytest.mark.integration
 
