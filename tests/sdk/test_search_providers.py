@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from prisma_infra.providers import SearchProvider
 from prisma_infra_sdk.testing import SearchProviderContract
-from reference import InvertedIndexSearch
+
+from tests.sdk.reference import InvertedIndexSearch
 
 
 class TestReferenceSearch(SearchProviderContract):
