@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from template_support import ROOT, Venv
+from tests.template.template_support import ROOT, Venv
 
 FIXTURE = ROOT / "tests" / "fixtures" / "plugins" / "prisma-infra-fixture-good"
 
