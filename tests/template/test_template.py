@@ -8,7 +8,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from template_support import KINDS, Venv, generate
+
+from tests.template.template_support import KINDS, Venv, generate
 
 MODULES = {kind: f"{kind}.py" for kind in KINDS}
 
