@@ -6,17 +6,20 @@ when a `KpiService` runs (sections ``kpis`` and ``alerts``, shapes in that modul
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+import logging
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from prisma_infra.analytics.service import KpiService
 
 __all__ = ["KpiDashboard"]
 
+log = logging.getLogger("prisma_infra.analytics")
+
 
 class KpiDashboard:
-    """The dashboard sections of one `KpiService`."""
+    """The dashboard sections of one `KpiService`; one failing leaves the other shown (``None``)."""
 
     name = "analytics"
 
@@ -24,4 +27,15 @@ class KpiDashboard:
         self.service = service
 
     async def dashboard_sections(self) -> Mapping[str, object]:
-        return {"kpis": self.service.dashboard_kpis(), "alerts": self.service.active_alerts()}
+        return {
+            "kpis": _section(self.service.dashboard_kpis, "kpis"),
+            "alerts": _section(self.service.active_alerts, "alerts"),
+        }
+
+
+def _section(read: Callable[[], list[dict[str, Any]]], name: str) -> list[dict[str, Any]] | None:
+    try:
+        return read()
+    except Exception:
+        log.exception("the dashboard's %s section failed; it shows as unavailable", name)
+        return None

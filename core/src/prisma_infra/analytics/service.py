@@ -14,20 +14,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from prisma_infra.alerts.delivery import Dispatcher
-from prisma_infra.alerts.rules import AlertRule, RuleState, read_operational
+from prisma_infra.alerts.rules import AlertRule, RuleState, operational_value
 from prisma_infra.alerts.scheduler import Job, Schedule, Scheduler
 from prisma_infra.alerts.sinks import AlertSink, Notification, build_sink, deliver
 from prisma_infra.analytics._deprecated import deprecated_aliases
 from prisma_infra.analytics.kpi import HistoryEntry, HistoryStore, Kpi, KpiState
 from prisma_infra.analytics.reports import RenderedReport, build_report
+from prisma_infra.cache.service import CACHE
 from prisma_infra.config.model import AnalyticsConfig, InfraConfig
 from prisma_infra.errors import ConfigurationError, PrismaInfraError, closest_match
+from prisma_infra.monitoring.service import MONITOR
 from prisma_infra.stash import StashKey
 
 if TYPE_CHECKING:
@@ -255,9 +257,11 @@ class KpiService:
     async def evaluate_rules(self, rules: Sequence[AlertRule] | None = None, *, now: float | None = None) -> None:
         """Evaluate alert rules now (default: every operational rule) and send what fires or resolves."""
         chosen = list(rules) if rules is not None else [r for r in self.rules if r.source != "kpi"]
-        extras: Mapping[str, Any] = self.runtime.extras if self.runtime is not None else {}
+        services = self.runtime.services if self.runtime is not None else None
+        monitor = services.get(MONITOR) if services is not None else None
+        cache = services.get(CACHE) if services is not None else None
         for rule in chosen:
-            value = self.kpi_value(rule) if rule.source == "kpi" else read_operational(rule.source, extras)
+            value = self.kpi_value(rule) if rule.source == "kpi" else operational_value(rule.source, monitor, cache)
             transition = rule.evaluate(value, self.kernel.clock.time() if now is None else now)
             if transition is not None:
                 await self._send(rule.alert(transition), transition, rule.sinks)
