@@ -165,7 +165,7 @@ MATRIX: dict[str, dict[str, Entry]] = {
     "Infrastructure": {
         "acting_as": NotData("sets the ambient actor every attack runs under"),
         "analytics": ANALYTICS,
-        "analytics_engine": Via("AnalyticsRunner"),
+        **dict.fromkeys(("analytics_engine", "analytics_runner"), Via("AnalyticsRunner")),
         "apply_config": (f"{INJ}test_invalid_policy_reload_keeps_the_old_policies",
                          f"{INJ}test_reload_that_drops_every_policy_is_what_the_file_says"),
         "audit": Via("AuditManager"),
@@ -189,7 +189,7 @@ MATRIX: dict[str, dict[str, Entry]] = {
         "monitor": VALUES,
         "operation_context": NotData("the context (actor, tenant, deadline) operations carry, no record"),
         "pii": Via("PiiManager"),
-        "plugins": NotData("the loaded plugins, no record"),
+        **dict.fromkeys(("plugins", "plugin_manager"), NotData("the loaded plugins, no record")),
         "policies": NotData("the policy decider: decisions and explanations on what it is given"),
         "query": Via("QueryBuilder"),
         "raise_alert": NotData("sends an alert the application composes"),
