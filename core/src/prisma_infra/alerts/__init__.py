@@ -4,12 +4,25 @@ Used by the analytics service (KPIs, operational rules, scheduled reports);
 usable on their own::
 
     rule = AlertRule(name="errors", source="error_rate", operator=">", threshold=0.05, for_evaluations=2)
-    if rule.evaluate(read_operational("error_rate", infra.runtime.extras)) == "fired":
+    monitor = infra.runtime.services.get(MONITOR)  # prisma_infra.monitoring.service
+    if rule.evaluate(operational_value("error_rate", monitor, None)) == "fired":
         await deliver(sinks, Notification(kind="alert", ...))
+
+The scheduler runs on a `prisma_infra.clock.Clock` (the kernel's in the analytics
+service); tests drive it with a `ManualClock` and ``await scheduler.idle()``.
 """
 
 from prisma_infra.alerts.delivery import Dispatcher
-from prisma_infra.alerts.rules import OPERATORS, AlertRule, RuleState, Transition, read_operational
+from prisma_infra.alerts.rules import (
+    OPERATORS,
+    AlertRule,
+    CacheReadings,
+    MonitorReadings,
+    RuleState,
+    Transition,
+    operational_value,
+    read_operational,
+)
 from prisma_infra.alerts.scheduler import Job, Schedule, Scheduler
 from prisma_infra.alerts.sinks import (
     SEVERITIES,
@@ -31,10 +44,12 @@ __all__ = [
     "AlertRule",
     "AlertSink",
     "Attachment",
+    "CacheReadings",
     "Dispatcher",
     "EmailSink",
     "Job",
     "LogSink",
+    "MonitorReadings",
     "Notification",
     "RuleState",
     "Schedule",
@@ -45,5 +60,6 @@ __all__ = [
     "build_sink",
     "deliver",
     "deliver_one",
+    "operational_value",
     "read_operational",
 ]
