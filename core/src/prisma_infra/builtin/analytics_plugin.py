@@ -22,7 +22,7 @@ def register_middleware(register: Callable[[str, Any], None]) -> None:
 
 @hookimpl(trylast=True)
 def register_commands(cli: typer.Typer) -> None:
-    from prisma_infra.analytics.cli import analytics_app, kpi_app
+    from prisma_infra.cli.analytics_cmd import analytics_app, kpi_app
 
     cli.add_typer(analytics_app, name="analytics")
     cli.add_typer(kpi_app, name="kpi")
