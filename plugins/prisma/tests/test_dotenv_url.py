@@ -14,10 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from prisma_infra import Infrastructure
-from prisma_infra.config.model import DatabaseConfig
-from prisma_infra.errors import ConfigurationError
 from prisma_infra_prisma.datasource import resolve_database
+from prisma_infra_sdk import ConfigurationError, DatabaseConfig
+from prisma_infra_sdk.testing import Infrastructure
 
 from plugins.prisma.tests.fixtures.sync import sync_dbs as dbs
 

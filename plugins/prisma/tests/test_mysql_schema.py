@@ -201,8 +201,8 @@ async def test_prisma_client_works_on_pushed_tables(tmp_path: Path) -> None:
     from datetime import UTC, datetime
     from decimal import Decimal
 
-    from prisma_infra.errors import ForeignKeyConstraintError, UniqueConstraintError
-    from prisma_infra.infrastructure import Infrastructure
+    from prisma_infra_sdk import ForeignKeyConstraintError, UniqueConstraintError
+    from prisma_infra_sdk.testing import Infrastructure
 
     url = dbs.fresh_url("mysql", tmp_path)
     schema = schema_file(tmp_path / "prisma")
@@ -309,8 +309,8 @@ def test_cli_push_and_create_on_mariadb(tmp_path: Path) -> None:
 
 
 def test_schema_folder_is_read_whole(tmp_path: Path) -> None:
-    from prisma_infra.config.model import DatabaseConfig
     from prisma_infra_prisma.datasource import resolve_database
+    from prisma_infra_sdk import DatabaseConfig
 
     folder = tmp_path / "prisma" / "schema"
     folder.mkdir(parents=True)
@@ -358,7 +358,7 @@ async def test_views_are_not_tables(tmp_path: Path) -> None:
 
 
 def test_a_type_without_mysql_column_names_the_field() -> None:
-    from prisma_infra.errors import ConfigurationError
+    from prisma_infra_sdk import ConfigurationError
 
     datamodel = {
         "models": [

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prisma_infra.audit.outbox import OUTBOX_TABLE, Outbox
-from prisma_infra.config.model import DatabaseConfig
-from prisma_infra.operation import Action, Operation
 from prisma_infra_prisma import PrismaEngine
 from prisma_infra_prisma.migrate import migrate_deploy
 from prisma_infra_prisma.schema_sync import db_push
+from prisma_infra_sdk import Action, DatabaseConfig, Operation
+from prisma_infra_sdk.testing import OUTBOX_TABLE, Outbox
 
 from plugins.prisma.tests.fixtures.sync import sync_dbs as dbs
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from prisma_infra.config.model import DatabaseConfig
-from prisma_infra.errors import ConfigurationError
 from prisma_infra_prisma.datasource import parse_datasource, resolve_database, sanitize_schema
 from prisma_infra_prisma.schema_sync import DataLossError, db_push, diff_script
+from prisma_infra_sdk import ConfigurationError, DatabaseConfig
 from pydantic import SecretStr
 
 from plugins.prisma.tests.fixtures.sync import sync_dbs as dbs

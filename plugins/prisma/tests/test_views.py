@@ -14,15 +14,13 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from prisma_infra import Infrastructure, ReadOnlyViewError
-from prisma_infra.config.model import DatabaseConfig
-from prisma_infra.errors import ConfigurationError
-from prisma_infra.operation import Action, Operation
 from prisma_infra_prisma import PrismaEngine
 from prisma_infra_prisma.datasource import resolve_database
 from prisma_infra_prisma.generate import ensure_client
 from prisma_infra_prisma.schema_sync import db_push
 from prisma_infra_prisma.toolchain import ensure_toolchain
+from prisma_infra_sdk import Action, ConfigurationError, DatabaseConfig, Operation, ReadOnlyViewError
+from prisma_infra_sdk.testing import Infrastructure
 
 from plugins.prisma.tests.fixtures.sync import sync_dbs as dbs
 
