@@ -25,6 +25,8 @@ from prisma_infra.errors import UniqueConstraintError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.web import create_app
 
+from tests.waiting import eventually
+
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,11 +81,7 @@ async def server(infra: Infrastructure) -> AsyncIterator[str]:
     config.timeout_graceful_shutdown = 1
     served = uvicorn.Server(config)
     task = asyncio.create_task(served.serve())
-    for _ in range(200):
-        if served.started:
-            break
-        await asyncio.sleep(0.05)
-    assert served.started, "uvicorn did not start"
+    await eventually(lambda: served.started, timeout=10, what="uvicorn to start")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -170,7 +168,7 @@ async def test_dashboard_in_headless_chromium(infra: Infrastructure, server: str
             assert (await page.inner_text("#health")).startswith("ready")
 
             ARTIFACTS.mkdir(exist_ok=True)
-            await page.wait_for_timeout(400)
+            await page.wait_for_timeout(400)  # cosmetic: the charts finish drawing for the artifact (nothing asserted)
             await page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
         finally:
             await browser.close()

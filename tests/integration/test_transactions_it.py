@@ -48,12 +48,12 @@ async def test_expired_transaction(infra: Infrastructure) -> None:
     with pytest.raises(TransactionError, match=r"expired: it stayed open longer than its timeout of 0\.5 s"):
         async with infra.transaction(timeout=0.5) as tx:
             await tx.repository("user").create({"email": "late@x.io"})
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(1.0)  # outlive the timeout: the engine expires it in real time
     assert tx.state == "failed"
     assert not await infra.repository("user").exists({"email": "late@x.io"})
     with pytest.raises(TransactionError, match="expired"):
         async with infra.transaction(timeout=0.5) as tx2:
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(1.0)  # the same, before the first statement
             await tx2.repository("user").count()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +12,8 @@ from prisma_infra.hookspecs import hookimpl
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.web import BearerAuth
 from prometheus_client.parser import text_string_to_metric_families
+
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +49,7 @@ async def test_n_plus_one_on_the_blog_suggests_the_include(blog: Callable[..., I
         with infra.acting_as("reader", request_id="req-fixed"):
             fixed = await posts.find_many(include={"author": True})
         assert all(post["author"]["email"] for post in fixed)
-        await asyncio.sleep(0.01)
+        await eventually(lambda: alerts.alerts, what="the N+1 alert")
         findings = [f for f in infra.monitor.snapshot()["findings"] if f["kind"] == "n_plus_one"]
     assert len(findings) == 1
     finding = findings[0]

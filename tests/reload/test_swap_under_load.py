@@ -24,6 +24,8 @@ from prisma_infra.config.loader import load_config
 from prisma_infra_prisma.datasource import resolve_database
 from prisma_infra_prisma.schema_sync import db_push
 
+from tests.waiting import eventually
+
 BLOG = Path(__file__).resolve().parents[2] / "examples" / "blog" / "prisma" / "schema.prisma"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -68,6 +70,7 @@ async def test_settings_rewritten_under_load(tmp_path: Path) -> None:
         author = await users.create({"email": "author@example.com", "name": "Author"})
         failures: list[BaseException] = []
         created: list[int] = []
+        reads = [0]
         stop = asyncio.Event()
 
         async def reader() -> None:
@@ -75,9 +78,10 @@ async def test_settings_rewritten_under_load(tmp_path: Path) -> None:
                 try:
                     await posts.find_many(where={"authorId": author["id"]}, include=["author"], take=20)
                     await users.count()
+                    reads[0] += 1
                 except Exception as exc:
                     failures.append(exc)
-                await asyncio.sleep(0.002)
+                await asyncio.sleep(0.002)  # pacing of the load, not a wait for anything
 
         async def writer() -> None:
             n = 0
@@ -95,7 +99,12 @@ async def test_settings_rewritten_under_load(tmp_path: Path) -> None:
                     created.append(post["id"])
                 except Exception as exc:
                     failures.append(exc)
-                await asyncio.sleep(0.005)
+                await asyncio.sleep(0.005)  # pacing of the load, not a wait for anything
+
+        async def traffic(n: int = 5) -> None:
+            """Until ``n`` more reads and writes ran, on whichever providers are current."""
+            want = (reads[0] + n, len(created) + n)
+            await eventually(lambda: reads[0] >= want[0] and len(created) >= want[1], timeout=20, what="more traffic")
 
         async def save(**changes: Any) -> Any:
             async with watcher.reloaded:
@@ -107,11 +116,12 @@ async def test_settings_rewritten_under_load(tmp_path: Path) -> None:
                 staged.write_text(settings_text(**{**text, **changes}))
                 os.replace(staged, settings)
                 await asyncio.wait_for(watcher.reloaded.wait_for(lambda: len(watcher.history) > count), 20)
-            await asyncio.sleep(0.1)  # traffic on the new providers
+            if not stop.is_set():
+                await traffic()  # on the new providers
             return watcher.history[-1]
 
         load = [asyncio.create_task(reader()) for _ in range(3)] + [asyncio.create_task(writer())]
-        await asyncio.sleep(0.2)
+        await traffic()
 
         result = await save(tiers=["memory", "redis"], ttl=30, sinks=["file"])
         assert "cache.tiers" in result and "audit.sinks" in result
