@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Iterable, Mapping
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from prisma_infra.cache.service import CACHE
 from prisma_infra.config.masking import mask_text
 from prisma_infra.errors import PrismaInfraError
 from prisma_infra.providers import CacheStore
@@ -55,8 +56,7 @@ class StorePinger(Protocol):
 
 
 def _cache_of(runtime: Runtime) -> CacheStatus | None:
-    manager: CacheStatus | None = runtime.extras.get("cache_manager")
-    return manager
+    return runtime.services.get(CACHE)
 
 
 def _version() -> str:
