@@ -10,7 +10,6 @@ from prisma_infra.audit.types import AuditFilter
 from prisma_infra.config.model import DatabaseConfig, InfraConfig
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.infrastructure import Infrastructure
-from prisma_infra.operation import Action, Operation
 from prisma_infra.plugin_manager import PluginManager
 from prisma_infra.providers.audit import AuditSink
 
@@ -18,17 +17,7 @@ from core.tests.doubles import DoubleEnginePlugin, MemoryEngine
 
 
 class ReturningEngine(MemoryEngine):
-    """`MemoryEngine` plus ``createManyAndReturn`` (as PostgreSQL and SQLite have)."""
-
-    async def execute(self, operation: Operation) -> Any:
-        if operation.action is Action.CREATE_MANY_AND_RETURN and operation.action not in self.responses:
-            self.calls.append(operation)
-            if operation.context.transaction is not None:
-                self._live(operation.context.transaction)
-            model = operation.model or ""
-            rows = self.tables.setdefault(model, [])
-            return [dict(self._insert(model, rows, data)) for data in operation.args["data"]]
-        return await super().execute(operation)
+    """`MemoryEngine` answering ``createManyAndReturn`` (as on PostgreSQL and SQLite; the SDK engine does)."""
 
 
 class ReturningEnginePlugin(DoubleEnginePlugin):

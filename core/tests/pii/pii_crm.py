@@ -27,15 +27,7 @@ class CrmEngine(MemoryEngine):
     name = "memory-crm"
 
     def __init__(self, config: DatabaseConfig | None = None) -> None:
-        super().__init__(config)
-        self._provider = "sqlite"
-        self._unique = {
-            m["name"]: [f["name"] for f in m["fields"] if f.get("isUnique") or f.get("isId")]
-            for m in crm_datamodel()["datamodel"]["models"]
-        }
-
-    async def datamodel(self) -> dict[str, Any]:
-        return crm_datamodel()
+        super().__init__(config, schema=CRM, provider="sqlite")
 
 
 class CrmEnginePlugin:

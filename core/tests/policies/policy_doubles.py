@@ -1,43 +1,25 @@
 """Policies on the memory double, whose filters are answered by the policy evaluator.
 
-`PolicyEngineDouble` subclasses the shared `MemoryEngine` (left untouched) and
-matches rows with `prisma_infra.policies.evaluate`, so relation-free row filters
-(``AND``/``OR``/``NOT``, ``not``, null semantics) run end to end through the pipeline.
+`MemoryEngine` matches rows with the kernel's one evaluator (`prisma_infra.policies.evaluate`),
+so relation-free row filters (``AND``/``OR``/``NOT``, ``not``, null semantics) run end to end
+through the pipeline as `policies.check` decides them.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from prisma_infra.config.model import DatabaseConfig, InfraConfig
-from prisma_infra.errors import RecordNotFoundError
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.infrastructure import Infrastructure
-from prisma_infra.operation import Action, Operation
 from prisma_infra.plugin_manager import PluginManager
-from prisma_infra.policies import matches
 
-from core.tests import doubles
 from core.tests.doubles import MemoryEngine
 
 
 class PolicyEngineDouble(MemoryEngine):
-    """The memory double with three-valued filters (the evaluator) instead of the double's own."""
-
-    async def execute(self, operation: Operation) -> Any:
-        if operation.action is Action.FIND_FIRST_OR_THROW and Action.FIND_FIRST_OR_THROW not in self.responses:
-            found = await self.execute(dataclasses.replace(operation, action=Action.FIND_FIRST))
-            if found is None:
-                raise RecordNotFoundError("No record was found for findFirstOrThrow.", model=operation.model)
-            return found
-        original = doubles.matches
-        doubles.matches = lambda row, where: matches(where, row)  # type: ignore[assignment]
-        try:
-            return await super().execute(operation)
-        finally:
-            doubles.matches = original
+    """The memory double, whose filters are the policy evaluator's (as every `MemoryEngine`'s)."""
 
 
 class _Plugin:

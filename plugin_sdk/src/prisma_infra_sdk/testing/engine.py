@@ -4,29 +4,35 @@ It serves the kit schema (`KIT_SCHEMA`: ``User`` and ``Post``) or any DMMF
 datamodel given in ``database.options.datamodel`` (a dict, or the path of a
 JSON file holding ``{"datamodel": ...}`` or the datamodel itself). It knows:
 
-* the model actions on scalar data: create/createMany, findUnique(OrThrow),
-  findFirst(OrThrow), findMany, count, update/updateMany, upsert,
-  delete/deleteMany; filters (equality, ``in``/``notIn``, comparisons,
-  ``contains``/``startsWith``/``endsWith`` with ``mode``, ``not``,
-  ``AND``/``OR``/``NOT``), ``orderBy``, ``skip``, ``take``, scalar ``select``;
+* the model actions on scalar data: create/createMany(AndReturn),
+  findUnique(OrThrow), findFirst(OrThrow), findMany, count,
+  update/updateMany, upsert, delete/deleteMany; ``orderBy``, ``cursor``,
+  ``skip``, ``take``, scalar ``select``;
+* filters through the kernel's one ``where`` evaluator
+  (`prisma_infra.policies.evaluator`, the one policies check records with):
+  SQL's null semantics, ``mode``, the provider's case rules, compound keys;
 * defaults (``autoincrement()``, ``now()``, ``uuid()``/``cuid()``, literals);
 * unique constraints (single and compound), as `UniqueConstraintError`;
 * batches and interactive transactions (rolled back by restoring a snapshot);
 * `EngineUnavailableError` once closed, as a real engine whose database is gone.
 
-Relations (``include``, relation filters), aggregates and raw SQL raise
-`EngineError`: use the real engine for those. It passes `EngineContract`.
+Relations (``include``, relation filters, nested ``select``), aggregates and
+raw SQL raise `EngineError`: use the real engine for those, or answer an action
+in a test with ``engine.responses[Action.X] = lambda operation: ...``. What it
+did is kept for assertions: ``calls`` (every operation), ``batches`` and
+``tx_log`` (``("begin" | "commit" | "rollback", id)``). It passes `EngineContract`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import itertools
 import json
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -34,13 +40,16 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from prisma_infra.errors import (
     EngineError,
     EngineUnavailableError,
+    PrismaInfraError,
     RecordNotFoundError,
     TransactionError,
     UniqueConstraintError,
 )
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.operation import Action, Operation
+from prisma_infra.policies.evaluator import matches
 from prisma_infra.providers import Engine
+from prisma_infra.schema.model import Schema
 
 if TYPE_CHECKING:
     from prisma_infra.config.model import DatabaseConfig
@@ -69,55 +78,6 @@ def kit_datamodel() -> dict[str, Any]:
 KIT_SCHEMA = kit_schema()
 
 
-def _compare(value: Any, op: str, arg: Any, insensitive: bool) -> bool:
-    if insensitive and isinstance(value, str) and isinstance(arg, str):
-        value, arg = value.lower(), arg.lower()
-    if op == "equals":
-        return bool(value == arg)
-    if op == "in":
-        return value in arg
-    if op == "notIn":
-        return value not in arg
-    if op in ("contains", "startsWith", "endsWith"):
-        if not isinstance(value, str):
-            return False
-        return {"contains": arg in value, "startsWith": value.startswith(arg), "endsWith": value.endswith(arg)}[op]
-    if op not in ("lt", "lte", "gt", "gte"):
-        raise EngineError(f"MemoryEngine: unsupported filter {op!r}")
-    if value is None:
-        return False
-    return bool({"lt": value < arg, "lte": value <= arg, "gt": value > arg, "gte": value >= arg}[op])
-
-
-def matches(row: Mapping[str, Any], where: Mapping[str, Any]) -> bool:
-    """Whether ``row`` satisfies a Prisma scalar ``where``."""
-    for key, cond in where.items():
-        if key in ("AND", "NOT"):
-            items = cond if isinstance(cond, list) else [cond]
-            ok = all(matches(row, w) for w in items) if key == "AND" else not any(matches(row, w) for w in items)
-        elif key == "OR":
-            ok = any(matches(row, w) for w in cond)
-        elif isinstance(cond, Mapping):
-            if {"some", "every", "none", "is", "isNot"} & set(cond):
-                raise EngineError(f"MemoryEngine: relation filter on {key!r} is not supported")
-            if key not in row and not ({"in", "equals", "not", "lt", "lte", "gt", "gte"} & set(cond)):
-                ok = matches(row, cond)  # a compound unique: {"authorId_title": {"authorId": 1, "title": "x"}}
-            else:
-                insensitive = cond.get("mode") == "insensitive"
-                ok = all(
-                    (not matches(row, {key: arg}) if isinstance(arg, Mapping) else row.get(key) != arg)
-                    if op == "not"
-                    else _compare(row.get(key), op, arg, insensitive)
-                    for op, arg in cond.items()
-                    if op != "mode"
-                )
-        else:
-            ok = row.get(key) == cond
-        if not ok:
-            return False
-    return True
-
-
 class MemoryEngine(Engine):
     """Rows in dicts (see the module documentation); ``calls`` records every operation."""
 
@@ -128,12 +88,17 @@ class MemoryEngine(Engine):
         self._provider = str(options.get("provider", "sqlite"))
         self._datamodel = self._load(options.get("datamodel"))
         self.models: dict[str, Mapping[str, Any]] = {m["name"]: m for m in self._datamodel["models"]}
+        self.schema = Schema.from_datamodel(self._datamodel, provider=self._provider)
         self.tables: dict[str, list[Row]] = {name: [] for name in self.models}
         self.calls: list[Operation] = []
+        self.batches: list[list[Operation]] = []
+        self.tx_log: list[tuple[str, str]] = []
+        #: Action -> function(operation) answering instead of the tables (or raising).
+        self.responses: dict[Action, Callable[[Operation], Any]] = {}
         self._ids = itertools.count(1)
         self._tx_ids = itertools.count(1)
         self._transactions: dict[str, tuple[dict[str, list[Row]], float]] = {}
-        self.closed = False
+        self.started = self.closed = False
 
     @staticmethod
     def _load(source: Any) -> dict[str, Any]:
@@ -150,7 +115,7 @@ class MemoryEngine(Engine):
         return self._provider
 
     async def start(self) -> None:
-        self.closed = False
+        self.started, self.closed = True, False
 
     async def close(self) -> None:
         self.closed = True
@@ -208,18 +173,30 @@ class MemoryEngine(Engine):
         rows.append(row)
         return row
 
-    def _find(self, rows: list[Row], args: Mapping[str, Any]) -> list[Row]:
+    def _matches(self, model: str, row: Row, where: Mapping[str, Any]) -> bool:
+        try:
+            return matches(where, row, schema=self.schema, model=model, provider=self._provider)
+        except PrismaInfraError as exc:  # a relation filter (rows hold no relations) or an unknown operator
+            raise EngineError(f"MemoryEngine: {exc}") from exc
+
+    def _find(self, model: str, args: Mapping[str, Any]) -> list[Row]:
         if args.get("include"):
             raise EngineError("MemoryEngine: include is not supported")
-        found = [r for r in rows if matches(r, args.get("where") or {})]
+        where = args.get("where") or {}
+        found = [r for r in self.tables[model] if self._matches(model, r, where)]
         order = args.get("orderBy") or []
         for item in reversed(order if isinstance(order, list) else [order]):
             ((name, direction),) = item.items()
             found.sort(key=lambda r: (r.get(name) is None, r.get(name)), reverse=direction == "desc")
+        if args.get("cursor"):
+            at = (i for i, r in enumerate(found) if self._matches(model, r, args["cursor"]))
+            found = found[next(at, len(found)) :]
         found = found[args.get("skip", 0) :]
         if args.get("take") is not None:
             found = found[: args["take"]]
         select = args.get("select")
+        if select and any(isinstance(v, Mapping) for v in select.values()):
+            raise EngineError("MemoryEngine: nested select is not supported")
         if select:
             return [{k: r.get(k) for k, v in select.items() if v} for r in found]
         return [dict(r) for r in found]
@@ -247,35 +224,36 @@ class MemoryEngine(Engine):
         self.calls.append(operation)
         if operation.context.transaction is not None:
             self._live(operation.context.transaction)
+        answer = self.responses.get(operation.action)
+        if answer is not None:
+            return answer(operation)
         action, model, args = operation.action, operation.model or "", operation.args
-        if action.is_raw or action in (Action.AGGREGATE, Action.GROUP_BY, Action.CREATE_MANY_AND_RETURN):
+        unsupported = action.is_raw or action in (Action.AGGREGATE, Action.GROUP_BY)
+        if unsupported or (action is Action.CREATE_MANY_AND_RETURN and self._provider == "mysql"):
             raise EngineError(f"MemoryEngine: {action.value} is not supported (use the real engine)")
         if model not in self.models:
             raise EngineError(f"MemoryEngine: unknown model {model!r}")
-        rows = self.tables[model]
-        where = args.get("where") or {}
+        if action in (Action.CREATE_MANY, Action.CREATE_MANY_AND_RETURN):
+            with self._all_or_nothing():
+                created = [dict(self._insert(model, data)) for data in args["data"]]
+            return created if action is Action.CREATE_MANY_AND_RETURN else {"count": len(created)}
         if action is Action.CREATE:
             return dict(self._insert(model, args["data"]))
-        if action is Action.CREATE_MANY:
-            snapshot = copy.deepcopy(self.tables)
-            try:
-                for data in args["data"]:
-                    self._insert(model, data)
-            except UniqueConstraintError:
-                self.tables = snapshot
-                raise
-            return {"count": len(args["data"])}
         if action in (Action.FIND_UNIQUE, Action.FIND_UNIQUE_OR_THROW, Action.FIND_FIRST, Action.FIND_FIRST_OR_THROW):
-            found = self._find(rows, {**args, "take": 1})
+            found = self._find(model, {**args, "take": 1})
             if not found and action in (Action.FIND_UNIQUE_OR_THROW, Action.FIND_FIRST_OR_THROW):
                 raise RecordNotFoundError(f"No {model} record was found for a {action.value}.", model=model)
             return found[0] if found else None
         if action is Action.FIND_MANY:
-            return self._find(rows, args)
+            return self._find(model, args)
         if action is Action.COUNT:
-            return len(self._find(rows, {k: v for k, v in args.items() if k != "select"}))
+            return len(self._find(model, {k: v for k, v in args.items() if k != "select"}))
+        return self._write(action, model, args)
+
+    def _write(self, action: Action, model: str, args: Mapping[str, Any]) -> Any:
+        rows, where = self.tables[model], args.get("where") or {}
         if action in (Action.UPDATE, Action.UPSERT, Action.DELETE):
-            target = next((r for r in rows if matches(r, where)), None)
+            target = next((r for r in rows if self._matches(model, r, where)), None)
             if target is None and action is Action.UPSERT:
                 return dict(self._insert(model, args["create"]))
             if target is None:
@@ -285,7 +263,7 @@ class MemoryEngine(Engine):
             else:
                 self._update(model, target, args["data" if action is Action.UPDATE else "update"])
             return dict(target)
-        hit = [r for r in rows if matches(r, where)]
+        hit = [r for r in rows if self._matches(model, r, where)]
         for row in hit:
             if action is Action.DELETE_MANY:
                 rows.remove(row)
@@ -293,19 +271,26 @@ class MemoryEngine(Engine):
                 self._update(model, row, args["data"])
         return {"count": len(hit)}
 
-    async def execute_batch(self, operations: Sequence[Operation]) -> list[Any]:
+    @contextlib.contextmanager
+    def _all_or_nothing(self) -> Iterator[None]:
         snapshot = copy.deepcopy(self.tables)
         try:
-            return [await self.execute(op) for op in operations]
+            yield
         except BaseException:
             self.tables = snapshot
             raise
+
+    async def execute_batch(self, operations: Sequence[Operation]) -> list[Any]:
+        self.batches.append(list(operations))
+        with self._all_or_nothing():
+            return [await self.execute(op) for op in operations]
 
     async def begin(self, *, timeout: float = 5.0, max_wait: float = 2.0, isolation_level: str | None = None) -> str:
         if self.closed:
             raise EngineUnavailableError("MemoryEngine is closed")
         tx = f"tx-{next(self._tx_ids)}"
         self._transactions[tx] = (copy.deepcopy(self.tables), time.monotonic() + timeout)
+        self.tx_log.append(("begin", tx))
         return tx
 
     def _live(self, tx: str) -> None:
@@ -318,8 +303,10 @@ class MemoryEngine(Engine):
     async def commit(self, transaction_id: str) -> None:
         self._live(transaction_id)
         del self._transactions[transaction_id]
+        self.tx_log.append(("commit", transaction_id))
 
     async def rollback(self, transaction_id: str) -> None:
+        self.tx_log.append(("rollback", transaction_id))
         if transaction_id in self._transactions:
             self.tables = self._transactions.pop(transaction_id)[0]
 
