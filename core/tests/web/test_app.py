@@ -9,10 +9,12 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from prisma_infra.analytics.dashboard import KpiDashboard
 from prisma_infra.config.model import InfraConfig
 from prisma_infra.errors import PluginError
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.infrastructure import Infrastructure
+from prisma_infra.ports.dashboard import DASHBOARD_SOURCES
 from prisma_infra.web import Panel, create_app, plotly_js_path
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -97,14 +99,15 @@ async def test_snapshot_has_every_section_and_empty_analytics(infra: Any) -> Non
 
 
 async def test_analytics_contract_fills_kpis_and_alerts(infra: Any) -> None:
-    class Analytics:
+    class Kpis:
         def dashboard_kpis(self) -> list[dict[str, Any]]:
             return [{"name": "signups", "unit": "users", "points": [[1700000000, 3], [1700086400, 5]]}]
 
-        async def active_alerts(self) -> list[dict[str, Any]]:
+        def active_alerts(self) -> list[dict[str, Any]]:
             return [{"name": "p95 latency", "severity": "critical", "message": "p95 > 200 ms", "since": 1700000000}]
 
-    infra.runtime.extras["analytics"] = Analytics()
+    # What the analytics middleware publishes when KPIs are configured.
+    infra.runtime.services.add(DASHBOARD_SOURCES, KpiDashboard(Kpis()))  # type: ignore[arg-type]
     async with client(create_app(infra)) as http:
         document = (await http.get("/dashboard/api/snapshot")).json()
     assert document["kpis"][0]["name"] == "signups"
@@ -133,9 +136,17 @@ async def test_server_sent_events_push_snapshots() -> None:
                     disconnect.set()
 
         scope = {
-            "type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
-            "method": "GET", "scheme": "http", "path": "/dashboard/api/events", "raw_path": b"/dashboard/api/events",
-            "root_path": "", "query_string": b"", "server": ("localhost", 80), "client": ("t", 1),
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": "/dashboard/api/events",
+            "raw_path": b"/dashboard/api/events",
+            "root_path": "",
+            "query_string": b"",
+            "server": ("localhost", 80),
+            "client": ("t", 1),
             "headers": [(b"host", b"localhost"), (b"authorization", f"Bearer {TOKEN}".encode())],
         }
         await asyncio.wait_for(app(scope, receive, send), timeout=10)

@@ -31,7 +31,7 @@ from prisma_infra.monitoring.health import readiness
 from prisma_infra.monitoring.middleware import monitor_for
 from prisma_infra.ports.dashboard import DASHBOARD_SECTIONS, DASHBOARD_SOURCES, DashboardSource
 from prisma_infra.web.panels import Panel, panel_data
-from prisma_infra.web.sources import legacy_sources
+from prisma_infra.web.sources import adapted_sources
 
 if TYPE_CHECKING:
     from prisma_infra.kernel import Kernel
@@ -40,7 +40,7 @@ __all__ = ["ANALYTICS_KEY", "DashboardData", "dumps"]
 
 log = logging.getLogger("prisma_infra.web")
 
-#: Deprecated: where the analytics service was read in ``runtime.extras``; it publishes a dashboard source now.
+#: Deprecated: the ``runtime.extras`` entry of the analytics service (it publishes a dashboard source now).
 ANALYTICS_KEY = "analytics"
 _HEALTH_EVERY = 5.0
 
@@ -95,7 +95,7 @@ class DashboardData:
         document.update(dict.fromkeys(DASHBOARD_SECTIONS), exporters=[], started=True)
         document["health"] = await self._readiness()
         sources = list(runtime.services.all(DASHBOARD_SOURCES))
-        sources += legacy_sources(runtime, {source.name for source in sources})
+        sources += adapted_sources(runtime, {source.name for source in sources})
         sections, panels = await asyncio.gather(_sections(sources, timeout), panel_data(kernel, self.panels, timeout))
         for source, section, data in sections:
             if section in DASHBOARD_SECTIONS:

@@ -1,45 +1,31 @@
-"""Dashboard sources read from objects that do not publish one themselves.
+"""Dashboard sources the web side builds for features that do not publish one themselves.
 
-While the cache and analytics features do not publish their own
-`prisma_infra.ports.dashboard.DashboardSource`, the dashboard adapts what they
-publish (the cache manager under ``CACHE``: its ``stats()``; the analytics service:
-``dashboard_kpis()``/``active_alerts()``) through the protocols declared here.
+The cache publishes its manager under `prisma_infra.cache.service.CACHE` but no
+`prisma_infra.ports.dashboard.DashboardSource`: the dashboard adapts the manager's
+``stats()`` (through the `CacheStats` protocol) into the ``cache`` section. A source
+the cache publishes itself (named ``cache``) replaces this one.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from prisma_infra.cache.service import CACHE
 from prisma_infra.config.masking import mask_url
 from prisma_infra.pii.text import mask_text
-from prisma_infra.plugin_manager import await_me_maybe
 
 if TYPE_CHECKING:
     from prisma_infra.ports.dashboard import DashboardSource
     from prisma_infra.runtime import Runtime
 
-__all__ = ["AnalyticsDashboard", "AnalyticsView", "CacheDashboard", "CacheStats", "legacy_sources"]
-
-log = logging.getLogger("prisma_infra.web")
-
-Rows = list[dict[str, Any]]
+__all__ = ["CacheDashboard", "CacheStats", "adapted_sources"]
 
 
 class CacheStats(Protocol):
     """The cache manager as the dashboard reads it."""
 
     def stats(self) -> Mapping[str, Any]: ...
-
-
-class AnalyticsView(Protocol):
-    """The analytics service as the dashboard reads it (each method plain or async)."""
-
-    def dashboard_kpis(self) -> Rows | Awaitable[Rows]: ...
-
-    def active_alerts(self) -> Rows | Awaitable[Rows]: ...
 
 
 def _masked(text: Any) -> Any:
@@ -70,37 +56,9 @@ class CacheDashboard:
         return {"cache": summary}
 
 
-class AnalyticsDashboard:
-    """The ``kpis`` and ``alerts`` sections; one failing leaves the other shown."""
-
-    name = "analytics"
-
-    def __init__(self, analytics: AnalyticsView) -> None:
-        self.analytics = analytics
-
-    async def dashboard_sections(self) -> Mapping[str, object]:
-        return {
-            "kpis": await _rows(self.analytics.dashboard_kpis, "dashboard_kpis"),
-            "alerts": await _rows(self.analytics.active_alerts, "active_alerts"),
-        }
-
-
-async def _rows(method: Callable[[], Rows | Awaitable[Rows]], name: str) -> Rows | None:
-    try:
-        return list(await await_me_maybe(method()) or [])
-    except Exception:
-        log.exception("analytics %s() failed; the dashboard shows it as unavailable", name)
-        return None
-
-
-def legacy_sources(runtime: Runtime, published: set[str]) -> list[DashboardSource]:
-    """Sources for what the cache and analytics publish in ``runtime.extras`` while they do not
-    publish a source of their own (named ``cache`` / ``analytics`` in ``published``)."""
-    sources: list[DashboardSource] = []
+def adapted_sources(runtime: Runtime, published: Collection[str]) -> list[DashboardSource]:
+    """The web side's sources for what ``runtime`` runs without a source of its own (by name in ``published``)."""
     manager: CacheStats | None = runtime.services.get(CACHE)
     if manager is not None and "cache" not in published:
-        sources.append(CacheDashboard(manager))
-    analytics: AnalyticsView | None = runtime.extras.get("analytics")
-    if analytics is not None and "analytics" not in published:
-        sources.append(AnalyticsDashboard(analytics))
-    return sources
+        return [CacheDashboard(manager)]
+    return []
