@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from prisma_infra.analytics.buckets import add, bucket_range, parse_since, truncate
 from prisma_infra.analytics.metrics import SqlMetric, metric_from_registration
-from prisma_infra.analytics.specs import MetricRegistry
 from prisma_infra.analytics.series import anomaly, slope
+from prisma_infra.analytics.specs import MetricRegistry
 from prisma_infra.analytics.types import AnalyticsQueryError
 from prisma_infra.errors import PluginError
 
