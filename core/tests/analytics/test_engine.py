@@ -28,8 +28,10 @@ async def test_builder_is_immutable_and_series_are_gap_filled() -> None:
         assert result.totals == {"count": 9, "growth_rate": None, "avg:views": 2.0}
         sparse = await daily.fill_gaps(False).generate()
         assert sparse.values("count") == [3, 6]
-        same = await infra.analytics_engine.for_model("POST").metrics("count").interval("day").generate()
+        same = await infra.analytics_runner.for_model("POST").metrics("count").interval("day").generate()
         assert same.values("count") == [3, 0, 0, 6]
+        with pytest.warns(DeprecationWarning, match="analytics_runner"):
+            assert infra.analytics_engine is infra.analytics_runner
 
 
 async def test_range_widens_to_whole_buckets_and_fills_to_the_end() -> None:
