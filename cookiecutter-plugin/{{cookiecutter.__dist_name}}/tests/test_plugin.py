@@ -33,7 +33,7 @@ async def test_a_cached_read_is_served_by_the_store(infrastructure_with: Any) ->
     second = await users.find_many(where={"email": "ada@example.com"})
     assert first == second and first[0]["email"] == "ada@example.com"
     assert len(infra.engine.calls) == engine_calls + 1, "the second read must come from the cache"
-    assert infra.cache_manager.stats()["models"]["User"]["tiers"][PROVIDER_NAME]["hits"] >= 1
+    assert infra.cache.stats()["models"]["User"]["tiers"][PROVIDER_NAME]["hits"] >= 1
 {% elif cookiecutter.provider_kind == "audit_sink" %}
 
 async def test_a_write_reaches_the_sink(infrastructure_with: Any, tmp_path: Any) -> None:

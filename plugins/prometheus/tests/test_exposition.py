@@ -31,7 +31,7 @@ def operations_total(text: str) -> dict[tuple[str, str], float]:
 
 def with_prometheus(**monitoring: Any) -> Any:
     infra = memory_infrastructure(monitoring={"exporters": ["prometheus"], **monitoring})
-    infra.plugin_manager.register(prisma_infra_prometheus.plugin, name="prometheus")
+    infra.plugins.register(prisma_infra_prometheus.plugin, name="prometheus")
     return infra
 
 
@@ -116,7 +116,7 @@ async def test_wsgi_app(infra: Any) -> None:
 
 async def test_without_the_exporter_configured_the_scrape_explains() -> None:
     infra = memory_infrastructure()
-    infra.plugin_manager.register(prisma_infra_prometheus.plugin, name="prometheus")
+    infra.plugins.register(prisma_infra_prometheus.plugin, name="prometheus")
     async with infra, client(kernel_app(infra)) as http:
         response = await http.get("/metrics")
     assert response.status_code == 503 and "monitoring.exporters" in response.text
