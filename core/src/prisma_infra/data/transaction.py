@@ -21,8 +21,8 @@ Expiry: the engine aborts a transaction open longer than ``timeout``
 middleware (validation, policies, audit, cache), which meet at the engine
 call and are sent as one batch. A middleware that must work inside the
 batch's transaction between operations (the audit trail, for a nested write,
-a cascading delete or its outbox) lists a check in
-``runtime.extras["interactive_batch"]``; when one says so, the batch runs as
+a cascading delete or its outbox) publishes a guard under
+`prisma_infra.ports.transactions.BATCH_GUARDS`; when one says so, the batch runs as
 an interactive transaction instead, its operations in order.
 """
 
@@ -41,6 +41,7 @@ from prisma_infra.data.prisma_args import build_args
 from prisma_infra.errors import PrismaInfraError, TransactionError
 from prisma_infra.operation import Action, Operation
 from prisma_infra.pipeline import compose
+from prisma_infra.ports.transactions import BATCH_GUARDS, TRANSACTION_OBSERVERS
 
 if TYPE_CHECKING:
     from prisma_infra.data.query import QueryBuilder
@@ -318,7 +319,7 @@ async def run_batch(executor: Executor, operations: Sequence[Operation]) -> list
             "or use tx.batch() inside one"
         )
     runtime = executor.runtime
-    if any(needs(operations) for needs in runtime.extras.get("interactive_batch", ())):
+    if any(needs(operations) for needs in runtime.services.all(BATCH_GUARDS)):
         # A middleware must work in the batch's transaction between its operations (the audit's reads).
         async with transaction(executor) as tx:
             return await tx.batch(operations)
@@ -392,11 +393,10 @@ def _settle(*groups: list[asyncio.Future[Any]]) -> None:
                 future.exception()
 
 
-# -- audit hook ------------------------------------------------------------------------------
-# Observers of the end of an outermost transaction: objects listed in
-# ``runtime.extras["transaction_observers"]`` with ``async on_commit(transaction_id)`` and
-# ``discard(transaction_id)``. The audit trail emits a transaction's events on commit and
-# drops them on rollback; the cache manager has the same two methods.
+# -- transaction observers -------------------------------------------------------------------
+# The end of an outermost transaction is told to the `TRANSACTION_OBSERVERS` of its runtime
+# (`prisma_infra.ports.transactions`): the audit trail emits a transaction's events on commit
+# and drops them on rollback; the cache retires what the transaction wrote.
 
 _log = logging.getLogger("prisma_infra.data.transaction")
 
@@ -406,7 +406,7 @@ async def _notify_end(transaction: Transaction, *, committed: bool) -> None:
     if tx_id is None or runtime is None:
         return
     try:
-        for observer in list(runtime.extras.get("transaction_observers", ())):
+        for observer in runtime.services.all(TRANSACTION_OBSERVERS):
             try:
                 if committed:
                     await observer.on_commit(tx_id)
@@ -423,7 +423,7 @@ def in_batch() -> bool:
     return _batch_index.get() >= 0
 
 
-# -- end audit hook
+# -- end transaction observers
 
 
 def earlier_in_batch() -> tuple[Operation, ...]:
