@@ -7,19 +7,22 @@ in this environment (the project's own dists), exactly as an application sees it
 from __future__ import annotations
 
 import pytest
-import test_audit_sinks
-import test_cache_stores
-import test_engines
-import test_metrics_exporters
-import test_middleware
-import test_pii_detectors
-import test_search_providers
 from prisma_infra.plugin_manager import PluginManager
 from prisma_infra.runtime import collect_registry
 
+from tests.sdk import (
+    test_audit_sinks,
+    test_cache_stores,
+    test_engines,
+    test_metrics_exporters,
+    test_middleware,
+    test_pii_detectors,
+    test_search_providers,
+)
+
 KINDS = {
     "engines": test_engines.COVERED,
-    "cache_backends": test_cache_stores.COVERED,
+    "cache_stores": test_cache_stores.COVERED,
     "audit_sinks": test_audit_sinks.COVERED,
     "metrics_exporters": test_metrics_exporters.COVERED,
     "pii_detectors": test_pii_detectors.COVERED,
