@@ -19,6 +19,7 @@ from prisma_infra_sdk.testing.engine import MemoryEngine as SdkMemoryEngine
 from prisma_infra_sdk.testing.engine import MemoryEnginePlugin
 
 if TYPE_CHECKING:
+    from prisma_infra.clock import Clock
     from prisma_infra.infrastructure import Infrastructure
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dmmf"
@@ -57,8 +58,10 @@ class DoubleEnginePlugin(MemoryEnginePlugin):
         super().__init__(MemoryEngine, "memory-double")  # type: ignore[arg-type]  # a double of its own
 
 
-def memory_infrastructure(fixture: str = "blog", provider: str = "postgresql", **sections: Any) -> Any:
-    """An `Infrastructure` on a `MemoryEngine` with only the built-in plugins (not started).
+def memory_infrastructure(
+    fixture: str = "blog", provider: str = "postgresql", *, clock: Clock | None = None, **sections: Any
+) -> Any:
+    """An `Infrastructure` on a `MemoryEngine` with only the built-in plugins (not started), on ``clock``.
 
     The cache is off unless ``cache=...`` is given, so tests see every operation reach the engine.
     """
@@ -73,7 +76,7 @@ def memory_infrastructure(fixture: str = "blog", provider: str = "postgresql", *
     manager = PluginManager(autoload=False, environ={})
     manager.load_all()
     manager.register(DoubleEnginePlugin())
-    return Infrastructure(config, plugin_manager=manager)
+    return Infrastructure(config, plugin_manager=manager, clock=clock)
 
 
 def engine_of(infra: Infrastructure) -> MemoryEngine:

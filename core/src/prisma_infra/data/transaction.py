@@ -105,7 +105,7 @@ class Transaction:
 
     def remaining(self) -> float:
         """Seconds before the engine expires this transaction (as seen from here)."""
-        return self._expires_at - time.monotonic()
+        return self._expires_at - self._infra.clock.monotonic()
 
     def _probably_expired(self) -> bool:
         """Whether an engine `TransactionError` is the expiry: our clock starts after ``begin`` returns,
@@ -140,7 +140,7 @@ class Transaction:
         )
         self._runtime = runtime
         runtime.hold()
-        self._expires_at = time.monotonic() + self.timeout
+        self._expires_at = self._infra.clock.monotonic() + self.timeout
         self._state = "active"
         self._token = _current.set(self)
         return self
