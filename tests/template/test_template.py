@@ -98,7 +98,7 @@ assert best is not None and best.category == "acme_pii_detector", best
 """,
     "metrics_exporter": """
 await infra.repository("user").create({"email": "ada@example.com"})
-assert infra.runtime.extras["metrics_exporters"][NAME].snapshot()["User.create"]["operations"] == 1
+assert infra.runtime.services[METRICS_EXPORTERS][NAME].snapshot()["User.create"]["operations"] == 1
 """,
     # The kernel's search feature is not wired to providers yet: check what the runtime registered.
     "search_provider": """
@@ -131,6 +131,7 @@ def test_an_infrastructure_uses_the_installed_plugin(
     script = f"""
 import asyncio
 from pathlib import Path
+from prisma_infra.monitoring.service import METRICS_EXPORTERS
 from prisma_infra.plugin_manager import PluginManager
 from prisma_infra.runtime import collect_registry
 from prisma_infra_sdk.testing import build_infrastructure

@@ -57,7 +57,9 @@ async def test_operations_reach_the_exporter(infrastructure_with: Any) -> None:
     infra = await infrastructure_with(ENTRY_POINT, {"monitoring": {"exporters": [PROVIDER_NAME]}})
     await infra.repository("user").create({"email": "ada@example.com"})
     await infra.repository("user").find_many()
-    exporter = infra.runtime.extras["metrics_exporters"][PROVIDER_NAME]
+    from prisma_infra_sdk import METRICS_EXPORTERS
+
+    exporter = infra.runtime.services[METRICS_EXPORTERS][PROVIDER_NAME]
     snapshot = exporter.snapshot()
     assert snapshot["User.create"]["operations"] == 1 and snapshot["User.findMany"]["operations"] == 1
 {% elif cookiecutter.provider_kind == "search_provider" %}

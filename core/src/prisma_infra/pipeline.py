@@ -75,7 +75,7 @@ class Middleware:
         """Connect what the middleware needs for ``runtime``'s configuration.
 
         Called after the runtime is built and before it serves operations; the
-        middleware may publish objects for the facade in ``runtime.extras``.
+        middleware may publish what it offers in ``runtime.services`` (`prisma_infra.stash`).
         """
 
     async def close(self) -> None:

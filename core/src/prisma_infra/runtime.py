@@ -58,8 +58,6 @@ class Runtime:
     notify_completed: bool = False
     #: What this runtime's features publish for each other and the facade (`prisma_infra.ports`).
     services: Services = field(default_factory=Services)
-    #: Deprecated untyped twin of `services`, kept while features move to typed keys.
-    extras: dict[str, Any] = field(default_factory=dict)
     #: Operations and open transactions using this runtime; a retired runtime closes at zero.
     users: int = 0
     retired: bool = False

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from prisma_infra.analytics import AnalyticsQuery, AnalyticsQueryError, SqlMetric, default_date_field
+from prisma_infra.analytics.service_keys import ANALYTICS, KPIS
 from prisma_infra.errors import PrismaInfraError, UnknownModelError
 from prisma_infra.hookspecs import hookimpl
 
@@ -97,8 +98,8 @@ async def test_default_date_field_and_publish_keys() -> None:
         schema = infra.schema
         assert default_date_field(schema.model("Post")).name == "createdAt"  # type: ignore[union-attr]
         assert default_date_field(schema.model("Tag")) is None
-        assert "analytics_engine" in infra.runtime.extras
-        assert "analytics" not in infra.runtime.extras  # nothing scheduled: the dashboard shows its empty state
+        assert ANALYTICS in infra.runtime.services
+        assert KPIS not in infra.runtime.services  # nothing scheduled: the dashboard shows its empty state
         with pytest.raises(PrismaInfraError, match="No KPIs"):
             _ = infra.kpis
         with pytest.raises(AnalyticsQueryError, match="no DateTime field"):

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from prisma_infra.alerts import AlertRule, read_operational
+from prisma_infra.alerts import AlertRule, operational_value
 from prisma_infra.clock import ManualClock
 from prisma_infra.errors import ConfigurationError
 from prisma_infra.hookspecs import hookimpl
@@ -130,14 +130,14 @@ class FakeMonitor:
 
 def test_operational_values_and_no_data() -> None:
     monitor = FakeMonitor([10, 10], [1, 4], 12.5, [3, 0], [1, 0])
-    extras = {"monitor": monitor}
-    assert read_operational("error_rate", extras) == pytest.approx(0.25)
-    assert read_operational("p95_latency_ms", extras) == 12.5
-    assert read_operational("cache_hit_ratio", extras) == 0.75
-    idle = {"monitor": FakeMonitor([0], [0], None, [0], [0])}
-    assert read_operational("error_rate", idle) is None and read_operational("p95_latency_ms", idle) is None
+    assert operational_value("error_rate", monitor, None) == pytest.approx(0.25)
+    assert operational_value("p95_latency_ms", monitor, None) == 12.5
+    assert operational_value("cache_hit_ratio", monitor, None) == 0.75
+    idle = FakeMonitor([0], [0], None, [0], [0])
+    assert operational_value("error_rate", idle, None) is None
+    assert operational_value("p95_latency_ms", idle, None) is None
     for source in ("error_rate", "p95_latency_ms", "cache_hit_ratio"):
-        assert read_operational(source, {}) is None
+        assert operational_value(source, None, None) is None
 
 
 async def test_operational_rule_reads_the_real_monitor() -> None:

@@ -19,8 +19,7 @@ async def test_runner_and_kpis_are_published_under_their_keys() -> None:
         runner, kpis = services.require(ANALYTICS), services.require(KPIS)
         assert isinstance(runner, AnalyticsRunner) and isinstance(kpis, KpiService)
         assert kpis.runner is runner and infra.kpis is kpis
-        # still in the deprecated extras until every reader moved to the keys
-        assert infra.runtime.extras["analytics_engine"] is runner and infra.runtime.extras["analytics"] is kpis
+        assert infra.analytics_runner is runner
         (source,) = [s for s in services.all(DASHBOARD_SOURCES) if s.name == "analytics"]
         sections = await source.dashboard_sections()
         assert sections == {"kpis": kpis.dashboard_kpis(), "alerts": []}

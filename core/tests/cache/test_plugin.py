@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from prisma_infra.cache import CacheManager, CacheMiddleware
+from prisma_infra.cache import CACHE, CacheManager, CacheMiddleware
 from prisma_infra.cli.app import build_app
 from prisma_infra.errors import ConfigurationError
 from prisma_infra.operation import Action
@@ -20,9 +20,10 @@ async def test_builtin_plugin_registers_store_middleware_and_manager() -> None:
     async with infra:
         assert "memory" in infra.runtime.registry["cache_stores"]
         assert any(isinstance(m, CacheMiddleware) for m in infra.runtime.middleware)
-        assert isinstance(infra.cache_manager, CacheManager)
-        assert infra.cache is infra.cache_manager
-        assert infra.runtime.extras["cache_manager"] is infra.cache_manager
+        assert isinstance(infra.cache, CacheManager)
+        with pytest.deprecated_call():
+            assert infra.cache is infra.cache_manager
+        assert infra.runtime.services[CACHE] is infra.cache
 
 
 async def test_reads_through_the_pipeline_are_cached_and_writes_invalidate() -> None:
@@ -66,7 +67,7 @@ async def test_disabled_cache_passes_everything_through() -> None:
         await infra.call("Tag", "findMany", {})
         await infra.call("Tag", "findMany", {})
         assert len(infra.engine.calls) == 2  # type: ignore[attr-defined]
-        assert infra.cache_manager.stats()["enabled"] is False
+        assert infra.cache.stats()["enabled"] is False
 
 
 async def test_unknown_tier_fails_start_with_a_clear_error() -> None:

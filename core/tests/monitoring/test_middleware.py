@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from prisma_infra.errors import ConfigurationError, UniqueConstraintError
 from prisma_infra.monitoring import MetricsMiddleware, Monitor, monitor_for
+from prisma_infra.monitoring.service import METRICS_EXPORTERS, MONITOR
 from prisma_infra.operation import Action, Operation
 
 from core.tests.monitoring.monitoring_doubles import MonitoringTestPlugin, RecordingExporter
@@ -21,7 +22,7 @@ async def test_registered_outermost_and_published(make_infra: Callable[..., Any]
         assert infra.runtime.middleware[0].name == "metrics"
         assert isinstance(infra.runtime.middleware[0], MetricsMiddleware)
         assert isinstance(infra.monitor, Monitor)
-        assert infra.runtime.extras["monitor"] is infra.monitor is monitor_for(infra)
+        assert infra.runtime.services[MONITOR] is infra.monitor is monitor_for(infra)
 
 
 async def test_every_operation_is_measured(make_infra: Callable[..., Any]) -> None:
@@ -173,7 +174,7 @@ async def test_disabled_monitoring_passes_operations_through(make_infra: Callabl
     async with make_infra(enabled=False, exporters=["recording"]) as infra:
         await infra.repository("user").count()
         assert infra.monitor.operations == 0
-        assert infra.runtime.extras["metrics_exporters"] == {}
+        assert infra.runtime.services[METRICS_EXPORTERS] == {}
     assert RecordingExporter.instances == []
 
 

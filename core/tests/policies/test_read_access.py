@@ -46,7 +46,7 @@ def test_old_names_are_aliases() -> None:
 async def test_the_middleware_publishes_the_decider_and_read_access(build: Any) -> None:
     infra = await build(models=TENANT_USERS)
     services = infra.runtime.services
-    assert services.require(POLICIES) is infra.runtime.extras["policies"]
+    assert services.require(POLICIES) is infra.policies
     access = services.require(ROW_FILTERS)
     model = infra.schema.model("User")
     operation = Operation(model="User", action=Action.FIND_MANY, args={}, context=OperationContext(actor=BOB))

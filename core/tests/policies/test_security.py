@@ -11,7 +11,7 @@ from prisma_infra.config.model import SecurityConfig
 from prisma_infra.context import acting_as
 from prisma_infra.errors import PolicyDeniedError
 from prisma_infra.operation import Action, Operation, OperationContext
-from prisma_infra.security import SecurityMonitor
+from prisma_infra.security import SECURITY, SecurityMonitor
 
 from core.tests.policies.policy_doubles import Alerts
 
@@ -30,7 +30,7 @@ async def test_denial_and_bulk_read_raise_alerts_and_count(build: Any, alerts: A
     assert denied["policy"] == "posts" and denied["model"] == "Post" and denied["severity"] == "warning"
     stats = infra.security.stats()
     assert stats["events"]["bulk_read"] == 1 and stats["events"]["policy_denied"] == 1
-    assert infra.runtime.extras["security"] is infra.security
+    assert infra.runtime.services[SECURITY] is infra.security
     assert [e.name for e in infra.security.recent()] == ["bulk_read", "policy_denied"]
 
 

@@ -40,6 +40,7 @@ from prisma_infra.errors import (
 )
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.kernel import Executor, Kernel
+from prisma_infra.monitoring.service import METRICS_EXPORTERS
 from prisma_infra.operation import WRITE_ACTIONS, Action, CacheOptions, Operation, OperationContext
 from prisma_infra.pii.text import mask_text
 from prisma_infra.pipeline import Handler, Middleware
@@ -63,6 +64,7 @@ from prisma_infra_sdk.kinds import PROVIDER_KINDS, ProviderKind
 from prisma_infra_sdk.plugin import Plugin
 
 __all__ = [
+    "METRICS_EXPORTERS",
     "PROVIDER_KINDS",
     "SYSTEM_CLOCK",
     "WRITE_ACTIONS",

@@ -21,7 +21,6 @@ from prisma_infra.alerts.rules import (
     RuleState,
     Transition,
     operational_value,
-    read_operational,
 )
 from prisma_infra.alerts.scheduler import Job, Schedule, Scheduler
 from prisma_infra.alerts.sinks import (
@@ -61,5 +60,4 @@ __all__ = [
     "deliver",
     "deliver_one",
     "operational_value",
-    "read_operational",
 ]

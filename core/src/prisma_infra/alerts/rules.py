@@ -28,7 +28,6 @@ __all__ = [
     "RuleState",
     "Transition",
     "operational_value",
-    "read_operational",
 ]
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
@@ -187,22 +186,6 @@ class CacheReadings(Protocol):
     def stats(self) -> Mapping[str, Any]:
         """``{"models": {name: {"tiers": {tier: {"hits", "stale_hits", "misses"}}}}}`` since start."""
         ...
-
-
-def read_operational(source: str, extras: Mapping[str, Any], *, window: int = 60) -> float | None:
-    """The current value of an operational metric from what a runtime publishes, or ``None`` (no data).
-
-    ``extras`` holds the monitor under ``"monitor"`` and the cache manager under
-    ``"cache_manager"`` (``runtime.extras``); see `operational_value`.
-    """
-    monitor = extras.get("monitor")
-    cache = extras.get("cache_manager")
-    return operational_value(
-        source,
-        monitor if isinstance(monitor, MonitorReadings) else None,
-        cache if isinstance(cache, CacheReadings) else None,
-        window=window,
-    )
 
 
 def operational_value(

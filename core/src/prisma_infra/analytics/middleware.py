@@ -25,11 +25,7 @@ if TYPE_CHECKING:
     from prisma_infra.kernel import Kernel
     from prisma_infra.runtime import Runtime
 
-__all__ = ["ANALYTICS_KEY", "ENGINE_KEY", "AnalyticsMiddleware"]
-
-#: Deprecated ``runtime.extras`` keys, written until extras goes (read `ANALYTICS` and `KPIS`).
-ENGINE_KEY = "analytics_engine"
-ANALYTICS_KEY = "analytics"
+__all__ = ["AnalyticsMiddleware"]
 
 
 class AnalyticsMiddleware(Middleware):
@@ -48,13 +44,11 @@ class AnalyticsMiddleware(Middleware):
         config = runtime.config
         self.runner = AnalyticsRunner(self.kernel, registry, max_rows=config.analytics.max_result_rows)
         runtime.services[ANALYTICS] = self.runner
-        runtime.extras[ENGINE_KEY] = self.runner
         if has_work(config.analytics):
             self.service = KpiService(self.kernel, self.runner, config)
             await self.service.start(runtime)
             runtime.services[KPIS] = self.service
             runtime.services.add(DASHBOARD_SOURCES, KpiDashboard(self.service))
-            runtime.extras[ANALYTICS_KEY] = self.service
 
     async def close(self) -> None:
         if self.service is not None:

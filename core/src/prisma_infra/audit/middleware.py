@@ -144,10 +144,6 @@ class AuditMiddleware(Middleware):
         runtime.services[AUDIT] = manager
         runtime.services.add(TRANSACTION_OBSERVERS, manager)
         runtime.services.add(BATCH_GUARDS, manager.batch_needs_transaction)
-        # deprecated: until runtime.extras is removed
-        runtime.extras["audit"] = manager
-        runtime.extras.setdefault("transaction_observers", []).append(manager)
-        runtime.extras.setdefault("interactive_batch", []).append(manager.batch_needs_transaction)
         self.manager = manager
 
     async def close(self) -> None:

@@ -100,9 +100,6 @@ class CacheMiddleware(Middleware):
         runtime.services[CACHE_EXPLAIN] = manager  # query.explain() asks the cache through its port
         # Entries filled between a write in a transaction and its commit are retired on commit.
         runtime.services.add(TRANSACTION_OBSERVERS, manager)
-        # Deprecated twins, read by features not yet on the services (removed with extras).
-        runtime.extras["cache_manager"] = manager
-        runtime.extras.setdefault("transaction_observers", []).append(manager)
         manager.services = runtime.services  # the facade's reads are scoped by the runtime's read access
         self.manager = manager
         # Warming runs through the whole pipeline (validation, policies) of this runtime, after the

@@ -277,9 +277,6 @@ class MetricsMiddleware(Middleware):
         runtime.services[MONITOR] = self.monitor
         runtime.services[METRICS_EXPORTERS] = dict(self.exporters)
         runtime.services.add(DASHBOARD_SOURCES, _ExportersSource(self.exporters))
-        # Deprecated twins, read by what has not moved to the typed keys yet.
-        runtime.extras["monitor"] = self.monitor
-        runtime.extras["metrics_exporters"] = dict(self.exporters)
         self._observers = tuple(e.observe for e in self.exporters.values())
         self._cache_observers = tuple(e.observe_cache for e in self.exporters.values() if isinstance(e, CacheObserver))
         self.enabled = config.enabled

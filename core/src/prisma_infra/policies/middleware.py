@@ -74,7 +74,6 @@ class PolicyMiddleware(Middleware):
         self.decider.masker = pii_masker(self.kernel)
         runtime.services[POLICIES] = self.decider
         runtime.services[ROW_FILTERS] = PolicyReadAccess(self.decider)
-        runtime.extras["policies"] = self.decider  # deprecated: until runtime.extras is removed
 
     async def close(self) -> None:
         if self.decider is not None:

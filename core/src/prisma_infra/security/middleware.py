@@ -53,7 +53,6 @@ class SecurityMiddleware(Middleware):
     async def start(self, runtime: Runtime) -> None:
         self.monitor = security_monitor(self.kernel, runtime)
         runtime.services[SECURITY] = self.monitor
-        runtime.extras["security"] = self.monitor  # deprecated: until runtime.extras is removed
         if not runtime.config.security.enabled:
             self.monitor = None
 

@@ -15,11 +15,10 @@ from prisma_infra.web.auth import (
     build_authenticator,
     require_auth,
 )
-from prisma_infra.web.dashboard import ANALYTICS_KEY, DashboardData
+from prisma_infra.web.dashboard import DashboardData
 from prisma_infra.web.panels import Panel, PanelData
 
 __all__ = [
-    "ANALYTICS_KEY",
     "FROM_SETTINGS",
     "Authenticator",
     "BasicAuth",

@@ -36,12 +36,10 @@ from prisma_infra.web.sources import adapted_sources
 if TYPE_CHECKING:
     from prisma_infra.kernel import Kernel
 
-__all__ = ["ANALYTICS_KEY", "DashboardData", "dumps"]
+__all__ = ["DashboardData", "dumps"]
 
 log = logging.getLogger("prisma_infra.web")
 
-#: Deprecated: the ``runtime.extras`` entry of the analytics service (it publishes a dashboard source now).
-ANALYTICS_KEY = "analytics"
 _HEALTH_EVERY = 5.0
 
 

@@ -1,7 +1,7 @@
 """``/metrics`` for the kernel's web app, for any ASGI app and for any WSGI app.
 
 The exporter serving a scrape is looked up on every request in the running
-configuration (``runtime.extras["metrics_exporters"]``), so a reload that
+configuration (``runtime.services[METRICS_EXPORTERS]``), so a reload that
 replaces it is picked up without remounting. On ASGI the text is rendered in
 a worker thread: ``generate_latest`` over many label sets takes tens of
 milliseconds and must not block the event loop.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from prisma_infra_sdk import PrismaInfraError
+from prisma_infra_sdk import METRICS_EXPORTERS, PrismaInfraError
 from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -30,10 +30,10 @@ _UNAVAILABLE = (
 def find_exporter(infrastructure: Any) -> PrometheusExporter | None:
     """The running `PrometheusExporter` of ``infrastructure`` (async or sync facade), if any."""
     try:
-        extras = infrastructure.runtime.extras
+        exporters = infrastructure.runtime.services.get(METRICS_EXPORTERS)
     except PrismaInfraError:
         return None
-    for exporter in dict(extras.get("metrics_exporters") or {}).values():
+    for exporter in dict(exporters or {}).values():
         if isinstance(exporter, PrometheusExporter):
             return exporter
     return None
