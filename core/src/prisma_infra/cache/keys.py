@@ -10,13 +10,15 @@ in the key retires every entry when the schema changes.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from hashlib import blake2b
 from typing import Any
 
 import orjson
+
+from prisma_infra.actor import actor_id as identity
 
 __all__ = [
     "ALL_TAG",
@@ -66,13 +68,11 @@ def digest(material: Sequence[Any]) -> str:
 
 
 def actor_id(actor: Any) -> str | int | None:
-    """The identity of an actor for the key: itself (str/int), ``["id"]`` or ``.id``."""
+    """The identity of an actor for the key (`prisma_infra.actor.actor_id`); a scope needs a str or int."""
     if actor is None:
         return None
-    if isinstance(actor, str | int):
-        return actor
-    found = actor.get("id") if isinstance(actor, Mapping) else getattr(actor, "id", None)
-    if isinstance(found, str | int):
+    found = identity(actor)
+    if isinstance(found, str | int) and not isinstance(found, bool):
         return found
     raise NoScope(f"actor {actor!r} has no 'id'")
 
