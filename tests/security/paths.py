@@ -36,6 +36,7 @@ Entry = tuple[str, ...] | Via | NotData | OutsideActor
 
 RP, WP, RB = "test_read_paths::", "test_write_paths::", "test_raw_batch_tx::"
 INF, INJ, CA = "test_inference::", "test_injection_reload::", "test_cache_audit::"
+DA = "test_data_access::"
 AN, EP, WEB = "test_analytics::", "test_entry_points::", "test_web_attacks::"
 
 STATE = NotData("the object's own state or schema metadata, no record")
@@ -288,6 +289,19 @@ MATRIX: dict[str, dict[str, Entry]] = {
                          "strategy_for"), PURE),
         **dict.fromkeys(("configured", "infrastructure"), STATE),
         **dict.fromkeys(("for_infrastructure", "for_kernel"), LIFECYCLE),
+    },
+    "prisma_infra.data.repository": {
+        "repository": (f"{DA}test_data_repository_is_scoped",),
+        "repositories": (f"{DA}test_data_repository_is_scoped",),
+        **dict.fromkeys(("Repository", "RepositoryFactory"), Via("Repository")),
+        **dict.fromkeys(("FindArgs", "SearchArgs"), NotData("the type of a method's arguments")),
+        "ModelInfo": STATE,
+    },
+    "prisma_infra.data.transaction": {
+        "transaction": (f"{DA}test_data_transaction_and_batch_are_scoped",),
+        **dict.fromkeys(("batch", "run_batch"), (f"{DA}test_data_transaction_and_batch_are_scoped",)),
+        **dict.fromkeys(("Transaction", "current_transaction"), Via("Transaction")),
+        "OperationFactory": Via("OperationFactory"),
     },
     "prisma_infra.streaming": {
         "StreamingMethods": Via("Repository"),

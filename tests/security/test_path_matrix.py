@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from prisma_infra.analytics import AnalyticsEngine, AnalyticsQuery, AnalyticsService
+from prisma_infra.analytics import AnalyticsQuery, AnalyticsRunner, KpiService
 from prisma_infra.audit.manager import AuditManager
 from prisma_infra.cache.facade import ModelCache
 from prisma_infra.cache.manager import CacheManager
@@ -37,10 +37,17 @@ HERE = Path(__file__).parent
 CLASSES: dict[str, type[Any]] = {
     cls.__name__: cls
     for cls in (Repository, QueryBuilder, OperationFactory, Transaction, Infrastructure, SyncInfrastructure,
-                ModelCache, CacheManager, AuditManager, AnalyticsQuery, AnalyticsEngine, AnalyticsService,
+                ModelCache, CacheManager, AuditManager, AnalyticsQuery, AnalyticsRunner, KpiService,
                 ComplianceReports, PiiManager)
 }
-MODULES = ("prisma_infra.streaming", "prisma_infra.bulk", "prisma_infra.search", "prisma_infra.pagination")
+MODULES = (
+    "prisma_infra.streaming",
+    "prisma_infra.bulk",
+    "prisma_infra.search",
+    "prisma_infra.pagination",
+    "prisma_infra.data.repository",
+    "prisma_infra.data.transaction",
+)
 
 
 def members(surface: str) -> set[str]:
