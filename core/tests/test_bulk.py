@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from prisma_infra.bulk import BulkResult
+from prisma_infra.data.bulk import BulkResult
 from prisma_infra.errors import UniqueConstraintError, ValidationError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from prisma_infra.data.pagination import CursorPage, Page
 from prisma_infra.errors import UnknownFieldError, UnknownModelError, ValidationError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action, CacheOptions
-from prisma_infra.pagination import CursorPage, Page
 
 from core.tests.doubles import engine_of, memory_infrastructure
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from prisma_infra.data.pagination import CursorPage, Page
 from prisma_infra.errors import RecordNotFoundError, UnknownFieldError, UnknownModelError, ValidationError
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action, Operation
-from prisma_infra.pagination import CursorPage, Page
 from prisma_infra.pipeline import Middleware
 from prisma_infra.policies.rules import FieldReadDeniedError
 

@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 from prisma_infra.clock import ManualClock
+from prisma_infra.data.pagination import Page
+from prisma_infra.data.transaction import current_transaction
 from prisma_infra.errors import TransactionError, UniqueConstraintError, UnknownFieldError
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action, Operation
-from prisma_infra.pagination import Page
 from prisma_infra.pipeline import Middleware
 from prisma_infra.sync import SyncInfrastructure
-from prisma_infra.transaction import current_transaction
 
 from core.tests.doubles import emails, engine_of, memory_infrastructure
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from prisma_infra.data.repository import Repository
 from prisma_infra.infrastructure import Infrastructure
-from prisma_infra.repository import Repository
 
 from tests.integration.fidelity_support import SETTINGS, clean, fidelity
 

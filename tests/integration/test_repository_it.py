@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from prisma_infra.data.pagination import CursorPage, Page
 from prisma_infra.errors import RecordNotFoundError, UniqueConstraintError, UnknownFieldError, UnknownModelError
 from prisma_infra.infrastructure import Infrastructure
-from prisma_infra.pagination import CursorPage, Page
 
 from tests.integration.it_support import Database
 

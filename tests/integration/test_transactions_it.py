@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from prisma_infra.data.pagination import CursorPage, Page
 from prisma_infra.errors import TransactionError, UniqueConstraintError, UnknownFieldError
 from prisma_infra.infrastructure import Infrastructure
-from prisma_infra.pagination import CursorPage, Page
 from prisma_infra.sync import SyncInfrastructure
 
 from tests.integration.it_support import Database, settings

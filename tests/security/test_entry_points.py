@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prisma_infra.data.repository import Repository
 from prisma_infra.errors import ConstraintError, RecordNotFoundError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action, Operation
-from prisma_infra.repository import Repository
 from prisma_infra.sync import SyncInfrastructure
 
 from tests.security.policy_set import ADMIN, ATTACKER

@@ -21,13 +21,13 @@ from prisma_infra.audit.manager import AuditManager
 from prisma_infra.cache.facade import ModelCache
 from prisma_infra.cache.manager import CacheManager
 from prisma_infra.compliance import ComplianceReports
+from prisma_infra.data.query import QueryBuilder
+from prisma_infra.data.repository import Repository
+from prisma_infra.data.transaction import OperationFactory, Transaction
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action
 from prisma_infra.pii.manager import PiiManager
-from prisma_infra.query import QueryBuilder
-from prisma_infra.repository import Repository
 from prisma_infra.sync import SyncInfrastructure
-from prisma_infra.transaction import OperationFactory, Transaction
 
 from tests.security.paths import MATRIX, Via
 from tests.security.security_support import fresh_database, settings

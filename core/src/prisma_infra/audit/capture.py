@@ -23,11 +23,11 @@ from prisma_infra.audit.cascade import Cascade, Referencing, referencing
 from prisma_infra.audit.events import Event, image, json_safe, key_of, make_event
 from prisma_infra.audit.nested import has_nested, run_nested
 from prisma_infra.cache.sql import TableMap, analyze, mask_sql, raw_sql
-from prisma_infra.keyset import rows_after
-from prisma_infra.model_info import key_orders
+from prisma_infra.data.keyset import rows_after
+from prisma_infra.data.model_info import key_orders
+from prisma_infra.data.prisma_args import and_where, keys_where
 from prisma_infra.operation import Action, Operation
 from prisma_infra.pipeline import Handler
-from prisma_infra.prisma_args import and_where, keys_where
 
 if TYPE_CHECKING:
     from prisma_infra.audit.masking import PiiSeam
@@ -53,7 +53,7 @@ class ModelAudit:
     key_name: str
     scalars: tuple[str, ...]
     key_orders: Mapping[str, tuple[Any, ...]]
-    """Enum and Boolean key fields' values in order (`prisma_infra.keyset`)."""
+    """Enum and Boolean key fields' values in order (`prisma_infra.data.keyset`)."""
 
     @classmethod
     def build(cls, model: Model, schema: Schema) -> ModelAudit:

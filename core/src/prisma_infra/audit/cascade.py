@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from prisma_infra.audit.events import Event, image, json_safe
-from prisma_infra.prisma_args import keys_where
+from prisma_infra.data.prisma_args import keys_where
 
 if TYPE_CHECKING:
     from prisma_infra.audit.capture import AuditCapture

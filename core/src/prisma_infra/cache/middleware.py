@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from prisma_infra.cache.manager import CacheManager
 from prisma_infra.cache.service import CACHE
+from prisma_infra.data.transaction import earlier_in_batch
 from prisma_infra.operation import READ_ACTIONS, Action, Operation
 from prisma_infra.pipeline import Handler, Middleware
 from prisma_infra.ports.caching import CACHE_EXPLAIN
 from prisma_infra.ports.transactions import TRANSACTION_OBSERVERS
-from prisma_infra.transaction import earlier_in_batch
 
 if TYPE_CHECKING:
     from prisma_infra.kernel import Kernel

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from prisma_infra.context import unit_of_work
+from prisma_infra.data.transaction import in_batch as _in_batch
 from prisma_infra.operation import Action, Operation
-from prisma_infra.transaction import in_batch as _in_batch
 
 if TYPE_CHECKING:
     from prisma_infra.schema import Model, Schema
