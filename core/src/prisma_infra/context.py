@@ -21,7 +21,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["RequestContext", "acting_as", "current_context", "unit_of_work"]
+__all__ = ["RequestContext", "acting_as", "bypass_policies", "current_context", "policies_bypassed", "unit_of_work"]
 
 _units = itertools.count(1)
 
@@ -87,3 +87,22 @@ def acting_as(actor: Any, *, tenant: str | None = None, request_id: str | None =
         yield ctx
     finally:
         _current.reset(token)
+
+
+_bypass: ContextVar[bool] = ContextVar("prisma_infra_policies_bypass", default=False)
+
+
+@contextlib.contextmanager
+def bypass_policies() -> Iterator[None]:
+    """Run the block without access policies (migrations, jobs, the kernel's own statements that carry
+    the caller's row filter already, the policy decider's own look-ups)."""
+    token = _bypass.set(True)
+    try:
+        yield
+    finally:
+        _bypass.reset(token)
+
+
+def policies_bypassed() -> bool:
+    """Whether the current block runs without access policies (`bypass_policies`)."""
+    return _bypass.get()

@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from prisma_infra.context import bypass_policies
 from prisma_infra.errors import PrismaInfraError
-from prisma_infra.policies import bypass_policies
 from prisma_infra.ports.row_filters import ROW_FILTERS
 
 if TYPE_CHECKING:

@@ -19,10 +19,10 @@ a deny rule deny everything (fail closed).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
-from contextvars import ContextVar
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from prisma_infra.context import bypass_policies, policies_bypassed
 from prisma_infra.errors import ConfigurationError, closest_match
 from prisma_infra.operation import Action
 from prisma_infra.policies.actor import ActorView, interpolate
@@ -48,21 +48,6 @@ if TYPE_CHECKING:
 
 __all__ = ["PolicyDecider", "PolicyEngine", "bypass_policies", "policies_bypassed"]
 
-_bypass: ContextVar[bool] = ContextVar("prisma_infra_policies_bypass", default=False)
-
-
-@contextlib.contextmanager
-def bypass_policies() -> Iterator[None]:
-    """Run the block without access policies (migrations, jobs, the policy engine's own look-ups)."""
-    token = _bypass.set(True)
-    try:
-        yield
-    finally:
-        _bypass.reset(token)
-
-
-def policies_bypassed() -> bool:
-    return _bypass.get()
 
 
 _TO_MANY_OPS = ("some", "every", "none")
