@@ -31,7 +31,7 @@ __all__ = ["GuardedAwaitable", "HookCall", "OnError", "Registrar", "guarded_plug
 
 #: ``on_error(plugin, hook, exc)``: log or record the failure, or raise to stop the call.
 OnError = Callable[[str, str, Exception], None]
-Register = Callable[[str, Any], None]
+Register = Callable[[str, object], None]
 
 
 class HookCall:

@@ -59,7 +59,7 @@ DEPRECATED_HOOKS: dict[str, str] = {"register_cache_backends": "register_cache_s
 
 
 @hookspec
-def register_engines(register: Callable[[str, Any], None]) -> None:
+def register_engines(register: Callable[[str, object], None]) -> None:
     """Register database engines (kind ``engines``).
 
     Called when the configuration is applied (start-up and every reload).
@@ -80,7 +80,7 @@ def register_engines(register: Callable[[str, Any], None]) -> None:
 
 
 @hookspec
-def register_cache_stores(register: Callable[[str, Any], None]) -> None:
+def register_cache_stores(register: Callable[[str, object], None]) -> None:
     """Register cache stores (kind ``cache_stores``).
 
     Called when the configuration is applied (start-up and every reload).
@@ -97,7 +97,7 @@ def register_cache_stores(register: Callable[[str, Any], None]) -> None:
 
 
 @hookspec
-def register_cache_backends(register: Callable[[str, Any], None]) -> None:
+def register_cache_backends(register: Callable[[str, object], None]) -> None:
     """Deprecated: the old name of :func:`register_cache_stores`.
 
     Called right after ``register_cache_stores``, with the same ``register``:
@@ -115,7 +115,7 @@ def register_cache_backends(register: Callable[[str, Any], None]) -> None:
 
 
 @hookspec
-def register_search_providers(register: Callable[[str, Any], None]) -> None:
+def register_search_providers(register: Callable[[str, object], None]) -> None:
     """Register full-text search providers (kind ``search_providers``).
 
     Called when the configuration is applied. Without a configured provider,
@@ -133,7 +133,7 @@ def register_search_providers(register: Callable[[str, Any], None]) -> None:
 
 
 @hookspec
-def register_audit_sinks(register: Callable[[str, Any], None]) -> None:
+def register_audit_sinks(register: Callable[[str, object], None]) -> None:
     """Register audit sinks (kind ``audit_sinks``).
 
     Called when the configuration is applied. ``audit.sinks`` selects sinks by name;
@@ -151,7 +151,7 @@ def register_audit_sinks(register: Callable[[str, Any], None]) -> None:
 
 
 @hookspec
-def register_metrics_exporters(register: Callable[[str, Any], None]) -> None:
+def register_metrics_exporters(register: Callable[[str, object], None]) -> None:
     """Register metrics exporters (kind ``metrics_exporters``).
 
     Called when the configuration is applied. ``monitoring.exporters`` selects
@@ -169,7 +169,7 @@ def register_metrics_exporters(register: Callable[[str, Any], None]) -> None:
 
 
 @hookspec
-def register_pii_detectors(register: Callable[[str, Any], None]) -> None:
+def register_pii_detectors(register: Callable[[str, object], None]) -> None:
     """Register PII detectors (kind ``pii_detectors``).
 
     Called when the configuration is applied. Every registered detector that is
@@ -187,7 +187,7 @@ def register_pii_detectors(register: Callable[[str, Any], None]) -> None:
 
 
 @hookspec
-def register_middleware(register: Callable[[str, Any], None]) -> None:
+def register_middleware(register: Callable[[str, object], None]) -> None:
     """Register pipeline middleware (kind ``middleware``).
 
     Called when the configuration is applied. Middleware wraps the engine call
@@ -208,7 +208,7 @@ def register_middleware(register: Callable[[str, Any], None]) -> None:
 
 
 @hookspec
-def register_analytics_metrics(register: Callable[[str, Any], None]) -> None:
+def register_analytics_metrics(register: Callable[[str, object], None]) -> None:
     """Register analytics metrics beyond the built-in ones (kind ``analytics_metrics``).
 
     Called when the configuration is applied.
@@ -238,7 +238,7 @@ def register_commands(cli: typer.Typer) -> None:
 
 
 @hookspec
-def register_routes(register: Callable[[str, Any], None]) -> None:
+def register_routes(register: Callable[[str, object], None]) -> None:
     """Add routes to the kernel's web application.
 
     Called when the web application is built.
@@ -249,7 +249,7 @@ def register_routes(register: Callable[[str, Any], None]) -> None:
 
 
 @hookspec
-def register_dashboard_panels(register: Callable[[str, Any], None]) -> None:
+def register_dashboard_panels(register: Callable[[str, object], None]) -> None:
     """Add panels to the live dashboard.
 
     Called when the dashboard is built.

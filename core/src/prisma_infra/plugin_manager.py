@@ -261,7 +261,7 @@ class PluginManager:
         """
         found: dict[str, Registration] = {}
 
-        def bind(plugin: str) -> Callable[[str, Any], None]:
+        def bind(plugin: str) -> Callable[[str, object], None]:
             def register(name: str, factory: Any) -> None:
                 if not isinstance(name, str) or not name:
                     raise PluginError(

@@ -34,7 +34,7 @@ DECLARED_PROVIDERS: dict[str, str] = {kind.key: kind.hook for kind in PROVIDER_K
 
 
 def _registration_hook(attribute: str, hook: str) -> Callable[..., None]:
-    def register_declared(self: Plugin, register: Callable[[str, Any], None]) -> None:
+    def register_declared(self: Plugin, register: Callable[[str, object], None]) -> None:
         for provider_name, factory in getattr(self, attribute).items():
             register(provider_name, factory)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from prisma_infra.hookspecs import hookimpl
 
@@ -14,7 +14,7 @@ name = "analytics"
 
 
 @hookimpl(trylast=True)
-def register_middleware(register: Callable[[str, Any], None]) -> None:
+def register_middleware(register: Callable[[str, object], None]) -> None:
     from prisma_infra.analytics.middleware import AnalyticsMiddleware
 
     register("analytics", AnalyticsMiddleware)

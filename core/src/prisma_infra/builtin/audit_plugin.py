@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from prisma_infra.hookspecs import hookimpl
 
@@ -15,7 +15,7 @@ name = "audit"
 
 
 @hookimpl(trylast=True)
-def register_audit_sinks(register: Callable[[str, Any], None]) -> None:
+def register_audit_sinks(register: Callable[[str, object], None]) -> None:
     from prisma_infra.audit.database_sink import DatabaseSink
     from prisma_infra.audit.file_sink import FileSink
 
@@ -24,7 +24,7 @@ def register_audit_sinks(register: Callable[[str, Any], None]) -> None:
 
 
 @hookimpl(trylast=True)
-def register_middleware(register: Callable[[str, Any], None]) -> None:
+def register_middleware(register: Callable[[str, object], None]) -> None:
     from prisma_infra.audit.middleware import AuditMiddleware
 
     register("audit", AuditMiddleware)

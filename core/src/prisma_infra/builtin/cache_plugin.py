@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from prisma_infra.cache.memory import MemoryStore
 from prisma_infra.cache.middleware import CacheMiddleware
@@ -16,12 +16,12 @@ name = "cache"
 
 
 @hookimpl(trylast=True)
-def register_cache_stores(register: Callable[[str, Any], None]) -> None:
+def register_cache_stores(register: Callable[[str, object], None]) -> None:
     register("memory", MemoryStore)
 
 
 @hookimpl(trylast=True)
-def register_middleware(register: Callable[[str, Any], None]) -> None:
+def register_middleware(register: Callable[[str, object], None]) -> None:
     register("cache", CacheMiddleware)
 
 

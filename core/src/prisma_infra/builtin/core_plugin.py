@@ -50,7 +50,7 @@ class ValidationMiddleware(Middleware):
 
 
 @hookimpl(trylast=True)
-def register_middleware(register: Callable[[str, Any], None]) -> None:
+def register_middleware(register: Callable[[str, object], None]) -> None:
     register("validation", ValidationMiddleware)
 
 

@@ -18,7 +18,7 @@ name = "monitoring"
 
 
 @hookimpl(trylast=True)
-def register_middleware(register: Callable[[str, Any], None]) -> None:
+def register_middleware(register: Callable[[str, object], None]) -> None:
     register("metrics", MetricsMiddleware)
 
 
@@ -35,7 +35,7 @@ def runtime_panel(kernel: Kernel) -> dict[str, Any]:
 
 
 @hookimpl(trylast=True)
-def register_dashboard_panels(register: Callable[[str, Any], None]) -> None:
+def register_dashboard_panels(register: Callable[[str, object], None]) -> None:
     from prisma_infra.web.panels import Panel
 
     register("runtime", Panel(title="Runtime", data=runtime_panel, description="What this process runs."))

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from prisma_infra.hookspecs import hookimpl
 
@@ -15,7 +15,7 @@ name = "pii"
 
 
 @hookimpl(trylast=True)
-def register_pii_detectors(register: Callable[[str, Any], None]) -> None:
+def register_pii_detectors(register: Callable[[str, object], None]) -> None:
     from prisma_infra.pii.detectors import builtin_detectors
 
     for detector_name, detector in builtin_detectors().items():
@@ -23,7 +23,7 @@ def register_pii_detectors(register: Callable[[str, Any], None]) -> None:
 
 
 @hookimpl(trylast=True)
-def register_middleware(register: Callable[[str, Any], None]) -> None:
+def register_middleware(register: Callable[[str, object], None]) -> None:
     from prisma_infra.pii.service import PiiMiddleware
 
     register("pii", PiiMiddleware)

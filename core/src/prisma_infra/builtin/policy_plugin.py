@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from prisma_infra.hookspecs import hookimpl
 
@@ -11,7 +10,7 @@ name = "policies"
 
 
 @hookimpl(trylast=True)
-def register_middleware(register: Callable[[str, Any], None]) -> None:
+def register_middleware(register: Callable[[str, object], None]) -> None:
     from prisma_infra.policies.middleware import PolicyMiddleware
     from prisma_infra.security.middleware import SecurityMiddleware
 

@@ -326,7 +326,7 @@ class MemoryEnginePlugin:
         self._key = key
 
     @hookimpl
-    def register_engines(self, register: Callable[[str, Any], None]) -> None:
+    def register_engines(self, register: Callable[[str, object], None]) -> None:
         def factory(config: DatabaseConfig) -> MemoryEngine:
             engine = self._engine(config)
             self.engines.append(engine)

@@ -11,7 +11,7 @@ __all__ = ["register_audit_sinks"]
 
 
 @hookimpl
-def register_audit_sinks(register: Callable[[str, Any], None]) -> None:
+def register_audit_sinks(register: Callable[[str, object], None]) -> None:
     from prisma_infra_nats.sink import NatsSink
 
     register("nats", NatsSink)

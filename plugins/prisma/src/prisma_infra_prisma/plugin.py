@@ -16,7 +16,7 @@ __all__ = ["register_commands", "register_engines"]
 
 
 @hookimpl
-def register_engines(register: Callable[[str, Any], None]) -> None:
+def register_engines(register: Callable[[str, object], None]) -> None:
     register("prisma", PrismaEngine)
 
 

@@ -14,10 +14,10 @@ __all__ = ["register_metrics_exporters", "register_routes"]
 
 
 @hookimpl
-def register_metrics_exporters(register: Callable[[str, Any], None]) -> None:
+def register_metrics_exporters(register: Callable[[str, object], None]) -> None:
     register("prometheus", PrometheusExporter)
 
 
 @hookimpl
-def register_routes(register: Callable[[str, Any], None]) -> None:
+def register_routes(register: Callable[[str, object], None]) -> None:
     register("/metrics", MetricsApp())

@@ -13,5 +13,5 @@ name = "redis"
 
 
 @hookimpl
-def register_cache_stores(register: Callable[[str, Any], None]) -> None:
+def register_cache_stores(register: Callable[[str, object], None]) -> None:
     register("redis", RedisStore)
