@@ -66,7 +66,7 @@ async def test_a_server_killed_mid_run_loses_no_event_and_duplicates_none(server
         if i == 40:
             server.start()
         await writer.submit(events(3, 3 * i))  # returns once stored or durably buffered
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0.01)  # pacing: the stream spans the real server's death and restart
     assert await writer.drain(timeout=60), writer.status()
     failures = writer.status()[0].failures
     await writer.close()

@@ -290,7 +290,7 @@ async def test_interactive_transaction_commit_and_rollback(engine: PrismaEngine)
 async def test_transaction_expiry(engine: PrismaEngine) -> None:
     tx = await engine.begin(timeout=0.3, max_wait=5)
     await run(engine, "User", "create", tx, data={"email": "late@example.com"})
-    await asyncio.sleep(0.6)
+    await asyncio.sleep(0.6)  # outlive the timeout: Prisma expires it on Node's real clock
     with pytest.raises(TransactionError):
         await run(engine, "User", "count", tx)
     with pytest.raises(TransactionError):
@@ -332,7 +332,7 @@ async def test_bridge_killed_mid_run(engine: PrismaEngine) -> None:
     assert pid is not None
     slow = asyncio.ensure_future(run(engine, None, "queryRaw", sql=_slow_sql(engine.provider, 5)))
     tasks = [asyncio.ensure_future(run(engine, "User", "findMany")) for _ in range(200)]
-    await asyncio.sleep(0.05)
+    await asyncio.sleep(0.05)  # real time for the requests to reach the bridge's pipe before the kill
     started = time.monotonic()
     os.kill(pid, signal.SIGKILL)
     # what was in flight fails at once; what still waited for a slot restarts the bridge and runs
