@@ -267,12 +267,8 @@ def transaction(
     max_wait: float | None = None,
     isolation_level: str | None = None,
 ) -> Transaction:
-    """``async with transaction(kernel) as tx:``; joins the transaction already open in this task, if any.
-
-    :param timeout: seconds before the engine expires it (default ``database.transaction_timeout``).
-    :param max_wait: seconds to wait for a connection (default ``database.transaction_max_wait``).
-    :param isolation_level: Prisma's name, e.g. ``"Serializable"``.
-    """
+    """``async with transaction(kernel) as tx:`` for code holding the executor; what
+    `Infrastructure.transaction` opens (its parameters and defaults)."""
     outer = current_transaction()
     if outer is not None:
         return outer.transaction()
