@@ -1,4 +1,4 @@
-"""`ModelCache`: ``infra.cache_manager.for_model("user")``."""
+"""`ModelCache`: ``infra.cache_for("user")`` (``infra.cache.for_model("user")``)."""
 
 from __future__ import annotations
 
