@@ -11,6 +11,7 @@ from difflib import get_close_matches
 from typing import Any
 
 __all__ = [
+    "AuthenticationError",
     "CacheBackendError",
     "ConfigurationError",
     "EngineError",
@@ -209,3 +210,17 @@ class CacheBackendError(PrismaInfraError):
     def __init__(self, message: str, *, backend: str | None = None) -> None:
         super().__init__(message)
         self.backend = backend
+
+
+class AuthenticationError(PrismaInfraError):
+    """A request's credentials (a bearer JWT, a proxy's headers) were presented but are not valid.
+
+    ``scheme`` names the scheme for the ``WWW-Authenticate`` challenge (``Bearer``); the message says what
+    failed (expired, wrong audience, unknown key, ...) and never carries the token or its claims.
+    """
+
+    def __init__(self, message: str, *, scheme: str = "Bearer", reason: str = "invalid_token") -> None:
+        super().__init__(message)
+        self.scheme = scheme
+        #: The RFC 6750 error code (``invalid_token``, ``invalid_request``).
+        self.reason = reason

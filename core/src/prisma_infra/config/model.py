@@ -9,15 +9,20 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
+
+from prisma_infra.config.api import ApiConfig, ModelApiConfig
+from prisma_infra.config.section import Section
 
 __all__ = [
     "AnalyticsConfig",
     "AnchorConfig",
+    "ApiConfig",
     "AuditConfig",
     "CacheConfig",
     "DatabaseConfig",
     "InfraConfig",
+    "ModelApiConfig",
     "ModelCacheConfig",
     "ModelConfig",
     "MonitoringConfig",
@@ -31,10 +36,6 @@ __all__ = [
 ]
 
 
-class Section(BaseModel):
-    """Base of every settings section: strict keys, immutable once validated."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class DatabaseConfig(Section):
@@ -456,6 +457,8 @@ class ModelConfig(Section):
     """The DateTime field that dates a record for retention (e.g. ``createdAt``)."""
     retention_action: Literal["delete", "anonymise"] = "delete"
     # -- end audit
+    api: ModelApiConfig = Field(default_factory=ModelApiConfig)
+    """What the auto REST API exposes of this model (``prisma_infra.rest``)."""
 
 
 class InfraConfig(Section):
@@ -470,6 +473,8 @@ class InfraConfig(Section):
     pii: PiiConfig = Field(default_factory=PiiConfig)
     policies: PoliciesConfig = Field(default_factory=PoliciesConfig)  # -- policies
     security: SecurityConfig = Field(default_factory=SecurityConfig)  # -- policies
+    api: ApiConfig = Field(default_factory=ApiConfig)
+    """The auto REST API and the web integrations' request actors (docs/web.md)."""
     models: dict[str, ModelConfig] = Field(default_factory=dict)
     """Per-model settings keyed by Prisma model name."""
     base_dir: str = "."
