@@ -20,11 +20,13 @@ ROOT = Path(__file__).resolve().parents[2]
 CORE = ROOT / "core" / "src"
 #: The largest group of modules allowed to import each other in a cycle.
 MAX_COMPONENT = 6
-#: The modules that build an `Infrastructure`: the facade itself, its synchronous twin and the
+#: The modules that build an `Infrastructure`: the facade itself, its synchronous twin, the
 #: command line (``prisma_infra.cli`` and each feature's ``cli`` module, which start one from
-#: settings files). Everything else receives the kernel port (`prisma_infra.kernel.Kernel`).
+#: settings files) and the framework integrations (``prisma_infra.integrations.*``, which start
+#: one in a web app's lifespan). Everything else receives the kernel port (`prisma_infra.kernel.Kernel`).
 COMPOSITION_ROOT = ("prisma_infra", "prisma_infra.infrastructure", "prisma_infra.sync", "prisma_infra.__main__")
 COMMAND_LINE = "prisma_infra.cli"
+INTEGRATIONS = "prisma_infra.integrations"
 
 
 def modules(src: Path) -> dict[str, Path]:
@@ -126,9 +128,8 @@ def test_no_large_cycle_in_the_core() -> None:
 def _builds_infrastructure(module: str) -> bool:
     return (
         module in COMPOSITION_ROOT
-        or module == COMMAND_LINE
-        or module.startswith(COMMAND_LINE + ".")
         or module.endswith(".cli")
+        or any(module == root or module.startswith(root + ".") for root in (COMMAND_LINE, INTEGRATIONS))
     )
 
 
