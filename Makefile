@@ -44,6 +44,8 @@ lint: install
 # Measurements written to bench-results/latest.{json,md}; BENCH_ARGS=engine (or cache, ...) runs some.
 bench: install node services
 	$(BIN)/pip install -q --no-build-isolation -e "plugins/prisma[bench]"
+	$(BIN)/pip install -q "sqlalchemy[asyncio]>=2"  # the HTTP baseline (benchmarks/http/handwritten.py)
+	command -v wrk >/dev/null || apt-get install -y -q wrk || (apt-get update -q && apt-get install -y -q wrk)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
