@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 
@@ -12,6 +14,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="also run the tests marked slow (load, soak and CPU-timing runs that flake on a busy machine)",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Read at import time by tests that scale with it (the fuzz suite's example counts).
+    if config.getoption("--run-slow"):
+        os.environ["PRISMA_INFRA_RUN_SLOW"] = "1"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -2,7 +2,8 @@
 
 Any input may be refused, but only with a `PrismaInfraError` subclass. Strategies are cheap and the
 schema-aware vocabulary (field names, operators, argument names) makes most examples reach deep
-into the validators instead of failing at the first key. 10,000 examples each.
+into the validators instead of failing at the first key. 2,500 examples each in the default suite,
+10,000 with ``--run-slow``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -27,8 +29,9 @@ from core.tests.analytics.analytics_doubles import sqlite_infrastructure
 from core.tests.doubles import memory_infrastructure
 from core.tests.schema.dmmf_fixtures import load_fixture
 
+EXAMPLES = 10_000 if os.environ.get("PRISMA_INFRA_RUN_SLOW") == "1" else 2_500
 FUZZ = settings(
-    max_examples=10_000, deadline=None, suppress_health_check=list(HealthCheck), database=None,
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None,
     derandomize=True,
     phases=(Phase.explicit, Phase.generate, Phase.shrink),  # no explain phase: it traces every example
 )
