@@ -23,6 +23,7 @@ from prisma_infra.cache.reads import Handler, ReadPath
 from prisma_infra.cache.stats import Counters, model_report, report
 from prisma_infra.cache.tasks import Background
 from prisma_infra.cache.tiers import MANAGER_OPTIONS, Tiers
+from prisma_infra.cache.validator import Validators
 from prisma_infra.cache.warmer import Warmer
 from prisma_infra.clock import SYSTEM_CLOCK, Clock
 from prisma_infra.stash import Services
@@ -63,6 +64,7 @@ class CacheManager:
         self.reads = ReadPath(self.config, self.planner, self.counters, self.background, clock)
         self.invalidator = Invalidator(self.planner, self.tiers, self.counters, self.background)
         self.warmer = Warmer(config, schema, self.background, clock)
+        self.validators = Validators(self.planner)
         #: The runtime's services: `ModelCache.get` scopes its results with their read access (`ROW_FILTERS`).
         self.services = Services()
 
@@ -114,6 +116,14 @@ class CacheManager:
     def explain(self, operation: Operation) -> dict[str, Any]:
         """How the cache treats ``operation``: key, tags, tiers, ttl, swr (or why it is not cached)."""
         return self.planner.explain(operation)
+
+    async def validator(self, operation: Operation) -> str | None:
+        """A string that changes exactly when the entry of the read ``operation`` would be dropped (HTTP ETags).
+
+        ``None`` when the read is not cacheable or the shared store is unreachable; ask
+        before running the read (`prisma_infra.ports.caching.CacheValidator`).
+        """
+        return await self.validators.validator(operation, self.services)
 
     # -- writes and invalidation -----------------------------------------------------------
 

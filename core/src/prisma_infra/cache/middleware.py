@@ -10,7 +10,7 @@ from prisma_infra.cache.service import CACHE
 from prisma_infra.data.transaction import earlier_in_batch
 from prisma_infra.operation import READ_ACTIONS, Action, Operation
 from prisma_infra.pipeline import Handler, Middleware
-from prisma_infra.ports.caching import CACHE_EXPLAIN
+from prisma_infra.ports.caching import CACHE_EXPLAIN, CACHE_VALIDATOR
 from prisma_infra.ports.transactions import TRANSACTION_OBSERVERS
 
 if TYPE_CHECKING:
@@ -98,6 +98,7 @@ class CacheMiddleware(Middleware):
         manager = CacheManager(runtime.config, kernel.schema, runtime.registry["cache_stores"], clock=kernel.clock)
         runtime.services[CACHE] = manager
         runtime.services[CACHE_EXPLAIN] = manager  # query.explain() asks the cache through its port
+        runtime.services[CACHE_VALIDATOR] = manager  # the REST API's ETags
         # Entries filled between a write in a transaction and its commit are retired on commit.
         runtime.services.add(TRANSACTION_OBSERVERS, manager)
         manager.services = runtime.services  # the facade's reads are scoped by the runtime's read access

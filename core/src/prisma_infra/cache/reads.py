@@ -21,6 +21,7 @@ from prisma_infra.cache.generations import LocalDomain, SharedDomain
 from prisma_infra.cache.guard import StoreUnavailable
 from prisma_infra.cache.keys import NoScope
 from prisma_infra.cache.live import Live, LocalEntry, live
+from prisma_infra.cache.validator import fresh_generations
 from prisma_infra.operation import Operation
 
 if TYPE_CHECKING:
@@ -402,16 +403,7 @@ class ReadPath:
         return await self._fill(operation, call, plan, ttl, swr, gens)
 
     async def _snapshot(self, plan: CachePlan) -> tuple[int, ...] | None:
-        domain = plan.rules.domain
-        if isinstance(domain, LocalDomain):
-            return domain.current(plan.tags)
-        if domain.blocked(plan.tags):
-            return None
-        try:
-            values = await domain.guard.call(domain.guard.store.get_many, list(plan.tag_keys))
-            return await domain.initialise(plan.tags, domain.merge(plan.tags, values))
-        except StoreUnavailable:
-            return None
+        return await fresh_generations(plan)
 
     # -- lookups without the engine --------------------------------------------------------
 
