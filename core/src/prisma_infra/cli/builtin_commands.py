@@ -1,4 +1,4 @@
-"""Commands every installation has: ``plugins``, ``config``, ``schema``."""
+"""Commands every installation has: ``plugins``, ``config``, ``schema``, ``serve``."""
 
 from __future__ import annotations
 
@@ -61,7 +61,9 @@ def add_builtin_commands(cli: typer.Typer) -> None:
     from prisma_infra.cli.config_cmd import config_app
     from prisma_infra.cli.plugins_cmd import plugins_app
     from prisma_infra.cli.schema_cmd import schema_app
+    from prisma_infra.cli.serve_cmd import serve_command
 
     cli.add_typer(plugins_app, name="plugins")
     cli.add_typer(config_app, name="config")
     cli.add_typer(schema_app, name="schema")
+    cli.command("serve")(serve_command)

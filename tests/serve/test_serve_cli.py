@@ -1,0 +1,77 @@
+"""``prisma-infra serve`` refuses what it cannot serve correctly: a clear message, exit code 2, no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from prisma_infra.cli.serve_cmd import local_cache_settings
+from prisma_infra.config.model import InfraConfig
+
+TOKEN = "serve-cli-token-0123456789abcdef"
+
+
+def serve(folder: Path, *args: str, token: str | None = TOKEN) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(folder)}
+    if token is not None:
+        env["PRISMA_INFRA_MONITORING__WEB__TOKEN"] = token
+    return subprocess.run(
+        [sys.executable, "-m", "prisma_infra", "serve", "--port", "0", *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def settings(folder: Path, body: str) -> str:
+    path = folder / "settings.toml"
+    path.write_text('[default]\ndatabase.engine = "prisma"\ndatabase.url = "file:./x.db"\n' + body)
+    return str(path)
+
+
+def test_invalid_settings_exit_2_naming_the_setting(tmp_path: Path) -> None:
+    done = serve(tmp_path, "--settings", settings(tmp_path, "cache.ttl = -3\n"))
+    assert done.returncode == 2
+    assert "configuration invalid" in done.stderr and "cache.ttl" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_a_missing_settings_file_exits_2(tmp_path: Path) -> None:
+    done = serve(tmp_path, "--settings", str(tmp_path / "nowhere.toml"))
+    assert done.returncode == 2 and "nowhere.toml" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_dashboard_without_its_token_is_refused(tmp_path: Path) -> None:
+    done = serve(tmp_path, "--settings", settings(tmp_path, ""), token=None)
+    assert done.returncode == 2 and "monitoring.web" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_several_workers_with_an_in_process_cache_only_are_refused(tmp_path: Path) -> None:
+    done = serve(tmp_path, "--settings", settings(tmp_path, 'cache.tiers = ["memory"]\n'), "--workers", "2")
+    assert done.returncode == 2
+    assert "NOT invalidate" in done.stderr and "--allow-local-cache" in done.stderr and "cache.tiers" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("cache", "models", "expected"),
+    [
+        ({"tiers": ["memory"]}, {}, ["cache.tiers"]),
+        ({"tiers": ["memory", "redis"]}, {}, []),
+        ({"tiers": ["redis"]}, {}, []),
+        ({"enabled": False}, {}, []),
+        ({"tiers": ["memory", "redis"]}, {"Post": {"cache": {"tiers": ["memory"]}}}, ["models.Post.cache.tiers"]),
+        ({"tiers": ["memory", "redis"]}, {"Post": {"cache": {"tiers": ["memory"], "enabled": False}}}, []),
+    ],
+)
+def test_which_settings_keep_a_cache_in_one_worker(
+    cache: dict[str, object], models: dict[str, object], expected: list[str]
+) -> None:
+    config = InfraConfig.model_validate({"cache": cache, "models": models})
+    assert local_cache_settings(config) == expected
