@@ -108,7 +108,7 @@ def asgi_server(app: Any, *, lifespan: str = "on", **config: Any) -> Iterator[Se
     thread.start()
     try:
         assert ready.wait(START_TIMEOUT), f"uvicorn did not start within {START_TIMEOUT:g} s"
-        assert server.started, f"the app did not start: {errors or failure or 'see the log'}"
+        assert server.started, "the app did not start: " + ("\n".join(errors) or repr(failure) or "see the log")
         port = server.servers[0].sockets[0].getsockname()[1]
         yield ServedApp(f"http://127.0.0.1:{port}", server.loop, errors)
     finally:
