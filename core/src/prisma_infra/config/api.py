@@ -148,6 +148,8 @@ class ApiConfig(Section):
     """Most operations one ``POST /{model}/bulk`` request may carry."""
     bulk_batch_size: int = Field(default=100, ge=1)
     """Operations per transaction of a bulk request."""
+    max_body_size: int = Field(default=1_048_576, ge=1)
+    """Largest request body in bytes (larger: 413)."""
     cache_control: str = "private, no-cache"
     """``Cache-Control`` of cacheable reads (revalidated with ``If-None-Match``)."""
     docs: bool = True
