@@ -218,3 +218,14 @@ async def test_cursor_tokens_walk_every_row_once(seeded: Seeded) -> None:
         everything = await infra.repository(model).find_many(order_by=[{f: "asc"} for f in key])
         assert sorted(seen) == sorted(tuple(r[f] for f in key) for r in everything)
         assert len(seen) == len(set(seen)) == len(everything)
+
+
+async def test_negations_never_match_nulls(seeded: Seeded) -> None:
+    # as in SQL and PostgREST: a null note is neither "red" nor "not red"
+    assert await items(seeded, "note=neq.red") == [3]
+    assert await items(seeded, "note=not.eq.red") == [3]
+    assert await items(seeded, "not.or=(note.eq.red)") == [3]
+    assert await items(seeded, "note=not.like.*e*") == []
+    assert await items(seeded, "or=(note.neq.red,note.is.null)") == [2, 3, 4]
+    # inside a path the negation is of the related row: items whose owner exists and is not Ada
+    assert await items(seeded, "owner.name=not.eq.Ada") == [2, 4]
