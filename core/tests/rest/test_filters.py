@@ -139,6 +139,8 @@ def test_values_are_converted_by_type(schema: Schema) -> None:
     }
     offset = where(schema, "Post", ("publishedAt", "lt.2024-05-01T12:30:00+02:00"))
     assert offset["publishedAt"]["lt"] == dt.datetime(2024, 5, 1, 10, 30, tzinfo=utc)
+    spaced = where(schema, "Post", ("publishedAt", "lt.2024-05-01T12:30:00 02:00"))  # "+" form-decoded
+    assert spaced == offset
     assert where(schema, "Post", ("publishedAt", "lt.2024-05-01")) == {
         "publishedAt": {"lt": dt.datetime(2024, 5, 1, tzinfo=utc)}
     }

@@ -16,6 +16,7 @@ is an `ApiRequestError` (400); a field or value that does not fit the schema a `
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -48,6 +49,7 @@ _ORDERED_TYPES: Final = frozenset({"String", "Int", "BigInt", "Float", "Decimal"
 _COMPARISONS: Final = {"gt": "gt", "gte": "gte", "lt": "lt", "lte": "lte"}
 _LOGIC: Final = {"or": "OR", "and": "AND"}
 _MAX_DEPTH: Final = 16
+_SPACED_OFFSET: Final = re.compile(r" (\d{2}:?\d{2})$")
 _SYNTAX = "op.value with op one of " + ", ".join(OPERATORS) + " (not.op.value negates)"
 
 
@@ -113,6 +115,9 @@ class FilterContext:
                 field=field.name,
                 suggestion=match,
             )
+        if field.type == "DateTime" and field.kind == "scalar":
+            # An unencoded "+" of an offset reaches us as a space (form encoding): no other reading of it exists.
+            text = _SPACED_OFFSET.sub(r"+\1", text)
         try:
             return decode_scalar(field, text)
         except ValidationError:
