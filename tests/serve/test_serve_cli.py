@@ -75,3 +75,12 @@ def test_which_settings_keep_a_cache_in_one_worker(
 ) -> None:
     config = InfraConfig.model_validate({"cache": cache, "models": models})
     assert local_cache_settings(config) == expected
+
+
+def test_a_worker_that_cannot_start_stops_the_server_with_exit_code_3(tmp_path: Path) -> None:
+    """uvicorn's own parent exits 0 when a worker's startup fails; the command must not."""
+    broken = settings(tmp_path, 'database.schema_path = "missing.prisma"\ncache.tiers = ["memory"]\n')
+    done = serve(tmp_path, "--settings", broken, "--workers", "2", "--allow-local-cache")
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert "invalidation is NOT shared" in done.stderr  # the loud warning --allow-local-cache still gets
+    assert "failed to start" in done.stderr

@@ -6,7 +6,8 @@ invalidation only through a shared cache store (``redis``, ``memcached``): with 
 in-process ``memory`` store, several workers would each serve their own, stale, cache, so
 ``--workers N`` (N > 1) is refused unless ``--allow-local-cache`` says that is wanted.
 
-Exit codes: 0 after a signal (SIGTERM, SIGINT) stopped it, 2 for invalid settings or options.
+Exit codes: 0 after a signal (SIGTERM, SIGINT) stopped it, 2 for invalid settings or options, 3 when
+a worker could not start (its lifespan failed: engine or cache store unreachable...).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    import uvicorn
+
     from prisma_infra.config.model import InfraConfig
 
 __all__ = ["local_cache_settings", "serve_command"]
@@ -25,6 +28,8 @@ __all__ = ["local_cache_settings", "serve_command"]
 #: Cache stores that live inside one process (invalidation does not reach other workers).
 LOCAL_STORES = frozenset({"memory"})
 _BAD_USAGE = 2
+#: A worker could not start (engine or store unreachable...): uvicorn's STARTUP_FAILURE.
+_STARTUP_FAILURE = 3
 
 SettingsOption = Annotated[
     list[Path] | None,
@@ -139,15 +144,34 @@ def serve_command(
         f"prisma-infra serve on {where}, {workers} worker{'s' if workers > 1 else ''}: "
         f"API {api}, dashboard /dashboard/ (auth: {config.monitoring.web.auth}), /healthz, /readyz"
     )
-    uvicorn.run(
-        "prisma_infra.cli.serve_app:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        lifespan="on",
-        log_level=log_level,
-        proxy_headers=proxy_headers,
-        forwarded_allow_ips=forwarded_allow_ips,
-        timeout_graceful_shutdown=3,
+    _run(
+        uvicorn.Config(
+            "prisma_infra.cli.serve_app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            lifespan="on",
+            log_level=log_level,
+            proxy_headers=proxy_headers,
+            forwarded_allow_ips=forwarded_allow_ips,
+            timeout_graceful_shutdown=3,
+        )
     )
+
+
+def _run(config: uvicorn.Config) -> None:
+    """Serve until a signal; exit code 3 when a worker could not start (uvicorn's own parent exits 0 then)."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    if config.workers == 1:
+        server = uvicorn.Server(config)
+        server.run()
+        if not server.started:
+            raise typer.Exit(_STARTUP_FAILURE)
+        return
+    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    supervisor.run()
+    if any(process.exitcode == _STARTUP_FAILURE for process in supervisor.processes):
+        raise typer.Exit(_STARTUP_FAILURE)
