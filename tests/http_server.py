@@ -9,6 +9,9 @@ from another event loop (an async test). A lifespan that fails to start fails th
 
 ``with wsgi_server(app) as served:`` does the same for a WSGI app (werkzeug's threaded server).
 
+``async with serving(app) as url:`` serves on the test's own event loop instead (a task, not a thread):
+for a test that starts an infrastructure itself and hands it to the app.
+
 No sleeps: start-up is an event set by the server itself, shutdown a join.
 """
 
@@ -17,13 +20,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Awaitable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import uvicorn
 
-__all__ = ["ServedApp", "asgi_server", "wsgi_server"]
+__all__ = ["ServedApp", "asgi_server", "serving", "wsgi_server"]
 
 T = TypeVar("T")
 #: Seconds a server may take to start (an infrastructure on the real engine starts in a few).
@@ -50,7 +53,9 @@ class ServedApp:
 
 
 class _Server(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config, ready: threading.Event) -> None:
+    """Calls ``ready`` once start-up is over (listening, or failed), instead of the test polling for it."""
+
+    def __init__(self, config: uvicorn.Config, ready: Callable[[], None]) -> None:
         super().__init__(config)
         self.ready = ready
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -60,7 +65,12 @@ class _Server(uvicorn.Server):
         try:
             await super().startup(sockets)
         finally:
-            self.ready.set()
+            self.ready()
+
+
+def _config(app: Any, errors: list[str], lifespan: str, config: dict[str, Any]) -> uvicorn.Config:
+    wrapped = _LifespanErrors(app, errors)
+    return uvicorn.Config(wrapped, host="127.0.0.1", port=0, log_level="warning", lifespan=lifespan, **config)
 
 
 class _LifespanErrors:
@@ -88,12 +98,7 @@ def asgi_server(app: Any, *, lifespan: str = "on", **config: Any) -> Iterator[Se
     """Serve ``app`` with uvicorn on 127.0.0.1 (a free port) in a thread; see the module doc."""
     ready = threading.Event()
     errors: list[str] = []
-    server = _Server(
-        uvicorn.Config(
-            _LifespanErrors(app, errors), host="127.0.0.1", port=0, log_level="warning", lifespan=lifespan, **config
-        ),
-        ready,
-    )
+    server = _Server(_config(app, errors, lifespan, config), ready.set)
     failure: list[BaseException] = []
 
     def run() -> None:
@@ -115,6 +120,24 @@ def asgi_server(app: Any, *, lifespan: str = "on", **config: Any) -> Iterator[Se
         server.should_exit = True
         thread.join(START_TIMEOUT)
         assert not thread.is_alive(), "uvicorn did not stop"
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Any, *, lifespan: str = "on", **config: Any) -> AsyncIterator[str]:
+    """Serve ``app`` with uvicorn on 127.0.0.1 (a free port) as a task of the running loop; yields the base URL."""
+    errors: list[str] = []
+    started = asyncio.Event()
+    server = _Server(_config(app, errors, lifespan, config), started.set)
+    task = asyncio.create_task(server.serve())
+    waiter = asyncio.create_task(started.wait())
+    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+    try:
+        assert server.started, "the app did not start: " + ("\n".join(errors) or "see the log")
+        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await task
 
 
 @contextlib.contextmanager
