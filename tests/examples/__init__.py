@@ -1,0 +1,1 @@
+"""The examples, started as their README says and exercised through real HTTP."""
