@@ -29,6 +29,14 @@ def make_infra(
     return Infrastructure(config, plugin_manager=plugins, clock=clock)
 
 
+def prisma_settings(url: str, cache: dict[str, Any], **sections: Any) -> dict[str, Any]:
+    """Settings of the real Prisma engine on the integration suite's SQLite database, with ``cache``."""
+    from tests.integration.it_support import settings
+
+    plugins = {"load": ["prisma", "redis", "memcached"]}
+    return {**settings("sqlite", url), "plugins": plugins, "cache": cache, **sections}
+
+
 def engine_of(infra: Infrastructure) -> FileEngine:
     engine = infra.engine
     assert isinstance(engine, FileEngine)
@@ -45,7 +53,6 @@ def shared_cache(kind: str, namespace: str, *, l1: bool = True, **extra: Any) ->
     options.update(namespace=namespace, sync_interval=0.02)
     options.update(extra.pop("store_options", {}))
     return {"tiers": (["memory"] if l1 else []) + [kind], "stores": {kind: options}, **extra}
-
 
 
 async def breaker_closes(infra: Infrastructure, store: str, clock: ManualClock, attempts: int = 20) -> None:

@@ -29,6 +29,14 @@ def db(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture
+async def sqlite_url(tmp_path: Path) -> str:
+    """A fresh SQLite database with the integration suite's tables (User, Profile, Post, Tag, Enrollment)."""
+    from tests.integration.it_support import fresh_database
+
+    return await fresh_database("sqlite", tmp_path)
+
+
 @pytest.fixture(params=["redis", "memcached"])
 def shared(request: pytest.FixtureRequest) -> str:
     return str(request.param)

@@ -7,7 +7,6 @@ validator's own read of the store, never from the background sync.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,9 +14,8 @@ from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Action
 from prisma_infra.ports.caching import CACHE_VALIDATOR
 
-from tests.cache.cache_support import shared_cache
+from tests.cache.cache_support import prisma_settings, shared_cache
 from tests.cache.servers import Server
-from tests.integration.it_support import fresh_database, settings
 
 pytestmark = pytest.mark.integration
 
@@ -25,21 +23,12 @@ POSTS_WITH_AUTHORS = {"include": {"author": True}, "orderBy": {"id": "asc"}}
 NO_POLL = {"sync_interval": 3600}
 
 
-def deployment_settings(url: str, cache: dict[str, Any]) -> dict[str, Any]:
-    return {**settings("sqlite", url), "plugins": {"load": ["prisma", "redis", "memcached"]}, "cache": cache}
-
-
-@pytest.fixture
-async def sqlite_url(tmp_path: Path) -> str:
-    return await fresh_database("sqlite", tmp_path)
-
-
 @pytest.fixture
 async def two(sqlite_url: str, shared: str, namespace: str) -> AsyncIterator[tuple[Infrastructure, Infrastructure]]:
     """Instances A and B of one deployment: one database, one shared store, an L1 each."""
     cache = shared_cache(shared, namespace, ttl=600, store_options=NO_POLL)
-    a = Infrastructure(deployment_settings(sqlite_url, cache))
-    b = Infrastructure(deployment_settings(sqlite_url, cache))
+    a = Infrastructure(prisma_settings(sqlite_url, cache))
+    b = Infrastructure(prisma_settings(sqlite_url, cache))
     async with a, b:
         ann = await b.repository("user").create({"email": "ann@x.io", "name": "Ann"})
         await b.repository("post").create({"title": "Hello", "authorId": ann["id"]})
@@ -92,7 +81,7 @@ async def test_none_while_the_store_is_unreachable(
 ) -> None:
     cache = shared_cache(shared, namespace, ttl=600, store_options={**NO_POLL, **private_server.store_options()})
     cache["stores"][shared]["timeout"] = 0.2
-    async with Infrastructure(deployment_settings(sqlite_url, cache)) as infra:
+    async with Infrastructure(prisma_settings(sqlite_url, cache)) as infra:
         assert await validator(infra, {}) is not None
         private_server.kill()
         assert await validator(infra, {}) is None  # the REST layer falls back to a digest of the body

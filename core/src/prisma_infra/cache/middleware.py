@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from prisma_infra.cache.exchange import shared_exchange
 from prisma_infra.cache.manager import CacheManager
 from prisma_infra.cache.service import CACHE
 from prisma_infra.data.transaction import earlier_in_batch
 from prisma_infra.operation import READ_ACTIONS, Action, Operation
 from prisma_infra.pipeline import Handler, Middleware
-from prisma_infra.ports.caching import CACHE_EXPLAIN, CACHE_VALIDATOR
+from prisma_infra.ports.caching import CACHE_EXPLAIN, CACHE_VALIDATOR, SHARED_STORE
 from prisma_infra.ports.transactions import TRANSACTION_OBSERVERS
 
 if TYPE_CHECKING:
@@ -111,6 +112,9 @@ class CacheMiddleware(Middleware):
             return await runtime.handler(operation)  # the chain composed last
 
         await manager.start(runner=runner)
+        exchange = shared_exchange(manager.tiers, runtime.config.cache.tiers)
+        if exchange is not None:  # the dashboard's process documents (prisma_infra.monitoring.deployment)
+            runtime.services[SHARED_STORE] = exchange
 
     async def close(self) -> None:
         manager, self.manager = self.manager, None

@@ -28,11 +28,12 @@ from typing import TYPE_CHECKING, Any
 
 from prisma_infra.config.model import MonitoringConfig
 from prisma_infra.errors import ConfigurationError, PrismaInfraError, closest_match
+from prisma_infra.monitoring.deployment import Deployment
 from prisma_infra.monitoring.monitor import Monitor
 from prisma_infra.monitoring.service import METRICS_EXPORTERS, MONITOR, CacheObserver
 from prisma_infra.operation import Action, Operation
 from prisma_infra.pipeline import Handler, Middleware
-from prisma_infra.ports.dashboard import DASHBOARD_SOURCES
+from prisma_infra.ports.dashboard import DASHBOARD_SOURCES, DEPLOYMENT
 from prisma_infra.ports.masking import MASKING
 from prisma_infra.providers import MetricsExporter
 from prisma_infra.registry import install_hint
@@ -191,6 +192,7 @@ class MetricsMiddleware(Middleware):
         self._cache_observers: tuple[Callable[[str | None, str], None], ...] = ()
         self._failed: set[int] = set()
         self.enabled = False
+        self.deployment: Deployment | None = None
 
     def wrap(self, call: Handler) -> Handler:
         perf = time.perf_counter
@@ -277,11 +279,20 @@ class MetricsMiddleware(Middleware):
         runtime.services[MONITOR] = self.monitor
         runtime.services[METRICS_EXPORTERS] = dict(self.exporters)
         runtime.services.add(DASHBOARD_SOURCES, _ExportersSource(self.exporters))
+        # Every process's numbers on every process's dashboard, through the cache's shared store.
+        self.deployment = Deployment(self.kernel, runtime.services, self.monitor)
+        runtime.services[DEPLOYMENT] = self.deployment
+        runtime.services.add(DASHBOARD_SOURCES, self.deployment)
+        if config.enabled:
+            self.deployment.start()
         self._observers = tuple(e.observe for e in self.exporters.values())
         self._cache_observers = tuple(e.observe_cache for e in self.exporters.values() if isinstance(e, CacheObserver))
         self.enabled = config.enabled
 
     async def close(self) -> None:
+        deployment, self.deployment = self.deployment, None
+        if deployment is not None:
+            await deployment.close()
         exporters, self.exporters = list(self.exporters.values()), {}
         await self._state.release(exporters)
 

@@ -34,7 +34,7 @@ from prisma_infra.monitoring.analysis import (
     where_shape,
 )
 from prisma_infra.monitoring.masking import mask_args, mask_error_text
-from prisma_infra.monitoring.series import BOUNDS, Slot, TimeSeries, percentile
+from prisma_infra.monitoring.series import BOUNDS, Slot, TimeSeries, ms, render
 from prisma_infra.operation import READ_ACTIONS, Operation
 
 if TYPE_CHECKING:
@@ -69,8 +69,7 @@ class Usage:
         self.max_seconds = 0.0
 
 
-def _ms(seconds: float | None) -> float | None:
-    return None if seconds is None else round(seconds * 1000.0, 3)
+_ms = ms
 
 
 class Monitor:
@@ -395,32 +394,7 @@ class Monitor:
         """Everything the dashboard shows, as JSON-ready values (times are Unix seconds, latencies ms)."""
         current = int(time.time() if now is None else now)
         span = min(seconds or self.series.size, self.series.size)
-        window = self.series.window(current, span)
-        series: dict[str, list[Any]] = {
-            k: [] for k in ("t", "ops", "errors", "p50", "p95", "p99", "hits", "misses", "hit_ratio")
-        }
-        for second, slot in window:
-            series["t"].append(second)
-            if slot is None or not slot.count:
-                for k in ("ops", "errors", "hits", "misses"):
-                    series[k].append(0)
-                for k in ("p50", "p95", "p99", "hit_ratio"):
-                    series[k].append(None)
-                continue
-            series["ops"].append(slot.count)
-            series["errors"].append(slot.errors)
-            for name, q in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99)):
-                series[name].append(_ms(percentile(slot.hist, q, slot.count)))
-            served = slot.hits + slot.stale
-            series["hits"].append(served)
-            series["misses"].append(slot.misses)
-            series["hit_ratio"].append(round(served / (served + slot.misses), 4) if served + slot.misses else None)
-        recent = [slot for _, slot in window[-60:]]  # the last minute, this second included
-        last_minute = TimeSeries.merged(recent)
-        minute_ops = sum(s.count for s in recent if s is not None)
-        last_10 = [slot for _, slot in window[-11:-1]]
-        ops_10 = sum(s.count for s in last_10 if s is not None)
-        errors_minute = sum(s.errors for s in recent if s is not None)
+        series, headline = render(self.series.window(current, span))
         ratio = self.cache_ratio()
         return {
             "now": current,
@@ -432,11 +406,7 @@ class Monitor:
                 "operations": self.operations,
                 "errors": self.errors,
                 "rows": sum(u.rows for u in self._usage.values()),
-                "ops_per_s": round(ops_10 / 10.0, 2),
-                "error_rate": round(errors_minute / minute_ops, 4) if minute_ops else 0.0,
-                "p50_ms": _ms(percentile(last_minute, 0.5)),
-                "p95_ms": _ms(percentile(last_minute, 0.95)),
-                "p99_ms": _ms(percentile(last_minute, 0.99)),
+                **headline,
                 "error_classes": dict(sorted(self.error_classes.items(), key=lambda kv: -kv[1])),
                 "cache": {**self.cache_results, "hit_ratio": None if ratio is None else round(ratio, 4)},
             },

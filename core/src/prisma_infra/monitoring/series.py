@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-__all__ = ["BOUNDS", "Slot", "TimeSeries", "bucket_of", "percentile"]
+__all__ = ["BOUNDS", "Slot", "TimeSeries", "bucket_of", "ms", "percentile", "render"]
 
 
 def _bounds(low: float = 5e-6, high: float = 120.0, factor: float = 1.25) -> tuple[float, ...]:
@@ -126,3 +127,50 @@ class TimeSeries:
                     if count:
                         total[i] += count
         return total
+
+
+def ms(seconds: float | None) -> float | None:
+    """Seconds as milliseconds rounded to the microsecond (``None`` stays ``None``)."""
+    return None if seconds is None else round(seconds * 1000.0, 3)
+
+
+Window = Sequence[tuple[int, "Slot | None"]]
+_SERIES = ("t", "ops", "errors", "p50", "p95", "p99", "hits", "misses", "hit_ratio")
+
+
+def render(window: Window) -> tuple[dict[str, list[Any]], dict[str, Any]]:
+    """The dashboard's per-second series of ``window`` (oldest first) and its headline numbers.
+
+    Headlines: ``ops_per_s`` (the last 10 complete seconds), ``error_rate`` and the
+    ``p50_ms``/``p95_ms``/``p99_ms`` latencies of the last minute (from the merged histograms).
+    """
+    series: dict[str, list[Any]] = {k: [] for k in _SERIES}
+    for second, slot in window:
+        series["t"].append(second)
+        if slot is None or not slot.count:
+            for k in ("ops", "errors", "hits", "misses"):
+                series[k].append(0)
+            for k in ("p50", "p95", "p99", "hit_ratio"):
+                series[k].append(None)
+            continue
+        series["ops"].append(slot.count)
+        series["errors"].append(slot.errors)
+        for name, q in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99)):
+            series[name].append(ms(percentile(slot.hist, q, slot.count)))
+        served = slot.hits + slot.stale
+        series["hits"].append(served)
+        series["misses"].append(slot.misses)
+        series["hit_ratio"].append(round(served / (served + slot.misses), 4) if served + slot.misses else None)
+    recent = [slot for _, slot in window[-60:]]  # the last minute, this second included
+    last_minute = TimeSeries.merged(recent)
+    minute_ops = sum(s.count for s in recent if s is not None)
+    ops_10 = sum(s.count for _, s in window[-11:-1] if s is not None)
+    errors_minute = sum(s.errors for s in recent if s is not None)
+    headline = {
+        "ops_per_s": round(ops_10 / 10.0, 2),
+        "error_rate": round(errors_minute / minute_ops, 4) if minute_ops else 0.0,
+        "p50_ms": ms(percentile(last_minute, 0.5)),
+        "p95_ms": ms(percentile(last_minute, 0.95)),
+        "p99_ms": ms(percentile(last_minute, 0.99)),
+    }
+    return series, headline

@@ -1,12 +1,15 @@
-"""What data access asks of the cache: its view of a read (``query.explain()``) and a validator of it.
+"""What other features ask of the cache: its view of a read (``query.explain()``), a validator of
+a read (HTTP ETags), and the deployment's shared store (the dashboard's process documents).
 
-The cache feature publishes its manager under `CACHE_EXPLAIN` and `CACHE_VALIDATOR`
-when its middleware starts; nothing is published while the cache middleware is
-disabled (``pipeline.disable``).
+The cache feature publishes its manager under `CACHE_EXPLAIN` and `CACHE_VALIDATOR`,
+and, when a shared store (Redis, memcached) is configured, that store under
+`SHARED_STORE`, when its middleware starts; nothing is published while the cache
+middleware is disabled (``pipeline.disable``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from prisma_infra.stash import ServiceKey
@@ -14,7 +17,7 @@ from prisma_infra.stash import ServiceKey
 if TYPE_CHECKING:
     from prisma_infra.operation import Operation
 
-__all__ = ["CACHE_EXPLAIN", "CACHE_VALIDATOR", "CacheExplainer", "CacheValidator"]
+__all__ = ["CACHE_EXPLAIN", "CACHE_VALIDATOR", "SHARED_STORE", "CacheExplainer", "CacheValidator", "SharedStore"]
 
 
 class CacheExplainer(Protocol):
@@ -46,3 +49,35 @@ class CacheValidator(Protocol):
 
 CACHE_VALIDATOR: ServiceKey[CacheValidator] = ServiceKey("cache validator")
 """The service key the cache feature publishes its manager under for validators (HTTP ETags)."""
+
+
+class SharedStore(Protocol):
+    """The store every process of a deployment shares, for other features' small documents.
+
+    The cache's own client (no second connection), behind its breaker and timeout. Keys
+    are namespaced by the store's ``namespace`` and never meet the cache's entries or
+    generations.
+
+    :raises CacheBackendError: (every method) the store failed, timed out or its breaker is open.
+    """
+
+    @property
+    def name(self) -> str:
+        """The store's name in ``cache.stores`` (``redis``, ``memcached``)."""
+        ...
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        """Values for ``keys`` in order, ``None`` where missing or expired."""
+        ...
+
+    async def set_many(self, items: Mapping[str, bytes], ttl: float | None) -> None:
+        """Store every item for ``ttl`` seconds (``None``: no expiry)."""
+        ...
+
+    async def delete_many(self, keys: Sequence[str]) -> None:
+        """Remove keys (missing keys are ignored)."""
+        ...
+
+
+SHARED_STORE: ServiceKey[SharedStore] = ServiceKey("shared store")
+"""The deployment's shared store, published by the cache when one of its tiers is shared."""

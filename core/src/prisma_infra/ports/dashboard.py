@@ -22,6 +22,13 @@ widgets (shapes below); any other section is drawn as a panel titled by its key
   ISO), "source"?}]``;
 * ``exporters`` (monitoring): the names of the metrics exporters in use.
 
+The numbers at the top of the document (``totals``, ``series``, ``models``, errors...)
+are the `prisma_infra.monitoring.monitor.Monitor` snapshot of this process, or, when
+monitoring publishes a `DeploymentView` under `DEPLOYMENT` (always, while its
+middleware runs), the view's document: every live process of the deployment merged
+through the shared cache store, with a ``processes`` list and a ``deployment``
+summary (``store``, ``status``, ``processes``, ``live_for_s``).
+
 The dashboard is served to an authenticated role, but nothing on it holds a value in
 clear: a source masks what it returns (store errors may quote a URL or a key's value).
 """
@@ -29,11 +36,11 @@ clear: a source masks what it returns (store errors may quote a URL or a key's v
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 from prisma_infra.stash import ServiceKey
 
-__all__ = ["DASHBOARD_SECTIONS", "DASHBOARD_SOURCES", "DashboardSource"]
+__all__ = ["DASHBOARD_SECTIONS", "DASHBOARD_SOURCES", "DEPLOYMENT", "DashboardSource", "DeploymentView"]
 
 #: The sections the page draws with their own widgets (see the module doc).
 DASHBOARD_SECTIONS = ("cache", "kpis", "alerts", "exporters")
@@ -53,3 +60,14 @@ class DashboardSource(Protocol):
 
 
 DASHBOARD_SOURCES: ServiceKey[list[DashboardSource]] = ServiceKey("dashboard sources")
+
+
+class DeploymentView(Protocol):
+    """The monitoring numbers of the whole deployment (`prisma_infra.monitoring.deployment`)."""
+
+    async def document(self) -> dict[str, Any]:
+        """The document's numbers (the shape of ``Monitor.snapshot``) for every live process."""
+        ...
+
+
+DEPLOYMENT: ServiceKey[DeploymentView] = ServiceKey("dashboard deployment")

@@ -1,6 +1,8 @@
 """What the dashboard shows, assembled once per refresh and shared by every browser watching.
 
-The document is the `Monitor` snapshot plus:
+The document is the `Monitor` snapshot — of every live process of the deployment when
+monitoring publishes its `prisma_infra.ports.dashboard.DEPLOYMENT` view (merged through
+the shared cache store; ``processes`` lists them) — plus:
 
 * ``health``: the readiness checks (refreshed every 5 s at most);
 * the sections of every `prisma_infra.ports.dashboard.DashboardSource` the runtime's
@@ -29,7 +31,7 @@ import orjson
 from prisma_infra.errors import PrismaInfraError
 from prisma_infra.monitoring.health import readiness
 from prisma_infra.monitoring.middleware import monitor_for
-from prisma_infra.ports.dashboard import DASHBOARD_SECTIONS, DASHBOARD_SOURCES, DashboardSource
+from prisma_infra.ports.dashboard import DASHBOARD_SECTIONS, DASHBOARD_SOURCES, DEPLOYMENT, DashboardSource
 from prisma_infra.web.panels import Panel, panel_data
 from prisma_infra.web.sources import adapted_sources
 
@@ -83,12 +85,15 @@ class DashboardData:
 
     async def build(self) -> dict[str, Any]:
         kernel = self.kernel
-        document = monitor_for(kernel).snapshot()
         try:
             runtime = kernel.runtime
         except PrismaInfraError:
+            document = monitor_for(kernel).snapshot()
             document.update(started=False, health=None, cache=None, kpis=None, alerts=None, panels=[])
             return document
+        # The whole deployment's numbers when monitoring publishes its view, else this process's.
+        deployment = runtime.services.get(DEPLOYMENT)
+        document = await deployment.document() if deployment is not None else monitor_for(kernel).snapshot()
         timeout = runtime.config.monitoring.readiness_timeout
         document.update(dict.fromkeys(DASHBOARD_SECTIONS), exporters=[], started=True)
         document["health"] = await self._readiness()
