@@ -229,3 +229,21 @@ async def test_negations_never_match_nulls(seeded: Seeded) -> None:
     assert await items(seeded, "or=(note.neq.red,note.is.null)") == [2, 3, 4]
     # inside a path the negation is of the related row: items whose owner exists and is not Ada
     assert await items(seeded, "owner.name=not.eq.Ada") == [2, 4]
+
+
+async def test_list_fields_on_postgresql(seeded: Seeded) -> None:
+    infra = seeded.infra
+    if seeded.provider != "postgresql":
+        assert not infra.schema.has_model("listing")  # SQLite has no scalar lists
+        return
+    listings = infra.repository("listing")
+    made = [
+        (await listings.create({"tags": tags, "sizes": sizes}))["id"]
+        for tags, sizes in [(["a", "b", "c"], [1]), (["b"], [BIG]), ([], [])]
+    ]
+    found = await rows(seeded, "listing", "tags=cs.{a,b}")
+    assert [r["id"] for r in found] == [made[0]]
+    found = await rows(seeded, "listing", "tags=ov.(x,b)")
+    assert [r["id"] for r in found] == made[:2]
+    found = await rows(seeded, "listing", f"sizes=cs.{{{BIG}}}")
+    assert [r["id"] for r in found] == [made[1]]
