@@ -138,8 +138,12 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Serve
 async def test_etag_304_after_a_related_write_in_another_worker(deployment: tuple[ServeProcess, str]) -> None:
     _, base = deployment
     async with fresh_client(base) as http:
-        author = await http.post("/api/user", json={"email": "ann@example.com", "name": "Ann"})
+        # As a TLS-terminating proxy on 127.0.0.1 (uvicorn's default --forwarded-allow-ips) would send it.
+        proxied = {"X-Forwarded-Proto": "https"}
+        author = await http.post("/api/user", json={"email": "ann@example.com", "name": "Ann"}, headers=proxied)
         assert author.status_code == 201, author.text
+        host = base.removeprefix("http://")
+        assert author.headers["location"] == f"https://{host}/api/user/{author.json()['id']}"
         post = await http.post("/api/post", json={"title": "Hello", "authorId": author.json()["id"]})
         assert post.status_code == 201, post.text
 
