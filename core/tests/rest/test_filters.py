@@ -342,6 +342,8 @@ def test_a_value_without_an_operator_is_a_bad_request(schema: Schema) -> None:
     assert SECRET not in str(caught.value)
     with pytest.raises(ApiRequestError, match="is not a relation"):
         where(schema, "Post", ("title.length", "eq.1"))
+    with pytest.raises(ApiRequestError, match="goes on with a field of User"):
+        where(schema, "Post", ("author.not.eq", "x"))
     with pytest.raises(ApiRequestError, match="takes a list"):
         where(schema, "Post", ("views", "in.1,2"))
     with pytest.raises(ApiRequestError, match="takes null, true or false"):

@@ -167,8 +167,12 @@ class _Parser:
             negate, logic = _logic_key(rest)
             target = self.ctx.target(field)
             if logic is None:
-                self.ctx.field(target, rest, "filter")  # raises: not a field of the related model
-                raise ApiRequestError(f"Malformed filter key on {target.name}.", model=target.name)
+                raise ApiRequestError(
+                    f"After the relation {current.name}.{field.name}, a filter key goes on with a field of "
+                    f"{target.name}, or ends with or / and / not.or / not.and (rel.or=(...)).",
+                    model=current.name,
+                    field=field.name,
+                )
             return _nest([*relations, field], self.logic(target, logic, negate, value))
         return _nest(relations, self.leaf(current, field, value))
 
