@@ -55,13 +55,15 @@ model Post {
 """
 
 
-def settings_for(folder: Path, url: str) -> Path:
+def settings_for(folder: Path, url: str, extra: str = "", namespace: str | None = None) -> Path:
     """Settings of a deployment: the Prisma engine on ``url``, memory + Redis tiers, Prometheus."""
     require("Redis", REDIS)
+    namespace = namespace or f"t{uuid.uuid4().hex[:10]}"
     settings = folder / "settings.toml"
     settings.write_text(
         f"""
 [default]
+{extra}
 database.engine = "prisma"
 database.schema_path = "schema.prisma"
 database.url = "{url}"
@@ -70,7 +72,7 @@ monitoring.exporters = ["prometheus"]
 
 [default.cache.stores.redis]
 url = "redis://{REDIS[0]}:{REDIS[1]}/0"
-namespace = "t{uuid.uuid4().hex[:10]}"
+namespace = "{namespace}"
 """
     )
     return settings
@@ -196,10 +198,11 @@ async def test_metrics_dashboard_and_health_on_every_worker(deployment: tuple[Se
     assert snapshot.status_code == 200 and snapshot.json()["started"] is True
 
 
-async def test_sigterm_stops_every_worker_with_exit_code_0(tmp_path: Path) -> None:
+async def test_every_worker_applies_a_saved_setting_and_sigterm_stops_them_with_exit_code_0(tmp_path: Path) -> None:
     (tmp_path / "schema.prisma").write_text(SCHEMA)
     url = await pushed("sqlite", "serve_stop", tmp_path / "schema.prisma", tmp_path)
-    settings = settings_for(tmp_path, url)
+    namespace = f"t{uuid.uuid4().hex[:10]}"
+    settings = settings_for(tmp_path, url, "api.page_size = 5", namespace)
     process = ServeProcess(
         ["--settings", str(settings), "--port", "0", "--workers", str(WORKERS)], cwd=tmp_path, env=served_env()
     )
@@ -208,6 +211,19 @@ async def test_sigterm_stops_every_worker_with_exit_code_0(tmp_path: Path) -> No
         async with fresh_client(base) as http:
             await ready_everywhere(http)
             pids = [int(pid) for pid in await every_worker(lambda: http.get("/healthz"))]
+            sizes = await every_worker(lambda: http.get("/api/user"))
+            assert {pid: r.json()["page"]["per_page"] for pid, r in sizes.items()} == dict.fromkeys(sizes, 5)
+
+            # Each worker's lifespan started the settings watcher: a save reaches all of them.
+            await asyncio.to_thread(settings_for, tmp_path, url, "api.page_size = 3", namespace)
+            seen: dict[str, int] = {}
+
+            async def everywhere() -> bool:
+                response = await http.get("/api/user")
+                seen[worker(response)] = response.json()["page"]["per_page"]
+                return len(seen) == WORKERS and set(seen.values()) == {3}
+
+            await eventually(everywhere, timeout=30, what="every worker reloads api.page_size")
     except BaseException:
         process.stop()
         raise
