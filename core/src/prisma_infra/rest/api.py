@@ -47,6 +47,7 @@ from prisma_infra.rest import aggregates, bulk, listing, records
 from prisma_infra.rest.call import Call, json_response
 from prisma_infra.rest.etag import conditional
 from prisma_infra.rest.exposure import ModelExposure, exposure
+from prisma_infra.rest.openapi import openapi_document
 from prisma_infra.rest.request import ApiRequest, ApiRequestError, ApiResponse
 
 if TYPE_CHECKING:
@@ -162,12 +163,12 @@ class RestApi:
     def __init__(self, kernel: Kernel) -> None:
         self.kernel = kernel
 
-    def openapi(self) -> dict[str, Any]:
-        """The OpenAPI 3.1 document of the API as exposed now (`prisma_infra.rest.openapi`)."""
-        from prisma_infra.rest.openapi import openapi_document  # type: ignore[import-not-found, unused-ignore]
+    def openapi(self, *, server_url: str | None = None) -> dict[str, Any]:
+        """The OpenAPI 3.1 document of the API as exposed now (`prisma_infra.rest.openapi`).
 
-        document: dict[str, Any] = openapi_document(self.kernel)
-        return document
+        :param server_url: the absolute URL the API is served at (its ``servers`` entry).
+        """
+        return openapi_document(self.kernel, server_url=server_url)
 
     async def handle(self, request: ApiRequest) -> ApiResponse:
         """Answer ``request``; never raises (errors are problem+json responses)."""
@@ -197,7 +198,7 @@ class RestApi:
         if segments == ["openapi.json"] and settings.docs:
             if method != "GET":
                 raise ApiRequestError("Method not allowed", status=405, headers={"Allow": "GET, HEAD"})
-            return json_response(200, self.openapi())
+            return json_response(200, self.openapi(server_url=request.base_url.rstrip("/") or None))
         found = exposure(kernel)
         target = found.route(segments[0])
         rest = segments[1:]
