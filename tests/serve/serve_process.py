@@ -76,12 +76,11 @@ class ServeProcess:
         return code
 
 
-def fresh_client(base_url: str, **options: object) -> httpx.AsyncClient:
+def fresh_client(base_url: str, *, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
     """A client opening a new connection for every request (so requests spread over the workers)."""
     return httpx.AsyncClient(
         base_url=base_url,
         limits=httpx.Limits(max_keepalive_connections=0),
-        headers={"Connection": "close"},
+        headers={"Connection": "close", **(headers or {})},
         timeout=30,
-        **options,  # type: ignore[arg-type]
     )

@@ -198,6 +198,21 @@ async def test_metrics_dashboard_and_health_on_every_worker(deployment: tuple[Se
     assert snapshot.status_code == 200 and snapshot.json()["started"] is True
 
 
+async def test_the_dashboard_of_any_worker_shows_every_worker(deployment: tuple[ServeProcess, str]) -> None:
+    """Each worker publishes its monitoring through Redis; any worker's dashboard merges them all."""
+    _, base = deployment
+    listed: dict[str, set[int]] = {}
+    async with fresh_client(base, headers=AUTH) as http:
+        workers = {int(pid) for pid in await every_worker(lambda: http.get("/healthz"))}
+
+        async def every_dashboard_lists_every_worker() -> bool:
+            response = await http.get("/dashboard/api/snapshot")
+            listed[worker(response)] = {int(p["pid"]) for p in response.json().get("processes") or ()}
+            return len(listed) == WORKERS and all(pids >= workers for pids in listed.values())
+
+        await eventually(every_dashboard_lists_every_worker, timeout=30, what=f"dashboards list {workers}")
+
+
 async def test_every_worker_applies_a_saved_setting_and_sigterm_stops_them_with_exit_code_0(tmp_path: Path) -> None:
     (tmp_path / "schema.prisma").write_text(SCHEMA)
     url = await pushed("sqlite", "serve_stop", tmp_path / "schema.prisma", tmp_path)
