@@ -162,6 +162,38 @@ async def test_an_infrastructure_started_by_the_caller_is_published_not_closed(s
         assert infra._watcher is None  # not the app's to watch
 
 
+async def test_a_websocket_gets_the_actor_or_is_closed_on_bad_credentials(
+    served: tuple[InfraLifespan, ServedApp], site: Site
+) -> None:
+    """At the ASGI level (the test environment's uvicorn has no WebSocket library): the same actor step."""
+    seen: list[Any] = []
+
+    async def socket_app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(current_context().actor)
+        await send({"type": "websocket.accept"})
+
+    middleware = InfraMiddleware(socket_app, kernel=served[0].infra)
+
+    async def connect(headers: dict[str, str]) -> list[dict[str, Any]]:
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "websocket.connect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+        scope = {"type": "websocket", "path": "/ws", "headers": raw, "client": ("127.0.0.1", 50000)}
+        await middleware(scope, receive, send)
+        return sent
+
+    accepted = await connect(site.bearer(sub="w1", roles=["EDITOR"], tenant_id="t1"))
+    refused = await connect({"Authorization": "Bearer not-a-token"})
+    assert accepted == [{"type": "websocket.accept"}] and seen == [{"id": "w1", "roles": ["EDITOR"], "tenant_id": "t1"}]
+    assert refused == [{"type": "websocket.close", "code": 1008, "reason": "unauthenticated"}]
+
+
 def test_problem_response_is_the_one_mapping() -> None:
     response = problem_response(RecordNotFoundError("No Post matches the unique where.", model="Post"))
     assert response.status_code == 404 and response.media_type == "application/problem+json"
