@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -15,6 +17,7 @@ from prisma_infra.errors import RecordNotFoundError
 from prisma_infra.integrations.problems import MEDIA_TYPE
 from prisma_infra.integrations.wsgi import InfraWSGIMiddleware
 from prisma_infra.sync import SyncInfrastructure
+from werkzeug.test import EnvironBuilder
 
 from core.tests.integrations.flask_support import as_user, seed, sync_infra, user_header
 from tests.http_server import wsgi_server
@@ -157,3 +160,18 @@ def test_a_prefix_of_its_own_and_no_api(sync_infra: SyncInfrastructure, owned: d
         off = http.get(f"{other.url}/api/post")
     assert sorted(p["id"] for p in under.json()["data"]) == owned[first]
     assert elsewhere.text == off.text == "the app's own 404"
+
+
+def test_a_response_the_server_drops_unread_ends_the_actors_block_cleanly(
+    sync_infra: SyncInfrastructure, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that neither iterates nor closes the response must not leave a context token behind."""
+    unraisable: list[Any] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    wrapped = InfraWSGIMiddleware(plain_app(sync_infra), sync_infra, resolvers=[user_header])
+    environ = EnvironBuilder(path="/whoami", headers=as_user(5)).get_environ()
+    result = wrapped(environ, lambda status, headers, exc_info=None: None)
+    assert current_context().actor is None  # the caller's context never had it
+    del result
+    gc.collect()
+    assert unraisable == []

@@ -333,21 +333,29 @@ def _problem(start_response: StartResponse, exc: BaseException, exc_info: ExcInf
 
 
 class _InContext:
-    """The app's response iterated (and closed) in the request's context, where its actor is set."""
+    """The app's response iterated (and closed) in the request's context, where its actor is set.
+
+    The actor's block ends in that context too: when the iteration ends or fails, at ``close()``, or,
+    should a server do neither, when the response is dropped.
+    """
 
     def __init__(self, result: Iterable[bytes], context: contextvars.Context, scope: Any) -> None:
         self._result = result
         self._iterator: Iterator[bytes] | None = None
         self._context = context
-        self._scope = scope
+        self._scope: Any = scope
 
     def __iter__(self) -> Iterator[bytes]:
         return self
 
     def __next__(self) -> bytes:
-        if self._iterator is None:
-            self._iterator = self._context.run(iter, self._result)
-        return self._context.run(next, self._iterator)
+        try:
+            if self._iterator is None:
+                self._iterator = self._context.run(iter, self._result)
+            return self._context.run(next, self._iterator)
+        except BaseException:
+            self._leave()
+            raise
 
     def close(self) -> None:
         try:
@@ -355,4 +363,12 @@ class _InContext:
             if close is not None:
                 self._context.run(close)
         finally:
-            self._context.run(self._scope.__exit__, None, None, None)
+            self._leave()
+
+    def _leave(self) -> None:
+        scope, self._scope = self._scope, None
+        if scope is not None:
+            self._context.run(scope.__exit__, None, None, None)
+
+    def __del__(self) -> None:
+        self._leave()
