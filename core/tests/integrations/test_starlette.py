@@ -57,6 +57,8 @@ ROUTES = [Route("/whoami", whoami), Route("/boom", boom), Route("/missing", miss
 
 def _from_api_key(request: RequestInfo) -> dict[str, Any] | None:
     key = request.header("x-api-key")
+    if key == "crash":
+        raise RuntimeError(LEAK)  # a resolver's own bug
     return {"id": f"key-{key}", "roles": ["SERVICE"], "tenant_id": "svc"} if key else None
 
 
@@ -108,6 +110,12 @@ def test_a_foreign_exception_is_a_generic_500_that_leaks_nothing(http: httpx.Cli
     body = response.json()
     assert body["type"] == "urn:prisma-infra:problem:internal" and "4111" not in response.text
     assert "ada@example.com" not in response.text and response.headers["x-request-id"] == "boom-1"
+
+
+def test_a_failing_resolver_is_a_generic_500_with_the_request_id(http: httpx.Client) -> None:
+    response = http.get("/whoami", headers={"X-API-Key": "crash", "X-Request-ID": "crash-1"})
+    assert response.status_code == 500 and response.json()["type"] == "urn:prisma-infra:problem:internal"
+    assert "4111" not in response.text and response.headers["x-request-id"] == "crash-1"
 
 
 def test_our_errors_map_through_the_handlers(http: httpx.Client) -> None:

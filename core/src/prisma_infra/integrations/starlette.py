@@ -186,6 +186,12 @@ class InfraMiddleware:
         except AuthenticationError as exc:
             await self._refuse(scope, receive, sending, exc)
             return
+        except Exception as exc:  # a resolver failed (an unreadable key file, the app's own bug)
+            if scope["type"] == "http":
+                await problem_response(exc)(scope, receive, sending)
+            else:
+                await send({"type": "websocket.close", "code": 1011, "reason": "internal"})
+            raise  # the server logs it (the 500 was sent already)
         with acting_as(actor, request_id=request_id):
             try:
                 await self.app(scope, receive, sending)
