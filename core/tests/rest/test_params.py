@@ -238,3 +238,73 @@ def test_a_token_this_api_did_not_issue_is_a_bad_request(schema: Schema, token: 
     with pytest.raises(ApiRequestError, match="not a cursor of User") as caught:
         decode_cursor(schema.model("User"), schema, token)
     assert caught.value.status == 400 and caught.value.field == "cursor"
+
+
+# -- fuzzing ---------------------------------------------------------------------------------------
+
+_PATHS = {
+    "Post": ["title", "views", "status", "published", "publishedAt", "price", "rating", "metadata", "author",
+             "author.name", "author.role", "author.karma", "author.nicknames", "comments.text", "comments.author",
+             "comments.author.name", "tags.name", "titel", "author.email"],
+    "User": ["name", "role", "karma", "avatar", "nicknames", "settings", "createdAt", "posts.title", "posts.views",
+             "posts.status", "profile.bio", "comments.post.title", "email"],
+    "Comment": ["text", "author", "author.name", "post.views", "post.author.role", "createdAt", "authorId"],
+}  # fmt: skip
+_OPS = ["eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "in", "is", "cs", "ov", "not.eq", "not.is", "gtt"]
+_VALUES = ["x", "", "*a*", "a*b", "1", "-7", "99999999999", "1.5", "true", "null", "false", "DRAFT", "ADMIN",
+           "PUBLISHD", "2024-01-01", "2024-01-01T10:00:00 02:00", "AAEC", '{"a":1}', "(a,b)", "{1,2}", "()",
+           '("a,b",c)', '"q\\"x"', "é", "(1,DRAFT,true)"]  # fmt: skip
+_JUNK = [".", ",", "(", ")", '"', "\\", "*", "{", "}", " "]
+
+
+def test_any_query_string_parses_or_is_refused_within_the_hierarchy(schema: Schema) -> None:
+    """No input escapes as anything but a 400/422 error, and whatever parses is valid Prisma arguments."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from prisma_infra.errors import PrismaInfraError
+
+    def mutate(draw: Any, text: str) -> str:
+        if draw(st.sampled_from(range(20))) == 13:  # now and then a stray character anywhere
+            at = draw(st.integers(0, len(text)))
+            text = text[:at] + draw(st.sampled_from(_JUNK)) + text[at:]
+        return text
+
+    def condition(draw: Any, model: str, depth: int) -> str:
+        if depth < 3 and draw(st.sampled_from(range(4))) == 3:
+            items = draw(st.lists(st.just(None), min_size=1, max_size=3))
+            head = draw(st.sampled_from(["or", "and", "not.or", "not.and"]))
+            return f"{head}({','.join(condition(draw, model, depth + 1) for _ in items)})"
+        path, op, value = (draw(st.sampled_from(pool)) for pool in (_PATHS[model], _OPS, _VALUES))
+        return f"{path}.{op}.{value}"
+
+    @st.composite
+    def queries(draw: Any, model: str) -> list[tuple[str, str]]:
+        pairs = []
+        for _ in range(draw(st.integers(0, 3))):
+            kind = draw(st.sampled_from(range(6)))
+            path = draw(st.sampled_from(_PATHS[model]))
+            if kind == 0:
+                key, value = draw(st.sampled_from(["or", "and", "not.or"])), f"({condition(draw, model, 0)})"
+            elif kind == 1:
+                suffix = draw(st.sampled_from(["", ".asc", ".desc", ".desc.nullslast", ".nullsfirst"]))
+                key, value = draw(st.sampled_from(["order", "select", "include", "omit"])), f"{path}{suffix}"
+            elif kind == 2:
+                key = draw(st.sampled_from(["page", "per_page", "cursor", "search", "where"]))
+                value = draw(st.sampled_from(["1", "0", "500", "", "eyJpZCI6MX0", '{"views":{"gt":1}}', "x"]))
+            else:
+                op, value = draw(st.sampled_from(_OPS)), draw(st.sampled_from(_VALUES))
+                key, value = path, f"{op}.{value}"
+            pairs.append((mutate(draw, key), mutate(draw, value)))
+        return pairs
+
+    @settings(max_examples=2000, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @given(data=st.data(), model=st.sampled_from(sorted(_PATHS)))
+    def check(data: Any, model: str) -> None:
+        query = data.draw(queries(model))
+        try:
+            params(schema, model, *query)  # validate_args inside: what parses, Prisma takes
+        except PrismaInfraError as error:
+            assert isinstance(error, ApiRequestError | ValidationError), type(error)
+
+    check()
