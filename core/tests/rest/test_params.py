@@ -9,7 +9,9 @@ import json
 from typing import Any
 
 import pytest
-from prisma_infra.errors import UnknownFieldError, ValidationError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from prisma_infra.errors import PrismaInfraError, UnknownFieldError, ValidationError
 from prisma_infra.rest.params import ListParams, decode_cursor, encode_cursor, parse_list_params, parse_where
 from prisma_infra.rest.request import ApiRequestError
 from prisma_infra.schema import Schema, validate_args
@@ -259,9 +261,6 @@ _JUNK = [".", ",", "(", ")", '"', "\\", "*", "{", "}", " "]
 
 def test_any_query_string_parses_or_is_refused_within_the_hierarchy(schema: Schema) -> None:
     """No input escapes as anything but a 400/422 error, and whatever parses is valid Prisma arguments."""
-    from hypothesis import HealthCheck, given, settings
-    from hypothesis import strategies as st
-    from prisma_infra.errors import PrismaInfraError
 
     def mutate(draw: Any, text: str) -> str:
         if draw(st.sampled_from(range(20))) == 13:  # now and then a stray character anywhere
