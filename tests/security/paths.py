@@ -38,6 +38,7 @@ RP, WP, RB = "test_read_paths::", "test_write_paths::", "test_raw_batch_tx::"
 INF, INJ, CA = "test_inference::", "test_injection_reload::", "test_cache_audit::"
 DA = "test_data_access::"
 AN, EP, WEB = "test_analytics::", "test_entry_points::", "test_web_attacks::"
+REST = "test_rest_api::"
 
 STATE = NotData("the object's own state or schema metadata, no record")
 LIFECYCLE = NotData("starts or stops the object, no record")
@@ -62,6 +63,10 @@ AUDIT_WRITER = NotData("the audit writer's side: appends or ships events the pip
 BELOW = OutsideActor("the cache middleware's interface below the policies (takes an already scoped Operation); "
                      "the actor's path is ModelCache (cache_for)")
 PURE = NotData("a function of the values, text or schema it is given: reads no record")
+REST_LISTS = (f"{REST}test_rest_list_and_search_see_only_the_actors_tenant",
+              f"{REST}test_rest_field_oracles_are_refused")
+REST_NUMBERS = (f"{REST}test_rest_numbers_count_only_the_actors_tenant", f"{REST}test_rest_field_oracles_are_refused")
+REST_WRITES = (f"{REST}test_rest_writes_to_globex_change_nothing",)
 
 MATRIX: dict[str, dict[str, Entry]] = {
     "Action": {
@@ -229,7 +234,7 @@ MATRIX: dict[str, dict[str, Entry]] = {
                         BELOW),
         **dict.fromkeys(("clear", "clear_model", "invalidate", "on_commit", "discard"),
                         NotData("drops entries (every tenant's: an operator action), returns no record")),
-        **dict.fromkeys(("explain", "plan", "is_write", "written_models"),
+        **dict.fromkeys(("explain", "plan", "is_write", "written_models", "validator"),
                         NotData("how the cache treats an Operation: keys, tags, tiers, no record")),
         **dict.fromkeys(("stats", "model_stats"), (f"{CA}test_cache_facade_explain_and_stats_hold_no_values",)),
         "for_model": Via("ModelCache"),
@@ -326,6 +331,25 @@ MATRIX: dict[str, dict[str, Entry]] = {
         **dict.fromkeys(("Page", "CursorPage"), NotData("a result type")),
         **dict.fromkeys(("parse_offset", "parse_cursor"), NotData("validates pagination arguments")),
         "Runner": NotData("the type of the function a page runs its reads with"),
+    },
+    "RestApi": {
+        "handle": Via("rest routes"),
+        "kernel": Via("Infrastructure"),
+        "openapi": NotData("the OpenAPI document: the schema's shape as the settings expose it, no record"),
+    },
+    "prisma_infra.rest.asgi": {
+        "rest_asgi_app": Via("rest routes"),
+        "to_api_request": NotData("translates a Starlette request into an ApiRequest, reads no record"),
+    },
+    "rest routes": {
+        "GET /{model}": REST_LISTS,
+        "POST /{model}/search": REST_LISTS,
+        "GET /{model}/{key}": (f"{REST}test_rest_read_of_a_globex_record_is_not_found",),
+        **dict.fromkeys(("GET /{model}/count", "POST /{model}/aggregate", "POST /{model}/group-by",
+                         "GET /{model}/analytics"), REST_NUMBERS),
+        **dict.fromkeys(("POST /{model}", "PATCH /{model}/{key}", "PUT /{model}/{key}", "DELETE /{model}/{key}",
+                         "POST /{model}/bulk"), REST_WRITES),
+        "GET /openapi.json": NotData("the OpenAPI document: the schema's shape as the settings expose it, no record"),
     },
     "web routes": {
         "/healthz": HEALTH,

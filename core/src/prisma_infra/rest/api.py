@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from prisma_infra.config.api import ApiAction
     from prisma_infra.kernel import Kernel
 
-__all__ = ["ROUTES", "RestApi", "Route"]
+__all__ = ["ROUTES", "SERVICE_ROUTES", "RestApi", "Route", "problem_response"]
 
 logger = logging.getLogger(__name__)
 
@@ -64,11 +64,11 @@ COLLECTION_WORDS = frozenset({"search", "count", "aggregate", "group-by", "analy
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """One route of the API: method, path template, the action it needs."""
+    """One route of the API: method, path template, the action it needs (None: not a model's)."""
 
     method: str
     path: str
-    action: ApiAction
+    action: ApiAction | None
 
 
 Handler = Callable[[Call], Awaitable[ApiResponse]]
@@ -148,6 +148,8 @@ def _path(endpoint: str) -> str:
 
 #: Every route of a model, in the table's order (the OpenAPI document and the security matrix list them).
 ROUTES: tuple[Route, ...] = tuple(Route(method, _path(word), action) for (method, word), (action, _) in _TABLE.items())
+#: The routes that are not a model's.
+SERVICE_ROUTES: tuple[Route, ...] = (Route("GET", "/openapi.json", None),)
 
 
 def _allowed(target: ModelExposure, endpoint: str) -> list[str]:
@@ -161,7 +163,12 @@ class RestApi:
     """The auto REST API over a kernel (see the module documentation)."""
 
     def __init__(self, kernel: Kernel) -> None:
-        self.kernel = kernel
+        self._kernel = kernel
+
+    @property
+    def kernel(self) -> Kernel:
+        """The kernel the API runs its operations on."""
+        return self._kernel
 
     def openapi(self, *, server_url: str | None = None) -> dict[str, Any]:
         """The OpenAPI 3.1 document of the API as exposed now (`prisma_infra.rest.openapi`).
@@ -195,7 +202,7 @@ class RestApi:
         segments = [unquote(s) for s in request.path.strip("/").split("/") if s] if request.path.strip("/") else []
         if not settings.enabled or not segments:
             raise ApiRequestError("No such resource", status=404)
-        if segments == ["openapi.json"] and settings.docs:
+        if segments == [SERVICE_ROUTES[0].path.lstrip("/")] and settings.docs:
             if method != "GET":
                 raise ApiRequestError("Method not allowed", status=405, headers={"Allow": "GET, HEAD"})
             return json_response(200, self.openapi(server_url=request.base_url.rstrip("/") or None))
