@@ -236,13 +236,23 @@ def test_the_blueprint_takes_api_prefix_and_an_explicit_one(sync_infra: SyncInfr
     assert {"/api/", "/api/<path:path>", "/v2/", "/v2/<path:path>"} <= rules
 
 
+def same_database(infra: SyncInfrastructure) -> dict[str, Any]:
+    """Settings for another infrastructure on the module's database (no policies, no audit)."""
+    database = infra.config.database
+    return {
+        "database": {"engine": "prisma", "url": database.url.get_secret_value(), "schema_path": database.schema_path},
+        "plugins": {"load": ["prisma"]},
+        "cache": {"enabled": False},
+    }
+
+
 def test_settings_from_app_config_and_lazy_start(tmp_path: Path, sync_infra: SyncInfrastructure) -> None:
     """``PRISMA_INFRA_SETTINGS`` (relative to the app's root) names the settings; the infra starts on first use."""
-    url = sync_infra.config.database.url.get_secret_value()
-    schema = sync_infra.config.database.schema_path
+    database = same_database(sync_infra)["database"]
     (tmp_path / "settings.toml").write_text(
-        f'[default]\ndatabase.engine = "prisma"\ndatabase.url = "{url}"\ndatabase.schema_path = "{schema}"\n'
-        'plugins.load = ["prisma"]\ncache.enabled = false\n'
+        "[default]\n"
+        + "".join(f'database.{key} = "{value}"\n' for key, value in database.items())
+        + 'plugins.load = ["prisma"]\ncache.enabled = false\n'
     )
     app = Flask("configured", root_path=str(tmp_path))
     app.config["PRISMA_INFRA_SETTINGS"] = "settings.toml"
@@ -257,3 +267,38 @@ def test_settings_from_app_config_and_lazy_start(tmp_path: Path, sync_infra: Syn
     finally:
         ext.close()
     assert state.closed
+
+
+def test_an_infrastructure_passed_in_serves_every_app_and_is_closed_once(sync_infra: SyncInfrastructure) -> None:
+    ext = PrismaInfra(infrastructure=Infrastructure(same_database(sync_infra)))
+    apps = [Flask(f"app{n}") for n in range(2)]
+    for app in apps:
+        ext.init_app(app)
+
+        @app.get("/users")
+        def users() -> dict[str, int]:
+            return {"users": ext.repository("user").count()}
+
+    counts = [app.test_client().get("/users").get_json() for app in apps]
+    assert counts[0] == counts[1] and counts[0]["users"] >= 0
+    assert apps[0].extensions["prisma_infra"].bridge.infra is apps[1].extensions["prisma_infra"].bridge.infra
+    ext.close()
+    ext.close()  # once is enough; twice is harmless
+    closed = apps[0].test_client().get("/users")
+    assert closed.status_code == 503 and closed.content_type == MEDIA_TYPE
+    assert closed.get_json()["type"] == "urn:prisma-infra:problem:unavailable"
+
+
+def test_api_enabled_is_read_on_every_request(
+    served: httpx.Client, sync_infra: SyncInfrastructure, owned: dict[int, list[int]]
+) -> None:
+    me = as_user(next(iter(owned)))
+    sync_infra.configure({"api": {"enabled": False}})
+    try:
+        off = served.get("/api/post", headers=me)
+        page = served.get("/mine", headers=me)
+    finally:
+        sync_infra.configure({"api": {"enabled": True}})
+    assert_problem(off, 404, "not-found")
+    assert page.status_code == 200  # the app's own routes stay
+    assert served.get("/api/post", headers=me).status_code == 200

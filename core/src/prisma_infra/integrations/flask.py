@@ -37,7 +37,7 @@ from flask import Blueprint, Flask, Response, current_app, g, has_app_context, r
 from werkzeug.exceptions import HTTPException
 
 from prisma_infra.context import acting_as
-from prisma_infra.errors import ConfigurationError, PrismaInfraError
+from prisma_infra.errors import ConfigurationError, EngineUnavailableError, PrismaInfraError
 from prisma_infra.integrations.actors import ActorResolver
 from prisma_infra.integrations.problems import problem_for
 from prisma_infra.integrations.wsgi import (
@@ -98,10 +98,10 @@ class _AppState:
         self._lock = threading.Lock()
 
     def start(self) -> SyncInfrastructure:
+        if self.closed:
+            raise EngineUnavailableError("The Flask app's infrastructure is closed (PrismaInfra.close)")
         if not self.started:
             with self._lock:
-                if self.closed:
-                    raise PrismaInfraError("The Flask app's infrastructure is closed (PrismaInfra.close)")
                 if not self.started:
                     self.bridge.infra.start()  # idempotent: a shared infrastructure may be started already
                     if self.watch:
@@ -111,10 +111,11 @@ class _AppState:
 
     def close(self) -> None:
         with self._lock:
-            if self.closed or not self.owned:
+            if self.closed:
                 return
             self.closed = True
-        self.bridge.infra.close()
+        if self.owned:
+            self.bridge.infra.close()
 
 
 class PrismaInfra:
@@ -157,6 +158,7 @@ class PrismaInfra:
                 self._shared = infrastructure
             else:
                 self._shared, self._owns_shared = SyncInfrastructure(infrastructure), True
+                atexit.register(self.close)
         self._states: list[_AppState] = []
         self._lock = threading.Lock()
         if app is not None:
@@ -168,7 +170,9 @@ class PrismaInfra:
         """Give ``app`` its infrastructure, the actor step, the error mapping; closed at process exit."""
         if EXTENSION in app.extensions:
             raise ConfigurationError(f"PrismaInfra is initialised twice on the Flask app {app.name!r}")
-        state = _AppState(self._infrastructure(app), owned=self._owns(), resolvers=self.resolvers, watch=self.watch)
+        state = _AppState(
+            self._infrastructure(app), owned=self._shared is None, resolvers=self.resolvers, watch=self.watch
+        )
         app.extensions[EXTENSION] = state
         with self._lock:
             self._states.append(state)
@@ -181,9 +185,6 @@ class PrismaInfra:
             app.register_error_handler(Exception, _handle_error)
         if self.eager:
             state.start()
-
-    def _owns(self) -> bool:
-        return self._shared is None or self._owns_shared
 
     def _infrastructure(self, app: Flask) -> SyncInfrastructure:
         if self._shared is not None:
@@ -229,11 +230,18 @@ class PrismaInfra:
         return self.infra.query(model)
 
     def close(self) -> None:
-        """Close every infrastructure this extension made (also done at process exit)."""
+        """Close every infrastructure this extension made (also done at process exit); safe to call twice.
+
+        Each app's requests are refused afterwards (an `Infrastructure` passed in is closed too; a
+        `SyncInfrastructure` passed in is left to its owner).
+        """
         with self._lock:
             states = list(self._states)
+            shared, self._owns_shared = (self._shared if self._owns_shared else None), False
         for state in states:
             state.close()
+        if shared is not None:
+            shared.close()
 
     # -- the request's actor -----------------------------------------------------------------
 
