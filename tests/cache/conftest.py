@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -29,12 +30,23 @@ def db(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-async def sqlite_url(tmp_path: Path) -> str:
-    """A fresh SQLite database with the integration suite's tables (User, Profile, Post, Tag, Enrollment)."""
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The integration suite's tables (User, Profile, Post, Tag, Enrollment) pushed once into a SQLite file."""
+    import asyncio
+
     from tests.integration.it_support import fresh_database
 
-    return await fresh_database("sqlite", tmp_path)
+    url = asyncio.run(fresh_database("sqlite", tmp_path_factory.mktemp("sqlite_template")))
+    return Path(url.removeprefix("file:"))
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A fresh copy of `sqlite_template` for one test (the Prisma engine's SQLite URL)."""
+    copy = tmp_path / "test.db"
+    shutil.copyfile(sqlite_template, copy)
+    return f"file:{copy}"
 
 
 @pytest.fixture(params=["redis", "memcached"])

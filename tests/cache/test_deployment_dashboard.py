@@ -20,6 +20,7 @@ from prisma_infra.web import create_app
 from prisma_infra.web.dashboard import DashboardData
 
 from tests.cache.cache_support import prisma_settings, shared_cache
+from tests.cache.servers import Server
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -142,3 +143,19 @@ async def test_without_a_shared_store_the_dashboard_shows_this_process(sqlite_ur
         assert "processes" not in document and "deployment" not in document
         assert document["totals"]["operations"] == infra.monitor.operations == 1
         assert "processes" not in {p["name"] for p in document["panels"]}
+
+
+async def test_an_unreachable_store_leaves_this_process_alone_on_its_dashboard(
+    sqlite_url: str, shared: str, namespace: str, private_server: Server
+) -> None:
+    cache = shared_cache(shared, namespace, store_options={**private_server.store_options(), "timeout": 0.2})
+    async with Infrastructure(prisma_settings(sqlite_url, cache, monitoring=MONITORING)) as infra:
+        await infra.repository("user").find_many()
+        deployment = deployment_of(infra)
+        assert await deployment.publish()
+        private_server.kill()
+        assert not await deployment.publish()
+        document = await DashboardData(infra).build()
+        assert document["deployment"]["status"] == "unavailable"
+        assert [p["this"] for p in document["processes"]] == [True]
+        assert document["totals"]["operations"] == infra.monitor.operations
