@@ -84,3 +84,5 @@ def test_a_worker_that_cannot_start_stops_the_server_with_exit_code_3(tmp_path: 
     assert done.returncode == 3, done.stderr[-2000:]
     assert "invalidation is NOT shared" in done.stderr  # the loud warning --allow-local-cache still gets
     assert "failed to start" in done.stderr
+    assert "prisma-infra could not start: Prisma schema not found" in done.stderr
+    assert "Traceback" not in done.stderr, "our errors name the setting: no traceback"

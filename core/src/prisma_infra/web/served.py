@@ -29,6 +29,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from prisma_infra.errors import PrismaInfraError
 from prisma_infra.web.app import InfraApp, ServedKernel, create_app
 from prisma_infra.web.hosts import HostGuard
 
@@ -108,11 +109,30 @@ class ServedApp(Starlette):
             middleware.insert(0, Middleware(WorkerHeader))
         super().__init__(routes=routes, middleware=middleware, lifespan=self._lifespan)
         self.state.kernel = kernel
+        self._start_failure: PrismaInfraError | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await super().__call__(scope, receive, send)
+            return
+
+        async def reporting(message: Message) -> None:
+            failure = self._start_failure
+            if message["type"] == "lifespan.startup.failed" and failure is not None:
+                # Our errors name the setting and carry no values: the message, not a traceback.
+                message = {**message, "message": f"prisma-infra could not start: {failure}"}
+            await send(message)
+
+        await super().__call__(scope, receive, reporting)
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, _: Starlette) -> AsyncIterator[None]:
         kernel = self.kernel
-        await kernel.start()
+        try:
+            await kernel.start()
+        except PrismaInfraError as exc:
+            self._start_failure = exc
+            raise
         try:
             if self.watch:
                 await kernel.watch()
