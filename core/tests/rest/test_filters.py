@@ -198,6 +198,8 @@ def test_list_fields_take_cs_and_ov(schema: Schema) -> None:
         ("author", "is.null", "is required"),
         ("comments", "is.null", "cannot be tested for null"),
         ("metadata", "is.null", "is required"),
+        ("title", f"eq.{SECRET}\x00", "NUL character"),
+        ("title", "ilike.*\x00*", "NUL character"),
     ],
 )
 def test_values_that_do_not_fit_name_the_field_never_the_value(

@@ -246,6 +246,8 @@ class _Parser:
             raise ApiRequestError(
                 f"The filter on {model.name}.{field.name} must be {_SYNTAX}.", model=model.name, field=field.name
             )
+        if "\x00" in raw:  # PostgreSQL text cannot hold it, SQLite's LIKE stops at it: nothing could match
+            raise self.refuse(model, field, "cannot be matched against a NUL character")
         clause = self.condition(model, field, op, raw)
         if not negate:
             return clause
