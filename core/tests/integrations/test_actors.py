@@ -11,6 +11,8 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -143,6 +145,32 @@ def test_a_good_es256_token_from_a_jwks_file_chosen_by_kid(
     assert "unknown key id (kid)" in refused(resolver, unknown)
     no_kid = jwt.encode(payload, ec_key, algorithm="ES256")
     assert "no key id (kid)" in refused(resolver, no_kid)
+
+
+def test_a_rotated_jwks_file_is_read_again(
+    ec_key: ec.EllipticCurvePrivateKey, rsa_key: rsa.RSAPrivateKey, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    jwks = tmp_path / "jwks.json"
+
+    def publish(jwk: str, kid: str, stamp: int) -> None:
+        jwks.write_text(json.dumps({"keys": [{**json.loads(jwk), "kid": kid}]}))
+        os.utime(jwks, ns=(stamp, stamp))  # a distinct modification time, whatever the file system's resolution
+
+    publish(jwt.algorithms.RSAAlgorithm.to_jwk(rsa_key.public_key()), "rsa-2025", 1_000_000_000_000_000_000)
+    resolver = JwtResolver(jwt_config(algorithms=["RS256", "ES256"], jwks_file="jwks.json").jose, tmp_path)
+    old = jwt.encode(claims(), rsa_key, algorithm="RS256", headers={"kid": "rsa-2025"})
+    new = jwt.encode(claims(), ec_key, algorithm="ES256", headers={"kid": "ec-2026"})
+    assert resolver(bearer(old))["id"] == SUBJECT
+    assert "unknown key id" in refused(resolver, new)
+    rotated = jwt.algorithms.ECAlgorithm.to_jwk(ec_key.public_key())
+    publish(rotated, "ec-2026", 2_000_000_000_000_000_000)  # the identity provider rotated its key
+    assert resolver(bearer(new))["id"] == SUBJECT
+    assert "unknown key id" in refused(resolver, old)
+    jwks.write_text("{not json")  # caught mid-write, or broken: the keys stay as they were
+    os.utime(jwks, ns=(3_000_000_000_000_000_000, 3_000_000_000_000_000_000))
+    with caplog.at_level(logging.WARNING, logger="prisma_infra.integrations.actors"):
+        assert resolver(bearer(new))["id"] == SUBJECT
+    assert "api.auth.jose.jwks_file changed but is not usable" in caplog.text
 
 
 def test_a_good_hs256_token_and_comma_separated_roles() -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import inspect
 import ipaddress
 import json
+import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,8 @@ __all__ = [
     "resolvers_from_settings",
     "split_roles",
 ]
+
+logger = logging.getLogger(__name__)
 
 #: Longest bearer token accepted (characters): a longer one is refused as malformed before any parsing.
 MAX_TOKEN_LENGTH = 16_384
@@ -99,14 +102,21 @@ def _refused(what: str, *, reason: str = "invalid_token") -> AuthenticationError
     return AuthenticationError(f"Bearer token refused: {what}.", scheme="Bearer", reason=reason)
 
 
-def _read(base_dir: Path, name: str, setting: str) -> str:
-    path = Path(name) if Path(name).is_absolute() else base_dir / name
+def _read(path: Path, setting: str) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigurationError(
             f"{setting}: cannot read {str(path)!r} ({exc.strerror or type(exc).__name__})"
         ) from None
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
 
 
 def _public_key(pem: str, setting: str) -> Any:
@@ -153,26 +163,55 @@ class JwtResolver:
     """
 
     def __init__(self, config: JwtConfig, base_dir: str | Path = ".") -> None:
-        base = Path(base_dir)
         self.config = config
         self.algorithms: tuple[str, ...] = tuple(config.algorithms)
-        self._symmetric = self.algorithms[0].startswith("HS")
         self._secret: bytes | None = None
         self._key: Any = None
         self._jwks: list[jwt.PyJWK] = []
-        if self._symmetric:
+        #: The key file (path, setting) read again when it changes (key rotation), and its last stamp.
+        self._file: tuple[Path, str] | None = None
+        self._stamp: tuple[int, int] | None = None
+        if self.algorithms[0].startswith("HS"):
             if config.secret is None:
                 raise ConfigurationError(f"{_SETTING}.secret is required for HS* algorithms")
             self._secret = config.secret.get_secret_value().encode()
-        elif config.jwks_file:
-            self._jwks = _jwks(_read(base, config.jwks_file, f"{_SETTING}.jwks_file"), f"{_SETTING}.jwks_file")
+        elif config.jwks_file or config.public_key_file:
+            setting, name = (
+                ("jwks_file", config.jwks_file) if config.jwks_file else ("public_key_file", config.public_key_file)
+            )
+            assert name is not None
+            path = Path(name) if Path(name).is_absolute() else Path(base_dir) / name
+            self._file = (path, f"{_SETTING}.{setting}")
+            self._stamp = _stamp(path)
+            self._load(path, self._file[1])
         elif config.public_key is not None:
             self._key = _public_key(config.public_key.get_secret_value(), f"{_SETTING}.public_key")
-        elif config.public_key_file:
-            text = _read(base, config.public_key_file, f"{_SETTING}.public_key_file")
-            self._key = _public_key(text, f"{_SETTING}.public_key_file")
         else:
             raise ConfigurationError(f"{_SETTING} needs public_key, public_key_file or jwks_file")
+
+    def _load(self, path: Path, setting: str) -> None:
+        text = _read(path, setting)
+        if self.config.jwks_file:
+            self._jwks = _jwks(text, setting)
+        else:
+            self._key = _public_key(text, setting)
+
+    def _refresh(self) -> None:
+        """Read the key file again when it changed since it was read (a new JWKS after a key rotation).
+
+        A file that cannot be used (being written, invalid) leaves the keys as they were, with a warning.
+        """
+        if self._file is None:
+            return
+        path, setting = self._file
+        stamp = _stamp(path)
+        if stamp == self._stamp:
+            return
+        self._stamp = stamp
+        try:
+            self._load(path, setting)
+        except ConfigurationError as exc:
+            logger.warning("%s changed but is not usable, the previous keys stay: %s", setting, exc.message)
 
     def __call__(self, request: RequestInfo) -> dict[str, Any] | None:
         authorization = request.header("authorization")
@@ -198,6 +237,7 @@ class JwtResolver:
         if not isinstance(alg, str) or alg not in self.algorithms:
             shown = repr(alg) if isinstance(alg, str) and _ALG_NAME.fullmatch(alg) else "its"
             raise _refused(f"algorithm {shown} is not allowed ({_SETTING}.algorithms: {', '.join(self.algorithms)})")
+        self._refresh()
         key = self._key_for(header, alg)
         config = self.config
         try:
