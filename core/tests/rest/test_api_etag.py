@@ -8,6 +8,7 @@ cache off, the ETag is the body's digest (304 still, after the read ran).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest_asyncio
 from prisma_infra.infrastructure import Infrastructure
 
 from core.tests.rest.api_support import ApiClient, ApiDatabase, api_database, clean
+from tests.cache.cache_support import shared_cache
 
 __all__ = ["api_database"]
 
@@ -101,6 +103,32 @@ async def test_count_and_pages_have_their_own_etags(cached: Infrastructure) -> N
         count = await client.get("/user/count")
         assert len({one, two, count.headers["etag"]}) == 3
         assert (await client.get("/user/count", headers={"If-None-Match": count.headers["etag"]})).status == 304
+
+
+async def test_a_write_in_another_instance_changes_the_etag_at_once(api_database: ApiDatabase) -> None:
+    """Two instances of one deployment (one database, one Redis, an L1 each; no generation poll)."""
+    await clean(api_database.infra)
+    cache = shared_cache("redis", f"rest{uuid.uuid4().hex[:8]}", ttl=600, store_options={"sync_interval": 3600})
+    plugins = {"load": ["prisma", "redis"]}
+    a = await api_database.start(cache=cache, plugins=plugins)
+    b = await api_database.start(cache=cache, plugins=plugins)
+    try:
+        first, second = ApiClient(a), ApiClient(b)
+        with a.acting_as(ANN):
+            ann = (await first.post("/user", {"email": "ann@x.io"})).json
+            query = [("include", "posts")]
+            etag = (await first.get("/user", query=query)).headers["etag"]
+            assert (await first.get("/user", query=query, headers={"If-None-Match": etag})).status == 304
+        with b.acting_as(ANN):
+            assert (await second.get("/user", query=query)).headers["etag"] == etag  # one deployment, one ETag
+            await second.post("/post", {"title": "from b", "authorId": ann["id"]})
+        with a.acting_as(ANN):
+            changed = await first.get("/user", query=query, headers={"If-None-Match": etag})
+        assert changed.status == 200 and changed.headers["etag"] != etag
+        assert [p["title"] for p in changed.json["data"][0]["posts"]] == ["from b"]
+    finally:
+        await a.close()
+        await b.close()
 
 
 async def test_without_a_validator_the_etag_is_the_bodys(api_database: ApiDatabase) -> None:
