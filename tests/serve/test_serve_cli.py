@@ -36,7 +36,7 @@ def settings(folder: Path, body: str) -> str:
 def test_invalid_settings_exit_2_naming_the_setting(tmp_path: Path) -> None:
     done = serve(tmp_path, "--settings", settings(tmp_path, "cache.ttl = -3\n"))
     assert done.returncode == 2
-    assert "configuration invalid" in done.stderr and "cache.ttl" in done.stderr
+    assert "configuration invalid" in done.stderr and done.stderr.count("cache.ttl:") == 1
     assert "Traceback" not in done.stderr + done.stdout
 
 

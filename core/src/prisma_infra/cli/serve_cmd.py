@@ -111,7 +111,10 @@ def serve_command(
         # Refuse to serve rather than serve a dashboard that answers 401 to everyone, or an open one by accident.
         authenticate = build_authenticator(loaded.config.monitoring.web)
     except ConfigurationError as exc:
-        raise _fail(f"configuration invalid: {exc.message}", *exc.problems) from None
+        # The loader's message lists its problems already; others name them only in `problems`.
+        raise _fail(
+            f"configuration invalid: {exc.message}", *(p for p in exc.problems if p not in exc.message)
+        ) from None
     config = loaded.config
     local = local_cache_settings(config)
     if workers > 1 and local:
