@@ -312,3 +312,10 @@ def test_the_readme_requests(shop: httpx.Client) -> None:
     assert me["user"]["email"] == "alice@acme.example"  # her own e-mail, unmasked (policy users, unless)
     others = rows(shop, "acme-alice", "user")
     assert all(u["email"] != "ada@acme.example" for u in others)  # the others' are masked for a customer
+
+
+def test_openapi_document(shop: httpx.Client) -> None:
+    document = shop.get("/api/openapi.json")
+    assert document.status_code == 200, document.text
+    paths = document.json()["paths"]
+    assert {"/product", "/product/{id}", "/orderItem/{orderId}/{productId}"} <= set(paths)
