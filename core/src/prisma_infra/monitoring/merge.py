@@ -58,14 +58,15 @@ def _entries(entries: Iterable[dict[str, Any]], full: bool) -> list[dict[str, An
 
 
 def publication(
-    monitor: Monitor, process: Mapping[str, Any], published_at: float, *, full: bool = False
+    monitor: Monitor, process: Mapping[str, Any], published_at: float, *, full: bool = False, now: int | None = None
 ) -> dict[str, Any]:
     """What one process publishes of its `Monitor` (JSON-ready); ``full``: every list entry (this process).
 
     :param process: ``{"id", "pid", "host", "started_at"}``.
     :param published_at: when, on the kernel's clock (liveness is judged on it).
+    :param now: the Unix second the series ends at (the monitor's clock: the wall clock).
     """
-    now = int(time.time())
+    now = int(time.time()) if now is None else now
     seconds = [
         [second, slot.count, slot.errors, slot.hits, slot.misses, slot.stale, _sparse(slot.hist)]
         for second, slot in monitor.series.window(now, monitor.series.size)
