@@ -52,6 +52,12 @@ def test_a_dashboard_without_its_token_is_refused(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+def test_an_api_prefix_on_the_kernels_paths_is_refused(tmp_path: Path) -> None:
+    done = serve(tmp_path, "--settings", settings(tmp_path, 'api.prefix = "/dashboard/api"\n'))
+    assert done.returncode == 2 and "api.prefix '/dashboard/api'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_several_workers_with_an_in_process_cache_only_are_refused(tmp_path: Path) -> None:
     done = serve(tmp_path, "--settings", settings(tmp_path, 'cache.tiers = ["memory"]\n'), "--workers", "2")
     assert done.returncode == 2

@@ -105,11 +105,13 @@ def serve_command(
     from prisma_infra.config.sources import ENV_SWITCHER, SETTINGS_FILES_VAR
     from prisma_infra.errors import ConfigurationError
     from prisma_infra.web.auth import build_authenticator, open_access
+    from prisma_infra.web.served import check_prefix
 
     try:
         loaded = load_config(settings or None, environment=env)
         # Refuse to serve rather than serve a dashboard that answers 401 to everyone, or an open one by accident.
         authenticate = build_authenticator(loaded.config.monitoring.web)
+        check_prefix(loaded.config.api.prefix)
     except ConfigurationError as exc:
         # The loader's message lists its problems already; others name them only in `problems`.
         raise _fail(

@@ -29,17 +29,18 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from prisma_infra.errors import PrismaInfraError
+from prisma_infra.errors import ConfigurationError, PrismaInfraError
 from prisma_infra.web.app import InfraApp, ServedKernel, create_app
 from prisma_infra.web.hosts import HostGuard
 
-__all__ = ["DEBUG_WORKER_VAR", "ServedApp", "WatchedKernel", "WorkerHeader", "create_served_app"]
+__all__ = ["DEBUG_WORKER_VAR", "ServedApp", "WatchedKernel", "WorkerHeader", "check_prefix", "create_served_app"]
 
 log = logging.getLogger("prisma_infra.web")
 
 #: ``1``: every response carries ``X-Served-By: <pid>`` (to see which worker answered; off by default).
 DEBUG_WORKER_VAR = "PRISMA_INFRA_SERVE_DEBUG_WORKER"
 _KERNEL_PATHS = ("/healthz", "/readyz", "/dashboard", "/dashboard/{path:path}")
+_RESERVED = ("/healthz", "/readyz", "/dashboard")
 
 
 class WatchedKernel(ServedKernel, Protocol):
@@ -154,6 +155,20 @@ class ServedApp(Starlette):
         self.router.routes[at:at] = [Route(path, self._forward) for path in plugin_paths]
 
 
+def check_prefix(prefix: str) -> None:
+    """Refuse an ``api.prefix`` that would hide the kernel's own paths (or be hidden by them).
+
+    :raises ConfigurationError: naming ``api.prefix``.
+    """
+    for reserved in _RESERVED:
+        if prefix == reserved or prefix.startswith(reserved + "/"):
+            raise ConfigurationError(
+                f"api.prefix {prefix!r} is a path the kernel's web app serves ({reserved}); choose another, "
+                "e.g. '/api'",
+                problems=[f"api.prefix: {reserved} is reserved"],
+            )
+
+
 def create_served_app(
     kernel: WatchedKernel,
     api: ASGIApp | None,
@@ -174,6 +189,7 @@ def create_served_app(
     from prisma_infra.web.auth import default_hosts
 
     config = kernel.config
+    check_prefix(config.api.prefix)
     # From the settings when they name the hosts: a reload that changes them then takes effect.
     hosts = None if config.monitoring.web.allowed_hosts is not None else default_hosts(host)
     if debug_worker is None:
