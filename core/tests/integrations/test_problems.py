@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from prisma_infra.analytics.types import AnalyticsQueryError
 from prisma_infra.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -34,6 +35,7 @@ from prisma_infra.integrations.problems import (
 )
 from prisma_infra.policies.rules import AccessDeniedError, FieldReadDeniedError
 from prisma_infra.rest.request import ApiRequestError
+from prisma_infra.stash import ServiceUnavailableError
 
 SECRET_VALUE = "alice@example.com"
 
@@ -68,6 +70,7 @@ def test_body_has_the_standard_members_first_and_extensions_cannot_override_them
         (UnknownModelError("Usr", ["User", "Post"]), 422, "validation", {"model": "Usr", "suggestion": "User"}),
         (ValidationError("bad data for User.age", model="User", field="age"), 422, "validation", {"field": "age"}),
         (ReadOnlyViewError("UserStats", "create"), 422, "validation", {"model": "UserStats"}),
+        (AnalyticsQueryError("unknown metric 'cnt'", model="Post", field="metrics"), 422, "validation", {}),
         (RecordNotFoundError("No User matches the where", model="User"), 404, "not-found", {"model": "User"}),
         (
             UniqueConstraintError("Unique constraint failed on User (email)", model="User", fields=["email"]),
@@ -165,6 +168,7 @@ class _Foreign(Exception):
         KeyError(SECRET_VALUE),
         EngineError(f"P9999 for {SECRET_VALUE}", code="P9999"),
         ConfigurationError(f"settings mention {SECRET_VALUE}"),
+        ServiceUnavailableError(f"no analytics service for {SECRET_VALUE}"),
     ],
 )
 def test_anything_else_is_a_generic_500_without_the_message(exc: BaseException) -> None:
