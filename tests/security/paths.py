@@ -350,6 +350,8 @@ MATRIX: dict[str, dict[str, Entry]] = {
         **dict.fromkeys(("POST /{model}", "PATCH /{model}/{key}", "PUT /{model}/{key}", "DELETE /{model}/{key}",
                          "POST /{model}/bulk"), REST_WRITES),
         "GET /openapi.json": NotData("the OpenAPI document: the schema's shape as the settings expose it, no record"),
+        **dict.fromkeys(("GET /docs", "GET /docs/static/{name}"),
+                        NotData("the docs UI: a page and the files of the installed Swagger UI, no record")),
     },
     "web routes": {
         "/healthz": HEALTH,

@@ -88,9 +88,24 @@ async def test_the_openapi_document_is_served(client: ApiClient, api_database: A
     assert (await client.post("/openapi.json", {})).status == 405
     infra = await api_database.start(api={"docs": False})
     try:
-        assert (await ApiClient(infra).get("/openapi.json")).status == 404
+        for path in ("/openapi.json", "/docs", "/docs/static/swagger-ui.css"):
+            assert (await ApiClient(infra).get(path)).status == 404
     finally:
         await infra.close()
+
+
+async def test_the_docs_ui_is_served_from_the_installed_package(client: ApiClient) -> None:
+    page = await client.get("/docs")
+    assert page.status == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.raw.decode()
+    assert f"{BASE}/openapi.json" in html and f"{BASE}/docs/static/swagger-ui-bundle.js" in html
+    assert "https://" not in html.replace(BASE, "")  # no CDN
+    assert "script-src 'self' 'sha256-" in page.headers["content-security-policy"]
+    script = await client.get("/docs/static/swagger-ui-bundle.js")
+    assert script.status == 200 and len(script.raw) > 100_000
+    assert script.headers["content-type"] in ("text/javascript", "application/javascript")
+    assert (await client.get("/docs/static/..%2Fsecret")).status == 404
+    assert (await client.get("/docs/static/nothing.js")).status == 404
 
 
 async def test_settings_are_read_per_request(api_database: ApiDatabase) -> None:

@@ -26,6 +26,8 @@ PATCH    /{model}/{key}              update
 PUT      /{model}/{key}              upsert
 DELETE   /{model}/{key}              delete
 GET      /openapi.json               the OpenAPI document (``api.docs``)
+GET      /docs                       the docs UI (``api.docs``)
+GET      /docs/static/{name}         the docs UI's files (``api.docs``)
 =======  ==========================  =========
 
 The words ``search``, ``count``, ``aggregate``, ``group-by``, ``analytics`` and
@@ -44,7 +46,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from prisma_infra.rest import aggregates, bulk, listing, records
-from prisma_infra.rest.call import Call, json_response
+from prisma_infra.rest.call import Call
+from prisma_infra.rest.docs_pages import DOCUMENT_PATHS, document_response
 from prisma_infra.rest.etag import conditional
 from prisma_infra.rest.exposure import ModelExposure, exposure
 from prisma_infra.rest.openapi import openapi_document
@@ -149,7 +152,7 @@ def _path(endpoint: str) -> str:
 #: Every route of a model, in the table's order (the OpenAPI document and the security matrix list them).
 ROUTES: tuple[Route, ...] = tuple(Route(method, _path(word), action) for (method, word), (action, _) in _TABLE.items())
 #: The routes that are not a model's.
-SERVICE_ROUTES: tuple[Route, ...] = (Route("GET", "/openapi.json", None),)
+SERVICE_ROUTES: tuple[Route, ...] = tuple(Route("GET", path, None) for path in DOCUMENT_PATHS)
 
 
 def _allowed(target: ModelExposure, endpoint: str) -> list[str]:
@@ -202,10 +205,9 @@ class RestApi:
         segments = [unquote(s) for s in request.path.strip("/").split("/") if s] if request.path.strip("/") else []
         if not settings.enabled or not segments:
             raise ApiRequestError("No such resource", status=404)
-        if segments == [SERVICE_ROUTES[0].path.lstrip("/")] and settings.docs:
-            if method != "GET":
-                raise ApiRequestError("Method not allowed", status=405, headers={"Allow": "GET, HEAD"})
-            return json_response(200, self.openapi(server_url=request.base_url.rstrip("/") or None))
+        document = document_response(kernel, request, method, segments)
+        if document is not None:
+            return document
         found = exposure(kernel)
         target = found.route(segments[0])
         rest = segments[1:]
