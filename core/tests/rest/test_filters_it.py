@@ -10,14 +10,17 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 import pytest_asyncio
 from prisma_infra.data.pagination import CursorPage
 from prisma_infra.infrastructure import Infrastructure
+from prisma_infra.rest.asgi import rest_asgi_app
 from prisma_infra.rest.encoding import decode_input
 from prisma_infra.rest.params import ListParams, decode_cursor, encode_cursor, parse_list_params
 
 from core.tests.rest.rest_support import RestDatabase, clean, rest_database
+from tests.http_server import serving
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
@@ -247,3 +250,46 @@ async def test_list_fields_on_postgresql(seeded: Seeded) -> None:
     assert [r["id"] for r in found] == made[:2]
     found = await rows(seeded, "listing", f"sizes=cs.{{{BIG}}}")
     assert [r["id"] for r in found] == [made[1]]
+
+
+async def test_urls_as_clients_write_them_over_http(seeded: Seeded) -> None:
+    """Percent-encoding, quotes, a raw or encoded "+" in an offset, and the problems, through uvicorn."""
+    names = {v: k for k, v in seeded.items.items()}
+    async with serving(rest_asgi_app(seeded.infra), lifespan="off") as url, httpx.AsyncClient(base_url=url) as http:
+
+        async def listed(path: str) -> list[int]:
+            answer = await http.get(path)
+            assert answer.status_code == 200, answer.text
+            return [names[row["id"]] for row in answer.json()["data"]]
+
+        assert await listed("/item?name=in.(%22%C3%89milie,%20the%20thing%22,gadget)&order=id") == [2, 4]
+        assert await listed("/item?at=lt.2024-02-01T01:00:00%2B02:00") == [1]
+        assert await listed("/item?at=lt.2024-02-01T01:00:00+02:00") == [1]  # "+" arrives as a space
+        assert await listed("/item?or=(count.gt.8,and(tier.eq.FREE,active.is.false))&order=id.desc") == [4, 3]
+        assert await listed("/item?owner.email=ilike.*%40EXAMPLE.com&order=owner.name.desc") == [2, 1]
+        assert await listed("/item?order=note.asc.nullslast,id&per_page=3") == [3, 1, 2]
+        unknown = await http.get("/item?nmae=eq.x")
+        assert unknown.status_code == 422 and unknown.headers["content-type"].startswith("application/problem+json")
+        assert unknown.json() | {"detail": None} == {
+            "type": "urn:prisma-infra:problem:validation", "title": "Unprocessable Content", "status": 422,
+            "detail": None, "model": "Item", "field": "nmae", "suggestion": "name",
+        }  # fmt: skip
+        enum = (await http.get("/item?tier=eq.PRIO")).json()
+        assert (enum["status"], enum["field"], enum["suggestion"]) == (422, "tier", "PRO")
+        assert "PRIO" not in enum["detail"]
+        bare = await http.get("/item?name=Widget")
+        assert bare.status_code == 400 and "Widget" not in bare.text and bare.json()["field"] == "name"
+
+
+async def test_an_excluded_field_is_unknown_over_http(seeded: Seeded, rest_database: RestDatabase) -> None:
+    infra = await rest_database.start(api={"exclude_fields": ["Owner.secret"]})
+    try:
+        async with serving(rest_asgi_app(infra), lifespan="off") as url, httpx.AsyncClient(base_url=url) as http:
+            for path in ("/owner?secret=is.null", "/owner?or=(name.eq.x,secret.eq.s)", "/item?owner.secret=eq.s",
+                         "/owner?secrt=eq.s", "/owner?order=secret", "/owner?select=id,secret"):  # fmt: skip
+                answer = await http.get(path)
+                assert answer.status_code == 422, path
+                assert answer.json().get("suggestion") != "secret" and "'secret'?" not in answer.text, path
+            assert (await http.get("/owner?name=eq.Ada")).json()["data"][0].keys() == {"id", "name", "email"}
+    finally:
+        await infra.close()
