@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from prisma_infra.integrations.problems import MEDIA_TYPE, problem_for
 from prisma_infra.rest import aggregates, bulk, listing, records
 from prisma_infra.rest.call import Call
 from prisma_infra.rest.docs_pages import DOCUMENT_PATHS, document_response
@@ -78,21 +79,12 @@ Handler = Callable[[Call], Awaitable[ApiResponse]]
 
 
 def _problem_body(exc: BaseException) -> dict[str, Any]:
-    body: dict[str, Any] = _problem_of(exc).body()
-    return body
-
-
-def _problem_of(exc: BaseException) -> Any:
-    from prisma_infra.integrations.problems import problem_for
-
-    return problem_for(exc)
+    return problem_for(exc).body()
 
 
 def problem_response(exc: BaseException) -> ApiResponse:
     """The problem+json response of ``exc`` (the one mapping of `prisma_infra.integrations.problems`)."""
-    from prisma_infra.integrations.problems import MEDIA_TYPE
-
-    problem = _problem_of(exc)
+    problem = problem_for(exc)
     headers = {"content-type": MEDIA_TYPE, **{k.lower(): v for k, v in problem.headers.items()}}
     return ApiResponse(problem.status, headers, problem.json())
 
