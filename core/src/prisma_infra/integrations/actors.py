@@ -235,8 +235,8 @@ class JwtResolver:
             raise _refused("malformed (not a compact JWS)") from None
         alg = header.get("alg")
         if not isinstance(alg, str) or alg not in self.algorithms:
-            shown = repr(alg) if isinstance(alg, str) and _ALG_NAME.fullmatch(alg) else "its"
-            raise _refused(f"algorithm {shown} is not allowed ({_SETTING}.algorithms: {', '.join(self.algorithms)})")
+            shown = f"algorithm {alg!r}" if isinstance(alg, str) and _ALG_NAME.fullmatch(alg) else "its algorithm"
+            raise _refused(f"{shown} is not allowed ({_SETTING}.algorithms: {', '.join(self.algorithms)})")
         self._refresh()
         key = self._key_for(header, alg)
         config = self.config
