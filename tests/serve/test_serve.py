@@ -36,7 +36,7 @@ generator client {
 }
 
 datasource db {
-  provider = "sqlite"
+  provider = "PROVIDER"
 }
 
 model User {
@@ -114,14 +114,22 @@ async def ready_everywhere(http: httpx.AsyncClient) -> None:
     assert all(a.status_code == 200 for a in answers.values()), {p: a.text for p, a in answers.items()}
 
 
-@pytest.fixture(scope="module")
-def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServeProcess, str]]:
-    """One ``prisma-infra serve --workers 2`` for the module (starting two Prisma engines takes seconds)."""
-    folder = tmp_path_factory.mktemp("serve")
-    (folder / "schema.prisma").write_text(SCHEMA)
+def schema(folder: Path, provider: str = "sqlite") -> Path:
+    path = folder / "schema.prisma"
+    path.write_text(SCHEMA.replace("PROVIDER", provider))
+    return path
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def deployment(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[ServeProcess, str]]:
+    """One ``prisma-infra serve --workers 2`` per database (starting two Prisma engines takes seconds)."""
+    provider = str(request.param)
+    folder = tmp_path_factory.mktemp(f"serve-{provider}")
 
     async def start() -> tuple[ServeProcess, str]:
-        url = await pushed("sqlite", "serve", folder / "schema.prisma", folder)
+        url = await pushed(provider, "serve_workers", schema(folder, provider), folder)
         settings = settings_for(folder, url)
         args = ["--settings", str(settings), "--port", "0", "--workers", str(WORKERS)]
         process = ServeProcess(args, cwd=folder, env=served_env())
@@ -214,8 +222,7 @@ async def test_the_dashboard_of_any_worker_shows_every_worker(deployment: tuple[
 
 
 async def test_every_worker_applies_a_saved_setting_and_sigterm_stops_them_with_exit_code_0(tmp_path: Path) -> None:
-    (tmp_path / "schema.prisma").write_text(SCHEMA)
-    url = await pushed("sqlite", "serve_stop", tmp_path / "schema.prisma", tmp_path)
+    url = await pushed("sqlite", "serve_stop", schema(tmp_path), tmp_path)
     namespace = f"t{uuid.uuid4().hex[:10]}"
     settings = settings_for(tmp_path, url, "api.page_size = 5", namespace)
     process = ServeProcess(
