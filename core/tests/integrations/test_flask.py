@@ -302,3 +302,17 @@ def test_api_enabled_is_read_on_every_request(
     assert_problem(off, 404, "not-found")
     assert page.status_code == 200  # the app's own routes stay
     assert served.get("/api/post", headers=me).status_code == 200
+
+
+def test_the_blueprint_refuses_a_body_over_api_max_body_size(
+    served: httpx.Client, sync_infra: SyncInfrastructure, owned: dict[int, list[int]]
+) -> None:
+    first = next(iter(owned))
+    sync_infra.configure({"api": {"max_body_size": 64}})
+    try:
+        big = served.post("/api/post", json={"title": "x" * 200, "authorId": first}, headers=as_user(first))
+        chunked = served.post("/api/post", content=iter([b'{"title": "', b"y" * 200, b'"}']), headers=as_user(first))
+    finally:
+        sync_infra.configure({"api": {"max_body_size": 1_048_576}})
+    assert "max_body_size" in assert_problem(big, 413, "content-too-large")["detail"]
+    assert chunked.status_code == 413, chunked.text

@@ -175,3 +175,29 @@ def test_a_response_the_server_drops_unread_ends_the_actors_block_cleanly(
     del result
     gc.collect()
     assert unraisable == []
+
+
+def test_a_failing_resolver_is_a_generic_500_problem(sync_infra: SyncInfrastructure) -> None:
+    def broken(request: Any) -> None:
+        raise RuntimeError("key file unreadable: /secret/path")
+
+    wrapped = InfraWSGIMiddleware(plain_app(sync_infra), sync_infra, resolvers=[broken])
+    with wsgi_server(wrapped) as server, httpx.Client(base_url=server.url) as http:
+        failed = http.get("/whoami", headers={"X-Request-ID": "broken-1"})
+    body = problem(failed, 500)
+    assert body["type"] == "urn:prisma-infra:problem:internal" and "/secret/path" not in failed.text
+    assert failed.headers["x-request-id"] == "broken-1"
+
+
+def test_a_body_over_api_max_body_size_is_refused_unread(
+    served: httpx.Client, sync_infra: SyncInfrastructure, owned: dict[int, list[int]]
+) -> None:
+    first = next(iter(owned))
+    sync_infra.configure({"api": {"max_body_size": 64}})
+    try:
+        big = served.post("/api/post", json={"title": "x" * 200, "authorId": first}, headers=as_user(first))
+        small = served.post("/api/post", json={"title": "small", "authorId": first}, headers=as_user(first))
+    finally:
+        sync_infra.configure({"api": {"max_body_size": 1_048_576}})
+    assert "max_body_size" in problem(big, 413)["detail"]
+    assert small.status_code == 201, small.text

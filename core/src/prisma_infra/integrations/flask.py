@@ -46,6 +46,7 @@ from prisma_infra.integrations.wsgi import (
     RequestActors,
     api_request,
     problem_headers,
+    read_body,
     request_id,
     request_info,
 )
@@ -81,7 +82,11 @@ def _handle_error(exc: Exception) -> Any:
     if isinstance(exc, HTTPException):
         return exc  # Flask's own 404/405/413 ... stay as they are
     if not isinstance(exc, PrismaInfraError):
-        current_app.log_exception(sys.exc_info())  # as Flask does without a handler
+        app = current_app
+        propagate = app.config.get("PROPAGATE_EXCEPTIONS")
+        if propagate or (propagate is None and (app.testing or app.debug)):
+            raise exc  # the debugger, or the test client, sees it as Flask would show it
+        app.log_exception(sys.exc_info())  # as Flask does without a handler
     return problem_response(exc)
 
 
@@ -128,7 +133,8 @@ class PrismaInfra:
     :param resolvers: the app's own actor resolvers (``RequestInfo -> actor | None``, sync or async), tried
         before those ``api.auth`` configures.
     :param errors: answer every error with problem+json (an errorhandler for `PrismaInfraError` and
-        ``Exception``; Flask's own HTTP errors are left as they are).
+        ``Exception``; Flask's own HTTP errors are left as they are, and a foreign exception propagates
+        when Flask would propagate it: ``PROPAGATE_EXCEPTIONS``, else in testing or debug mode).
     :param start: start the infrastructure in ``init_app`` (default: on the first request or use).
     :param watch: reload the settings when their files change.
     """
@@ -279,9 +285,9 @@ class PrismaInfra:
             full = request.path
             relative = "/" + path
             mount = full[: len(full) - len(relative)] if path and full.endswith(relative) else full.rstrip("/")
-            answer = state.bridge.serve_api(
-                api_request(request.environ, mount=mount, path=relative, body=request.get_data(cache=False))
-            )
+            limit = state.bridge.kernel.config.api.max_body_size
+            body = read_body(request.stream, length=request.content_length, limit=limit)
+            answer = state.bridge.serve_api(api_request(request.environ, mount=mount, path=relative, body=body))
             return Response(answer.body, status=answer.status, headers=answer.headers)
 
         options: dict[str, Any] = {"methods": _METHODS, "provide_automatic_options": False}

@@ -25,6 +25,7 @@ turned into an `ApiRequest` and its actor resolved in one place:
 from __future__ import annotations
 
 import contextvars
+import logging
 import re
 import threading
 import uuid
@@ -38,7 +39,7 @@ from prisma_infra.context import acting_as
 from prisma_infra.errors import PrismaInfraError
 from prisma_infra.integrations.actors import ActorResolver, RequestInfo, resolve_actor, resolvers_from_settings
 from prisma_infra.integrations.problems import MEDIA_TYPE, Problem, problem_for
-from prisma_infra.rest.request import ApiRequest, ApiResponse
+from prisma_infra.rest.request import ApiRequest, ApiRequestError, ApiResponse
 
 if TYPE_CHECKING:
     from prisma_infra.config.api import ApiAuthConfig
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
     from prisma_infra.sync import SyncInfrastructure
 
 __all__ = [
-    "MAX_BODY",
     "REQUEST_ID_HEADER",
     "InfraWSGIMiddleware",
     "LoopBridge",
@@ -55,12 +55,14 @@ __all__ = [
     "api_request",
     "path_under",
     "problem_headers",
+    "read_body",
     "request_id",
     "request_info",
     "status_line",
 ]
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
@@ -69,8 +71,6 @@ ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 REQUEST_ID_HEADER = "X-Request-ID"
 #: A client's request id is kept only when it is this sane (it reaches logs and the audit trail).
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-#: Most bytes of a request body the REST API reads through the middleware (a bigger one is a 413).
-MAX_BODY = 32 * 1024 * 1024
 
 
 class LoopBridge:
@@ -217,27 +217,28 @@ def problem_headers(problem: Problem) -> list[tuple[str, str]]:
     return [("Content-Type", MEDIA_TYPE), *problem.headers.items()]
 
 
-def _read_body(environ: Mapping[str, Any]) -> bytes:
-    stream = environ.get("wsgi.input")
-    if stream is None:
-        return b""
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length <= 0:
-        if not environ.get("wsgi.input_terminated"):
-            return b""
-        data = bytes(stream.read(MAX_BODY + 1))
-    elif length > MAX_BODY:
-        data = b"\0" * (MAX_BODY + 1)  # not read: answered 413 below
-    else:
-        data = bytes(stream.read(length))
-    if len(data) > MAX_BODY:
-        from prisma_infra.rest.request import ApiRequestError
+def read_body(stream: Any, *, length: int | None, limit: int) -> bytes:
+    """The request body, never more than ``limit`` bytes read (``api.max_body_size``): larger is a 413.
 
-        raise ApiRequestError(f"The request body exceeds {MAX_BODY} bytes", status=413)
+    :param length: the ``Content-Length`` (``None``: unknown, a chunked body read to its end).
+    """
+    if length is not None and length > limit:
+        raise ApiRequestError(f"The request body exceeds api.max_body_size ({limit} bytes)", status=413)
+    data = bytes(stream.read(limit + 1 if length is None else length)) if length != 0 else b""
+    if len(data) > limit:
+        raise ApiRequestError(f"The request body exceeds api.max_body_size ({limit} bytes)", status=413)
     return data
+
+
+def _environ_body(environ: Mapping[str, Any], limit: int) -> bytes:
+    stream = environ.get("wsgi.input")
+    try:
+        length: int | None = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise ApiRequestError("The Content-Length header is not a number", status=400) from None
+    if not length and environ.get("wsgi.input_terminated"):
+        length = None  # chunked: the server ends the stream
+    return b"" if stream is None else read_body(stream, length=length, limit=limit)
 
 
 class InfraWSGIMiddleware:
@@ -274,6 +275,9 @@ class InfraWSGIMiddleware:
             actor = self.actors.resolve(info)
         except PrismaInfraError as exc:
             return _problem(start_response, exc)
+        except Exception as exc:  # a resolver failed (an unreadable key file, the app's own bug): a generic 500
+            log.exception("The actor resolver failed (%s); answered 500", type(exc).__name__)
+            return _problem(start_response, exc)
         relative = self._api_path(environ)
         if relative is not None:
             return self._serve_api(environ, start_response, relative, actor, rid)
@@ -305,7 +309,12 @@ class InfraWSGIMiddleware:
         path = _decoded(environ.get("PATH_INFO", "")) or "/"
         mount = path[: len(path) - len(relative)] if relative != "/" else path.rstrip("/")
         try:
-            request = api_request(environ, mount=mount, path=relative, body=_read_body(environ))
+            request = api_request(
+                environ,
+                mount=mount,
+                path=relative,
+                body=_environ_body(environ, self.bridge.kernel.config.api.max_body_size),
+            )
         except PrismaInfraError as exc:
             return _problem(start_response, exc)
         with acting_as(actor, request_id=rid):
