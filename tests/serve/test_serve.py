@@ -195,6 +195,7 @@ async def test_metrics_dashboard_and_health_on_every_worker(deployment: tuple[Se
         anonymous = await every_worker(lambda: http.get("/dashboard/"))
         wrong = await http.get("/dashboard/api/snapshot", headers={"Authorization": "Bearer not-the-token-at-all"})
         snapshot = await http.get("/dashboard/api/snapshot", headers=AUTH)
+        openapi, docs = await http.get("/api/openapi.json"), await http.get("/api/docs")
     assert all(r.status_code == 200 and r.json()["status"] == "ok" for r in health.values())
     for response in metrics.values():
         assert response.status_code == 200 and "text/plain" in response.headers["content-type"]
@@ -204,6 +205,9 @@ async def test_metrics_dashboard_and_health_on_every_worker(deployment: tuple[Se
     assert all(r.status_code == 401 and r.headers["www-authenticate"].startswith("Bearer") for r in anonymous.values())
     assert wrong.status_code == 401
     assert snapshot.status_code == 200 and snapshot.json()["started"] is True
+    assert openapi.status_code == 200 and openapi.json()["openapi"].startswith("3.1")
+    assert {"/user", "/post"} <= set(openapi.json()["paths"]), sorted(openapi.json()["paths"])[:5]
+    assert docs.status_code == 200 and "text/html" in docs.headers["content-type"]
 
 
 async def test_the_dashboard_of_any_worker_shows_every_worker(deployment: tuple[ServeProcess, str]) -> None:
