@@ -316,3 +316,16 @@ def test_the_blueprint_refuses_a_body_over_api_max_body_size(
         sync_infra.configure({"api": {"max_body_size": 1_048_576}})
     assert "max_body_size" in assert_problem(big, 413, "content-too-large")["detail"]
     assert chunked.status_code == 413, chunked.text
+
+
+def test_a_thread_that_serves_many_requests_keeps_no_actor_between_them(
+    sync_infra: SyncInfrastructure, owned: dict[int, list[int]]
+) -> None:
+    """Thread-pool servers (gthread, waitress) reuse threads: the actor's block ends with its request."""
+    first = next(iter(owned))
+    client = create_app(sync_infra).test_client()  # every request on this very thread
+    mine = client.get("/mine", headers=as_user(first))
+    assert mine.get_json()["actor"] == first
+    assert current_context().actor is None
+    refused = client.get("/mine")  # the next request on the same thread: anonymous again
+    assert refused.status_code == 403 and current_context().actor is None

@@ -201,3 +201,22 @@ def test_a_body_over_api_max_body_size_is_refused_unread(
         sync_infra.configure({"api": {"max_body_size": 1_048_576}})
     assert "max_body_size" in problem(big, 413)["detail"]
     assert small.status_code == 201, small.text
+
+
+def test_a_thread_that_serves_many_requests_keeps_no_actor_between_them(
+    sync_infra: SyncInfrastructure, owned: dict[int, list[int]]
+) -> None:
+    wrapped = InfraWSGIMiddleware(plain_app(sync_infra), sync_infra, resolvers=[user_header])
+    first = next(iter(owned))
+
+    def call(headers: dict[str, str]) -> Any:
+        result = wrapped(EnvironBuilder(path="/mine", headers=headers).get_environ(), lambda *args: None)
+        try:
+            return json.loads(b"".join(result))
+        finally:
+            result.close()  # type: ignore[attr-defined]  # as a server does
+
+    assert call(as_user(first))["actor"] == first
+    assert current_context().actor is None
+    assert call(as_user(first, "ADMIN"))["posts"] == sorted(p for posts in owned.values() for p in posts)
+    assert current_context().actor is None
