@@ -220,3 +220,14 @@ def test_a_thread_that_serves_many_requests_keeps_no_actor_between_them(
     assert current_context().actor is None
     assert call(as_user(first, "ADMIN"))["posts"] == sorted(p for posts in owned.values() for p in posts)
     assert current_context().actor is None
+
+
+def test_the_settings_resolvers_follow_a_reload(served: httpx.Client, sync_infra: SyncInfrastructure) -> None:
+    proxied = {"X-Forwarded-User": "alice"}
+    sync_infra.configure({"api": {"auth": {"header": {"enabled": False}}}})
+    try:
+        ignored = served.get("/whoami", headers=proxied).json()
+    finally:
+        sync_infra.configure({"api": {"auth": {"header": {"enabled": True}}}})
+    assert ignored == {"actor": None}
+    assert served.get("/whoami", headers=proxied).json()["actor"]["id"] == "alice"
