@@ -166,3 +166,22 @@ async def test_batch_and_transaction_run_the_early_check_and_monitoring_records_
     assert all(e["args"] == {} for e in recent)  # the arguments that broke the limits are not walked
     assert "4111" not in repr(recent) and "card" not in repr(recent)
     assert "data.rating" in recent[0]["message"]
+
+
+async def test_a_nul_character_is_refused_where_text_loses_it_and_kept_on_mysql(infra: Infrastructure) -> None:
+    """PostgreSQL text refuses NUL (error 22021, an engine failure) and SQLite cuts the text there: refused early."""
+    readings = infra.repository("reading")
+    if infra.engine.provider in ("postgresql", "sqlite"):
+        for call in (
+            lambda: readings.create({"label": "a\x00b"}),
+            lambda: readings.find_many({"label": {"contains": "\x00"}}),
+        ):
+            with pytest.raises(ValidationError, match="NUL character") as err:
+                await call()
+            assert err.value.model == "Reading" and "label" in err.value.message
+    else:
+        row = await readings.create({"label": "a\x00b"})
+        assert row["label"] == "a\x00b"
+        assert [r["label"] for r in await readings.find_many({"label": {"contains": "\x00"}})] == ["a\x00b"]
+        await readings.delete_many({"label": "a\x00b"})
+    assert await readings.count() == 2

@@ -1,4 +1,4 @@
-"""Limits on any input: nesting depth, string keys, no lone surrogates, finite numbers.
+"""Limits on any input: nesting depth, string keys, no lone surrogates (nor NUL where text loses it), finite numbers.
 
 One walk over the arguments, before anything else looks at them (policies, the
 cache key, validation), so that no later walker can hit Python's recursion limit
@@ -25,6 +25,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 # A name quoted in messages: identifier-like, and no run of 4 digits (a card number or phone is not a name).
 _IDENTIFIER = re.compile(r"(?!.*[0-9]{4})[A-Za-z_][A-Za-z0-9_]{0,63}")
 _SEQUENCES = (list, tuple, set, frozenset)
+#: Databases whose text loses a NUL character: PostgreSQL refuses it (error 22021), SQLite cuts the text there.
+_NO_NUL = frozenset({"postgresql", "sqlite"})
 
 
 class _Bad(Exception):
@@ -46,16 +48,18 @@ def _has_surrogate(text: str) -> bool:
     return not text.isascii() and _SURROGATE.search(text) is not None
 
 
-def _walk(value: Any, depth: int, nan_ok: bool) -> None:
+def _walk(value: Any, depth: int, postgres: bool, nul_ok: bool) -> None:
     t = type(value)
     if t is str or (t is not bool and isinstance(value, str)):
         if _has_surrogate(value):
             raise _Bad("a string with a lone surrogate (not valid UTF-8)")
+        if not nul_ok and "\x00" in value:
+            raise _Bad("a string with a NUL character (this database's text cannot hold it)")
     elif t is float:
         if not math.isfinite(value):
             raise _Bad("a non-finite float (NaN and Infinity cannot be stored: they would become NULL)")
     elif t is Decimal:
-        if not value.is_finite() and not (nan_ok and value.is_qnan()):
+        if not value.is_finite() and not (postgres and value.is_qnan()):
             raise _Bad("a non-finite Decimal (Infinity and signalling NaN cannot be stored on this database)")
     elif t is dict or isinstance(value, Mapping):
         if depth >= MAX_DEPTH:
@@ -66,7 +70,7 @@ def _walk(value: Any, depth: int, nan_ok: bool) -> None:
             if _has_surrogate(key):
                 raise _Bad("a key with a lone surrogate (not valid UTF-8)")
             try:
-                _walk(item, depth + 1, nan_ok)
+                _walk(item, depth + 1, postgres, nul_ok)
             except _Bad as bad:
                 bad.path.append(key if _IDENTIFIER.fullmatch(key) else "?")
                 raise
@@ -75,7 +79,7 @@ def _walk(value: Any, depth: int, nan_ok: bool) -> None:
             raise _Bad(f"nesting deeper than {MAX_DEPTH} levels")
         for index, item in enumerate(value):
             try:
-                _walk(item, depth + 1, nan_ok)
+                _walk(item, depth + 1, postgres, nul_ok)
             except _Bad as bad:
                 bad.path.append(f"[{index}]")
                 raise
@@ -84,10 +88,11 @@ def _walk(value: Any, depth: int, nan_ok: bool) -> None:
 def check_input(model: str | None, action: str, args: Any, *, provider: str | None = None) -> None:
     """Raise `ValidationError` if ``args`` break a limit (see the module docstring).
 
-    ``Decimal('NaN')`` passes on PostgreSQL only, the one database that stores and compares it.
+    ``Decimal('NaN')`` passes on PostgreSQL only, the one database that stores and compares it; a NUL
+    character in a string is refused on PostgreSQL and SQLite, whose text cannot hold it.
     """
     try:
-        _walk(args, 0, provider == "postgresql")
+        _walk(args, 0, provider == "postgresql", provider not in _NO_NUL)
     except _Bad as bad:
         path = ".".join(reversed(bad.path)).replace(".[", "[") or "arguments"
         field = next((p for p in bad.path if not p.startswith("[") and p != "?"), None)
