@@ -329,3 +329,26 @@ def test_a_thread_that_serves_many_requests_keeps_no_actor_between_them(
     assert current_context().actor is None
     refused = client.get("/mine")  # the next request on the same thread: anonymous again
     assert refused.status_code == 403 and current_context().actor is None
+
+
+def test_an_async_resolver_looks_the_actor_up_through_the_kernel(
+    sync_infra: SyncInfrastructure, owned: dict[int, list[int]]
+) -> None:
+    """An async resolver runs on the facade's loop, in the request's context: ``ext.kernel`` is the async API."""
+    app = Flask("lookup")
+
+    async def by_email(request: RequestInfo) -> dict[str, Any] | None:
+        email = request.header("x-email")
+        user = await ext.kernel.repository("user").find_unique({"email": email}) if email else None
+        return {"id": user["id"], "roles": []} if user else None
+
+    ext = PrismaInfra(app, infrastructure=sync_infra, resolvers=[by_email])
+
+    @app.get("/me")
+    def me() -> dict[str, Any]:
+        return {"actor": actor_id(current_context().actor)}
+
+    with wsgi_server(app) as server, httpx.Client(base_url=server.url) as http:
+        found = http.get("/me", headers={"X-Email": "u1@example.com"}).json()
+        unknown = http.get("/me", headers={"X-Email": "nobody@example.com"}).json()
+    assert found == {"actor": list(owned)[1]} and unknown == {"actor": None}

@@ -227,6 +227,13 @@ class PrismaInfra:
         """The current app's `SyncInfrastructure` (started on first use)."""
         return self._state().start()
 
+    @property
+    def kernel(self) -> Infrastructure:
+        """The async `Infrastructure` behind `infra`, for code on its loop: an async resolver's look-up
+        (``await pi.kernel.repository("user").find_unique(...)``)."""
+        self._state().start()
+        return self._state().bridge.kernel
+
     def repository(self, model: str) -> Any:
         """``pi.repository("user").find_many(...)``: the model's repository, synchronous."""
         return self.infra.repository(model)
