@@ -63,6 +63,7 @@ async def test_bodies_must_be_json_and_small(client: ApiClient) -> None:
     )
     assert wrong_type.status == 415
     assert (await client.post("/user", raw=b"{", headers={"Content-Type": "application/json"})).status == 400
+    assert (await client.post("/user", raw=b"[" * 5000 + b"]" * 5000)).status == 400  # nests too deeply
     assert (await client.post("/user", raw=b"[]")).status == 422
     assert (await client.post("/user")).status == 400  # no body
     charset = await client.post(

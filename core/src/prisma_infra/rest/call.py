@@ -82,6 +82,8 @@ class Call:
             return json.loads(request.body)
         except (ValueError, UnicodeDecodeError):
             raise ApiRequestError("The request body is not valid JSON", model=self.model_name) from None
+        except RecursionError:
+            raise ApiRequestError("The request body nests too deeply", model=self.model_name) from None
 
     def body_object(self) -> dict[str, Any]:
         """The JSON body, which must be an object."""
