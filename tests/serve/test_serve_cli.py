@@ -6,9 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from prisma_infra.cli.serve_cmd import local_cache_settings
 from prisma_infra.config.model import InfraConfig
+
+from tests.real_databases import pushed
+from tests.serve.serve_process import ServeProcess, fresh_client
+from tests.waiting import eventually
 
 TOKEN = "serve-cli-token-0123456789abcdef"
 
@@ -27,9 +32,9 @@ def serve(folder: Path, *args: str, token: str | None = TOKEN) -> subprocess.Com
     )
 
 
-def settings(folder: Path, body: str) -> str:
+def settings(folder: Path, body: str, url: str = "file:./x.db") -> str:
     path = folder / "settings.toml"
-    path.write_text('[default]\ndatabase.engine = "prisma"\ndatabase.url = "file:./x.db"\n' + body)
+    path.write_text(f'[default]\ndatabase.engine = "prisma"\ndatabase.url = "{url}"\n' + body)
     return str(path)
 
 
@@ -92,3 +97,32 @@ def test_a_worker_that_cannot_start_stops_the_server_with_exit_code_3(tmp_path: 
     assert "failed to start" in done.stderr
     assert "prisma-infra could not start: Prisma schema not found" in done.stderr
     assert "Traceback" not in done.stderr, "our errors name the setting: no traceback"
+
+
+@pytest.mark.integration
+async def test_one_worker_on_the_in_process_cache_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
+    schema = tmp_path / "schema.prisma"
+    schema.write_text(
+        'datasource db {\n  provider = "sqlite"\n}\n\nmodel Note {\n  id Int @id @default(autoincrement())\n}\n'
+    )
+    url = await pushed("sqlite", "one_worker", schema, tmp_path)
+    body = 'database.schema_path = "schema.prisma"\ncache.tiers = ["memory"]\n'
+    process = ServeProcess(
+        ["--settings", settings(tmp_path, body, url), "--port", "0"],
+        cwd=tmp_path,
+        env={"PRISMA_INFRA_MONITORING__WEB__TOKEN": TOKEN},
+    )
+    try:
+        base = await process.started()
+        async with fresh_client(base) as http:
+            await eventually(lambda: _ready(http), timeout=60, what="/readyz")
+            listed = await http.get("/api/note")
+    finally:
+        code = process.stop()
+    assert listed.status_code == 200 and listed.json()["data"] == []
+    assert code == 0, process.output
+    assert "WARNING" not in process.output, "one worker on an in-process cache is the plain case"
+
+
+async def _ready(http: httpx.AsyncClient) -> bool:
+    return (await http.get("/readyz")).status_code == 200

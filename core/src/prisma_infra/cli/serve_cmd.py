@@ -13,7 +13,9 @@ a worker could not start (its lifespan failed: engine or cache store unreachable
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -165,6 +167,14 @@ def serve_command(
     )
 
 
+class _Stopped(Exception):
+    """SIGTERM after (or before) serving."""
+
+
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    raise _Stopped
+
+
 def _run(config: uvicorn.Config) -> None:
     """Serve until a signal; exit code 3 when a worker could not start (uvicorn's own parent exits 0 then)."""
     import uvicorn
@@ -172,8 +182,17 @@ def _run(config: uvicorn.Config) -> None:
 
     if config.workers == 1:
         server = uvicorn.Server(config)
-        server.run()
-        if not server.started:
+        # uvicorn raises the SIGTERM again once it shut down gracefully (the process would die by the
+        # signal, -15): it reaches this handler instead, and the command exits 0 like the supervisor does.
+        previous = signal.signal(signal.SIGTERM, _stopped)
+        stopped = False
+        try:
+            server.run()
+        except _Stopped:
+            stopped = True
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        if not server.started and not stopped:
             raise typer.Exit(_STARTUP_FAILURE)
         return
     supervisor = Multiprocess(config, sockets=[config.bind_socket()])
