@@ -168,7 +168,7 @@ def serve_command(
 
 
 class _Stopped(Exception):
-    """SIGTERM after (or before) serving."""
+    """SIGTERM or SIGINT after (or before) serving."""
 
 
 def _stopped(signum: int, frame: FrameType | None) -> None:
@@ -182,16 +182,18 @@ def _run(config: uvicorn.Config) -> None:
 
     if config.workers == 1:
         server = uvicorn.Server(config)
-        # uvicorn raises the SIGTERM again once it shut down gracefully (the process would die by the
-        # signal, -15): it reaches this handler instead, and the command exits 0 like the supervisor does.
-        previous = signal.signal(signal.SIGTERM, _stopped)
+        # uvicorn raises the signal again once it shut down gracefully (the process would die by SIGTERM,
+        # or Ctrl-C end in "Aborted!"): it reaches this handler instead, and the command exits 0 like the
+        # supervisor of several workers does.
+        previous = {sig: signal.signal(sig, _stopped) for sig in (signal.SIGTERM, signal.SIGINT)}
         stopped = False
         try:
             server.run()
         except _Stopped:
             stopped = True
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         if not server.started and not stopped:
             raise typer.Exit(_STARTUP_FAILURE)
         return
