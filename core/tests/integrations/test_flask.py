@@ -246,6 +246,10 @@ def same_database(infra: SyncInfrastructure) -> dict[str, Any]:
     }
 
 
+def loop_threads() -> int:
+    return sum(thread.name == "prisma-infra-sync" for thread in threading.enumerate())
+
+
 def test_settings_from_app_config_and_lazy_start(tmp_path: Path, sync_infra: SyncInfrastructure) -> None:
     """``PRISMA_INFRA_SETTINGS`` (relative to the app's root) names the settings; the infra starts on first use."""
     database = same_database(sync_infra)["database"]
@@ -257,16 +261,19 @@ def test_settings_from_app_config_and_lazy_start(tmp_path: Path, sync_infra: Syn
     app = Flask("configured", root_path=str(tmp_path))
     app.config["PRISMA_INFRA_SETTINGS"] = "settings.toml"
     ext = PrismaInfra()
+    loops_before = loop_threads()
     ext.init_app(app)
+    app.register_blueprint(ext.rest_blueprint())  # reads api.prefix: the settings are loaded already
+    assert loop_threads() == loops_before  # no thread before first use: safe to fork (gunicorn --preload)
     try:
         state = app.extensions["prisma_infra"]
         assert not state.started
         with app.app_context():
             assert ext.repository("user").count() >= 0
-        assert state.started
+        assert state.started and loop_threads() == loops_before + 1
     finally:
         ext.close()
-    assert state.closed
+    assert state.closed and loop_threads() == loops_before
 
 
 def test_an_infrastructure_passed_in_serves_every_app_and_is_closed_once(sync_infra: SyncInfrastructure) -> None:

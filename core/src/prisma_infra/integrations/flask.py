@@ -31,7 +31,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import Blueprint, Flask, Response, current_app, g, has_app_context, request
 from werkzeug.exceptions import HTTPException
@@ -91,26 +91,67 @@ def _handle_error(exc: Exception) -> Any:
 
 
 class _AppState:
-    """One app's infrastructure (owned or shared), its actor step and its REST API."""
+    """One app's infrastructure (owned or shared), its actor step and its REST API.
 
-    def __init__(self, infra: SyncInfrastructure, *, owned: bool, resolvers: Sequence[ActorResolver], watch: bool):
-        self.bridge = LoopBridge(infra)
-        self.actors = RequestActors(self.bridge, resolvers)
+    An infrastructure made from settings gets its loop thread when it starts (on first use), not
+    in ``init_app``: an app created before a fork (``gunicorn --preload``) has no thread to lose.
+    """
+
+    def __init__(
+        self,
+        infra: Infrastructure | SyncInfrastructure,
+        *,
+        owned: bool,
+        resolvers: Sequence[ActorResolver],
+        watch: bool,
+    ) -> None:
+        from prisma_infra.sync import SyncInfrastructure
+
+        self._given = infra
+        self._bridge = LoopBridge(infra) if isinstance(infra, SyncInfrastructure) else None
+        self._resolvers = resolvers
+        self._actors = RequestActors(self._bridge, resolvers) if self._bridge is not None else None
         self.owned = owned
         self.watch = watch
         self.started = False
         self.closed = False
         self._lock = threading.Lock()
 
+    @property
+    def kernel(self) -> Infrastructure:
+        """The async infrastructure (its settings can be read before it starts)."""
+        return self._bridge.kernel if self._bridge is not None else cast("Infrastructure", self._given)
+
+    def _ready(self) -> tuple[LoopBridge, RequestActors]:
+        if self._bridge is None or self._actors is None:
+            from prisma_infra.sync import SyncInfrastructure
+
+            with self._lock:
+                if self._bridge is None or self._actors is None:
+                    self._bridge = LoopBridge(SyncInfrastructure(cast("Infrastructure", self._given)))
+                    self._actors = RequestActors(self._bridge, self._resolvers)
+        return self._bridge, self._actors
+
+    @property
+    def bridge(self) -> LoopBridge:
+        """The loop thread the app's requests run on (made on first use)."""
+        return self._ready()[0]
+
+    @property
+    def actors(self) -> RequestActors:
+        """The actor step on `bridge`."""
+        return self._ready()[1]
+
     def start(self) -> SyncInfrastructure:
         if self.closed:
             raise EngineUnavailableError("The Flask app's infrastructure is closed (PrismaInfra.close)")
         if not self.started:
+            bridge = self.bridge
             with self._lock:
                 if not self.started:
-                    self.bridge.infra.start()  # idempotent: a shared infrastructure may be started already
+                    bridge.infra.start()  # idempotent: a shared infrastructure may be started already
                     if self.watch:
-                        self.bridge.infra.watch()
+                        bridge.infra.watch()
                     self.started = True
         return self.bridge.infra
 
@@ -119,8 +160,8 @@ class _AppState:
             if self.closed:
                 return
             self.closed = True
-        if self.owned:
-            self.bridge.infra.close()
+        if self.owned and self._bridge is not None:  # never started: no thread, no engine to close
+            self._bridge.infra.close()
 
 
 class PrismaInfra:
@@ -192,10 +233,10 @@ class PrismaInfra:
         if self.eager:
             state.start()
 
-    def _infrastructure(self, app: Flask) -> SyncInfrastructure:
+    def _infrastructure(self, app: Flask) -> Infrastructure | SyncInfrastructure:
         if self._shared is not None:
             return self._shared
-        from prisma_infra.sync import SyncInfrastructure
+        from prisma_infra.infrastructure import Infrastructure
 
         configured = app.config.get(SETTINGS_KEY)
         if configured is not None:
@@ -205,7 +246,7 @@ class PrismaInfra:
             paths = [Path(self.settings)] if isinstance(self.settings, str | Path) else [Path(p) for p in self.settings]
         else:
             paths = []
-        return SyncInfrastructure.from_settings(*paths)
+        return Infrastructure.from_settings(*paths)
 
     def _state(self, app: App | None = None) -> _AppState:
         if app is None and has_app_context():
@@ -232,7 +273,7 @@ class PrismaInfra:
         """The async `Infrastructure` behind `infra`, for code on its loop: an async resolver's look-up
         (``await pi.kernel.repository("user").find_unique(...)``)."""
         self._state().start()
-        return self._state().bridge.kernel
+        return self._state().kernel
 
     def repository(self, model: str) -> Any:
         """``pi.repository("user").find_many(...)``: the model's repository, synchronous."""
@@ -287,12 +328,12 @@ class PrismaInfra:
 
         def serve(path: str = "") -> Response:
             state = self._state()
-            if not state.bridge.kernel.config.api.enabled:
+            if not state.kernel.config.api.enabled:
                 raise ApiRequestError("The REST API is disabled (api.enabled = false)", status=404)
             full = request.path
             relative = "/" + path
             mount = full[: len(full) - len(relative)] if path and full.endswith(relative) else full.rstrip("/")
-            limit = state.bridge.kernel.config.api.max_body_size
+            limit = state.kernel.config.api.max_body_size
             body = read_body(request.stream, length=request.content_length, limit=limit)
             answer = state.bridge.serve_api(api_request(request.environ, mount=mount, path=relative, body=body))
             return Response(answer.body, status=answer.status, headers=answer.headers)
@@ -313,5 +354,5 @@ class _ApiBlueprint(Blueprint):
 
     def register(self, app: App, options: dict[str, Any]) -> None:
         if not self._fixed and "url_prefix" not in options:
-            options = {**options, "url_prefix": self._extension._state(app).bridge.kernel.config.api.prefix}
+            options = {**options, "url_prefix": self._extension._state(app).kernel.config.api.prefix}
         super().register(app, options)
