@@ -51,6 +51,7 @@ async def test_aggregate_refuses_hidden_and_unknown_fields(client: ApiClient) ->
     assert (await client.post("/user/aggregate", {"_sum": {"krma": True}})).json["suggestion"] == "karma"
     assert (await client.post("/user/aggregate", {"take": "5", "_count": True})).status == 422
     assert (await client.post("/user/aggregate", {"groupBy": ["role"]})).status == 422
+    assert (await client.post("/user/aggregate", {"cursor": {"id": 1}, "_count": True})).status == 422
 
 
 async def test_group_by(client: ApiClient) -> None:

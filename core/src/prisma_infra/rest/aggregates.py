@@ -1,8 +1,8 @@
 """Numbers over a model: ``POST /{model}/aggregate``, ``POST /{model}/group-by``, ``GET /{model}/analytics``.
 
 * aggregate: the body is Prisma's ``aggregate`` arguments (``where``, ``orderBy``,
-  ``take``, ``skip``, ``_count``, ``_sum``, ``_avg``, ``_min``, ``_max``); the
-  answer is Prisma's result;
+  ``take``, ``skip``, ``_count``, ``_sum``, ``_avg``, ``_min``, ``_max``; no ``cursor``:
+  the engine refuses most of its combinations); the answer is Prisma's result;
 * group-by: the body is Prisma's ``groupBy`` arguments (``by`` required, ``where``,
   ``having``, ``orderBy``, ``take``, ``skip`` and the aggregates); the answer is
   ``{"data": [groups...]}``;
@@ -31,7 +31,8 @@ from prisma_infra.rest.request import ApiRequestError, ApiResponse
 __all__ = ["aggregate", "analytics", "group_by"]
 
 _WINDOW = ("take", "skip")
-_AGGREGATE_KEYS = frozenset({"where", "orderBy", "cursor", *_WINDOW, *AGGREGATES})
+#: No ``cursor``: Prisma's engine refuses most cursor and order combinations of an aggregate.
+_AGGREGATE_KEYS = frozenset({"where", "orderBy", *_WINDOW, *AGGREGATES})
 _GROUP_KEYS = frozenset({"by", "where", "having", "orderBy", *_WINDOW, *AGGREGATES})
 
 
@@ -52,9 +53,10 @@ def _checked_body(call: Call, allowed: frozenset[str], what: str) -> dict[str, A
         value = body.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             raise ValidationError(f"{model}: {key} must be an integer", model=model, field=key)
-    for key in ("where", "cursor"):
-        if key in body:
-            body[key] = decode_where(call.target.model, call.schema, body[key], where=key, hidden=exposure.hidden)
+    if "where" in body:
+        body["where"] = decode_where(
+            call.target.model, call.schema, body["where"], where="where", hidden=exposure.hidden
+        )
     return body
 
 
