@@ -359,3 +359,24 @@ def test_an_async_resolver_looks_the_actor_up_through_the_kernel(
         found = http.get("/me", headers={"X-Email": "u1@example.com"}).json()
         unknown = http.get("/me", headers={"X-Email": "nobody@example.com"}).json()
     assert found == {"actor": list(owned)[1]} and unknown == {"actor": None}
+
+
+def test_the_blueprint_passes_http_semantics_through(served: httpx.Client, owned: dict[int, list[int]]) -> None:
+    """Request headers reach the API and its headers come back: ETag/304, Link pages, HEAD, the OpenAPI document."""
+    admin = as_user(next(iter(owned)), "ADMIN")
+    first = served.get("/api/post", params={"per_page": 2, "order": "id.asc"}, headers=admin)
+    assert first.status_code == 200 and first.headers["etag"]
+    again = served.get(
+        "/api/post",
+        params={"per_page": 2, "order": "id.asc"},
+        headers={**admin, "If-None-Match": first.headers["etag"]},
+    )
+    assert again.status_code == 304 and again.content == b""
+    assert (
+        'rel="next"' in first.headers["link"]
+        and str(served.base_url).rstrip("/") + "/api/post?" in first.headers["link"]
+    )
+    head = served.head("/api/post", headers=admin)
+    assert head.status_code == 200 and head.content == b""
+    document = served.get("/api/openapi.json")
+    assert document.status_code == 200 and "/post/{id}" in document.json()["paths"]
