@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -380,3 +381,7 @@ def test_the_blueprint_passes_http_semantics_through(served: httpx.Client, owned
     assert head.status_code == 200 and head.content == b""
     document = served.get("/api/openapi.json")
     assert document.status_code == 200 and "/post/{id}" in document.json()["paths"]
+    ui = served.get("/api/docs")
+    assert ui.status_code == 200 and ui.headers["content-type"].startswith("text/html")
+    assets = re.findall(r'(?:src|href)="([^"]*/docs/static/[^"]+)"', ui.text)
+    assert assets and all(served.get(asset).status_code == 200 for asset in assets)  # from the package, no CDN
