@@ -63,6 +63,14 @@ def test_an_api_prefix_on_the_kernels_paths_is_refused(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+def test_the_trusted_header_actor_behind_proxy_headers_is_warned_about(tmp_path: Path) -> None:
+    body = 'api.auth.header.enabled = true\ncache.tiers = ["memory"]\n'
+    done = serve(tmp_path, "--settings", settings(tmp_path, body), "--workers", "2")  # refused after the check
+    assert "WARNING: api.auth.header with --proxy-headers" in done.stderr and done.returncode == 2
+    quiet = serve(tmp_path, "--settings", settings(tmp_path, body), "--workers", "2", "--no-proxy-headers")
+    assert "api.auth.header" not in quiet.stderr and quiet.returncode == 2
+
+
 def test_several_workers_with_an_in_process_cache_only_are_refused(tmp_path: Path) -> None:
     done = serve(tmp_path, "--settings", settings(tmp_path, 'cache.tiers = ["memory"]\n'), "--workers", "2")
     assert done.returncode == 2

@@ -120,6 +120,13 @@ def serve_command(
             f"configuration invalid: {exc.message}", *(p for p in exc.problems if p not in exc.message)
         ) from None
     config = loaded.config
+    if proxy_headers and config.api.auth.header.enabled:
+        typer.echo(
+            "WARNING: api.auth.header with --proxy-headers: uvicorn replaces the peer address with the client's "
+            "from X-Forwarded-For, so api.auth.header.trusted_proxies sees the client and the actor headers are "
+            "ignored; serve with --no-proxy-headers behind the proxy that sets them.",
+            err=True,
+        )
     local = local_cache_settings(config)
     if workers > 1 and local:
         if not allow_local_cache:
