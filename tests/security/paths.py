@@ -338,7 +338,7 @@ MATRIX: dict[str, dict[str, Entry]] = {
         "openapi": NotData("the OpenAPI document: the schema's shape as the settings expose it, no record"),
     },
     "prisma_infra.rest.asgi": {
-        "rest_asgi_app": Via("rest routes"),
+        **dict.fromkeys(("rest_asgi_app", "RestAsgiApp"), Via("rest routes")),
         "to_api_request": NotData("translates a Starlette request into an ApiRequest, reads no record"),
     },
     "rest routes": {

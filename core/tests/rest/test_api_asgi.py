@@ -56,6 +56,15 @@ async def test_crud_and_links_over_http(http: httpx.AsyncClient) -> None:
     assert len(follow.json()["data"]) == 2
 
 
+async def test_every_path_reaches_the_api(api_database: ApiDatabase) -> None:
+    """No router in front of the API: a path with a newline still gets the API's problem+json."""
+    await clean(api_database.infra)
+    async with serving(rest_asgi_app(api_database.infra)) as url, httpx.AsyncClient(base_url=url) as client:
+        odd = await client.get("/slot/%0Aday/1")
+        assert odd.status_code == 404 and odd.headers["content-type"] == "application/problem+json"
+        assert (await client.get("/openapi.json")).json()["servers"][0]["url"] == url
+
+
 async def test_problems_and_limits_over_http(http: httpx.AsyncClient) -> None:
     missing = await http.get("/api/user/999")
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"

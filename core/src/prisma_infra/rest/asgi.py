@@ -1,8 +1,9 @@
-"""`rest_asgi_app`: the REST API as a minimal Starlette app, mountable anywhere.
+"""`rest_asgi_app`: the REST API as a minimal ASGI app (Starlette's request and response), mountable anywhere.
 
-Every path goes to `RestApi.handle` (``/openapi.json`` included); ``/docs`` is
-the docs UI of `prisma_infra.rest.docs_ui` when ``api.docs`` is on. The app
-sets no actor: mount it behind the integration's middleware
+Every HTTP request goes to `RestApi.handle`, whatever its path (no router: a
+path holding any character, a newline included, still gets the API's own
+answer, problem+json for an error); ``/openapi.json`` and ``/docs`` are answered
+there too. The app sets no actor: mount it behind the integration's middleware
 (`prisma_infra.integrations.starlette.InfraMiddleware`), which enters
 ``acting_as`` for the request. The body is read up to ``api.max_body_size``
 (one byte more, to answer 413 without reading an unbounded body).
@@ -12,20 +13,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from prisma_infra.rest.api import RestApi
 from prisma_infra.rest.request import ApiRequest
 
 if TYPE_CHECKING:
+    from starlette.types import Receive, Scope, Send
+
     from prisma_infra.kernel import Kernel
 
-__all__ = ["rest_asgi_app", "to_api_request"]
-
-_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+__all__ = ["RestAsgiApp", "rest_asgi_app", "to_api_request"]
 
 
 async def _body(request: Request, limit: int) -> bytes:
@@ -59,12 +58,29 @@ async def to_api_request(request: Request, limit: int) -> ApiRequest:
     )
 
 
-def rest_asgi_app(kernel: Kernel) -> Starlette:
+class RestAsgiApp:
+    """The ASGI app of `rest_asgi_app` (HTTP only; a lifespan is acknowledged, nothing to start)."""
+
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
+        self.api = RestApi(kernel)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        answer = await self.api.handle(await to_api_request(request, self.kernel.config.api.max_body_size))
+        await Response(answer.body, status_code=answer.status, headers=answer.headers)(scope, receive, send)
+
+
+def rest_asgi_app(kernel: Kernel) -> RestAsgiApp:
     """The REST API of ``kernel`` as an ASGI app: ``app.mount("/api", rest_asgi_app(kernel))``."""
-    api = RestApi(kernel)
-
-    async def endpoint(request: Request) -> Response:
-        answer = await api.handle(await to_api_request(request, kernel.config.api.max_body_size))
-        return Response(answer.body, status_code=answer.status, headers=answer.headers)
-
-    return Starlette(routes=[Route("/{path:path}", endpoint, methods=_METHODS)])
+    return RestAsgiApp(kernel)
