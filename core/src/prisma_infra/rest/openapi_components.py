@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ERRORS",
     "JSON",
+    "KEYED_READ_ERRORS",
     "KEYED_WRITE_ERRORS",
     "PROBLEM_MEDIA_TYPE",
     "READ_ERRORS",
@@ -39,6 +40,7 @@ ERRORS: Final = {
     "401": ("Unauthorized", "The credentials presented are not valid."),
     "403": ("Forbidden", "An access policy denied the operation (names the policy and rule)."),
     "404": ("NotFound", "No such record, or no such resource."),
+    "405": ("MethodNotAllowed", "This path does not offer this method (a key that is an endpoint word)."),
     "409": ("Conflict", "A unique or foreign-key constraint, or a transaction conflict."),
     "412": ("PreconditionFailed", "A precondition of the request failed."),
     "413": ("PayloadTooLarge", "The body is larger than api.max_body_size (or a bulk over api.bulk_max)."),
@@ -49,7 +51,9 @@ ERRORS: Final = {
 }
 READ_ERRORS: Final = ("400", "401", "403", "404", "409", "422", "503", "504")
 WRITE_ERRORS: Final = (*READ_ERRORS, "413", "415")
-KEYED_WRITE_ERRORS: Final = (*WRITE_ERRORS, "412")
+KEYED_WRITE_ERRORS: Final = (*WRITE_ERRORS, "405", "412")
+#: A read by key: a single String key may be an endpoint word (``/post/count``), another method's path.
+KEYED_READ_ERRORS: Final = (*READ_ERRORS, "405")
 
 
 def _header(description: str) -> Doc:

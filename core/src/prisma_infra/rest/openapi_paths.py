@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from prisma_infra.data.model_info import ModelInfo
 from prisma_infra.rest.openapi_components import (
+    KEYED_READ_ERRORS,
     KEYED_WRITE_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
@@ -323,7 +324,7 @@ def _keyed_paths(exposed: ModelExposure, keys: tuple[Field, ...], record: Doc, s
             "read",
             f"Read a {name}",
             {"200": read, "304": {"$ref": "#/components/responses/NotModified"}},
-            READ_ERRORS,
+            KEYED_READ_ERRORS,
             parameters=[*shape, param_ref("IfNoneMatch")],
         )
     if exposed.allows("update"):
