@@ -97,9 +97,13 @@ async def _read(call: Call) -> ApiResponse:
 
 
 async def _list(call: Call) -> ApiResponse:
-    operation, window = listing.list_operation(call)
+    query = listing.list_query(call)
     return await conditional(
-        call.kernel, call.request.header("if-none-match"), operation, lambda: listing.listing(call), window
+        call.kernel,
+        call.request.header("if-none-match"),
+        query.operation,
+        lambda: listing.listing(call, query),
+        query.window,
     )
 
 

@@ -19,6 +19,7 @@ query-string paging, shape and ``search=``; ``GET /{model}/count`` answers
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from prisma_infra.data.pagination import CursorPage, Page
@@ -31,7 +32,7 @@ from prisma_infra.rest.fields import check_order
 from prisma_infra.rest.params import ListParams, decode_cursor, encode_cursor, parse_list_params, parse_where
 from prisma_infra.rest.request import ApiResponse
 
-__all__ = ["count", "count_operation", "list_operation", "listing", "search"]
+__all__ = ["ListQuery", "count", "count_operation", "list_query", "listing", "search"]
 
 _PAGING = frozenset({"page", "cursor"})
 
@@ -72,11 +73,21 @@ def _uses_cursor(call: Call) -> bool:
     return any(key == "cursor" for key, _ in call.request.query)
 
 
-def list_operation(call: Call) -> tuple[Operation, list[Any]]:
-    """The ``findMany`` of a ``GET /{model}`` page without its window, and the window (for its ETag)."""
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """A ``GET /{model}`` parsed once: its ``findMany`` without the page window, the window, the parameters."""
+
+    operation: Operation
+    window: list[Any]
+    params: ListParams
+
+
+def list_query(call: Call) -> ListQuery:
+    """The list a ``GET /{model}`` asks for (built before it runs: the operation and window make its ETag)."""
     params = _params(call)
     window: list[Any] = ["cursor", params.cursor] if _uses_cursor(call) else ["page", _page_number(params)]
-    return call.repo.operation(Action.FIND_MANY, _args(call, params)), [*window, params.per_page]
+    operation = call.repo.operation(Action.FIND_MANY, _args(call, params))
+    return ListQuery(operation, [*window, params.per_page], params)
 
 
 def _page_number(params: ListParams) -> int:
@@ -86,8 +97,8 @@ def _page_number(params: ListParams) -> int:
     return page
 
 
-async def listing(call: Call) -> ApiResponse:
-    return await _run(call, _params(call), None, None)
+async def listing(call: Call, query: ListQuery) -> ApiResponse:
+    return await _run(call, query.params, dict(query.operation.args))
 
 
 async def search(call: Call) -> ApiResponse:
@@ -102,11 +113,11 @@ async def search(call: Call) -> ApiResponse:
     check_order(call.exposure, call.model_name, body.get("orderBy"))
     hidden = call.exposure.hidden
     decoded = decode_where(call.target.model, call.schema, where, where="where", hidden=hidden) if where else None
-    return await _run(call, _params(call), decoded, body.get("orderBy"))
+    params = _params(call)
+    return await _run(call, params, _args(call, params, decoded, body.get("orderBy")))
 
 
-async def _run(call: Call, params: ListParams, where: Any, order: Any) -> ApiResponse:
-    args = _args(call, params, where, order)
+async def _run(call: Call, params: ListParams, args: dict[str, Any]) -> ApiResponse:
     repo = call.repo
     if _uses_cursor(call):
         after = _after(call, params.cursor)
