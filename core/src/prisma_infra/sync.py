@@ -138,6 +138,17 @@ class SyncInfrastructure(SyncProxy):
     def from_settings(cls, *settings_files: str | Path, **kwargs: Any) -> SyncInfrastructure:
         return cls(Infrastructure.from_settings(*settings_files, **kwargs))
 
+    @property
+    def infrastructure(self) -> Infrastructure:
+        """The async `Infrastructure` behind the facade."""
+        target: Infrastructure = self._target
+        return target
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run ``coroutine`` on the facade's loop thread, in a copy of the caller's contextvars; block until done."""
+        result: T = self._runner.run(coroutine)
+        return result
+
     def start(self) -> SyncInfrastructure:
         self._runner.run(self._target.start())
         return self

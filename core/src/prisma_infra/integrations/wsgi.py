@@ -32,7 +32,7 @@ import uuid
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from http import HTTPStatus
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl
 
 from prisma_infra.context import acting_as
@@ -84,11 +84,11 @@ class LoopBridge:
     @property
     def kernel(self) -> Infrastructure:
         """The async infrastructure behind the facade (what `RestApi` and the resolvers read)."""
-        return cast("Infrastructure", self.infra._target)
+        return self.infra.infrastructure
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run ``coroutine`` on the facade's loop thread with the caller's contextvars; block until done."""
-        return cast(T, self.infra._runner.run(coroutine))
+        return self.infra.run(coroutine)
 
     @property
     def rest(self) -> RestApi:
