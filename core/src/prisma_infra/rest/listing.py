@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from prisma_infra.data.pagination import CursorPage, Page
 from prisma_infra.data.prisma_args import and_where
@@ -144,20 +145,16 @@ def _cursor_token(call: Call, after: Any) -> str:
     return encode_cursor(dict(after) if isinstance(after, Mapping) else {fields[0]: after})
 
 
-def _query_with(call: Call, **values: str) -> list[tuple[str, str]]:
-    kept = [(k, v) for k, v in call.request.query if k not in values and k not in _PAGING]
-    return kept + list(values.items())
-
-
-def _link(url: str, rel: str) -> str:
-    return f'<{url}>; rel="{rel}"'
-
-
 def _links(call: Call, pairs: Sequence[tuple[str, dict[str, str]]]) -> dict[str, str]:
-    path = call.request.path.rstrip("/")
-    segments = path.split("/")[2:]  # after the route: "search" for POST /{model}/search
-    links = [_link(call.url(*segments, query=_query_with(call, **values)), rel) for rel, values in pairs]
-    return {"link": ", ".join(links)} if links else {}
+    """``Link``: the request's URL with its paging replaced, once per relation (RFC 8288)."""
+    if not pairs:
+        return {}
+    segments = call.request.path.rstrip("/").split("/")[2:]  # after the route: "search" of /{model}/search
+    base = call.url(*segments)
+    kept = urlencode([(k, v) for k, v in call.request.query if k not in _PAGING and k != "per_page"])
+    prefix = f"{base}?{kept}&" if kept else f"{base}?"
+    links = [f'<{prefix}{urlencode(list(values.items()))}>; rel="{rel}"' for rel, values in pairs]
+    return {"link": ", ".join(links)}
 
 
 def _page_response(call: Call, page: Page[Any]) -> ApiResponse:
