@@ -132,6 +132,8 @@ async def test_post_search_takes_a_full_where(client: ApiClient) -> None:
     assert links(found.headers["link"])["next"].startswith(f"{BASE}/user/search?")
     wrong = await client.post("/user/search", {"filter": {}})
     assert wrong.status == 422
+    bare = await client.post("/user/search", query=[("karma", "gt.4")])  # no body: the query string alone
+    assert bare.status == 200 and [u["karma"] for u in bare.json["data"]] == [5]
 
 
 async def test_count(client: ApiClient) -> None:

@@ -11,7 +11,7 @@ absolute URLs):
 
 ``search=`` adds the model's text search (`Repository.search_where`: every word
 in one of ``models.<Model>.searchable``, ignoring case). ``POST /{model}/search``
-takes the full Prisma ``where`` (and ``orderBy``) as its JSON body, with the same
+takes the full Prisma ``where`` (and ``orderBy``) as its JSON body (optional), with the same
 query-string paging, shape and ``search=``; ``GET /{model}/count`` answers
 ``{"count": n}`` for the query string's filters.
 """
@@ -103,7 +103,7 @@ async def listing(call: Call, query: ListQuery) -> ApiResponse:
 
 
 async def search(call: Call) -> ApiResponse:
-    body = call.body_object()
+    body = call.body_object() if call.request.body else {}  # no body: the query string's filters only
     unknown = sorted(set(body) - {"where", "orderBy"})
     if unknown:
         raise ValidationError(
