@@ -131,8 +131,6 @@ def _aggregate_body(exposed: ModelExposure, *, group: bool) -> Doc:
         properties["by"] = {"anyOf": [by, {"type": "array", "items": by, "minItems": 1}]}
         properties["having"] = {"type": "object"}
         body["required"] = ["by"]
-    else:
-        properties["cursor"] = ref(f"{exposed.name}WhereUnique")
     return body
 
 
