@@ -314,8 +314,10 @@ def test_the_readme_requests(shop: httpx.Client) -> None:
     assert all(u["email"] != "ada@acme.example" for u in others)  # the others' are masked for a customer
 
 
-def test_openapi_document(shop: httpx.Client) -> None:
+def test_openapi_document_and_docs_ui(shop: httpx.Client) -> None:
     document = shop.get("/api/openapi.json")
     assert document.status_code == 200, document.text
     paths = document.json()["paths"]
     assert {"/product", "/product/{id}", "/orderItem/{orderId}/{productId}"} <= set(paths)
+    docs = shop.get("/api/docs")
+    assert docs.status_code == 200 and "text/html" in docs.headers["content-type"], docs.text
