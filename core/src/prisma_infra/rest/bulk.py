@@ -17,6 +17,7 @@ back: ``{"ok": bool, "created": n, "updated": n, "deleted": n, "batches":
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,8 @@ from prisma_infra.rest.encoding import decode_input, decode_where
 from prisma_infra.rest.request import ApiRequestError, ApiResponse
 
 __all__ = ["bulk"]
+
+logger = logging.getLogger(__name__)
 
 _PARTS = ("create", "update", "delete")
 
@@ -109,9 +112,10 @@ async def bulk(call: Call, problem: Callable[[BaseException], dict[str, Any]]) -
         try:
             await _run_batch_tracked(call, batch, done, failed_at)
         except Exception as exc:  # the batch is rolled back; report it and go on
-            batches.append(
-                {"index": index, "size": len(batch), "ok": False, "operation": failed_at[0], "error": problem(exc)}
-            )
+            error = problem(exc)
+            if error.get("status", 500) >= 500:  # the type only: an exception's text may carry values
+                logger.error("REST bulk batch %d of %s failed with %s", index, call.model_name, type(exc).__name__)
+            batches.append({"index": index, "size": len(batch), "ok": False, "operation": failed_at[0], "error": error})
             continue
         counts = done
         batches.append({"index": index, "size": len(batch), "ok": True})
