@@ -63,6 +63,9 @@ async def test_every_path_reaches_the_api(api_database: ApiDatabase) -> None:
         odd = await client.get("/slot/%0Aday/1")
         assert odd.status_code == 404 and odd.headers["content-type"] == "application/problem+json"
         assert (await client.get("/openapi.json")).json()["servers"][0]["url"] == url
+        await api_database.infra.repository("slot").create({"day": "mon/tue", "hour": 9})
+        made = await client.get("/slot/mon%2Ftue/9")  # an encoded slash stays inside its segment
+        assert made.status_code == 200 and made.json()["day"] == "mon/tue"
 
 
 async def test_problems_and_limits_over_http(http: httpx.AsyncClient) -> None:

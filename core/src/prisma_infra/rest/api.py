@@ -43,7 +43,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
 
 from prisma_infra.integrations.problems import MEDIA_TYPE, problem_for
 from prisma_infra.rest import aggregates, bulk, listing, records
@@ -198,7 +197,7 @@ class RestApi:
             raise ApiRequestError(
                 f"The request body exceeds {settings.max_body_size} bytes (api.max_body_size)", status=413
             )
-        segments = [unquote(s) for s in request.path.strip("/").split("/") if s] if request.path.strip("/") else []
+        segments = request.segments()
         if not settings.enabled or not segments:
             raise ApiRequestError("No such resource", status=404)
         document = document_response(kernel, request, method, segments)

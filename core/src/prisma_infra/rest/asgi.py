@@ -12,6 +12,7 @@ there too. The app sets no actor: mount it behind the integration's middleware
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -47,10 +48,19 @@ async def to_api_request(request: Request, limit: int) -> ApiRequest:
     path = request.scope["path"]
     if root and path.startswith(root):
         path = path[len(root) :]
+    raw: bytes | None = request.scope.get("raw_path")
+    raw_path = raw.decode("latin-1") if raw else None
+    encoded_root = quote(root)
+    if raw_path is not None:
+        if encoded_root and raw_path.startswith(encoded_root):
+            raw_path = raw_path[len(encoded_root) :]
+        elif root:  # a root that does not prefix the raw path: rely on the decoded one
+            raw_path = None
     url = request.url
     return ApiRequest(
         method=request.method,
         path=path or "/",
+        raw_path=raw_path,
         query=request.query_params.multi_items(),
         headers={k.lower(): v for k, v in request.headers.items()},
         body=await _body(request, limit),

@@ -149,7 +149,7 @@ def _links(call: Call, pairs: Sequence[tuple[str, dict[str, str]]]) -> dict[str,
     """``Link``: the request's URL with its paging replaced, once per relation (RFC 8288)."""
     if not pairs:
         return {}
-    segments = call.request.path.rstrip("/").split("/")[2:]  # after the route: "search" of /{model}/search
+    segments = call.request.segments()[1:]  # after the route: "search" of /{model}/search
     base = call.url(*segments)
     kept = urlencode([(k, v) for k, v in call.request.query if k not in _PAGING and k != "per_page"])
     prefix = f"{base}?{kept}&" if kept else f"{base}?"

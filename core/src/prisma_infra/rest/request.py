@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 from prisma_infra.errors import PrismaInfraError
 
@@ -21,10 +22,13 @@ __all__ = ["ApiRequest", "ApiRequestError", "ApiResponse"]
 class ApiRequest:
     """One HTTP request as the REST API sees it.
 
-    ``path`` is relative to the API's mount point (``"/user/42"``); ``query``
-    keeps the order and the repeated keys of the query string; ``headers`` has
-    lower-cased keys; ``base_url`` is the absolute URL of the API root (no
-    trailing slash needed), used for ``Link`` and ``Location`` headers.
+    ``path`` is relative to the API's mount point, percent-decoded as ASGI and
+    WSGI give it (``"/user/42"``); ``query`` keeps the order and the repeated
+    keys of the query string; ``headers`` has lower-cased keys; ``base_url`` is
+    the absolute URL of the API root (no trailing slash needed), used for
+    ``Link`` and ``Location`` headers. ``raw_path``, when the adapter has it (ASGI's
+    ``raw_path``), is the same path still percent-encoded: the API then splits
+    it before decoding, so a key holding ``/`` (sent as ``%2F``) stays one segment.
     """
 
     method: str
@@ -33,6 +37,13 @@ class ApiRequest:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
     base_url: str = "http://localhost"
+    raw_path: str | None = None
+
+    def segments(self) -> list[str]:
+        """The path's segments, decoded (from ``raw_path`` when given), without empty ones."""
+        if self.raw_path is not None:
+            return [unquote(part) for part in self.raw_path.split("/") if part]
+        return [part for part in self.path.split("/") if part]
 
     def header(self, name: str, default: str | None = None) -> str | None:
         """The value of header ``name`` (case-insensitive), or ``default``."""
