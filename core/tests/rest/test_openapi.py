@@ -108,6 +108,8 @@ def test_encoded_records_and_bodies_fit_their_schemas(schema: Schema) -> None:
         "owner": {"id": 3, "name": "Ada", "email": "a@example.com", "secret": None},
     }
     check(doc, orjson.loads(dumps(encode_record(item, schema, record))), "Item")
+    with pytest.raises(jsonschema.ValidationError):  # the document refuses a hidden field in an answer
+        check(document(schema, api={"exclude_fields": ["Owner.secret"]}), {"id": 1, "secret": "x"}, "Owner")
     body = {
         "name": "w",
         "big": "-42",

@@ -6,7 +6,8 @@ Decimal as strings with a pattern (input also takes a JSON integer / number), Da
 exposure shows appears: hidden fields and relations to hidden models are absent.
 
 * ``<Model>``: a record as the API returns it. No property is required, because ``?select=`` returns
-  a subset; a field that cannot be null is not nullable; relations appear with ``include``.
+  a subset; a field that cannot be null is not nullable; relations appear with ``include``; no other
+  property may appear (a hidden field in an answer is a schema violation).
 * ``<Model>Create``: the body of ``POST``; required are the fields Prisma requires (no default, not
   ``@updatedAt``, not a list); a required relation is given by its foreign key or by a nested write.
 * ``<Model>Update``: the body of ``PATCH``, every field optional; numbers also take
@@ -142,7 +143,14 @@ def _read_schema(exposed: ModelExposure) -> Schema_:
             if not field.is_required:
                 schema = nullable(schema)
         properties[field.name] = _described(schema, field)
-    out: Schema_ = {"type": "object", "properties": properties}
+    if any(f.kind == "object" for f in _visible(exposed)):
+        properties["_count"] = {
+            "type": "object",
+            "description": "Related records counted (``include=_count``).",
+            "additionalProperties": {"type": "integer", "minimum": 0},
+        }
+    # Strict: a field the API hides must never appear in an answer (schemathesis checks every body).
+    out: Schema_ = {"type": "object", "properties": properties, "additionalProperties": False}
     if exposed.model.documentation:
         out["description"] = exposed.model.documentation
     return out
