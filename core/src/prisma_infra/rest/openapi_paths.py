@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from prisma_infra.data.model_info import ModelInfo
+from prisma_infra.rest.filters import OPERATORS, RESERVED
 from prisma_infra.rest.openapi_components import (
     KEYED_READ_ERRORS,
     KEYED_WRITE_ERRORS,
@@ -24,29 +25,20 @@ if TYPE_CHECKING:
     from prisma_infra.rest.exposure import ModelExposure
     from prisma_infra.schema import Field, Schema
 
-__all__ = ["model_paths"]
+__all__ = ["WORDS", "model_paths"]
 
-_LIST_PARAMS: Final = (
-    "where",
-    "or",
-    "and",
-    "order",
-    "select",
-    "include",
-    "omit",
-    "page",
-    "per_page",
-    "cursor",
-    "search",
-)
+#: The query keys that are not filters (`prisma_infra.rest.filters`), and the logical groups.
+_LIST_PARAMS: Final = ("where", "or", "and", *sorted(RESERVED - {"where"}))
 _SHAPE_PARAMS: Final = ("select", "include", "omit")
-_WORDS: Final = ("search", "count", "aggregate", "group-by", "analytics", "bulk")
+#: The second path segments that name an endpoint, not a key: `prisma_infra.rest.api.COLLECTION_WORDS` (which
+#: imports this module's package lazily; tests/rest checks that the two agree).
+WORDS: Final = ("aggregate", "analytics", "bulk", "count", "group-by", "search")
 _ANALYTICS_PARAMS: Final = ("metrics", "group_by", "since", "until", "interval", "date_field", "tz")
 
 _FILTER_SYNTAX: Final = (
-    "Filter on this field: `op.value` with op one of eq, neq, gt, gte, lt, lte, like, ilike (`*` is the "
-    "wildcard), in.(a,b), is.null, is.true, is.false; `not.` before an op negates it. The value is in the "
-    "field's encoding"
+    f"Filter on this field: `op.value` with op one of {', '.join(OPERATORS)} (`*` is the like/ilike wildcard; "
+    "in.(a,b); is.null, is.true, is.false; cs/ov for lists); `not.` before an op negates it. The value is in "
+    "the field's encoding"
 )
 _LIST_TEXT: Final = (
     "Filters: `field=op.value` for every field (see each parameter); relation paths join by dots "
@@ -144,7 +136,7 @@ def _key_param(field: Field, single: bool) -> Doc:
     if field.kind == "scalar" and field.type in ("String", "Bytes", "Json"):
         value = {"type": "string", "minLength": 1}
         if single:
-            value["not"] = {"enum": list(_WORDS)}  # these words name the model's endpoints
+            value["not"] = {"enum": list(WORDS)}  # these words name the model's endpoints
     return {
         "name": field.name,
         "in": "path",
