@@ -24,7 +24,7 @@ from prisma_infra.errors import ValidationError
 from prisma_infra.operation import Action
 from prisma_infra.rest.call import Call, json_response
 from prisma_infra.rest.encoding import decode_where
-from prisma_infra.rest.fields import AGGREGATES, check_aggregate, check_field, check_order
+from prisma_infra.rest.fields import AGGREGATES, check_aggregate, check_order
 from prisma_infra.rest.params import parse_where
 from prisma_infra.rest.request import ApiRequestError, ApiResponse
 
@@ -46,9 +46,10 @@ def _checked_body(call: Call, allowed: frozenset[str], what: str) -> dict[str, A
         )
     model = call.model_name
     exposure = call.exposure
-    check_order(exposure, model, body.get("orderBy"))
+    ctx, target = call.filters, call.target.model
+    check_order(ctx, target, body.get("orderBy"))
     for key in AGGREGATES:
-        check_aggregate(exposure, model, body.get(key), label=key)
+        check_aggregate(ctx, target, body.get(key), label=key)
     for key in _WINDOW:
         value = body.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
@@ -75,12 +76,12 @@ async def group_by(call: Call) -> ApiResponse:
             f"{call.model_name}: group-by needs 'by', a field name or a list of them", model=call.model_name, field="by"
         )
     for name in names:
-        check_field(call.exposure, call.model_name, name, where="by")
+        call.filters.field(call.target.model, name, "by")
     having = args.get("having")
     if isinstance(having, dict):
         for name in having:
             if name not in ("AND", "OR", "NOT"):
-                check_field(call.exposure, call.model_name, name, where="having")
+                call.filters.field(call.target.model, name, "having")
     args["by"] = names
     result = await call.repo.run(Action.GROUP_BY, args)
     return json_response(200, {"data": call.encode(result)})
@@ -105,16 +106,16 @@ async def analytics(call: Call) -> ApiResponse:
     for metric in metrics:
         _, _, field = metric.partition(":")
         if field:
-            check_field(call.exposure, call.model_name, field, where="metrics")
+            call.filters.field(call.target.model, field, "metrics")
     query = query.metrics(metrics)
     groups = _names(request.query_value("group_by"))
     for name in groups:
-        check_field(call.exposure, call.model_name, name, where="group_by")
+        call.filters.field(call.target.model, name, "group_by")
     if groups:
         query = query.group_by(groups)
     date_field = request.query_value("date_field")
     if date_field:
-        check_field(call.exposure, call.model_name, date_field, where="date_field")
+        call.filters.field(call.target.model, date_field, "date_field")
         query = query.date_field(date_field)
     since, until = request.query_value("since"), request.query_value("until")
     if since:

@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode
 from prisma_infra.data.repository import Repository, repository
 from prisma_infra.errors import ValidationError
 from prisma_infra.rest.encoding import decode_scalar, dumps, encode_record, encode_value
+from prisma_infra.rest.filters import FilterContext
 from prisma_infra.rest.request import ApiRequest, ApiRequestError, ApiResponse
 
 if TYPE_CHECKING:
@@ -61,6 +62,11 @@ class Call:
     @property
     def model_name(self) -> str:
         return self.target.name
+
+    @property
+    def filters(self) -> FilterContext:
+        """The query-string parser's context: the schema, the hidden fields, the provider."""
+        return FilterContext(self.schema, self.exposure.hidden, self.repo.info.provider)
 
     @property
     def repo(self) -> Repository:

@@ -66,10 +66,6 @@ class ModelExposure:
     def allows(self, action: ApiAction) -> bool:
         return action in self.actions
 
-    def visible_fields(self) -> tuple[str, ...]:
-        """The model's field names without the hidden ones, in schema order."""
-        return tuple(f.name for f in self.model.fields if f.name not in self.hidden)
-
 
 @dataclass(frozen=True, slots=True)
 class Exposure:

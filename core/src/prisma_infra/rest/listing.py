@@ -111,7 +111,7 @@ async def search(call: Call) -> ApiResponse:
             model=call.model_name,
         )
     where = body.get("where")
-    check_order(call.exposure, call.model_name, body.get("orderBy"))
+    check_order(call.filters, call.target.model, body.get("orderBy"))
     hidden = call.exposure.hidden
     decoded = decode_where(call.target.model, call.schema, where, where="where", hidden=hidden) if where else None
     params = _params(call)
