@@ -22,6 +22,7 @@ from prisma_infra.rest.encoding import (
     decode_scalar,
     decode_where,
     dumps,
+    encode_aggregate,
     encode_record,
 )
 
@@ -200,3 +201,28 @@ async def test_scalar_lists_round_trip(infra: Infrastructure) -> None:
     assert roundtrip(infra, "listing", updated)["sizes"] == [str(BIG), "5"]
     where = decode_where(listing, schema, {"sizes": {"has": str(BIG)}}, where="where")
     assert await infra.repository("listing").count(where=where) == 1
+
+
+async def test_aggregates_and_groups_take_their_fields_encodings(infra: Infrastructure) -> None:
+    await create_item(infra)
+    schema = infra.schema
+    item = schema.model("Item")
+    more = decode_input(item, schema, {**SENT, "name": "second", "price": "0.33", "tier": "FREE"}, where="body")
+    await infra.repository("item").create(more)
+    result = await infra.call(
+        "Item",
+        "aggregate",
+        {"_sum": {"big": True, "price": True}, "_min": {"at": True}, "_avg": {"price": True}, "_count": {"_all": True}},
+    )
+    out = orjson.loads(dumps(encode_aggregate(item, schema, result)))
+    assert out["_sum"]["big"] == str(2 * BIG)  # a BigInt sum stays exact: a string
+    assert Decimal(out["_sum"]["price"]) == Decimal("12346.00") and out["_min"]["at"] == "2024-05-01T12:30:15.123Z"
+    assert Decimal(out["_avg"]["price"]) == Decimal("6173") and out["_count"] == {"_all": 2}
+    groups = await infra.call(
+        "Item", "groupBy", {"by": ["tier", "at"], "_sum": {"big": True}, "orderBy": {"tier": "asc"}}
+    )
+    encoded = orjson.loads(dumps(encode_aggregate(item, schema, groups)))
+    assert [(g["tier"], g["at"], g["_sum"]["big"]) for g in encoded] == [
+        ("FREE", "2024-05-01T12:30:15.123Z", str(BIG)),
+        ("PRO", "2024-05-01T12:30:15.123Z", str(BIG)),
+    ]

@@ -60,6 +60,7 @@ __all__ = [
     "decode_value",
     "decode_where",
     "dumps",
+    "encode_aggregate",
     "encode_datetime",
     "encode_record",
     "encode_value",
@@ -114,6 +115,41 @@ def encode_record(
         else:
             out[key] = encoder(value)
     return out
+
+
+_AGGREGATES = frozenset({"_sum", "_min", "_max", "_avg"})
+
+
+def encode_aggregate(model: Model, schema: Schema, result: Any) -> Any:
+    """An ``aggregate`` result, or a ``groupBy`` group (or a list of them), with values encoded by their field.
+
+    ``_sum``/``_min``/``_max`` values and a group's own fields take their field's encoding (a BigInt sum is
+    a string); ``_avg`` of a Decimal is a Decimal string, of other numbers a number; ``_count`` stays
+    integers.
+    """
+    if isinstance(result, list | tuple):
+        return [encode_aggregate(model, schema, item) for item in result]
+    if not isinstance(result, Mapping):
+        return result
+    plan = _plan(schema, model)
+    out: dict[str, Any] = {}
+    for key, value in result.items():
+        if key in _AGGREGATES and isinstance(value, Mapping):
+            out[key] = {name: _aggregated(plan.get(name), key, item) for name, item in value.items()}
+        elif key in plan and plan[key][1] is not None and value is not None:
+            out[key] = encode_value(plan[key][0], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _aggregated(entry: tuple[Field, Callable[[Any], Any] | None] | None, kind: str, value: Any) -> Any:
+    if entry is None or value is None:
+        return value
+    encoder = entry[1]
+    if kind == "_avg":
+        return decimal_text(value) if isinstance(value, Decimal) else value
+    return encoder(value) if encoder is not None else value
 
 
 def _default(value: Any) -> Any:
