@@ -10,9 +10,6 @@ Every failure is collected and shown (operation, request, response), not only th
 
 from __future__ import annotations
 
-import asyncio
-import base64
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -20,10 +17,7 @@ import hypothesis
 import pytest
 import requests
 import schemathesis
-from fastapi import FastAPI
 from openapi_spec_validator import OpenAPIV31SpecValidator
-from prisma_infra.infrastructure import Infrastructure
-from prisma_infra.integrations.fastapi import PrismaInfra
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -33,11 +27,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from core.tests.rest.rest_support import PROVIDERS, schema_path, settings
-from tests.http_server import ServedApp, asgi_server
-from tests.real_databases import pushed
+from tests.http_server import ServedApp
+from tests.rest.rest_http import served
 
 pytestmark = pytest.mark.integration
+
+__all__ = ["served"]
 
 #: Requests per operation and generation mode (positive, negative): bounded for the suite's budget.
 EXAMPLES = 5
@@ -48,43 +43,6 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-API = {"exclude_fields": ["Owner.secret"], "page_size": 5, "max_page_size": 20}
-
-
-@pytest.fixture(scope="module", params=PROVIDERS)
-def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
-    provider: str = request.param
-    folder = tmp_path_factory.mktemp(f"schemathesis-{provider}")
-    url = asyncio.run(pushed(provider, "prisma_infra_rest_fuzz", schema_path(provider), folder))
-    integration = PrismaInfra(Infrastructure(settings(provider, url, api=API)))
-    app = FastAPI(lifespan=integration.lifespan)
-    integration.install(app)
-    with asgi_server(app) as server:
-        seed(server.url + "/api")
-        yield server
-
-
-def seed(api: str) -> None:
-    """A few records of every model, so that generated keys and filters sometimes meet one."""
-    with httpx.Client(base_url=api) as client:
-        for i in (1, 2):
-            owner = client.post("/owner", json={"name": f"Owner {i}", "email": f"o{i}@example.com"})
-            assert owner.status_code == 201, owner.text
-            item = {
-                "name": f"item {i}",
-                "big": str(2**53 + i),
-                "ratio": 0.5,
-                "price": "10.25",
-                "active": True,
-                "at": "2024-05-01T12:00:00Z",
-                "blob": base64.b64encode(b"\x00\x01").decode(),
-                "meta": {"i": i},
-                "owner": {"connect": {"id": owner.json()["id"]}},
-            }
-            assert client.post("/item", json=item).status_code == 201
-            post = client.post("/blogPost", json={"title": f"Post {i}", "authorId": owner.json()["id"]})
-            assert post.status_code == 201, post.text
-            assert client.post("/slot", json={"day": i, "tier": "PRO", "label": "x"}).status_code == 201
 
 
 def _mount_newline(case: Any, response: Any) -> bool:
