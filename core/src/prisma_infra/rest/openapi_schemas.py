@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 from prisma_infra.rest.values import BIGINT_PATTERN, DECIMAL_PATTERN
 
 if TYPE_CHECKING:
+    from prisma_infra.config.api import ApiAction
     from prisma_infra.rest.exposure import Exposure, ModelExposure
     from prisma_infra.schema import Field, Model, Schema
 
@@ -337,6 +338,14 @@ def _where_unique(exposed: ModelExposure) -> Schema_:
     return options[0] if len(options) == 1 else {"anyOf": options}
 
 
+#: The input components a model's own actions use.
+_INPUTS_OF: Final[tuple[tuple[str, tuple[ApiAction, ...]], ...]] = (
+    ("Create", ("create", "bulk")),
+    ("Update", ("update", "bulk")),
+    ("Upsert", ("upsert",)),
+)
+
+
 def model_schemas(schema: Schema, exposure: Exposure) -> dict[str, Schema_]:
     """Every component schema of the exposed models and the enums they use, by component name."""
     out: dict[str, Schema_] = {}
@@ -345,8 +354,9 @@ def model_schemas(schema: Schema, exposure: Exposure) -> dict[str, Schema_]:
     for exposed in exposure.models.values():
         name = exposed.name
         out[name] = _read_schema(exposed)
-        for kind in ("Create", "Update", "Upsert"):
-            inputs.component(name, kind)
+        for kind, actions in _INPUTS_OF:
+            if any(exposed.allows(a) for a in actions):  # nested writes build what they need on demand
+                inputs.component(name, kind)
         out[f"{name}WhereUnique"] = _where_unique(exposed)
         enums.update(f.type for f in _visible(exposed) if f.kind == "enum")
     for enum in schema.enums:
