@@ -18,6 +18,7 @@ import pytest
 import requests
 import schemathesis
 from openapi_spec_validator import OpenAPIV31SpecValidator
+from prisma_infra.rest.openapi_paths import WORDS
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -35,7 +36,7 @@ pytestmark = pytest.mark.integration
 __all__ = ["served"]
 
 #: Requests per operation and generation mode (positive, negative): bounded for the suite's budget.
-EXAMPLES = 5
+EXAMPLES = 8
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -53,8 +54,16 @@ def _mount_newline(case: Any, response: Any) -> bool:
     return response.status_code == 404 and content_type == "application/json" and "%0A" in response.request.url
 
 
+def _group_page_without_order(case: Any, response: Any) -> bool:
+    """A group-by with ``take``/``skip`` and no ``orderBy`` (the document requires one): Prisma answers P2019
+    ("Input error"), which the prisma plugin's error mapping leaves a generic `EngineError`, a 500, not a 422."""
+    body = case.body if isinstance(case.body, dict) else {}
+    paged = ("take" in body or "skip" in body) and "orderBy" not in body
+    return response.status_code == 500 and case.path.endswith("/group-by") and paged
+
+
 #: Failures of other modules, reported to their owners: each is skipped while it lasts (delete it once fixed).
-KNOWN_FAILURES = (_mount_newline,)
+KNOWN_FAILURES = (_mount_newline, _group_page_without_order)
 
 
 def fuzz(operation: Any, mode: GenerationMode, session: requests.Session) -> list[str]:
@@ -71,6 +80,8 @@ def fuzz(operation: Any, mode: GenerationMode, session: requests.Session) -> lis
         suppress_health_check=list(hypothesis.HealthCheck),
     )
     def run(case: Any) -> None:
+        if any(value in WORDS for value in (case.path_parameters or {}).values()):
+            return  # a key that is an endpoint word (refused by the document) is another operation's path
         response = case.call(session=session, timeout=30)
         if any(known(case, response) for known in KNOWN_FAILURES):
             return

@@ -123,6 +123,8 @@ def _aggregate_body(exposed: ModelExposure, *, group: bool) -> Doc:
         properties["by"] = {"anyOf": [by, {"type": "array", "items": by, "minItems": 1}]}
         properties["having"] = {"type": "object"}
         body["required"] = ["by"]
+        # Prisma pages groups only in a stated order (of fields that are in `by`).
+        body["dependentRequired"] = {"take": ["orderBy"], "skip": ["orderBy"]}
     return body
 
 

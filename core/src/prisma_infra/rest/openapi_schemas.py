@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
-from prisma_infra.rest.values import BIGINT_PATTERN, DECIMAL_PATTERN
+from prisma_infra.rest.values import BIGINT_PATTERN, DECIMAL_MAX_DIGITS, DECIMAL_PATTERN
 
 if TYPE_CHECKING:
     from prisma_infra.config.api import ApiAction
@@ -102,7 +102,7 @@ _IN: Final[dict[str, Schema_]] = {
     "Decimal": {
         "type": ["string", "number"],
         "pattern": DECIMAL_PATTERN,
-        "description": "A decimal number: a string (or a JSON number).",
+        "description": f"A decimal number: a string (or a JSON number), below 1e{DECIMAL_MAX_DIGITS} in magnitude.",
     },
     "DateTime": {"type": "string", "format": "date-time", "description": "ISO 8601 (RFC 3339)."},
 }

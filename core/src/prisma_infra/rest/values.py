@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BIGINT_PATTERN",
+    "DECIMAL_MAX_DIGITS",
     "DECIMAL_PATTERN",
     "ENCODERS",
     "Hidden",
@@ -127,18 +128,28 @@ def _parse_datetime(text: str) -> dt.datetime | None:
     return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed
 
 
+#: The largest Decimal taken: the engine's arithmetic (``increment``...) and SQLite hold a double, and no
+#: other database column of Prisma's Decimal reaches further.
+DECIMAL_MAX_DIGITS: Final = 308
+
+
 def _parse_decimal(text: str) -> Decimal | None:
     if not _DECIMAL.match(text):
         return None
     try:
-        return Decimal(text)
+        number = Decimal(text)
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
         return None
+    return _in_range(number)
+
+
+def _in_range(number: Decimal) -> Decimal | None:
+    return number if number.is_zero() or number.adjusted() < DECIMAL_MAX_DIGITS else None
 
 
 _EXPECTED: Final = {
     "BigInt": "BigInt (a string of decimal digits)",
-    "Decimal": "Decimal (a decimal number as a string)",
+    "Decimal": f"Decimal (a decimal number as a string, below 1e{DECIMAL_MAX_DIGITS})",
     "DateTime": "DateTime (ISO 8601)",
     "Bytes": "Bytes (base64)",
     "Int": "Int",
@@ -168,10 +179,11 @@ def decode_value(field: Field, value: Any, *, model: str | None = None, where: s
         return converted
     if kind == "Decimal":
         if isinstance(value, int) and not isinstance(value, bool):
-            return Decimal(value)
-        if isinstance(value, float) and value == value and abs(value) != float("inf"):
-            return Decimal(repr(value))
-        number = _parse_decimal(value) if isinstance(value, str) else None
+            number: Decimal | None = _in_range(Decimal(value))
+        elif isinstance(value, float) and value == value and abs(value) != float("inf"):
+            number = Decimal(repr(value))
+        else:
+            number = _parse_decimal(value) if isinstance(value, str) else None
         if number is None:
             raise invalid(model, field, _EXPECTED[kind], where)
         return number
