@@ -22,6 +22,7 @@ from prisma_infra.schema import Schema
 from prisma_infra_prisma.dmmf import load_datamodel
 
 from core.tests.rest.rest_support import schema_path
+from core.tests.schema.dmmf_fixtures import load_fixture
 
 ERRORS = ("400", "401", "403", "404", "409", "422", "503", "504")
 
@@ -53,6 +54,17 @@ def test_the_document_is_valid_openapi_3_1(schema: Schema) -> None:
     with_jwt = document(schema, api={"auth": {"jose": {"enabled": True, "algorithms": ["HS256"], "secret": "k"}}})
     OpenAPIV31SpecValidator(with_jwt).validate()
     assert with_jwt["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+@pytest.mark.parametrize("fixture", ["blog", "mapped", "shop_mysql", "notes_sqlite"])
+def test_every_fixture_schema_gives_a_valid_document(fixture: str) -> None:
+    """Other shapes (implicit many-to-many, self relations, named compound keys, @map, MySQL and SQLite)."""
+    schema = Schema.from_datamodel(load_fixture(fixture))
+    doc = build_document(InfraConfig(), schema)
+    OpenAPIV31SpecValidator(doc).validate()
+    for model in schema.models:
+        assert model.name in doc["components"]["schemas"]
+        assert f"/{model.name[:1].lower()}{model.name[1:]}" in doc["paths"]
 
 
 def test_every_model_has_its_schemas_in_the_api_encodings(schema: Schema) -> None:
