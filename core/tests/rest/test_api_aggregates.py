@@ -67,6 +67,13 @@ async def test_group_by(client: ApiClient) -> None:
     ]
     assert (await client.post("/user/group-by", {"_count": True})).status == 422  # no by
     assert (await client.post("/user/group-by", {"by": ["secretNote"]})).status == 422
+    assert (await client.post("/user/group-by", {"by": ["role"], "take": 1})).status == 422  # take needs an orderBy
+    unordered = await client.post("/user/group-by", {"by": ["role"], "orderBy": [{"karma": "asc"}]})
+    assert unordered.status == 422 and unordered.json["field"] == "karma"  # not one of the by fields
+    paged = await client.post(
+        "/user/group-by", {"by": ["role"], "orderBy": [{"role": "asc"}], "take": 1, "_count": True}
+    )
+    assert paged.status == 200 and len(paged.json["data"]) == 1
 
 
 async def test_analytics(client: ApiClient) -> None:

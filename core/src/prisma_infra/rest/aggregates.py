@@ -23,7 +23,7 @@ from prisma_infra.analytics.service_keys import ANALYTICS
 from prisma_infra.errors import ValidationError
 from prisma_infra.operation import Action
 from prisma_infra.rest.call import Call, json_response
-from prisma_infra.rest.encoding import decode_where
+from prisma_infra.rest.encoding import decode_where, encode_aggregate
 from prisma_infra.rest.fields import AGGREGATES, check_aggregate, check_order
 from prisma_infra.rest.params import parse_where
 from prisma_infra.rest.request import ApiRequestError, ApiResponse
@@ -64,7 +64,7 @@ def _checked_body(call: Call, allowed: frozenset[str], what: str) -> dict[str, A
 async def aggregate(call: Call) -> ApiResponse:
     args = _checked_body(call, _AGGREGATE_KEYS, "an aggregate body")
     result = await call.repo.run(Action.AGGREGATE, args)
-    return json_response(200, result)
+    return json_response(200, encode_aggregate(call.target.model, call.schema, result))
 
 
 async def group_by(call: Call) -> ApiResponse:
@@ -82,9 +82,32 @@ async def group_by(call: Call) -> ApiResponse:
         for name in having:
             if name not in ("AND", "OR", "NOT"):
                 call.filters.field(call.target.model, name, "having")
+    _check_group_order(call, args, names)
     args["by"] = names
     result = await call.repo.run(Action.GROUP_BY, args)
-    return json_response(200, {"data": call.encode(result)})
+    return json_response(200, {"data": encode_aggregate(call.target.model, call.schema, result)})
+
+
+def _check_group_order(call: Call, args: dict[str, Any], by: list[str]) -> None:
+    """What Prisma's engine refuses with an input error (not a validation error): ``take``/``skip``
+    without ``orderBy``, and an ``orderBy`` field that is not in ``by``."""
+    model = call.model_name
+    order = args.get("orderBy")
+    if order is None:
+        for key in _WINDOW:
+            if key in args:
+                raise ValidationError(f"{model}: group-by {key} needs an orderBy", model=model, field=key)
+        return
+    for item in order if isinstance(order, list) else [order]:
+        if not isinstance(item, dict):
+            continue
+        for name in item:
+            if name not in AGGREGATES and name not in by:
+                raise ValidationError(
+                    f"{model}: group-by orders by {name!r}, which is not one of its 'by' fields",
+                    model=model,
+                    field=name,
+                )
 
 
 _ANALYTICS_PARAMS = frozenset({"metrics", "group_by", "since", "until", "interval", "date_field", "tz"})

@@ -83,7 +83,7 @@ class ApiResponse:
 
 
 class ApiRequestError(PrismaInfraError):
-    """A bad request detected by the REST API itself (400/404/405/406/412/413/415).
+    """A bad request detected by the REST API itself (the API raises 400, 404, 405, 413 and 415).
 
     The message names the model, field or parameter at fault and never carries
     a record value. ``headers`` are sent with the problem (``Allow`` for 405).
