@@ -202,7 +202,8 @@ def test_routes_keys_filters_and_responses(schema: Schema) -> None:
     for status in ERRORS:
         assert status in read
     update = paths["/owner/{id}"]["patch"]["responses"]
-    assert {"409", "412", "415", "422"} <= set(update)
+    assert {"405", "409", "415", "422"} <= set(update) and "412" not in update  # no If-Match: never sent
+    assert paths["/owner/search"]["post"]["requestBody"]["required"] is False
     problem = doc["components"]["responses"]["Unprocessable"]["content"]["application/problem+json"]["schema"]
     assert problem == {"$ref": "#/components/schemas/Problem"}
     assert "Retry-After" in doc["components"]["responses"]["Unavailable"]["headers"]

@@ -42,7 +42,6 @@ ERRORS: Final = {
     "404": ("NotFound", "No such record, or no such resource."),
     "405": ("MethodNotAllowed", "This path does not offer this method (a key that is an endpoint word)."),
     "409": ("Conflict", "A unique or foreign-key constraint, or a transaction conflict."),
-    "412": ("PreconditionFailed", "A precondition of the request failed."),
     "413": ("PayloadTooLarge", "The body is larger than api.max_body_size (or a bulk over api.bulk_max)."),
     "415": ("UnsupportedMediaType", "The body is not JSON."),
     "422": ("Unprocessable", "A field or value does not fit the schema (names model, field, suggestion)."),
@@ -51,7 +50,7 @@ ERRORS: Final = {
 }
 READ_ERRORS: Final = ("400", "401", "403", "404", "409", "422", "503", "504")
 WRITE_ERRORS: Final = (*READ_ERRORS, "413", "415")
-KEYED_WRITE_ERRORS: Final = (*WRITE_ERRORS, "405", "412")
+KEYED_WRITE_ERRORS: Final = (*WRITE_ERRORS, "405")
 #: A read by key: a single String key may be an endpoint word (``/post/count``), another method's path.
 KEYED_READ_ERRORS: Final = (*READ_ERRORS, "405")
 
@@ -198,5 +197,5 @@ def json_content(schema: Doc, description: str, headers: Doc | None = None) -> D
     return out
 
 
-def json_body(schema: Doc) -> Doc:
-    return {"required": True, "content": {JSON: {"schema": schema}}}
+def json_body(schema: Doc, *, required: bool = True) -> Doc:
+    return {"required": required, "content": {JSON: {"schema": schema}}}

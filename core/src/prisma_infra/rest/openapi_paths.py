@@ -183,7 +183,7 @@ def model_paths(schema: Schema, exposed: ModelExposure) -> dict[str, Doc]:
                 {"200": _list_response(name)},
                 WRITE_ERRORS,
                 parameters=listing,
-                requestBody=json_body(search_body),
+                requestBody=json_body(search_body, required=False),  # none: the query string's filters only
             )
         }
     if exposed.allows("create"):
