@@ -49,7 +49,7 @@ from prisma_infra.rest import aggregates, bulk, listing, records
 from prisma_infra.rest.call import Call
 from prisma_infra.rest.docs_pages import DOCUMENT_PATHS, document_response
 from prisma_infra.rest.etag import conditional
-from prisma_infra.rest.exposure import ModelExposure, exposure
+from prisma_infra.rest.exposure import ENDPOINT_WORDS, ModelExposure, exposure
 from prisma_infra.rest.openapi import openapi_document
 from prisma_infra.rest.request import ApiRequest, ApiRequestError, ApiResponse
 
@@ -61,8 +61,8 @@ __all__ = ["ROUTES", "SERVICE_ROUTES", "RestApi", "Route", "problem_response"]
 
 logger = logging.getLogger(__name__)
 
-#: Second path segments that name an endpoint of the model, not a key.
-COLLECTION_WORDS = frozenset({"search", "count", "aggregate", "group-by", "analytics", "bulk"})
+#: Second path segments that name an endpoint of the model, not a key (`prisma_infra.rest.exposure`).
+COLLECTION_WORDS = ENDPOINT_WORDS
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from prisma_infra.schema import Model, Schema
 
 __all__ = [
+    "ENDPOINT_WORDS",
     "READ_ACTIONS",
     "Exposure",
     "ModelExposure",
@@ -41,6 +42,9 @@ __all__ = [
     "route_name",
 ]
 
+#: The second path segments that name an endpoint of a model (``/post/count``), not a key: they win over a
+#: one-field key of that text.
+ENDPOINT_WORDS: frozenset[str] = frozenset({"search", "count", "aggregate", "group-by", "analytics", "bulk"})
 #: The actions that never write (all a ``view`` may offer).
 READ_ACTIONS: frozenset[ApiAction] = frozenset({"list", "read", "count", "aggregate", "group_by", "analytics"})
 
