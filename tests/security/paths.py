@@ -219,6 +219,9 @@ MATRIX: dict[str, dict[str, Entry]] = {
         "from_settings": LIFECYCLE,
         "start": (f"{EP}test_sync_facade_carries_the_actor",),
         "close": LIFECYCLE,
+        "infrastructure": Via("Infrastructure"),
+        "run": NotData("runs the caller's own coroutine on the loop thread, in a copy of the caller's context (its "
+                       "actor): what the coroutine reads or writes goes through the surfaces listed here"),
     },
     "ModelCache": {
         "clear": (f"{CA}test_cache_facade_invalidate_and_clear_stay_scoped",),
