@@ -3,15 +3,12 @@ routes, the Host guard over all of it, the lifespan owning the kernel — on a r
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from prisma_infra.hookspecs import hookimpl
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.plugin_manager import PluginManager
@@ -20,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from core.tests.doubles import DoubleEnginePlugin, memory_infrastructure
+from tests.http_server import serving
 
 TOKEN = "served-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -42,33 +40,6 @@ async def fake_api(scope: Any, receive: Any, send: Any) -> None:
     if scope["type"] == "http":
         path = scope["path"][len(scope.get("root_path", "")) :]
         await JSONResponse({"api": path})(scope, receive, send)
-
-
-class _Server(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.listening = asyncio.Event()
-
-    async def startup(self, sockets: Any = None) -> None:
-        await super().startup(sockets)
-        self.listening.set()
-
-
-@contextlib.asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[str]:
-    """``app`` on a real uvicorn with its lifespan on (as ``prisma-infra serve`` runs it)."""
-    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    waiter = asyncio.create_task(server.listening.wait())
-    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-    waiter.cancel()
-    assert server.listening.is_set(), task.exception()
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 def kernel(prefix: str = "/api") -> Any:

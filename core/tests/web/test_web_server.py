@@ -3,55 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
-import uvicorn
 from prisma_infra.config.loader import load_config
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.plugin_manager import PluginManager
 
 from core.tests.doubles import DoubleEnginePlugin, memory_infrastructure
+from tests.http_server import serving
 
 TOKEN = "real-server-token-0123456789"
-
-
-class _Server(uvicorn.Server):
-    """Tells the test when it listens, instead of the test polling for it."""
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.listening = asyncio.Event()
-
-    async def startup(self, sockets: Any = None) -> None:
-        await super().startup(sockets)
-        self.listening.set()
-
-
-@contextlib.asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[str]:
-    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    waiter = asyncio.create_task(server.listening.wait())
-    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-    waiter.cancel()
-    assert server.listening.is_set(), task.exception()
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def test_real_server_needs_the_token_and_an_allowed_host() -> None:
     settings = {"web": {"token": TOKEN}, "dashboard_interval": 0.1}
     async with (
         memory_infrastructure(monitoring=settings) as infra,
-        serving(infra.web_app()) as url,
+        serving(infra.web_app(), lifespan="off") as url,
         httpx.AsyncClient(base_url=url) as http,
     ):
         anonymous = await http.get("/dashboard/api/snapshot")
@@ -85,7 +54,7 @@ async def test_a_token_rotated_in_the_secrets_file_takes_effect_without_a_restar
     plugins.load_all()
     plugins.register(DoubleEnginePlugin())
     infra = Infrastructure(load_config(settings, env={}), plugin_manager=plugins)
-    async with infra, serving(infra.web_app()) as url, httpx.AsyncClient(base_url=url) as http:
+    async with infra, serving(infra.web_app(), lifespan="off") as url, httpx.AsyncClient(base_url=url) as http:
         watcher = await infra.watch(polling=True, debounce_ms=50)
         before = await http.get("/dashboard/api/snapshot", headers={"Authorization": f"Bearer {TOKEN}"})
         async with watcher.reloaded:
