@@ -148,6 +148,13 @@ def test_the_rest_api_answers_every_error_through_the_same_mapping(
     assert "hidden-value" not in json.dumps(unknown)
 
 
+def test_a_key_holding_a_newline_still_reaches_the_rest_api(http: httpx.Client) -> None:
+    """A decoded path with a newline is matched by the API's mount (not FastAPI's plain 404)."""
+    answer = http.get("/api/user/%0A7")
+    assert answer.status_code in (404, 422), answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+
+
 def test_unknown_field_is_422_naming_model_field_and_suggestion(http: httpx.Client) -> None:
     body = _problem(http.get("/users", params={"emial": "secret-value@example.com"}), 422)
     assert body["model"] == "User" and body["field"] == "emial" and body["suggestion"] == "email"

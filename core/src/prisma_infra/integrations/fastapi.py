@@ -18,6 +18,7 @@ stops the app at start-up, naming the route and the closest model.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -26,6 +27,7 @@ from fastapi import Depends
 from starlette.applications import Starlette
 from starlette.requests import HTTPConnection
 from starlette.routing import BaseRoute, Mount
+from starlette.types import ASGIApp
 
 from prisma_infra.context import acting_as, current_context
 from prisma_infra.errors import ConfigurationError, UnknownModelError
@@ -113,7 +115,7 @@ class PrismaInfra:
         mount: Mount | None = None
         if api and infra.config.api.enabled:
             path = infra.config.api.prefix if prefix is None else prefix.rstrip("/")
-            mount = Mount(path, app=rest_app(infra), name=API_ROUTE_NAME)
+            mount = _ApiMount(path, app=rest_app(infra), name=API_ROUTE_NAME)
             router.routes.append(mount)
 
         def started(_: Any) -> None:
@@ -123,6 +125,18 @@ class PrismaInfra:
                 router.routes.append(mount)
 
         self.lifespan.on_start.append(started)
+
+
+class _ApiMount(Mount):
+    """A `Mount` whose pattern also matches a decoded path holding a newline (``%0A`` in a key).
+
+    Starlette's ``{path:path}`` is ``.*`` without DOTALL: such a path would escape the REST API and get
+    the framework's plain 404 instead of the API's problem+json.
+    """
+
+    def __init__(self, path: str, app: ASGIApp, name: str) -> None:
+        super().__init__(path, app=app, name=name)
+        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
 
 
 def _dependencies(routes: Sequence[BaseRoute]) -> Iterator[tuple[str, Callable[..., Any]]]:
