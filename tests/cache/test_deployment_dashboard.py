@@ -7,18 +7,16 @@ Liveness is judged on the kernel's clock: one `ManualClock` drives both processe
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
-import httpx
 import pytest
 from prisma_infra.clock import ManualClock
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.monitoring.deployment import Deployment
 from prisma_infra.monitoring.series import TimeSeries, ms, percentile
 from prisma_infra.ports.dashboard import DEPLOYMENT
-from prisma_infra.web import create_app
 from prisma_infra.web.dashboard import DashboardData
 
+from core.tests.web.dashboard_support import dashboard_snapshot
 from tests.cache.cache_support import prisma_settings, shared_cache
 from tests.cache.servers import Server
 from tests.waiting import eventually
@@ -63,16 +61,6 @@ async def work(a: Infrastructure, b: Infrastructure) -> None:
         await b.repository("user").create({"email": "ann@x.io"})
 
 
-async def dashboard_over_http(infra: Infrastructure) -> dict[str, Any]:
-    transport = httpx.ASGITransport(app=create_app(infra))
-    headers = {"Authorization": f"Bearer {TOKEN}"}
-    async with httpx.AsyncClient(transport=transport, base_url="http://localhost", headers=headers) as http:
-        response = await http.get("/dashboard/api/snapshot")
-    assert response.status_code == 200
-    document: dict[str, Any] = response.json()
-    return document
-
-
 async def test_each_dashboard_shows_both_processes_and_their_sums(
     two: tuple[Infrastructure, Infrastructure], shared: str
 ) -> None:
@@ -82,7 +70,7 @@ async def test_each_dashboard_shows_both_processes_and_their_sums(
     expected_ops = a.monitor.operations + b.monitor.operations
     assert a.monitor.operations == 3 and b.monitor.operations == 4
 
-    for infra, document in ((a, await dashboard_over_http(a)), (b, await DashboardData(b).build())):
+    for infra, document in ((a, await dashboard_snapshot(a, TOKEN)), (b, await DashboardData(b).build())):
         ids = {p["id"] for p in document["processes"]}
         assert ids == {deployment_of(a).identity["id"], deployment_of(b).identity["id"]}
         this = [p for p in document["processes"] if p["this"]]

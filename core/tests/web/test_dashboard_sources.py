@@ -8,12 +8,11 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
 import pytest
 from prisma_infra.ports.dashboard import DASHBOARD_SOURCES
-from prisma_infra.web import create_app
 
 from core.tests.doubles import memory_infrastructure
+from core.tests.web.dashboard_support import dashboard_snapshot
 
 TOKEN = "test-token-0123456789abcdef"
 
@@ -42,16 +41,6 @@ class Hanging:
         return {}
 
 
-async def snapshot(infra: Any) -> dict[str, Any]:
-    transport = httpx.ASGITransport(app=create_app(infra))
-    headers = {"Authorization": f"Bearer {TOKEN}"}
-    async with httpx.AsyncClient(transport=transport, base_url="http://localhost", headers=headers) as http:
-        response = await http.get("/dashboard/api/snapshot")
-    assert response.status_code == 200
-    document: dict[str, Any] = response.json()
-    return document
-
-
 def infrastructure(**monitoring: Any) -> Any:
     return memory_infrastructure(monitoring={"web": {"token": TOKEN}, **monitoring})
 
@@ -62,7 +51,7 @@ async def test_published_sections_fill_the_document() -> None:
     async with infrastructure() as infra:
         infra.runtime.services.add(DASHBOARD_SOURCES, Source("analytics", {"kpis": kpis, "alerts": alerts}))
         infra.runtime.services.add(DASHBOARD_SOURCES, Source("security", {"blocked_actors": [{"actor": "u***"}]}))
-        document = await snapshot(infra)
+        document = await dashboard_snapshot(infra, TOKEN)
     assert document["kpis"] == kpis and document["alerts"] == alerts
     assert document["exporters"] == []  # published by monitoring itself: none configured
     assert document["cache"]["enabled"] is False  # the cache is off in these tests
@@ -77,7 +66,7 @@ async def test_a_failing_or_hanging_source_leaves_its_sections_empty(caplog: pyt
         for source in (Broken(), Hanging(), Source("analytics", {"alerts": []})):
             infra.runtime.services.add(DASHBOARD_SOURCES, source)
         with caplog.at_level(logging.ERROR, logger="prisma_infra.web"):
-            document = await snapshot(infra)
+            document = await dashboard_snapshot(infra, TOKEN)
     assert document["alerts"] == [] and document["kpis"] is None
     assert document["started"] is True and document["health"]["ready"] is True
     failed = {record.getMessage() for record in caplog.records}
@@ -89,6 +78,6 @@ async def test_the_cache_section_comes_from_the_cache_service() -> None:
     async with memory_infrastructure(
         cache={"enabled": True, "tiers": ["memory"]}, monitoring={"web": {"token": TOKEN}}
     ) as infra:
-        document = await snapshot(infra)
+        document = await dashboard_snapshot(infra, TOKEN)
     assert document["cache"]["enabled"] is True
     assert document["cache"]["stores"]["memory"]["shared"] is False
