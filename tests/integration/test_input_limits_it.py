@@ -185,3 +185,18 @@ async def test_a_nul_character_is_refused_where_text_loses_it_and_kept_on_mysql(
         assert [r["label"] for r in await readings.find_many({"label": {"contains": "\x00"}})] == ["a\x00b"]
         await readings.delete_many({"label": "a\x00b"})
     assert await readings.count() == 2
+
+
+async def test_a_value_the_database_refuses_is_a_validation_error_not_an_engine_failure(infra: Infrastructure) -> None:
+    """A Decimal beyond the column's precision: PostgreSQL and MariaDB refuse it (Prisma P2020), SQLite stores it."""
+    readings = infra.repository("reading")
+    huge = Decimal("1e40")
+    if infra.engine.provider == "sqlite":
+        row = await readings.create({"label": "huge", "amount": huge})
+        assert row["amount"] == huge
+        await readings.delete_many({"label": "huge"})
+    else:
+        with pytest.raises(ValidationError, match=r"out of range .*\[P2020\]") as err:
+            await readings.create({"label": "huge", "amount": huge})
+        assert err.value.model == "Reading" and "1e40" not in err.value.message.lower()
+    assert await readings.count() == 2

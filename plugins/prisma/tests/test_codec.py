@@ -180,3 +180,19 @@ def test_the_bridge_log_lines_are_masked() -> None:
     warning = masked('Message: `invalid input syntax for type integer: "ann@x.io"`, call +44 20 7946 0789')
     assert "ann@" not in warning and "7946 0789" not in warning
     assert any(isinstance(f, BridgeLogMasking) for f in logging.getLogger("prisma_infra.engine.bridge").filters)
+
+
+def test_values_the_database_refuses_are_validation_errors_without_the_value() -> None:
+    for code in ("P2000", "P2006", "P2011", "P2019", "P2020", "P2033"):
+        error = to_exception(
+            {
+                "code": code,
+                "message": "Value out of range for the type: 'secret-123456'",
+                "meta": {"column_name": "amount"},
+            },
+            "Reading",
+            "create",
+        )
+        assert isinstance(error, ValidationError), code
+        assert error.model == "Reading" and f"[{code}]" in error.message and "(amount)" in error.message
+        assert "secret" not in error.message

@@ -34,6 +34,20 @@ __all__ = ["BridgeLogMasking", "fields_for_index", "scrub", "to_exception"]
 
 #: Prisma codes meaning the database cannot be reached or the connection broke.
 _UNAVAILABLE = frozenset({"P1001", "P1002", "P1008", "P1017"})
+#: Codes for a value the database refused: the caller's input, not an engine failure (a 422, not a 500).
+#: The engine's text may quote the value, so the message is ours.
+_REFUSED_VALUES = {
+    "P2000": "a value is too long for its column",
+    "P2005": "a stored value is invalid for its field's type",
+    "P2006": "a value is not valid for its field",
+    "P2007": "the data failed the database's validation",
+    "P2011": "a required column would be null",
+    "P2012": "a required value is missing",
+    "P2019": "the database refused the input",
+    "P2020": "a value is out of range for its column's type",
+    "P2023": "a column's data is inconsistent with its type",
+    "P2033": "a number does not fit in a 64-bit integer",
+}
 _ARGUMENT = re.compile(r"(?:Argument|Unknown argument|Unknown field|field) `([^`]+)`")
 
 
@@ -196,6 +210,12 @@ def to_exception(error: Mapping[str, Any], model: str | None, action: str) -> Pr
             fields=fields,
             constraint=name,
             detail=message,
+        )
+    if code in _REFUSED_VALUES:
+        column = (meta or {}).get("column_name") or (meta or {}).get("column")
+        place = f" ({column})" if isinstance(column, str) and column.isidentifier() else ""
+        return ValidationError(
+            f"{where}: {_REFUSED_VALUES[code]}{place} [{code}]", model=model, field=None, detail=message
         )
     if code in ("P2025", "P2001", "P2018"):
         return RecordNotFoundError(f"{where}: {_short(message)}", model=model)
