@@ -9,7 +9,8 @@ or ``X-User: 7 ADMIN``) or, through ``api.auth.header``, from a trusted proxy's 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import contextlib
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,17 @@ def sync_infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SyncInfrast
         yield infra
     finally:
         infra.close()
+
+
+@contextlib.contextmanager
+def configured(infra: SyncInfrastructure, during: Mapping[str, Any], after: Mapping[str, Any]) -> Iterator[None]:
+    """Settings ``during`` for the block (a hot reload), ``after`` again once it is over (the module's infra
+    is shared by its tests)."""
+    infra.configure(during)
+    try:
+        yield
+    finally:
+        infra.configure(after)
 
 
 def clean(infra: SyncInfrastructure) -> None:

@@ -22,7 +22,7 @@ from prisma_infra.integrations.problems import MEDIA_TYPE
 from prisma_infra.integrations.wsgi import LoopBridge
 from prisma_infra.sync import SyncInfrastructure
 
-from core.tests.integrations.flask_support import as_user, seed, sync_infra, user_header
+from core.tests.integrations.flask_support import as_user, configured, seed, sync_infra, user_header
 from tests.http_server import wsgi_server
 
 pytestmark = pytest.mark.integration
@@ -301,12 +301,9 @@ def test_api_enabled_is_read_on_every_request(
     served: httpx.Client, sync_infra: SyncInfrastructure, owned: dict[int, list[int]]
 ) -> None:
     me = as_user(next(iter(owned)))
-    sync_infra.configure({"api": {"enabled": False}})
-    try:
+    with configured(sync_infra, {"api": {"enabled": False}}, after={"api": {"enabled": True}}):
         off = served.get("/api/post", headers=me)
         page = served.get("/mine", headers=me)
-    finally:
-        sync_infra.configure({"api": {"enabled": True}})
     assert_problem(off, 404, "not-found")
     assert page.status_code == 200  # the app's own routes stay
     assert served.get("/api/post", headers=me).status_code == 200
@@ -316,12 +313,9 @@ def test_the_blueprint_refuses_a_body_over_api_max_body_size(
     served: httpx.Client, sync_infra: SyncInfrastructure, owned: dict[int, list[int]]
 ) -> None:
     first = next(iter(owned))
-    sync_infra.configure({"api": {"max_body_size": 64}})
-    try:
+    with configured(sync_infra, {"api": {"max_body_size": 64}}, after={"api": {"max_body_size": 1_048_576}}):
         big = served.post("/api/post", json={"title": "x" * 200, "authorId": first}, headers=as_user(first))
         chunked = served.post("/api/post", content=iter([b'{"title": "', b"y" * 200, b'"}']), headers=as_user(first))
-    finally:
-        sync_infra.configure({"api": {"max_body_size": 1_048_576}})
     assert "max_body_size" in assert_problem(big, 413, "content-too-large")["detail"]
     assert chunked.status_code == 413, chunked.text
 

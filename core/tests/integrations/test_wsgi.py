@@ -19,7 +19,7 @@ from prisma_infra.integrations.wsgi import InfraWSGIMiddleware
 from prisma_infra.sync import SyncInfrastructure
 from werkzeug.test import EnvironBuilder
 
-from core.tests.integrations.flask_support import as_user, seed, sync_infra, user_header
+from core.tests.integrations.flask_support import as_user, configured, seed, sync_infra, user_header
 from tests.http_server import wsgi_server
 
 pytestmark = pytest.mark.integration
@@ -193,12 +193,9 @@ def test_a_body_over_api_max_body_size_is_refused_unread(
     served: httpx.Client, sync_infra: SyncInfrastructure, owned: dict[int, list[int]]
 ) -> None:
     first = next(iter(owned))
-    sync_infra.configure({"api": {"max_body_size": 64}})
-    try:
+    with configured(sync_infra, {"api": {"max_body_size": 64}}, after={"api": {"max_body_size": 1_048_576}}):
         big = served.post("/api/post", json={"title": "x" * 200, "authorId": first}, headers=as_user(first))
         small = served.post("/api/post", json={"title": "small", "authorId": first}, headers=as_user(first))
-    finally:
-        sync_infra.configure({"api": {"max_body_size": 1_048_576}})
     assert "max_body_size" in problem(big, 413)["detail"]
     assert small.status_code == 201, small.text
 
@@ -224,10 +221,11 @@ def test_a_thread_that_serves_many_requests_keeps_no_actor_between_them(
 
 def test_the_settings_resolvers_follow_a_reload(served: httpx.Client, sync_infra: SyncInfrastructure) -> None:
     proxied = {"X-Forwarded-User": "alice"}
-    sync_infra.configure({"api": {"auth": {"header": {"enabled": False}}}})
-    try:
+    with configured(
+        sync_infra,
+        {"api": {"auth": {"header": {"enabled": False}}}},
+        after={"api": {"auth": {"header": {"enabled": True}}}},
+    ):
         ignored = served.get("/whoami", headers=proxied).json()
-    finally:
-        sync_infra.configure({"api": {"auth": {"header": {"enabled": True}}}})
     assert ignored == {"actor": None}
     assert served.get("/whoami", headers=proxied).json()["actor"]["id"] == "alice"
