@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from prisma_infra.data.model_info import ModelInfo
+from prisma_infra.rest.exposure import ENDPOINT_WORDS
 from prisma_infra.rest.filters import OPERATORS, RESERVED
 from prisma_infra.rest.openapi_components import (
     KEYED_READ_ERRORS,
@@ -30,9 +31,8 @@ __all__ = ["WORDS", "model_paths"]
 #: The query keys that are not filters (`prisma_infra.rest.filters`), and the logical groups.
 _LIST_PARAMS: Final = ("where", "or", "and", *sorted(RESERVED - {"where"}))
 _SHAPE_PARAMS: Final = ("select", "include", "omit")
-#: The second path segments that name an endpoint, not a key: `prisma_infra.rest.api.COLLECTION_WORDS` (which
-#: imports this module's package lazily; tests/rest checks that the two agree).
-WORDS: Final = ("aggregate", "analytics", "bulk", "count", "group-by", "search")
+#: The second path segments that name an endpoint, not a key (a String key never equals one).
+WORDS: Final = tuple(sorted(ENDPOINT_WORDS))
 _ANALYTICS_PARAMS: Final = ("metrics", "group_by", "since", "until", "interval", "date_field", "tz")
 
 _FILTER_SYNTAX: Final = (
