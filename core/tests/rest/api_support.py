@@ -3,11 +3,13 @@
 `api_database` is a module-scoped fixture: the schema ``api_schema/schema.prisma.template``
 pushed to a fresh SQLite file and PostgreSQL database, one started `Infrastructure` with
 `settings` (cache off, a policy on Post, ``User.secretNote`` excluded, Badge hidden, Slot
-read-only). `ApiClient` sends `ApiRequest` objects to `RestApi.handle` and decodes the answers.
+read-only). `ApiClient` sends `ApiRequest` objects to `RestApi.handle` and decodes the answers;
+the `client` fixture is one on emptied tables.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,11 +23,10 @@ from prisma_infra.policies import bypass_policies
 from prisma_infra.rest.api import RestApi
 from prisma_infra.rest.request import ApiRequest, ApiResponse
 
+from core.tests.rest.rest_support import PROVIDERS, RestDatabase, started_database
 from tests.integration.it_support import settings as infra_settings
-from tests.real_databases import pushed
 
 TEMPLATE = Path(__file__).parent / "api_schema" / "schema.prisma.template"
-PROVIDERS = ["sqlite", "postgresql"]
 BASE = "http://test.local/api"
 #: Children first (the order `clean` deletes in).
 MODELS = ("Badge", "Post", "User", "Enrollment", "Slot")
@@ -55,7 +56,7 @@ def schema_for(provider: str, folder: Path) -> Path:
     return path
 
 
-def settings(provider: str, schema: Path, url: str, **extra: Any) -> dict[str, Any]:
+def settings(provider: str, url: str, *, schema: Path, **extra: Any) -> dict[str, Any]:
     config = infra_settings(provider, url)
     config["database"]["schema_path"] = str(schema)
     config["api"] = dict(API)
@@ -65,34 +66,16 @@ def settings(provider: str, schema: Path, url: str, **extra: Any) -> dict[str, A
     return config
 
 
-@dataclass
-class ApiDatabase:
-    provider: str
-    schema: Path
-    url: str
-    infra: Infrastructure
-
-    async def start(self, **extra: Any) -> Infrastructure:
-        """Another started infrastructure on this database with more settings (close it yourself)."""
-        started = Infrastructure(settings(self.provider, self.schema, self.url, **extra))
-        await started.start()
-        return started
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module", params=PROVIDERS)
 async def api_database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[ApiDatabase]:
+) -> AsyncIterator[RestDatabase]:
     provider: str = request.param
     folder = tmp_path_factory.mktemp(f"rest-api-{provider}")
     schema = schema_for(provider, folder)
-    url = await pushed(provider, "prisma_infra_rest_api", schema, folder)
-    started = Infrastructure(settings(provider, schema, url))
-    await started.start()
-    try:
-        yield ApiDatabase(provider, schema, url, started)
-    finally:
-        await started.close()
+    configure = functools.partial(settings, schema=schema)
+    async with started_database(provider, "prisma_infra_rest_api", schema, folder, configure) as database:
+        yield database
 
 
 async def clean(infra: Infrastructure) -> None:
@@ -144,3 +127,10 @@ class ApiClient:
 
     async def post(self, path: str, body: Any = None, **kwargs: Any) -> Answer:
         return await self.send("POST", path, body, **kwargs)
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def client(api_database: RestDatabase) -> AsyncIterator[ApiClient]:
+    """An `ApiClient` on `api_database`, its tables emptied first (import it with `api_database`)."""
+    await clean(api_database.infra)
+    yield ApiClient(api_database.infra)

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from core.tests.rest.api_support import ApiClient, ApiDatabase, api_database, clean
+from core.tests.rest.api_support import ApiClient, api_database, clean
+from core.tests.rest.rest_support import RestDatabase
 
 __all__ = ["api_database"]
 
@@ -15,7 +16,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
 
 @pytest_asyncio.fixture(loop_scope="module")
-async def client(api_database: ApiDatabase) -> AsyncIterator[ApiClient]:
+async def client(api_database: RestDatabase) -> AsyncIterator[ApiClient]:
     await clean(api_database.infra)
     users = api_database.infra.repository("user")
     await users.create(

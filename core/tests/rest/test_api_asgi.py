@@ -13,7 +13,8 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from core.tests.rest.api_support import ApiDatabase, api_database, clean
+from core.tests.rest.api_support import api_database, clean
+from core.tests.rest.rest_support import RestDatabase
 from tests.http_server import serving
 
 __all__ = ["api_database"]
@@ -33,7 +34,7 @@ class Actor:
 
 
 @pytest_asyncio.fixture(loop_scope="module")
-async def http(api_database: ApiDatabase) -> AsyncIterator[httpx.AsyncClient]:
+async def http(api_database: RestDatabase) -> AsyncIterator[httpx.AsyncClient]:
     await clean(api_database.infra)
     app = Starlette(routes=[Mount("/api", app=Actor(rest_asgi_app(api_database.infra)))])
     async with serving(app, lifespan="off") as url, httpx.AsyncClient(base_url=url) as client:
@@ -56,7 +57,7 @@ async def test_crud_and_links_over_http(http: httpx.AsyncClient) -> None:
     assert len(follow.json()["data"]) == 2
 
 
-async def test_every_path_reaches_the_api(api_database: ApiDatabase) -> None:
+async def test_every_path_reaches_the_api(api_database: RestDatabase) -> None:
     """No router in front of the API: a path with a newline still gets the API's problem+json."""
     await clean(api_database.infra)
     async with serving(rest_asgi_app(api_database.infra)) as url, httpx.AsyncClient(base_url=url) as client:

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-import pytest_asyncio
 
-from core.tests.rest.api_support import ApiClient, ApiDatabase, api_database, clean
+from core.tests.rest.api_support import ApiClient, api_database, client
 
-__all__ = ["api_database"]
+__all__ = ["api_database", "client"]  # the fixtures
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def client(api_database: ApiDatabase) -> AsyncIterator[ApiClient]:
-    await clean(api_database.infra)
-    yield ApiClient(api_database.infra)
 
 
 async def emails(client: ApiClient) -> list[str]:

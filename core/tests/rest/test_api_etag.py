@@ -16,7 +16,8 @@ import pytest
 import pytest_asyncio
 from prisma_infra.infrastructure import Infrastructure
 
-from core.tests.rest.api_support import ApiClient, ApiDatabase, api_database, clean
+from core.tests.rest.api_support import ApiClient, api_database, clean
+from core.tests.rest.rest_support import RestDatabase
 from tests.cache.cache_support import shared_cache
 
 __all__ = ["api_database"]
@@ -28,7 +29,7 @@ BOB = {"id": 2, "roles": ["EDITOR"]}
 
 
 @pytest_asyncio.fixture(loop_scope="module")
-async def cached(api_database: ApiDatabase) -> AsyncIterator[Infrastructure]:
+async def cached(api_database: RestDatabase) -> AsyncIterator[Infrastructure]:
     await clean(api_database.infra)
     infra = await api_database.start(cache={"enabled": True, "ttl": 300}, api={"cache_control": "private, max-age=0"})
     try:
@@ -105,7 +106,7 @@ async def test_count_and_pages_have_their_own_etags(cached: Infrastructure) -> N
         assert (await client.get("/user/count", headers={"If-None-Match": count.headers["etag"]})).status == 304
 
 
-async def test_a_write_in_another_instance_changes_the_etag_at_once(api_database: ApiDatabase) -> None:
+async def test_a_write_in_another_instance_changes_the_etag_at_once(api_database: RestDatabase) -> None:
     """Two instances of one deployment (one database, one Redis, an L1 each; no generation poll)."""
     await clean(api_database.infra)
     cache = shared_cache("redis", f"rest{uuid.uuid4().hex[:8]}", ttl=600, store_options={"sync_interval": 3600})
@@ -131,7 +132,7 @@ async def test_a_write_in_another_instance_changes_the_etag_at_once(api_database
         await b.close()
 
 
-async def test_without_a_validator_the_etag_is_the_bodys(api_database: ApiDatabase) -> None:
+async def test_without_a_validator_the_etag_is_the_bodys(api_database: RestDatabase) -> None:
     await clean(api_database.infra)
     client = ApiClient(api_database.infra)  # cache off
     ann = (await client.post("/user", {"email": "ann@x.io"})).json

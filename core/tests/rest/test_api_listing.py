@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import pytest_asyncio
 
-from core.tests.rest.api_support import BASE, ApiClient, ApiDatabase, api_database, clean
+from core.tests.rest.api_support import BASE, ApiClient, api_database, client
 
-__all__ = ["api_database"]
+__all__ = ["api_database", "client"]  # the fixtures
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def client(api_database: ApiDatabase) -> AsyncIterator[ApiClient]:
-    await clean(api_database.infra)
-    yield ApiClient(api_database.infra)
 
 
 async def seed_users(client: ApiClient, n: int = 5) -> list[dict[str, Any]]:

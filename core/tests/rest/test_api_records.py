@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-import pytest_asyncio
 
-from core.tests.rest.api_support import BASE, ApiClient, ApiDatabase, api_database, clean
+from core.tests.rest.api_support import BASE, ApiClient, api_database, client
+from core.tests.rest.rest_support import RestDatabase
 
-__all__ = ["api_database"]
+__all__ = ["api_database", "client"]  # the fixtures
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
 EDITOR = {"id": 1, "roles": ["EDITOR"]}
 READER = {"id": 2, "roles": ["READER"]}
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def client(api_database: ApiDatabase) -> AsyncIterator[ApiClient]:
-    await clean(api_database.infra)
-    yield ApiClient(api_database.infra)
 
 
 async def test_create_read_update_delete(client: ApiClient) -> None:
@@ -98,14 +90,14 @@ async def test_compound_ids_are_path_segments_in_id_order(client: ApiClient) -> 
     assert (await client.get("/enrollment/7/8")).status == 404
 
 
-async def test_a_model_without_id_is_keyed_by_its_first_unique(client: ApiClient, api_database: ApiDatabase) -> None:
+async def test_a_model_without_id_is_keyed_by_its_first_unique(client: ApiClient, api_database: RestDatabase) -> None:
     await api_database.infra.repository("slot").create({"day": "mon", "hour": 9, "label": "standup"})
     found = await client.get("/slot/mon/9")
     assert found.status == 200 and found.json["label"] == "standup"
     assert (await client.get("/slot/mon/10")).status == 404
 
 
-async def test_policy_denial_is_403_naming_policy_and_rule(client: ApiClient, api_database: ApiDatabase) -> None:
+async def test_policy_denial_is_403_naming_policy_and_rule(client: ApiClient, api_database: RestDatabase) -> None:
     infra = api_database.infra
     with infra.acting_as(EDITOR):
         ada = (await client.post("/user", {"email": "ada@x.io"})).json

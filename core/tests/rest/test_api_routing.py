@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-import pytest_asyncio
 from prisma_infra.rest.api import ROUTES
 from prisma_infra.rest.exposure import exposed_models, model_for_route, route_name
 from prisma_infra.rest.request import ApiRequestError
 
-from core.tests.rest.api_support import BASE, ApiClient, ApiDatabase, api_database, clean
+from core.tests.rest.api_support import BASE, ApiClient, api_database, client
+from core.tests.rest.rest_support import RestDatabase
 
-__all__ = ["api_database"]
+__all__ = ["api_database", "client"]  # the fixtures
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def client(api_database: ApiDatabase) -> AsyncIterator[ApiClient]:
-    await clean(api_database.infra)
-    yield ApiClient(api_database.infra)
 
 
 async def test_route_names_are_client_accessors() -> None:
@@ -81,7 +73,7 @@ async def test_head_is_get_without_a_body(client: ApiClient) -> None:
     assert head.status == 200 and head.raw == b"" and "etag" in head.headers
 
 
-async def test_the_openapi_document_is_served(client: ApiClient, api_database: ApiDatabase) -> None:
+async def test_the_openapi_document_is_served(client: ApiClient, api_database: RestDatabase) -> None:
     document = await client.get("/openapi.json")
     assert document.status == 200 and document.json["openapi"].startswith("3.1")
     assert document.json["servers"][0]["url"] == BASE
@@ -109,7 +101,7 @@ async def test_the_docs_ui_is_served_from_the_installed_package(client: ApiClien
     assert (await client.get("/docs/static/nothing.js")).status == 404
 
 
-async def test_settings_are_read_per_request(api_database: ApiDatabase) -> None:
+async def test_settings_are_read_per_request(api_database: RestDatabase) -> None:
     infra = await api_database.start(api={"enabled": False})
     try:
         assert (await ApiClient(infra).get("/user")).status == 404
