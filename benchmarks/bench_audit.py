@@ -25,9 +25,9 @@ from typing import Any
 
 from benchmarks.bench_cache import paired
 from benchmarks.bench_engine import DDL, SCHEMA
+from benchmarks.databases import create_database, database_url
 from benchmarks.report import Report
 
-SERVER = os.environ.get("PRISMA_INFRA_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432")
 DB_NAME = "prisma_infra_bench_audit"
 ROUNDS = int(os.environ.get("BENCH_AUDIT_ROUNDS", "9"))
 PER_ROUND = 100
@@ -47,19 +47,6 @@ async def _raw(infra: Any, sql: str, *params: Any) -> Any:
 
     action = Action.QUERY_RAW if sql.lstrip().upper().startswith("SELECT") else Action.EXECUTE_RAW
     return await infra.engine.execute(Operation(None, action, {"sql": sql, "params": list(params)}))
-
-
-async def _create_pg_database() -> None:
-    from prisma_infra.infrastructure import Infrastructure
-
-    admin = Infrastructure({"database": {"engine": "prisma", "schema_path": str(SCHEMA), "url": f"{SERVER}/postgres",
-                                         "pool_size": 1}})
-    await admin.start()
-    try:
-        if not await _raw(admin, "SELECT 1 AS x FROM pg_database WHERE datname = $1", DB_NAME):
-            await _raw(admin, f'CREATE DATABASE "{DB_NAME}"')
-    finally:
-        await admin.close()
 
 
 def _settings(schema: Path, url: str, folder: Path, *, outbox: bool) -> dict[str, Any]:
@@ -118,8 +105,14 @@ async def _case(report: Report, provider: str, schema: Path, urls: tuple[str, st
         for name, make in (("update", update), ("create", create)):
             floor, path, over = await paired(make(off), make(on), rounds=ROUNDS, per_round=PER_ROUND)
             report.add(GROUP, f"{provider} {name}, outbox off", **floor)
-            report.add(GROUP, f"{provider} {name}, outbox on", **path, ratio=path["median_us"] / floor["median_us"],
-                       added_us=over["over_floor_us"], rounds_added_us=over["rounds_over_floor_us"])
+            report.add(
+                GROUP,
+                f"{provider} {name}, outbox on",
+                **path,
+                ratio=path["median_us"] / floor["median_us"],
+                added_us=over["over_floor_us"],
+                rounds_added_us=over["rounds_over_floor_us"],
+            )
         relay = on.audit.outbox
         assert relay is not None
         await relay.flush()
@@ -130,7 +123,7 @@ async def _case(report: Report, provider: str, schema: Path, urls: tuple[str, st
 
 
 async def run(report: Report) -> None:
-    await _create_pg_database()
+    await create_database(DB_NAME, SCHEMA)
     with tempfile.TemporaryDirectory(prefix="bench-audit-") as tmp:
         folder = Path(tmp)
         sqlite_schema = folder / "schema.prisma"
@@ -139,5 +132,5 @@ async def run(report: Report) -> None:
         # SQLite: one file each (two processes writing one file would wait on each other's locks).
         files = (f"file:{folder / 'off.db'}", f"file:{folder / 'on.db'}")
         await _case(report, "sqlite", sqlite_schema, files, folder / "sqlite")
-        pg = f"{SERVER}/{DB_NAME}"
+        pg = database_url(DB_NAME)
         await _case(report, "postgresql", SCHEMA, (pg, pg), folder / "postgresql")

@@ -50,15 +50,15 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from benchmarks.databases import create_database, database_url
 from benchmarks.report import Report, time_sequential
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = ROOT / "plugins" / "prisma" / "bench"
 SCHEMA = BENCH_DIR / "schema.prisma"
 NATIVE = BENCH_DIR / "native_bench.cjs"
-SERVER = os.environ.get("PRISMA_INFRA_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432")
 DB_NAME = "prisma_infra_bench"
-URL = f"{SERVER}/{DB_NAME}"
+URL = database_url(DB_NAME)
 
 ROWS = 1000
 POOL = 10
@@ -217,29 +217,6 @@ def on_one_cpu(pids: Sequence[int]) -> Iterator[int]:
 # -- set-up --------------------------------------------------------------------------------
 
 
-async def create_database() -> None:
-    """Create ``DB_NAME`` on the server unless it exists (through asyncpg, else the engine itself)."""
-    from prisma_infra.config.model import DatabaseConfig
-    from prisma_infra.operation import Action, Operation
-    from prisma_infra_prisma import PrismaEngine
-
-    admin = PrismaEngine(DatabaseConfig(schema_path=str(SCHEMA), url=f"{SERVER}/postgres", pool_size=1))
-    try:
-        found = await admin.execute(
-            Operation(
-                None,
-                Action.QUERY_RAW,
-                {"sql": "SELECT 1 AS x FROM pg_database WHERE datname = $1", "params": [DB_NAME]},
-            )
-        )
-        if not found:
-            await admin.execute(
-                Operation(None, Action.EXECUTE_RAW, {"sql": f'CREATE DATABASE "{DB_NAME}"', "params": []})
-            )
-    finally:
-        await admin.close()
-
-
 async def fill(engine: Any) -> list[int]:
     from prisma_infra.operation import Action, Operation
 
@@ -287,11 +264,15 @@ class NativeServer:
     async def start(self) -> None:
         tc = self.toolchain
         self.process = await asyncio.create_subprocess_exec(
-            str(tc.node), str(NATIVE), str(self.client.client), cwd=tc.root, env=tc.env(),
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            str(tc.node),
+            str(NATIVE),
+            str(self.client.client),
+            cwd=tc.root,
+            env=tc.env(),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
         )
-        settings = {"url": URL, "poolSize": POOL, "ids": list(self.ids), "model": "User", "warmup": 2000,
-                    "serve": True}
+        settings = {"url": URL, "poolSize": POOL, "ids": list(self.ids), "model": "User", "warmup": 2000, "serve": True}
         ready = await self._ask(settings)
         assert ready.get("ready"), ready
         until = time.perf_counter() + WARM_SECONDS  # the same warm-up as the Python paths
@@ -385,7 +366,7 @@ async def run(report: Report) -> None:
 
     began = time.perf_counter()
     async with contextlib.AsyncExitStack() as stack:
-        await create_database()
+        await create_database(DB_NAME, SCHEMA)
         # Tables are made and filled by an engine of their own, so that every measured bridge starts
         # the same way (fresh, then warmed by the same reads).
         setup = PrismaEngine(DatabaseConfig(schema_path=str(SCHEMA), url=URL, pool_size=POOL))
@@ -459,6 +440,7 @@ async def run(report: Report) -> None:
         burst10k: dict[str, list[dict[str, Any]]] = {name: [] for name in concurrent_order}
         native_rss: list[float] = []
         after_burst: dict[str, float] = {}
+
         # Interleaved short rounds, so that every path sees the same moments of load (this VM has slow
         # phases lasting seconds); in each round every sequential measurement first, then (in the first
         # CONCURRENT_ROUNDS) the concurrent ones: a burst leaves work behind (GC in Node and Python,

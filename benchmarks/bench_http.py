@@ -37,13 +37,13 @@ from typing import Any
 
 import httpx
 
+from benchmarks.databases import create_database, database_url
 from benchmarks.report import Report
 
 ROOT = Path(__file__).resolve().parents[1]
 HTTP_DIR = ROOT / "benchmarks" / "http"
-SERVER = os.environ.get("PRISMA_INFRA_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432")
 DB_NAME = "prisma_infra_bench_http"
-URL = f"{SERVER}/{DB_NAME}"
+URL = database_url(DB_NAME)
 USERS = 1000
 POSTS_PER_USER = 10
 SECONDS = int(os.environ.get("BENCH_HTTP_SECONDS", "8"))
@@ -82,12 +82,7 @@ PATHS = {
 async def prepare_database() -> None:
     import asyncpg  # type: ignore[import-untyped]
 
-    admin = await asyncpg.connect(f"{SERVER}/postgres")
-    try:
-        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DB_NAME):
-            await admin.execute(f'CREATE DATABASE "{DB_NAME}"')
-    finally:
-        await admin.close()
+    await create_database(DB_NAME, HTTP_DIR / "schema.prisma")
     connection = await asyncpg.connect(URL)
     try:
         for statement in DDL:
