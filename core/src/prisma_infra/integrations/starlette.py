@@ -16,8 +16,6 @@
 from __future__ import annotations
 
 import contextlib
-import re
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,8 +26,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from prisma_infra.context import acting_as
 from prisma_infra.errors import AuthenticationError, PrismaInfraError
+from prisma_infra.integrations import request_ids
 from prisma_infra.integrations.actors import ActorResolver, RequestInfo, resolve_actor, resolvers_from_settings
 from prisma_infra.integrations.problems import MEDIA_TYPE, problem_for
+from prisma_infra.integrations.request_ids import REQUEST_ID_HEADER
 
 if TYPE_CHECKING:
     from prisma_infra.config.api import ApiAuthConfig
@@ -51,12 +51,8 @@ __all__ = [
     "rest_app",
 ]
 
-#: The header a request id is read from and echoed in.
-REQUEST_ID_HEADER = "X-Request-ID"
 #: Where `InfraMiddleware` puts the infrastructure in the ASGI scope (read by `kernel_of`).
 SCOPE_KEY = "prisma_infra.kernel"
-#: A client's request id is kept only when it is this sane (it reaches logs and the audit trail).
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 #: What ``Starlette(lifespan=...)`` takes: ``lifespan(app)`` is an async context manager.
 Lifespan = Callable[[Any], contextlib.AbstractAsyncContextManager[Any]]
 _FROM_SETTINGS: Any = object()
@@ -169,8 +165,7 @@ class InfraMiddleware:
         kernel = self.kernel(scope)
         scope[SCOPE_KEY] = kernel
         info = request_info(scope)
-        given = info.header(REQUEST_ID_HEADER)
-        request_id = given if given is not None and _REQUEST_ID.fullmatch(given) else str(uuid.uuid4())
+        request_id = request_ids.request_id(info.headers)
         echo = (REQUEST_ID_HEADER.lower().encode(), request_id.encode())
         started = False
 

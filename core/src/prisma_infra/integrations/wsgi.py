@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
-import re
 import threading
-import uuid
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from http import HTTPStatus
 from types import TracebackType
@@ -39,6 +37,7 @@ from prisma_infra.context import acting_as
 from prisma_infra.errors import PrismaInfraError
 from prisma_infra.integrations.actors import ActorResolver, RequestInfo, resolve_actor, resolvers_from_settings
 from prisma_infra.integrations.problems import MEDIA_TYPE, Problem, problem_for
+from prisma_infra.integrations.request_ids import REQUEST_ID_HEADER, request_id
 from prisma_infra.rest.request import ApiRequest, ApiRequestError, ApiResponse
 
 if TYPE_CHECKING:
@@ -66,11 +65,6 @@ log = logging.getLogger(__name__)
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
-
-#: The header a request id is read from and echoed in (as the Starlette middleware does).
-REQUEST_ID_HEADER = "X-Request-ID"
-#: A client's request id is kept only when it is this sane (it reaches logs and the audit trail).
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 class LoopBridge:
@@ -154,12 +148,6 @@ def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
 def request_info(environ: Mapping[str, Any]) -> RequestInfo:
     """What a resolver sees of a WSGI request: lower-cased headers and the peer address."""
     return RequestInfo(headers=_headers(environ), client=environ.get("REMOTE_ADDR") or None)
-
-
-def request_id(headers: Mapping[str, str]) -> str:
-    """The client's ``X-Request-ID`` when it looks like an id, else a fresh one."""
-    given = headers.get(REQUEST_ID_HEADER.lower(), "")
-    return given if _REQUEST_ID.fullmatch(given) else str(uuid.uuid4())
 
 
 def _host_url(environ: Mapping[str, Any]) -> str:
