@@ -25,24 +25,10 @@ from prisma_infra.errors import UniqueConstraintError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.web import create_app
 
+from tests.browser.browser_support import ARTIFACTS, ROOT, chromium_page
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
-
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 TOKEN = "browser-test-token-0123456789"
 
@@ -108,9 +94,6 @@ def digits(text: str) -> int:
 
 
 async def test_dashboard_in_headless_chromium(infra: Infrastructure, server: str, tmp_path: Path) -> None:
-    from playwright.async_api import async_playwright
-
-    assert await asyncio.to_thread(CHROMIUM.exists), "Debian's chromium is missing: run scripts/services.sh"
     await workload(infra)
     before = infra.monitor.operations
     assert before >= 20
@@ -119,57 +102,43 @@ async def test_dashboard_in_headless_chromium(infra: Infrastructure, server: str
         assert (await http.get("/dashboard/")).status_code == 401  # no token, no dashboard
 
     console_errors: list[str] = []
-    async with async_playwright() as playwright:
-        # A fresh profile (Playwright's way of passing --user-data-dir).
-        browser = await playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS,
-            headless=True,
-            viewport={"width": 1400, "height": 1000},
-            # Sent with every request the page makes, the EventSource stream included.
-            extra_http_headers={"Authorization": f"Bearer {TOKEN}"},
+    # The token is sent with every request the page makes, the EventSource stream included.
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    async with chromium_page(tmp_path, console_errors, extra_http_headers=auth) as page:
+        response = await page.goto(f"{server}/dashboard/", wait_until="load")
+        assert response is not None and response.ok
+        assert await page.title() == "prisma-infra dashboard"
+
+        # The page rendered a pushed snapshot and the charts hold the test's operations.
+        await page.wait_for_function("Number(document.body.dataset.updates) >= 2", polling=100, timeout=20_000)
+        shown = digits(await page.inner_text("#ops-total"))
+        assert shown >= before
+        plotted: Any = await page.evaluate(
+            "() => document.getElementById('chart-ops').data[0].y.reduce((a, b) => a + b, 0)"
         )
-        try:
-            page = await browser.new_page()
-            page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: console_errors.append(str(e)))
-            response = await page.goto(f"{server}/dashboard/", wait_until="load")
-            assert response is not None and response.ok
-            assert await page.title() == "prisma-infra dashboard"
+        assert plotted >= before
+        models: Any = await page.evaluate("() => document.getElementById('chart-models').data[0].y")
+        assert {"User", "Post"} <= set(models)
+        assert await page.locator("#chart-latency .main-svg").count() >= 1
+        assert "UniqueConstraintError" in await page.inner_text("#recent-errors")
+        assert "N+1" in await page.inner_text("#findings")
+        assert "No KPIs yet" in await page.inner_text("#kpis")
+        assert "No alert rules yet" in await page.inner_text("#alerts")
+        assert "Runtime" in await page.inner_text("#plugin-panels")
 
-            # The page rendered a pushed snapshot and the charts hold the test's operations.
-            await page.wait_for_function("Number(document.body.dataset.updates) >= 2", polling=100, timeout=20_000)
-            shown = digits(await page.inner_text("#ops-total"))
-            assert shown >= before
-            plotted: Any = await page.evaluate(
-                "() => document.getElementById('chart-ops').data[0].y.reduce((a, b) => a + b, 0)"
-            )
-            assert plotted >= before
-            models: Any = await page.evaluate("() => document.getElementById('chart-models').data[0].y")
-            assert {"User", "Post"} <= set(models)
-            assert await page.locator("#chart-latency .main-svg").count() >= 1
-            assert "UniqueConstraintError" in await page.inner_text("#recent-errors")
-            assert "N+1" in await page.inner_text("#findings")
-            assert "No KPIs yet" in await page.inner_text("#kpis")
-            assert "No alert rules yet" in await page.inner_text("#alerts")
-            assert "Runtime" in await page.inner_text("#plugin-panels")
+        # The live counter moves after new operations, without reloading the page.
+        for _ in range(20):
+            await infra.repository("user").count()
+        expected = infra.monitor.operations
+        await page.wait_for_function(
+            f"Number(document.getElementById('ops-total').textContent.replace(/[^0-9]/g, '')) >= {expected}",
+            polling=100,
+            timeout=20_000,
+        )
+        assert await page.inner_text("#live") == "live"
+        assert (await page.inner_text("#health")).startswith("ready")
 
-            # The live counter moves after new operations, without reloading the page.
-            for _ in range(20):
-                await infra.repository("user").count()
-            expected = infra.monitor.operations
-            await page.wait_for_function(
-                f"Number(document.getElementById('ops-total').textContent.replace(/[^0-9]/g, '')) >= {expected}",
-                polling=100,
-                timeout=20_000,
-            )
-            assert await page.inner_text("#live") == "live"
-            assert (await page.inner_text("#health")).startswith("ready")
-
-            ARTIFACTS.mkdir(exist_ok=True)
-            await page.wait_for_timeout(400)  # cosmetic: the charts finish drawing for the artifact (nothing asserted)
-            await page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
-        finally:
-            await browser.close()
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.wait_for_timeout(400)  # cosmetic: the charts finish drawing for the artifact (nothing asserted)
+        await page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
     assert console_errors == []

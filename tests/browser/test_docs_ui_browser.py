@@ -10,7 +10,6 @@ The REST API (`rest_asgi_app`, mounted at ``/api``) over an `Infrastructure` on 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,7 +22,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from core.tests.rest.rest_support import schema_path, settings
-from tests.browser.test_dashboard_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.browser.browser_support import ARTIFACTS, chromium_page
 from tests.http_server import serving
 from tests.real_databases import pushed
 
@@ -42,9 +41,6 @@ async def api(tmp_path: Path) -> AsyncIterator[str]:
 
 
 async def test_swagger_ui_renders_the_document_from_local_files(api: str, tmp_path: Path) -> None:
-    from playwright.async_api import async_playwright
-
-    assert await asyncio.to_thread(CHROMIUM.exists), "Debian's chromium is missing: run scripts/services.sh"
     async with httpx.AsyncClient() as http:
         document = (await http.get(f"{api}/api/openapi.json")).json()
     operations = sum(1 for item in document["paths"].values() for key in item if key != "parameters")
@@ -52,37 +48,24 @@ async def test_swagger_ui_renders_the_document_from_local_files(api: str, tmp_pa
 
     console: list[str] = []
     hosts: set[str] = set()
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS,
-            headless=True,
-            viewport={"width": 1400, "height": 1000},
-        )
-        try:
-            page = await browser.new_page()
-            page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: console.append(str(e)))
-            page.on("request", lambda r: hosts.add(urlsplit(r.url).netloc) if r.url.startswith("http") else None)
-            response = await page.goto(f"{api}/api/docs", wait_until="load")
-            assert response is not None and response.ok
-            await page.wait_for_selector(".opblock", timeout=30_000)
-            shown = await page.locator(".opblock").count()
-            assert shown == operations  # every operation of the document, each once
-            assert "OAS 3.1" in await page.inner_text(".info .version-stamp")
-            assert "prisma-infra REST API" in await page.inner_text(".info .title")
+    async with chromium_page(tmp_path, console) as page:
+        page.on("request", lambda r: hosts.add(urlsplit(r.url).netloc) if r.url.startswith("http") else None)
+        response = await page.goto(f"{api}/api/docs", wait_until="load")
+        assert response is not None and response.ok
+        await page.wait_for_selector(".opblock", timeout=30_000)
+        shown = await page.locator(".opblock").count()
+        assert shown == operations  # every operation of the document, each once
+        assert "OAS 3.1" in await page.inner_text(".info .version-stamp")
+        assert "prisma-infra REST API" in await page.inner_text(".info .title")
 
-            # Try it out: the UI calls the API with the document's server and shows the answer.
-            block = page.locator("#operations-Owner-listOwner")
-            await block.locator(".opblock-summary").click()
-            await block.locator(".try-out__btn").click()
-            await block.locator(".execute").click()
-            await block.locator(".responses-wrapper .live-responses-table .response-col_status").first.wait_for()
-            assert "ada@example.com" in await block.locator(".live-responses-table").inner_text()
-            ARTIFACTS.mkdir(exist_ok=True)
-            await page.screenshot(path=str(ARTIFACTS / "docs-ui.png"), full_page=False)
-        finally:
-            await browser.close()
+        # Try it out: the UI calls the API with the document's server and shows the answer.
+        block = page.locator("#operations-Owner-listOwner")
+        await block.locator(".opblock-summary").click()
+        await block.locator(".try-out__btn").click()
+        await block.locator(".execute").click()
+        await block.locator(".responses-wrapper .live-responses-table .response-col_status").first.wait_for()
+        assert "ada@example.com" in await block.locator(".live-responses-table").inner_text()
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / "docs-ui.png"), full_page=False)
     assert hosts == {urlsplit(api).netloc}  # nothing from a CDN
     assert console == []
