@@ -10,33 +10,24 @@ The screenshot is written to ``test-artifacts/dashboard.png``.
 
 from __future__ import annotations
 
-import asyncio
 import shutil
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from prisma_infra.config import load_config
 from prisma_infra.errors import UniqueConstraintError
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.web import create_app
 
 from tests.browser.browser_support import ARTIFACTS, ROOT, chromium_page
-from tests.waiting import eventually
+from tests.http_server import serving
 
 pytestmark = pytest.mark.integration
 
 TOKEN = "browser-test-token-0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -62,17 +53,9 @@ async def infra(tmp_path: Path) -> AsyncIterator[Infrastructure]:
 
 @pytest.fixture
 async def server(infra: Infrastructure) -> AsyncIterator[str]:
-    port = free_port()
-    config = uvicorn.Config(create_app(infra), host="127.0.0.1", port=port, log_level="warning")
-    config.timeout_graceful_shutdown = 1
-    served = uvicorn.Server(config)
-    task = asyncio.create_task(served.serve())
-    await eventually(lambda: served.started, timeout=10, what="uvicorn to start")
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        served.should_exit = True
-        await asyncio.wait_for(task, timeout=10)
+    # A short graceful shutdown: the page's event stream would hold the server open.
+    async with serving(create_app(infra), lifespan="off", timeout_graceful_shutdown=1) as url:
+        yield url
 
 
 async def workload(infra: Infrastructure) -> None:
