@@ -4,17 +4,14 @@ records (the bridge's ``log_queries`` lines included)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import shutil
-import socket
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from prisma_infra.config import load_config
 from prisma_infra.errors import UniqueConstraintError
 from prisma_infra.hookspecs import hookimpl
@@ -22,6 +19,8 @@ from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.operation import Operation
 from prisma_infra.pipeline import Handler, Middleware
 from prisma_infra.web import BearerAuth
+
+from tests.http_server import serving
 
 pytestmark = pytest.mark.integration
 
@@ -98,26 +97,20 @@ async def test_nothing_leaves_in_clear(infra: Infrastructure, caplog: pytest.Log
     with caplog.at_level(logging.DEBUG, logger="prisma_infra"):
         await _fail_in_every_way(infra)
         snapshot = infra.monitor.snapshot()
-        # A listening socket of our own: the client's connection waits in its backlog until uvicorn accepts.
-        listener = socket.create_server(("127.0.0.1", 0))
-        port = listener.getsockname()[1]
         token = "masking-test-token-0123456789"  # the web app is closed by default
-        server = uvicorn.Server(uvicorn.Config(infra.web_app(authenticate=BearerAuth(token)), log_level="warning"))
-        serving = asyncio.create_task(server.serve(sockets=[listener]))
-        try:
-            headers = {"Authorization": f"Bearer {token}"}
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10, headers=headers) as http:
-                served = await http.get("/dashboard/api/snapshot")
-                async with http.stream("GET", "/dashboard/api/events") as events:
-                    first = b""
-                    async for chunk in events.aiter_bytes():
-                        first += chunk
-                        if b"event: snapshot" in first and first.endswith(b"\n\n"):
-                            break
-        finally:
-            server.should_exit = True
-            await serving
-            listener.close()
+        app = infra.web_app(authenticate=BearerAuth(token))
+        headers = {"Authorization": f"Bearer {token}"}
+        async with (
+            serving(app, lifespan="off") as url,
+            httpx.AsyncClient(base_url=url, timeout=10, headers=headers) as http,
+        ):
+            served = await http.get("/dashboard/api/snapshot")
+            async with http.stream("GET", "/dashboard/api/events") as events:
+                first = b""
+                async for chunk in events.aiter_bytes():
+                    first += chunk
+                    if b"event: snapshot" in first and first.endswith(b"\n\n"):
+                        break
     assert served.status_code == 200 and b"event: snapshot\ndata: {" in first
     errors = {e["error_class"]: e for e in snapshot["recent_errors"]}
     assert set(errors) == {"UniqueConstraintError", "ValueError"}

@@ -13,23 +13,20 @@ fail and run slow (``slow_operation_ms`` is tiny): no response body may carry th
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
 from prisma_infra.infrastructure import Infrastructure
 from prisma_infra.policies import bypass_policies
 from prisma_infra.web import BearerAuth
 from prisma_infra.web.auth import OPEN_PATHS
 from starlette.routing import Route
 
+from tests.http_server import serving
 from tests.security.policy_set import ADMIN, ATTACKER
 from tests.security.security_support import SECRETS, World, attempt, seed, settings
 
@@ -57,20 +54,6 @@ class Served:
     @property
     def guarded(self) -> list[str]:
         return [p for p in self.paths if p not in OPEN_PATHS]
-
-
-@contextlib.asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[str]:
-    """``app`` on a real uvicorn; the socket listens before the server starts, so no polling for it."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve(sockets=[listener]))
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await task
-        listener.close()
 
 
 def concrete(route: Route) -> str:
@@ -102,8 +85,12 @@ async def leave_values_everywhere(infra: Infrastructure) -> None:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def served(world: World) -> AsyncIterator[Served]:
-    monitoring = {"exporters": ["prometheus"], "slow_operation_ms": 0.001, "dashboard_interval": 0.1,
-                  "web": {"token": TOKEN}}
+    monitoring = {
+        "exporters": ["prometheus"],
+        "slow_operation_ms": 0.001,
+        "dashboard_interval": 0.1,
+        "web": {"token": TOKEN},
+    }
     config = settings(world.schema, world.url, world.folder / "web", plugins={"load": None}, monitoring=monitoring)
     async with Infrastructure(config) as infra:
         await leave_values_everywhere(infra)
@@ -112,7 +99,7 @@ async def served(world: World) -> AsyncIterator[Served]:
         assert app.load_extensions() and reader_app.load_extensions()
         paths = [concrete(r) for r in app.routes if isinstance(r, Route)]
         assert len(paths) == len(app.routes), "a route that is not a Route (Mount?) is not enumerated here"
-        async with serving(app) as url, serving(reader_app) as reader_url:
+        async with serving(app, lifespan="off") as url, serving(reader_app, lifespan="off") as reader_url:
             yield Served(infra, url, reader_url, paths)
 
 
@@ -153,8 +140,10 @@ REFUSED = {
 
 async def test_every_route_refuses_missing_wrong_and_roleless_tokens(served: Served) -> None:
     assert "/metrics" in served.guarded and "/dashboard/api/events" in served.guarded
-    async with httpx.AsyncClient(base_url=served.url, timeout=10) as http, \
-            httpx.AsyncClient(base_url=served.reader_url, timeout=10) as reader:
+    async with (
+        httpx.AsyncClient(base_url=served.url, timeout=10) as http,
+        httpx.AsyncClient(base_url=served.reader_url, timeout=10) as reader,
+    ):
         for path in served.guarded:
             for case, headers in REFUSED.items():
                 status, body = await read(http, path, headers)
