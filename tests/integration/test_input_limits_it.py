@@ -200,3 +200,17 @@ async def test_a_value_the_database_refuses_is_a_validation_error_not_an_engine_
             await readings.create({"label": "huge", "amount": huge})
         assert err.value.model == "Reading" and "1e40" not in err.value.message.lower()
     assert await readings.count() == 2
+
+
+@pytest.mark.parametrize("text", ["1e-999999999", "0e-999999999", "1e999999999"])
+async def test_a_decimal_exponent_beyond_any_column_is_refused_before_the_engine(
+    infra: Infrastructure, text: str
+) -> None:
+    """The engine writes a Decimal out in full: ``1e-999999999`` would be a billion characters (seconds of CPU)."""
+    readings = infra.repository("reading")
+    with pytest.raises(ValidationError, match="exponent beyond") as err:
+        await readings.create({"label": "tiny", "amount": Decimal(text)})
+    assert err.value.model == "Reading" and "999999999" not in err.value.message
+    with pytest.raises(ValidationError, match="exponent beyond"):
+        await readings.find_many({"amount": {"gt": Decimal(text)}})
+    assert await readings.count() == 2

@@ -16,10 +16,13 @@ from typing import Any, Final
 
 from prisma_infra.errors import ValidationError
 
-__all__ = ["MAX_DEPTH", "check_input", "safe_name"]
+__all__ = ["MAX_DECIMAL_EXPONENT", "MAX_DEPTH", "check_input", "safe_name"]
 
 #: Deepest nesting of objects and lists accepted in arguments (``where``, ``include``, Json values...).
 MAX_DEPTH: Final = 64
+#: Largest exponent of a Decimal, either way: PostgreSQL's numeric keeps 16,383 digits after the point, and
+#: beyond it the engine writes the number out in full (``1e-999999999`` is a billion characters).
+MAX_DECIMAL_EXPONENT: Final = 16_383
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # A name quoted in messages: identifier-like, and no run of 4 digits (a card number or phone is not a name).
@@ -59,8 +62,11 @@ def _walk(value: Any, depth: int, postgres: bool, nul_ok: bool) -> None:
         if not math.isfinite(value):
             raise _Bad("a non-finite float (NaN and Infinity cannot be stored: they would become NULL)")
     elif t is Decimal:
-        if not value.is_finite() and not (postgres and value.is_qnan()):
-            raise _Bad("a non-finite Decimal (Infinity and signalling NaN cannot be stored on this database)")
+        if not value.is_finite():
+            if not (postgres and value.is_qnan()):
+                raise _Bad("a non-finite Decimal (Infinity and signalling NaN cannot be stored on this database)")
+        elif value.as_tuple().exponent < -MAX_DECIMAL_EXPONENT or value.adjusted() > MAX_DECIMAL_EXPONENT:
+            raise _Bad(f"a Decimal with an exponent beyond ±{MAX_DECIMAL_EXPONENT} (no database column holds it)")
     elif t is dict or isinstance(value, Mapping):
         if depth >= MAX_DEPTH:
             raise _Bad(f"nesting deeper than {MAX_DEPTH} levels")
