@@ -137,7 +137,7 @@ def server(name: str, folder: Path) -> Iterator[str]:
         if name == "auto/cache-off":
             env["PRISMA_INFRA_CACHE__ENABLED"] = "false"
         argv = [sys.executable, "-m", "prisma_infra", "serve", "--settings", str(settings_file(folder))]
-        argv += ["--port", str(port), "--workers", "1"]
+        argv += ["--port", str(port), "--workers", "1", "--no-access-log"]  # as the hand-written one
         health = "/readyz"
     process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"

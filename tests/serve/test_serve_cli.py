@@ -108,7 +108,8 @@ def test_a_worker_that_cannot_start_stops_the_server_with_exit_code_3(tmp_path: 
 
 
 @pytest.mark.integration
-async def test_one_worker_on_the_in_process_cache_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
+@pytest.mark.parametrize("access_log", [True, False], ids=["access-log", "no-access-log"])
+async def test_one_worker_on_the_in_process_cache_serves_and_stops_on_sigterm(tmp_path: Path, access_log: bool) -> None:
     schema = tmp_path / "schema.prisma"
     schema.write_text(
         'datasource db {\n  provider = "sqlite"\n}\n\nmodel Note {\n  id Int @id @default(autoincrement())\n}\n'
@@ -116,7 +117,7 @@ async def test_one_worker_on_the_in_process_cache_serves_and_stops_on_sigterm(tm
     url = await pushed("sqlite", "one_worker", schema, tmp_path)
     body = 'database.schema_path = "schema.prisma"\ncache.tiers = ["memory"]\n'
     process = ServeProcess(
-        ["--settings", settings(tmp_path, body, url), "--port", "0"],
+        ["--settings", settings(tmp_path, body, url), "--port", "0", *([] if access_log else ["--no-access-log"])],
         cwd=tmp_path,
         env={"PRISMA_INFRA_MONITORING__WEB__TOKEN": TOKEN},
     )
@@ -130,6 +131,7 @@ async def test_one_worker_on_the_in_process_cache_serves_and_stops_on_sigterm(tm
     assert listed.status_code == 200 and listed.json()["data"] == []
     assert code == 0, process.output
     assert "WARNING" not in process.output, "one worker on an in-process cache is the plain case"
+    assert ('"GET /api/note HTTP/1.1" 200' in process.output) is access_log
 
 
 async def _ready(http: httpx.AsyncClient) -> bool:

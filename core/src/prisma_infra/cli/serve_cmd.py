@@ -63,6 +63,10 @@ ForwardedOption = Annotated[
     ),
 ]
 LogLevelOption = Annotated[str, typer.Option("--log-level", help="uvicorn's log level.")]
+AccessLogOption = Annotated[
+    bool,
+    typer.Option("--access-log/--no-access-log", help="A log line per request (uvicorn's access log)."),
+]
 
 
 def local_cache_settings(config: InfraConfig) -> list[str]:
@@ -98,6 +102,7 @@ def serve_command(
     proxy_headers: ProxyHeadersOption = True,
     forwarded_allow_ips: ForwardedOption = None,
     log_level: LogLevelOption = "info",
+    access_log: AccessLogOption = True,
 ) -> None:
     """Serve the REST API (api.prefix), the dashboard, plugin routes (/metrics), /healthz and /readyz."""
     import uvicorn
@@ -167,6 +172,7 @@ def serve_command(
             workers=workers,
             lifespan="on",
             log_level=log_level,
+            access_log=access_log,
             proxy_headers=proxy_headers,
             forwarded_allow_ips=forwarded_allow_ips,
             timeout_graceful_shutdown=3,
