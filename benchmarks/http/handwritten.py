@@ -2,7 +2,7 @@
 
 ``GET /user/{id}`` and ``GET /post?authorId=N&limit=20`` run the same queries as the auto API's
 ``GET /api/user/{id}`` and ``GET /api/post?authorId=eq.N&per_page=20`` and answer the same JSON
-(the list without the auto API's page metadata and count). Run by uvicorn with
+(the list with its total, as the auto API's page metadata has it). Run by uvicorn with
 ``BENCH_HTTP_DATABASE_URL`` set (a ``postgresql+asyncpg://`` URL).
 """
 
@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI, HTTPException
-from sqlalchemy import ForeignKey, select
+from sqlalchemy import ForeignKey, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -91,4 +91,5 @@ async def posts(authorId: int, limit: int = 20) -> dict[str, Any]:
         rows = (
             await session.scalars(select(Post).where(Post.authorId == authorId).order_by(Post.id).limit(limit))
         ).all()
-    return {"data": [_post(row) for row in rows]}
+        total = await session.scalar(select(func.count()).select_from(Post).where(Post.authorId == authorId))
+    return {"data": [_post(row) for row in rows], "page": {"per_page": limit, "total": total}}
