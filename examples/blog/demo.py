@@ -7,8 +7,12 @@ from a fresh database file each time.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import random
+import shutil
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -26,6 +30,20 @@ from rich.table import Table
 
 HERE = Path(__file__).resolve().parent
 SETTINGS = HERE / "settings.toml"
+#: What the tour writes besides the database (audit trail, chart): made anew on every run.
+OUTPUT = HERE / "tour-output"
+sys.path.insert(0, str(HERE))  # the tour's sections: examples/blog/tour/
+
+from tour import analytics, audit, caching, monitoring, pii, policies  # noqa: E402
+
+SECTIONS = {
+    "caching": caching,
+    "analytics": analytics,
+    "audit": audit,
+    "pii": pii,
+    "policies": policies,
+    "monitoring": monitoring,
+}
 USERS, POSTS_PER_USER, COMMENTS = 400, 6, 6000
 TAGS = ["python", "prisma", "postgres", "sqlite", "caching", "redis", "audit", "privacy", "analytics", "async"]
 
@@ -221,12 +239,36 @@ async def tour(infra: Infrastructure) -> None:
             console.print(f"[red]{type(error).__name__}[/]: {error}")
 
 
-async def main() -> None:
+def merged(*layers: dict[str, Any]) -> dict[str, Any]:
+    """Nested settings layered left to right (the sections' additions to settings.toml)."""
+    out: dict[str, Any] = {}
+    for layer in layers:
+        for key, value in layer.items():
+            out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+async def main() -> dict[str, Any]:
+    started = time.perf_counter()
     await fresh_database()
-    async with Infrastructure.from_settings(SETTINGS) as infra:
+    shutil.rmtree(OUTPUT, ignore_errors=True)
+    OUTPUT.mkdir()
+    facts: dict[str, Any] = {}
+    overrides = merged(*(module.settings(OUTPUT) for module in SECTIONS.values()))
+    async with Infrastructure.from_settings(SETTINGS, overrides=overrides) as infra:
         await seed(infra)
         await tour(infra)
+        for name, module in SECTIONS.items():
+            facts[name] = await module.show(infra, console, OUTPUT)
+    facts["seconds"] = round(time.perf_counter() - started, 1)
+    console.rule(f"[bold cyan]The tour took {facts['seconds']} s")
+    return facts
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--facts", type=Path, help="write what each section showed as JSON (for the tests)")
+    arguments = parser.parse_args()
+    shown = asyncio.run(main())
+    if arguments.facts is not None:
+        arguments.facts.write_text(json.dumps(shown, indent=2, default=str))
