@@ -23,10 +23,11 @@ import ipaddress
 import json
 import logging
 import re
+import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 from cryptography import x509
@@ -36,11 +37,15 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from prisma_infra.config.api import ApiAuthConfig, JwtConfig, TrustedHeaderConfig
 from prisma_infra.errors import AuthenticationError, ConfigurationError
 
+if TYPE_CHECKING:
+    from prisma_infra.config.model import InfraConfig
+
 __all__ = [
     "MAX_TOKEN_LENGTH",
     "ActorResolver",
     "JwtResolver",
     "RequestInfo",
+    "SettingsResolvers",
     "TrustedHeaderResolver",
     "resolve_actor",
     "resolvers_from_settings",
@@ -370,6 +375,24 @@ def resolvers_from_settings(config: ApiAuthConfig, base_dir: str | Path = ".") -
     if config.header.enabled:
         resolvers.append(TrustedHeaderResolver(config.header))
     return resolvers
+
+
+class SettingsResolvers:
+    """The resolvers ``api.auth`` enables, built once per settings (again after a reload that changes them)."""
+
+    def __init__(self) -> None:
+        self._built: tuple[ApiAuthConfig, list[ActorResolver]] | None = None
+        self._lock = threading.Lock()  # WSGI servers ask from several threads
+
+    def get(self, config: InfraConfig) -> list[ActorResolver]:
+        built = self._built
+        if built is None or built[0] is not config.api.auth:
+            with self._lock:
+                built = self._built
+                if built is None or built[0] is not config.api.auth:
+                    built = (config.api.auth, resolvers_from_settings(config.api.auth, config.base_dir))
+                    self._built = built
+        return built[1]
 
 
 async def resolve_actor(resolvers: Sequence[ActorResolver], request: RequestInfo, anonymous: Any = None) -> Any:

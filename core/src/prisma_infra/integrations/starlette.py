@@ -27,12 +27,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from prisma_infra.context import acting_as
 from prisma_infra.errors import AuthenticationError, PrismaInfraError
 from prisma_infra.integrations import request_ids
-from prisma_infra.integrations.actors import ActorResolver, RequestInfo, resolve_actor, resolvers_from_settings
+from prisma_infra.integrations.actors import ActorResolver, RequestInfo, SettingsResolvers, resolve_actor
 from prisma_infra.integrations.problems import MEDIA_TYPE, problem_for
 from prisma_infra.integrations.request_ids import REQUEST_ID_HEADER
 
 if TYPE_CHECKING:
-    from prisma_infra.config.api import ApiAuthConfig
     from prisma_infra.infrastructure import Infrastructure
     from prisma_infra.kernel import Kernel
 
@@ -104,21 +103,6 @@ def kernel_of(scope: Scope) -> Infrastructure:
     return result
 
 
-class _SettingsResolvers:
-    """The resolvers ``api.auth`` enables, rebuilt when the settings change (hot reload)."""
-
-    def __init__(self) -> None:
-        self._auth: ApiAuthConfig | None = None
-        self._resolvers: list[ActorResolver] = []
-
-    def get(self, kernel: Kernel) -> list[ActorResolver]:
-        config = kernel.config
-        if config.api.auth is not self._auth:
-            self._resolvers = resolvers_from_settings(config.api.auth, config.base_dir)
-            self._auth = config.api.auth
-        return self._resolvers
-
-
 class InfraMiddleware:
     """Pure ASGI middleware: the request's actor and request id around the app (see the module doc).
 
@@ -142,7 +126,7 @@ class InfraMiddleware:
         self.app = app
         self._kernel = kernel
         self.resolvers = list(resolvers)
-        self._settings = _SettingsResolvers() if settings_resolvers else None
+        self._settings = SettingsResolvers() if settings_resolvers else None
         self._anonymous = anonymous
 
     def kernel(self, scope: Scope) -> Infrastructure:
@@ -154,7 +138,7 @@ class InfraMiddleware:
 
     async def actor(self, kernel: Infrastructure, info: RequestInfo) -> Any:
         """The actor of a request: the first resolver that answers, else the anonymous actor."""
-        resolvers = [*self.resolvers, *(self._settings.get(kernel) if self._settings is not None else ())]
+        resolvers = [*self.resolvers, *(self._settings.get(kernel.config) if self._settings is not None else ())]
         anonymous = kernel.config.api.auth.anonymous if self._anonymous is _FROM_SETTINGS else self._anonymous
         return await resolve_actor(resolvers, info, anonymous)
 

@@ -35,13 +35,12 @@ from urllib.parse import parse_qsl
 
 from prisma_infra.context import acting_as
 from prisma_infra.errors import PrismaInfraError
-from prisma_infra.integrations.actors import ActorResolver, RequestInfo, resolve_actor, resolvers_from_settings
+from prisma_infra.integrations.actors import ActorResolver, RequestInfo, SettingsResolvers, resolve_actor
 from prisma_infra.integrations.problems import MEDIA_TYPE, Problem, problem_for
 from prisma_infra.integrations.request_ids import REQUEST_ID_HEADER, request_id
 from prisma_infra.rest.request import ApiRequest, ApiRequestError, ApiResponse
 
 if TYPE_CHECKING:
-    from prisma_infra.config.api import ApiAuthConfig
     from prisma_infra.infrastructure import Infrastructure
     from prisma_infra.rest.api import RestApi
     from prisma_infra.sync import SyncInfrastructure
@@ -106,28 +105,16 @@ class RequestActors:
     def __init__(self, bridge: LoopBridge, resolvers: Sequence[ActorResolver] = ()) -> None:
         self._bridge = bridge
         self._own = tuple(resolvers)
-        self._built: tuple[ApiAuthConfig, list[ActorResolver]] | None = None
-        self._lock = threading.Lock()
-
-    def _resolvers(self) -> tuple[ApiAuthConfig, list[ActorResolver]]:
-        config = self._bridge.kernel.config
-        built = self._built
-        if built is None or built[0] is not config.api.auth:
-            with self._lock:
-                built = self._built
-                if built is None or built[0] is not config.api.auth:
-                    auth = config.api.auth
-                    built = (auth, [*self._own, *resolvers_from_settings(auth, config.base_dir)])
-                    self._built = built
-        return built
+        self._settings = SettingsResolvers()
 
     def resolve(self, info: RequestInfo) -> Any:
         """The request's actor (the configured anonymous one when no resolver answers).
 
         Raises `AuthenticationError` for credentials that are present but invalid.
         """
-        auth, resolvers = self._resolvers()
-        return self._bridge.run(resolve_actor(resolvers, info, auth.anonymous))
+        config = self._bridge.kernel.config
+        resolvers = [*self._own, *self._settings.get(config)]
+        return self._bridge.run(resolve_actor(resolvers, info, config.api.auth.anonymous))
 
 
 def _decoded(text: str) -> str:
